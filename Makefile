@@ -1,0 +1,62 @@
+# Stepwise: `make demo` and `make test` are the two set-up commands; both install what they need.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+ENV ?= dev
+PYTEST_WORKERS ?= 2
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+PY_REQUIREMENTS := requirements.txt requirements-dev.txt lambdas/requirements.txt $(wildcard lambdas/*/requirements.txt)
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup demo test lint format snapshots synth diff deploy bootstrap bench clean
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): $(PY_REQUIREMENTS)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --requirement requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: setup
+	$(PY) -m scripts.demo --env $(ENV)
+
+test: setup lint
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+
+lint: $(PY_STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(PY_STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+snapshots: $(PY_STAMP)
+	$(PY) -m pytest tests/stacks/test_snapshots.py -q --snapshot-update
+
+synth: setup
+	npx cdk synth --all -c env=$(ENV)
+
+diff: setup
+	npx cdk diff --all -c env=$(ENV)
+
+bootstrap: setup
+	npx cdk bootstrap -c env=$(ENV)
+
+deploy: setup
+	npx cdk deploy --all -c env=$(ENV) --require-approval broadening
+
+bench: setup
+	$(PY) -m scripts.bench
+
+clean:
+	rm -rf cdk.out .pytest_cache
+	find . -name __pycache__ -not -path "./.venv/*" -not -path "./node_modules/*" -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Code shared by every Stepwise task handler (shipped beside each handler package)."""

@@ -1,0 +1,150 @@
+"""A state machine that is observable by default: full logs, tracing, alarms and a dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from stacks.common.nag import acknowledge, arn_token
+from stacks.common.task_function import PythonTaskFunction
+from stacks.config import EnvironmentConfig
+
+ALARM_PERIOD = Duration.minutes(5)
+
+
+@dataclass(frozen=True)
+class ObservableStateMachineProps:
+    """What a workflow passes to get a production-ready state machine."""
+
+    config: EnvironmentConfig
+    definition: sfn.IChainable
+    alarm_topic: sns.ITopic
+    timeout: Duration
+    state_machine_type: sfn.StateMachineType = sfn.StateMachineType.STANDARD
+    comment: str | None = None
+    task_functions: Sequence[PythonTaskFunction] = field(default_factory=tuple)
+
+
+class ObservableStateMachine(Construct):
+    """Standard or Express state machine with logs at level ALL, X-Ray, alarms and a dashboard."""
+
+    state_machine: sfn.StateMachine
+    role: iam.IRole
+    log_group: logs.LogGroup
+    alarms: list[cloudwatch.Alarm]
+    dashboard: cloudwatch.Dashboard
+
+    def __init__(self, scope: Construct, construct_id: str, props: ObservableStateMachineProps) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=props.config.log_retention,
+            removal_policy=props.config.cdk_removal_policy,
+        )
+        self.state_machine = sfn.StateMachine(
+            self,
+            "StateMachine",
+            definition_body=sfn.DefinitionBody.from_chainable(props.definition),
+            state_machine_type=props.state_machine_type,
+            timeout=props.timeout,
+            tracing_enabled=True,
+            comment=props.comment,
+            logs=sfn.LogOptions(
+                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+            ),
+        )
+        self.role = self.state_machine.role
+        self.alarms = self._alarms(props.alarm_topic)
+        self.dashboard = self._dashboard(construct_id, props.task_functions)
+        self._acknowledge_role_findings(props.task_functions)
+
+    def _alarms(self, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
+        machine = self.state_machine
+        metrics = {
+            "Failed": machine.metric_failed(period=ALARM_PERIOD, statistic="Sum"),
+            "TimedOut": machine.metric_timed_out(period=ALARM_PERIOD, statistic="Sum"),
+            "Throttled": machine.metric_throttled(period=ALARM_PERIOD, statistic="Sum"),
+        }
+        alarms = []
+        for name, metric in metrics.items():
+            alarm = metric.create_alarm(
+                self,
+                f"Executions{name}Alarm",
+                threshold=1,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                alarm_description=f"{self.node.path}: executions {name.lower()} in the last 5 minutes",
+            )
+            alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+            alarms.append(alarm)
+        return alarms
+
+    def _dashboard(self, title: str, task_functions: Sequence[PythonTaskFunction]) -> cloudwatch.Dashboard:
+        machine = self.state_machine
+        dashboard = cloudwatch.Dashboard(self, "Dashboard")
+        dashboard.add_widgets(
+            cloudwatch.TextWidget(markdown=f"# {title}", width=24, height=1),
+            cloudwatch.GraphWidget(
+                title="Executions",
+                left=[
+                    machine.metric_started(),
+                    machine.metric_succeeded(),
+                    machine.metric_failed(),
+                    machine.metric_timed_out(),
+                    machine.metric_aborted(),
+                    machine.metric_throttled(),
+                ],
+                width=12,
+            ),
+            cloudwatch.GraphWidget(
+                title="Execution duration (ms)",
+                left=[
+                    machine.metric_time(statistic="p50", label="p50"),
+                    machine.metric_time(statistic="p99", label="p99"),
+                ],
+                width=12,
+            ),
+        )
+        if task_functions:
+            dashboard.add_widgets(
+                cloudwatch.GraphWidget(
+                    title="Task errors",
+                    left=[task.function.metric_errors(label=task.node.id) for task in task_functions],
+                    width=12,
+                ),
+                cloudwatch.GraphWidget(
+                    title="Task throttles",
+                    left=[task.function.metric_throttles(label=task.node.id) for task in task_functions],
+                    width=12,
+                ),
+            )
+        return dashboard
+
+    def _acknowledge_role_findings(self, task_functions: Sequence[PythonTaskFunction]) -> None:
+        policy = self.role.node.try_find_child("DefaultPolicy")
+        if policy is None:
+            return
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Log delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray "
+            "(PutTraceSegments, GetSamplingRules) support no resource-level permissions.",
+        )
+        for task in task_functions:
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Resource::{arn_token(task.function)}:*]",
+                "lambda:InvokeFunction on the task function's versions and aliases (`:*`) is how "
+                "Step Functions grants invoke; the function itself is named exactly.",
+            )

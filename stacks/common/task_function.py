@@ -1,0 +1,161 @@
+"""The Python Lambda that runs one workflow task: arm64, latest runtime, Powertools, tracing, logs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.common.bundling import dependency_layer
+from stacks.common.nag import acknowledge, arn_token
+from stacks.config import EnvironmentConfig
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LAMBDAS_ROOT = PROJECT_ROOT / "lambdas"
+SHARED_PACKAGE = "shared"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+ARCHITECTURE = lambda_.Architecture.ARM_64
+SOURCE_METADATA_KEY = "Stepwise:Source"
+METRICS_NAMESPACE = "Stepwise"
+
+
+@dataclass(frozen=True)
+class TaskFunctionProps:
+    """What a workflow author chooses for one task function.
+
+    `handler` is `<module>.<function>` inside `lambdas/<package>/`; the deployed handler string
+    is package-qualified (`rag.fetch.handler`) so `lambdas/shared` is importable beside it.
+    """
+
+    config: EnvironmentConfig
+    package: str
+    handler: str
+    service: str
+    description: str = ""
+    timeout: Duration = field(default_factory=lambda: Duration.seconds(30))
+    memory_size: int = 256
+    environment: Mapping[str, str] = field(default_factory=dict)
+    source_root: Path = LAMBDAS_ROOT
+
+
+class PythonTaskFunction(Construct):
+    """A Lambda function for one task, with its own role, log group and dependency layers."""
+
+    function: lambda_.Function
+    role: iam.Role
+    log_group: logs.LogGroup
+    timeout: Duration
+
+    def __init__(self, scope: Construct, construct_id: str, props: TaskFunctionProps) -> None:
+        super().__init__(scope, construct_id)
+        package_dir = props.source_root / props.package
+        if not (package_dir / f"{props.handler.rsplit('.', 1)[0]}.py").is_file():
+            raise FileNotFoundError(f"handler module for {props.handler!r} not found in {package_dir}")
+        self.timeout = props.timeout
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=props.config.log_retention,
+            removal_policy=props.config.cdk_removal_policy,
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Task function {props.package}.{props.handler}",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=f"{props.package}.{props.handler}",
+            code=lambda_.Code.from_asset(
+                str(props.source_root), exclude=_exclusions(props.source_root, props.package)
+            ),
+            layers=self._layers(props),
+            role=self.role,
+            log_group=self.log_group,
+            timeout=props.timeout,
+            memory_size=props.memory_size,
+            tracing=lambda_.Tracing.ACTIVE,
+            description=props.description or f"Stepwise {props.service}: {props.handler}",
+            environment={
+                "POWERTOOLS_SERVICE_NAME": props.service,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "POWERTOOLS_LOG_LEVEL": "INFO",
+                "STEPWISE_ENV": props.config.name,
+                **props.environment,
+            },
+        )
+        cfn_function = self.function.node.default_child
+        cfn_function.add_metadata(  # type: ignore[union-attr]
+            SOURCE_METADATA_KEY,
+            {
+                "root": props.source_root.relative_to(PROJECT_ROOT).as_posix(),
+                "package": props.package,
+            },
+        )
+        acknowledge(
+            self.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Resource::*]",
+            "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords, which support no "
+            "resource-level permissions.",
+        )
+
+    def grant_object_access(self, bucket: s3.IBucket, actions: Sequence[str], key_pattern: str = "*") -> None:
+        """Allow exact object-level S3 actions on one bucket's keys matching `key_pattern`."""
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[bucket.arn_for_objects(key_pattern)])
+        )
+        acknowledge(
+            self.role.node.find_child("DefaultPolicy"),
+            f"AwsSolutions-IAM5[Resource::{arn_token(bucket)}/{key_pattern}]",
+            f"Object-level S3 actions ({', '.join(actions)}) need an object ARN pattern; it is "
+            "scoped to this single bucket.",
+        )
+
+    def _layers(self, props: TaskFunctionProps) -> list[lambda_.ILayerVersion]:
+        layers = [
+            dependency_layer(
+                self,
+                "PowertoolsLayer",
+                LAMBDAS_ROOT / "requirements.txt",
+                RUNTIME,
+                ARCHITECTURE,
+                "Powertools for AWS Lambda and the other dependencies shared by every task",
+            )
+        ]
+        package_requirements = props.source_root / props.package / "requirements.txt"
+        if package_requirements.is_file():
+            layers.append(
+                dependency_layer(
+                    self,
+                    f"{props.package.title()}DependenciesLayer",
+                    package_requirements,
+                    RUNTIME,
+                    ARCHITECTURE,
+                    f"Dependencies of the {props.package} task functions",
+                )
+            )
+        return layers
+
+
+def _exclusions(source_root: Path, package: str) -> list[str]:
+    """Everything in the source root except the function's package and the shared package."""
+    keep = {package, SHARED_PACKAGE}
+    siblings = sorted(path.name for path in source_root.iterdir() if path.name not in keep)
+    return [*siblings, "__pycache__", "*.pyc", "requirements*.txt"]

@@ -1,0 +1,53 @@
+"""Base class for workflow stacks: environment-aware naming, tags and a shared alarm topic."""
+
+from __future__ import annotations
+
+from aws_cdk import Environment, Stack, Tags
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from stacks.common.storage import encrypted_topic
+from stacks.config import EnvironmentConfig
+
+PROJECT_NAME = "Stepwise"
+
+
+def stack_name(config: EnvironmentConfig, workflow: str) -> str:
+    """`Stepwise-<env>-<Workflow>`: several environments can share one account side by side."""
+    return f"{PROJECT_NAME}-{config.name}-{workflow}"
+
+
+class WorkflowStack(Stack):
+    """A stack that only composes one workflow construct; subclasses add the construct."""
+
+    config: EnvironmentConfig
+    alarm_topic: sns.Topic
+    alarm_key: kms.Key
+
+    def __init__(self, scope: Construct, workflow: str, config: EnvironmentConfig) -> None:
+        super().__init__(
+            scope,
+            stack_name(config, workflow),
+            env=Environment(account=config.account, region=config.region),
+            description=f"{PROJECT_NAME} {workflow} workflow ({config.name})",
+        )
+        self.config = config
+        Tags.of(self).add("project", PROJECT_NAME)
+        Tags.of(self).add("environment", config.name)
+        Tags.of(self).add("workflow", workflow)
+        self.alarm_key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            enable_key_rotation=True,
+            description=f"Encrypts the {workflow} alarm topic ({config.name})",
+            removal_policy=config.cdk_removal_policy,
+        )
+        self.alarm_topic = encrypted_topic(
+            self, "AlarmTopic", self.alarm_key, f"{PROJECT_NAME} {workflow} alarms ({config.name})"
+        )
+        self.alarm_key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
+        if config.alarm_email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))

@@ -1,0 +1,109 @@
+"""Typed, validated per-environment configuration read from cdk.json's `environments` context."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_logs as logs
+from pydantic import Field, ValidationError, field_validator
+
+from stacks.settings import Settings
+
+# Workflow settings sections (one per workflow; each module only imports stacks.settings).
+
+DEFAULT_ENVIRONMENT = "dev"
+
+_RETENTION_NAMES = [
+    "ONE_DAY",
+    "THREE_DAYS",
+    "FIVE_DAYS",
+    "ONE_WEEK",
+    "TWO_WEEKS",
+    "ONE_MONTH",
+    "TWO_MONTHS",
+    "THREE_MONTHS",
+    "FOUR_MONTHS",
+    "FIVE_MONTHS",
+    "SIX_MONTHS",
+    "ONE_YEAR",
+    "THIRTEEN_MONTHS",
+    "EIGHTEEN_MONTHS",
+    "TWO_YEARS",
+    "THREE_YEARS",
+    "FIVE_YEARS",
+    "SIX_YEARS",
+    "SEVEN_YEARS",
+    "EIGHT_YEARS",
+    "NINE_YEARS",
+    "TEN_YEARS",
+]
+_RETENTION_VALUES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
+_RETENTION_VALUES += (2192, 2557, 2922, 3288, 3653)
+RETENTION_BY_DAYS = {
+    days: logs.RetentionDays[name] for days, name in zip(_RETENTION_VALUES, _RETENTION_NAMES, strict=True)
+}
+LOG_RETENTION_DAYS = tuple(RETENTION_BY_DAYS)
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded as one line that names the offending key."""
+
+
+class EnvironmentConfig(Settings):
+    """Everything one deployment environment (dev, staging, prod, ...) needs at synth time."""
+
+    name: str
+    account: str | None = Field(default=None, pattern=r"^\d{12}$")
+    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+    log_retention_days: int = 14
+    removal_policy: Literal["destroy", "retain"] = "retain"
+    alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    default_task_timeout_seconds: int = Field(default=60, ge=1, le=900)
+    # Workflow sections: one line per workflow, `<key>: <Settings> = <Settings>()`.
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
+            raise ValueError(f"must be one of {allowed}")
+        return value
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return RETENTION_BY_DAYS[self.log_retention_days]
+
+    @property
+    def cdk_removal_policy(self) -> RemovalPolicy:
+        return RemovalPolicy.DESTROY if self.removal_policy == "destroy" else RemovalPolicy.RETAIN
+
+    @property
+    def default_task_timeout(self) -> Duration:
+        return Duration.seconds(self.default_task_timeout_seconds)
+
+
+def _describe(error: ValidationError, env_name: str) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"environments.{env_name}.{key}: {message} (got {first.get('input')!r})"
+
+
+def load_environment(environments: Mapping[str, Any] | None, env_name: str) -> EnvironmentConfig:
+    """Validate and return the named environment; raise ConfigError with a one-line message."""
+    if not isinstance(environments, Mapping) or not environments:
+        raise ConfigError("cdk.json context 'environments' is missing or empty")
+    if env_name not in environments:
+        allowed = ", ".join(environments)
+        raise ConfigError(f"unknown environment '{env_name}' (-c env=...): allowed values are {allowed}")
+    raw = environments[env_name]
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"environments.{env_name}: must be an object (got {raw!r})")
+    try:
+        return EnvironmentConfig.model_validate({**raw, "name": env_name})
+    except ValidationError as error:
+        raise ConfigError(_describe(error, env_name)) from None

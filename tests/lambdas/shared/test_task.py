@@ -1,0 +1,32 @@
+from dataclasses import dataclass
+
+import pytest
+
+from shared.errors import InvalidInput
+from shared.task import logger, task_handler
+
+
+@dataclass
+class FakeContext:
+    function_name: str = "probe"
+    memory_limit_in_mb: int = 128
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:probe"
+    aws_request_id: str = "req-1"
+
+
+@task_handler
+def double(event_input, context):
+    return {"doubled": event_input["value"] * 2, "correlation": logger.get_correlation_id()}
+
+
+def test_unwraps_input_and_tags_logs_with_the_execution_id():
+    result = double(
+        {"input": {"value": 21}, "executionId": "arn:exec:1", "stateName": "Double"}, FakeContext()
+    )
+    assert result == {"doubled": 42, "correlation": "arn:exec:1"}
+
+
+@pytest.mark.parametrize("event", [{}, {"input": [1]}, "text", {"input": None}])
+def test_rejects_an_event_without_an_object_input(event):
+    with pytest.raises(InvalidInput, match="object 'input'"):
+        double(event, FakeContext())

@@ -1,0 +1,60 @@
+from aws_cdk.assertions import Match
+
+from stacks.common.task_function import LAMBDAS_ROOT, _exclusions
+from tests.support.probe import probe_template
+
+
+def test_latest_python_on_arm64_with_tracing_and_environment():
+    probe_template().has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "TracingConfig": {"Mode": "Active"},
+            "Handler": "probe.handler.handler",
+            "Timeout": 30,
+            "Environment": {
+                "Variables": {
+                    "POWERTOOLS_SERVICE_NAME": "probe",
+                    "STEPWISE_ENV": "dev",
+                    "POWERTOOLS_METRICS_NAMESPACE": "Stepwise",
+                }
+            },
+            "Layers": [{"Ref": Match.string_like_regexp("PowertoolsLayer")}],
+            "LoggingConfig": {"LogGroup": {"Ref": Match.string_like_regexp("EchoLogs")}},
+        },
+    )
+
+
+def test_function_records_where_its_source_lives():
+    functions = probe_template().find_resources("AWS::Lambda::Function")
+    (function,) = functions.values()
+    assert function["Metadata"]["Stepwise:Source"] == {
+        "root": "tests/fixtures/lambdas",
+        "package": "probe",
+    }
+
+
+def test_role_has_no_managed_policies_and_logs_only_to_its_group():
+    template = probe_template()
+    for role in template.find_resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+    log_statements = [
+        statement
+        for policy in template.find_resources("AWS::IAM::Policy").values()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    ]
+    assert len(log_statements) == 1
+    assert log_statements[0]["Resource"]["Fn::GetAtt"][0].startswith("EchoLogs")
+
+
+def test_asset_keeps_only_the_package_and_shared_code():
+    excluded = _exclusions(LAMBDAS_ROOT, "probe")
+    assert "shared" not in excluded
+    assert {"__pycache__", "*.pyc", "requirements*.txt"} <= set(excluded)
+    assert "requirements.txt" in excluded
+
+
+def test_log_group_retention_follows_config():
+    probe_template().has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 14})

@@ -1,0 +1,55 @@
+import pytest
+
+from stacks.application import project_context
+from stacks.config import ConfigError, load_environment
+
+ENVIRONMENTS = project_context()["environments"]
+
+
+def test_every_shipped_environment_is_valid():
+    for name in ("dev", "staging", "prod"):
+        assert load_environment(ENVIRONMENTS, name).name == name
+
+
+def test_unknown_environment_lists_the_allowed_ones():
+    with pytest.raises(ConfigError) as raised:
+        load_environment(ENVIRONMENTS, "nope")
+    assert str(raised.value) == (
+        "unknown environment 'nope' (-c env=...): allowed values are dev, staging, prod"
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ({"logRetentionDays": 4}, "environments.dev.logRetentionDays: must be one of 1, 3, 5, 7"),
+        ({"removalPolicy": "keep"}, "environments.dev.removalPolicy: Input should be 'destroy' or"),
+        ({"account": "12ab"}, "environments.dev.account: String should match pattern"),
+        ({"alarmEmail": "not-an-address"}, "environments.dev.alarmEmail: String should match"),
+        ({"defaultTaskTimeoutSeconds": 0}, "environments.dev.defaultTaskTimeoutSeconds: Input"),
+        ({"logRetentionDay": 14}, "environments.dev.logRetentionDay: unknown key"),
+    ],
+)
+def test_bad_values_name_the_key(override, expected):
+    environments = {"dev": {**ENVIRONMENTS["dev"], **override}}
+    with pytest.raises(ConfigError) as raised:
+        load_environment(environments, "dev")
+    message = str(raised.value)
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_environment_must_be_an_object():
+    with pytest.raises(ConfigError, match=r"environments\.dev: must be an object"):
+        load_environment({"dev": "yes"}, "dev")
+
+
+def test_missing_environments_block():
+    with pytest.raises(ConfigError, match="'environments' is missing"):
+        load_environment(None, "dev")
+
+
+def test_config_is_immutable():
+    config = load_environment(ENVIRONMENTS, "dev")
+    with pytest.raises(ValueError):
+        config.log_retention_days = 1  # type: ignore[misc]

@@ -1,0 +1,63 @@
+"""A small stack composing every shared construct, used to test them before and beside workflows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from stacks.common import (
+    ObservableStateMachine,
+    ObservableStateMachineProps,
+    PythonTaskFunction,
+    TaskFunctionProps,
+    WorkflowStack,
+    encrypted_queue,
+    invoke_lambda,
+    secure_bucket,
+    secure_table,
+)
+from stacks.config import EnvironmentConfig
+
+FIXTURE_LAMBDAS = Path(__file__).resolve().parents[1] / "fixtures" / "lambdas"
+
+
+class ProbeStack(WorkflowStack):
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, "Probe", config)
+        self.bucket = secure_bucket(self, "Data", config)
+        self.table = secure_table(
+            self,
+            "Items",
+            config,
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+        )
+        self.queue = encrypted_queue(self, "Parked")
+        self.echo = PythonTaskFunction(
+            self,
+            "Echo",
+            TaskFunctionProps(
+                config=config,
+                package="probe",
+                handler="handler.handler",
+                service="probe",
+                source_root=FIXTURE_LAMBDAS,
+            ),
+        )
+        self.echo.grant_object_access(self.bucket, ["s3:GetObject"])
+        call = invoke_lambda(self, "CallEcho", self.echo, result_path="$.echo")
+        done = sfn.Succeed(self, "Done")
+        self.workflow = ObservableStateMachine(
+            self,
+            "ProbeWorkflow",
+            ObservableStateMachineProps(
+                config=config,
+                definition=call.next(done),
+                alarm_topic=self.alarm_topic,
+                timeout=Duration.minutes(5),
+                task_functions=[self.echo],
+            ),
+        )
