@@ -43,7 +43,7 @@ snapshots: $(PY_STAMP)
 	$(PY) -m pytest tests/stacks/test_snapshots.py -q --snapshot-update
 
 synth: setup
-	npx cdk synth --all -c env=$(ENV)
+	npx cdk synth -c env=$(ENV)
 
 diff: setup
 	npx cdk diff --all -c env=$(ENV)
