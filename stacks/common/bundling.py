@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import jsii
-from aws_cdk import BundlingOptions, DockerImage, ILocalBundling, Stack
+from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+# Lambda's Python 3.12+ runtimes run on Amazon Linux 2023 (glibc 2.34), which loads manylinux_2_28
+# wheels (the only Linux aarch64 wheels of numpy >= 2.3 and Pillow >= 13) as well as manylinux2014 ones.
 PLATFORM_TAGS = {
-    lambda_.Architecture.ARM_64.name: "manylinux2014_aarch64",
-    lambda_.Architecture.X86_64.name: "manylinux2014_x86_64",
+    lambda_.Architecture.ARM_64.name: "manylinux2014_aarch64,manylinux_2_28_aarch64",
+    lambda_.Architecture.X86_64.name: "manylinux2014_x86_64,manylinux_2_28_x86_64",
 }
 
 
@@ -44,8 +47,7 @@ class PipLayerBundler:
             str(self._requirements),
             "--target",
             str(target),
-            "--platform",
-            self._platform,
+            *(flag for tag in self._platform.split(",") for flag in ("--platform", tag)),
             "--implementation",
             "cp",
             "--python-version",
@@ -59,6 +61,19 @@ class PipLayerBundler:
         for cache_dir in target.rglob("__pycache__"):
             shutil.rmtree(cache_dir, ignore_errors=True)
         return True
+
+
+def layer_hash(requirements: Path, platform: str, python_version: str) -> str:
+    """Identity of a layer's content: the requirements and the target platform, nothing else.
+
+    The local bundler object is not part of CDK's asset hash, and the source folder may hold other
+    files, so the hash is explicit: the same requirements give the same asset on every machine.
+    """
+    digest = hashlib.sha256()
+    for part in (requirements.read_bytes(), platform.encode(), python_version.encode()):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def dependency_layer(
@@ -79,14 +94,14 @@ def dependency_layer(
     bundling = BundlingOptions(
         image=runtime.bundling_image,
         local=PipLayerBundler(requirements, platform, python_version),
-        # The local bundler is not part of the asset hash: everything that changes the output is
-        # repeated here so that a different platform or Python version yields a different asset.
         environment={"PIP_PLATFORM": platform, "PIP_PYTHON_VERSION": python_version},
     )
     code = lambda_.Code.from_asset(
         str(requirements.parent),
-        exclude=["*", f"!{requirements.name}"],
+        exclude=["*", f"!/{requirements.name}"],
         bundling=bundling,
+        asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=layer_hash(requirements, platform, python_version),
     )
     return lambda_.LayerVersion(
         stack,

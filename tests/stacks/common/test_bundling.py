@@ -1,7 +1,7 @@
 import pytest
 from aws_cdk import DockerImage
 
-from stacks.common.bundling import BundlingFailed, PipLayerBundler
+from stacks.common.bundling import BundlingFailed, PipLayerBundler, layer_hash
 from tests.support.probe import probe_template
 
 
@@ -29,3 +29,17 @@ def test_layer_targets_the_function_runtime_and_architecture():
         "AWS::Lambda::LayerVersion",
         {"CompatibleRuntimes": ["python3.14"], "CompatibleArchitectures": ["arm64"]},
     )
+
+
+def test_layer_identity_depends_only_on_requirements_and_platform(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "requirements.txt").write_text("six==1.17.0\n")
+    (second / "unrelated.py").write_text("x = 1\n")
+    arm = layer_hash(first / "requirements.txt", "manylinux2014_aarch64", "3.14")
+    assert arm == layer_hash(second / "requirements.txt", "manylinux2014_aarch64", "3.14")
+    assert arm != layer_hash(first / "requirements.txt", "manylinux2014_x86_64", "3.14")
+    assert arm != layer_hash(first / "requirements.txt", "manylinux2014_aarch64", "3.13")
+    (first / "requirements.txt").write_text("six==1.16.0\n")
+    assert arm != layer_hash(first / "requirements.txt", "manylinux2014_aarch64", "3.14")
