@@ -1,4 +1,8 @@
-"""`make demo`: synthesize every stack of an environment into cdk.out/ and summarize each one."""
+"""`make demo`: synthesize every stack of an environment into cdk.out/, then run every sample.
+
+The synthesis here skips Lambda bundling (layers are built by `make synth`/`make deploy`), so the
+demo needs no network; the samples then run through `localrun` against the synthesized templates.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from aws_cdk import App
 
+from localrun import cli as localrun_cli
 from stacks.application import build, project_context
 from stacks.config import ConfigError
 
@@ -19,8 +24,9 @@ OUTDIR = Path("cdk.out")
 
 
 def synthesize(env_name: str) -> list[tuple[str, int]]:
-    """Synthesize the environment's app (with Lambda bundling) and count resources per stack."""
-    app = App(context={**project_context(), "env": env_name}, outdir=str(OUTDIR))
+    """Synthesize the environment's app and count the resources of each stack."""
+    context = {**project_context(), "env": env_name, "aws:cdk:bundling-stacks": []}
+    app = App(context=context, outdir=str(OUTDIR))
     build(app, env_name)
     assembly = app.synth()
     return [(stack.stack_name, len(stack.template.get("Resources", {}))) for stack in assembly.stacks]
@@ -40,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.env}: no workflow stacks are registered yet")
     for name, resources in summary:
         print(f"{name:<32} {resources:>4} resources")
-    print(f"synthesized {len(summary)} stacks into {OUTDIR}/ in {time.perf_counter() - started:.1f}s")
-    return 0
+    print(f"synthesized {len(summary)} stacks into {OUTDIR}/ in {time.perf_counter() - started:.1f}s\n")
+    return localrun_cli.main(["demo", "--env", args.env])
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ from aws_cdk import App, Stack
 
 from stacks.common.nag import enable_nag
 from stacks.config import DEFAULT_ENVIRONMENT, EnvironmentConfig, load_environment
+from stacks.cv.stack import CvSafetyStack
+from stacks.orders.stack import OrdersStack
+from stacks.rag.stack import RagIngestionStack
+from stacks.tenants.stack import TenantProvisioningStack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CDK_JSON = PROJECT_ROOT / "cdk.json"
@@ -18,7 +22,12 @@ CDK_JSON = PROJECT_ROOT / "cdk.json"
 StackFactory = Callable[[App, EnvironmentConfig], Stack]
 
 # One entry per workflow: the key used by `localrun` and tests -> its stack class `(scope, config)`.
-WORKFLOW_STACKS: dict[str, StackFactory] = {}
+WORKFLOW_STACKS: dict[str, StackFactory] = {
+    "cv": CvSafetyStack,
+    "orders": OrdersStack,
+    "rag": RagIngestionStack,
+    "tenants": TenantProvisioningStack,
+}
 
 
 def project_context() -> dict[str, Any]:

@@ -9,9 +9,11 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import Field, ValidationError, field_validator
 
+from stacks.cv.settings import CvSettings
+from stacks.orders.settings import OrdersSettings
+from stacks.rag.settings import RagSettings
 from stacks.settings import Settings
-
-# Workflow settings sections (one per workflow; each module only imports stacks.settings).
+from stacks.tenants.settings import TenantSettings
 
 DEFAULT_ENVIRONMENT = "dev"
 
@@ -62,6 +64,10 @@ class EnvironmentConfig(Settings):
     alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     default_task_timeout_seconds: int = Field(default=60, ge=1, le=900)
     # Workflow sections: one line per workflow, `<key>: <Settings> = <Settings>()`.
+    cv: CvSettings = CvSettings()
+    orders: OrdersSettings = OrdersSettings()
+    rag: RagSettings = RagSettings()
+    tenants: TenantSettings = TenantSettings()
 
     @field_validator("log_retention_days")
     @classmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -32,6 +32,8 @@ class ObservableStateMachineProps:
     state_machine_type: sfn.StateMachineType = sfn.StateMachineType.STANDARD
     comment: str | None = None
     task_functions: Sequence[PythonTaskFunction] = field(default_factory=tuple)
+    # Errors that end an execution by design (e.g. PaymentDeclined): they do not page anyone.
+    expected_errors: Sequence[str] = field(default_factory=tuple)
 
 
 class ObservableStateMachine(Construct):
@@ -64,14 +66,16 @@ class ObservableStateMachine(Construct):
             ),
         )
         self.role = self.state_machine.role
-        self.alarms = self._alarms(props.alarm_topic)
+        self.alarms = self._alarms(props.alarm_topic, props.expected_errors)
         self.dashboard = self._dashboard(construct_id, props.task_functions)
         self._acknowledge_role_findings(props.task_functions)
 
-    def _alarms(self, topic: sns.ITopic) -> list[cloudwatch.Alarm]:
+    def _alarms(self, topic: sns.ITopic, expected_errors: Sequence[str]) -> list[cloudwatch.Alarm]:
         machine = self.state_machine
         metrics = {
-            "Failed": machine.metric_failed(period=ALARM_PERIOD, statistic="Sum"),
+            "Failed": self._unexpected_failures(expected_errors)
+            if expected_errors
+            else machine.metric_failed(period=ALARM_PERIOD, statistic="Sum"),
             "TimedOut": machine.metric_timed_out(period=ALARM_PERIOD, statistic="Sum"),
             "Throttled": machine.metric_throttled(period=ALARM_PERIOD, statistic="Sum"),
         }
@@ -89,6 +93,22 @@ class ObservableStateMachine(Construct):
             alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
             alarms.append(alarm)
         return alarms
+
+    def _unexpected_failures(self, expected_errors: Sequence[str]) -> cloudwatch.Metric:
+        """Failed executions whose error is not a designed outcome, counted from the execution log."""
+        pattern = logs.FilterPattern.all(
+            logs.FilterPattern.string_value("$.type", "=", "ExecutionFailed"),
+            *(logs.FilterPattern.string_value("$.details.error", "!=", error) for error in expected_errors),
+        )
+        metric_filter = self.log_group.add_metric_filter(
+            "UnexpectedFailures",
+            filter_pattern=pattern,
+            metric_namespace=f"Stepwise/{Stack.of(self).stack_name}",
+            metric_name=f"{self.node.id}UnexpectedFailures",
+            metric_value="1",
+            default_value=0,
+        )
+        return metric_filter.metric(period=ALARM_PERIOD, statistic="Sum")
 
     def _dashboard(self, title: str, task_functions: Sequence[PythonTaskFunction]) -> cloudwatch.Dashboard:
         machine = self.state_machine

@@ -59,5 +59,6 @@ class ProbeStack(WorkflowStack):
                 alarm_topic=self.alarm_topic,
                 timeout=Duration.minutes(5),
                 task_functions=[self.echo],
+                expected_errors=["EchoRefused"],
             ),
         )

@@ -43,16 +43,16 @@ def normalized(template: dict[str, Any]) -> dict[str, Any]:
 PLACEHOLDER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:placeholder"
 
 
-def definitions_of(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Each state machine's ASL, with CloudFormation tokens replaced by a placeholder ARN."""
-    import json
+def definitions_of(template: dict[str, Any], region: str | None = None) -> dict[str, dict[str, Any]]:
+    """Each state machine's ASL, with CloudFormation tokens resolved to realistic literals.
 
-    definitions = {}
-    for logical_id, resource in template["Resources"].items():
-        if resource["Type"] != "AWS::StepFunctions::StateMachine":
-            continue
-        body = resource["Properties"]["DefinitionString"]
-        if isinstance(body, dict):
-            body = "".join(part if isinstance(part, str) else PLACEHOLDER_ARN for part in body["Fn::Join"][1])
-        definitions[logical_id] = json.loads(body)
-    return definitions
+    A Lambda `Fn::GetAtt` becomes a function ARN, a table `Ref` a table name, and so on
+    (see `tests.support.cfn_tokens`), so validators and rules see what CloudFormation would deploy.
+    """
+    from tests.support.cfn_tokens import definition_of
+
+    return {
+        logical_id: definition_of(resource, template, region=region)
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::StepFunctions::StateMachine"
+    }

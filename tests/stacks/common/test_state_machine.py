@@ -26,7 +26,7 @@ def test_alarms_on_failed_timed_out_and_throttled_notify_the_topic():
     template = probe_template()
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     metric_names = sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values())
-    assert metric_names == ["ExecutionThrottled", "ExecutionsFailed", "ExecutionsTimedOut"]
+    assert metric_names == ["ExecutionThrottled", "ExecutionsTimedOut", "ProbeWorkflowUnexpectedFailures"]
     for alarm in alarms.values():
         (action,) = alarm["Properties"]["AlarmActions"]
         assert action["Ref"].startswith("AlarmTopic")
@@ -65,3 +65,18 @@ def test_alarm_topic_is_encrypted_and_tls_only():
         ),
     )
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_designed_failures_do_not_page_only_unexpected_ones_do():
+    template = probe_template()
+    (metric_filter,) = template.find_resources("AWS::Logs::MetricFilter").values()
+    assert metric_filter["Properties"]["FilterPattern"] == (
+        '{ ($.type = "ExecutionFailed") && ($.details.error != "EchoRefused") }'
+    )
+    transformation = metric_filter["Properties"]["MetricTransformations"][0]
+    failed_alarm = next(
+        alarm["Properties"]
+        for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == transformation["MetricName"]
+    )
+    assert failed_alarm["Namespace"] == transformation["MetricNamespace"] == "Stepwise/Stepwise-dev-Probe"

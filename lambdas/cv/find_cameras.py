@@ -1,0 +1,49 @@
+"""Find newly onboarded cameras (and those due a retry) that still need a floor composite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+
+from cv.model import DETECTIONS_PREFIX, FRAMES_PREFIX, PENDING, env, env_int
+from shared.task import logger, metrics, task_handler
+
+
+def camera_work_item(item: dict[str, Any], default_frames: int, max_frames: int) -> dict[str, Any]:
+    """The small description of one camera the Map iterates over."""
+    camera_id = str(item["cameraId"])
+    frames = int(item.get("frameCount") or default_frames)
+    return {
+        "cameraId": camera_id,
+        "frameCount": max(2, min(frames, max_frames)),
+        "attempts": int(item.get("attempts") or 0),
+        "framesPrefix": str(item.get("framesPrefix") or f"{FRAMES_PREFIX}{camera_id}/"),
+        "detectionsPrefix": str(item.get("detectionsPrefix") or f"{DETECTIONS_PREFIX}{camera_id}/"),
+    }
+
+
+@task_handler
+def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
+    cap = env_int("MAX_CAMERAS")
+    table = boto3.resource("dynamodb").Table(env("CAMERAS_TABLE"))
+    kwargs: dict[str, Any] = {
+        "IndexName": env("PENDING_INDEX"),
+        "KeyConditionExpression": Key("pendingPreparation").eq(PENDING),
+        "ScanIndexForward": True,
+    }
+    items: list[dict[str, Any]] = []
+    while len(items) < cap:
+        page = table.query(**kwargs, Limit=cap - len(items))
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            break
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    cameras = [
+        camera_work_item(item, env_int("FRAMES_PER_CAMERA"), env_int("MAX_FRAMES_PER_CAMERA"))
+        for item in items[:cap]
+    ]
+    metrics.add_metric(name="CamerasPending", unit="Count", value=len(cameras))
+    logger.info("cameras to prepare", extra={"count": len(cameras)})
+    return {"count": len(cameras), "cameras": cameras}

@@ -1,0 +1,114 @@
+"""Select: claim up to the per-job cap of frames awaiting labels of one task type for this run."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from cv.errors import UnknownTaskType
+from cv.jobs import job_name
+from cv.model import LABELING, TASK_TYPES, env, env_int, selection_key
+from cv.s3io import put_json
+from shared.errors import InvalidInput
+from shared.task import logger, metrics, task_handler
+
+FRAME_FIELDS = ("frameId", "s3Key", "detectionsKey", "coverageMaskKey", "cameraId")
+
+
+@task_handler
+def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
+    task_type = event_input.get("taskType")
+    if task_type not in TASK_TYPES:
+        raise UnknownTaskType(f"taskType must be one of {list(TASK_TYPES)}, got {task_type!r}")
+    execution_id, started_at = event_input.get("executionId"), event_input.get("startedAt")
+    if not isinstance(execution_id, str) or not isinstance(started_at, str):
+        raise InvalidInput("executionId and startedAt are required strings")
+    cap = env_int("MAX_FRAMES")
+    name = job_name(env("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
+    table = boto3.resource("dynamodb").Table(env("FRAMES_TABLE"))
+
+    frames = _already_claimed(table, name)
+    for item in _awaiting(table, task_type):
+        if len(frames) >= cap:
+            break
+        if item["frameId"] in frames:
+            continue
+        if "s3Key" not in item:
+            logger.warning("frame without s3Key left awaiting", extra={"frameId": item["frameId"]})
+            continue
+        if _claim(table, item["frameId"], task_type, name):
+            frames[item["frameId"]] = item
+    metrics.add_metric(name="FramesSelected", unit="Count", value=len(frames))
+    if not frames:
+        logger.info("nothing to label", extra={"taskType": task_type})
+        return {"count": 0, "jobName": name, "taskType": task_type}
+
+    selection = {
+        "jobName": name,
+        "taskType": task_type,
+        "frames": [
+            {field: item[field] for field in FRAME_FIELDS if field in item} for item in frames.values()
+        ],
+    }
+    key = selection_key(name)
+    put_json(boto3.client("s3"), env("BUCKET"), key, selection)
+    logger.info("frames claimed", extra={"jobName": name, "count": len(frames)})
+    return {"count": len(frames), "jobName": name, "taskType": task_type, "selectionKey": key}
+
+
+def _already_claimed(table: Any, name: str) -> dict[str, dict[str, Any]]:
+    """Frames an earlier attempt of this same run claimed (retry after a timeout)."""
+    claimed: dict[str, dict[str, Any]] = {}
+    kwargs: dict[str, Any] = {
+        "IndexName": env("JOB_INDEX"),
+        "KeyConditionExpression": Key("labelingJob").eq(name),
+    }
+    while True:
+        page = table.query(**kwargs)
+        for item in page.get("Items", []):
+            if item.get("labelStatus") == LABELING and "s3Key" in item:
+                claimed[item["frameId"]] = item
+        if "LastEvaluatedKey" not in page:
+            return claimed
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _awaiting(table: Any, task_type: str) -> Any:
+    """Frames awaiting this task type, oldest first, page by page."""
+    kwargs: dict[str, Any] = {
+        "IndexName": env("AWAITING_INDEX"),
+        "KeyConditionExpression": Key("awaitingTask").eq(task_type),
+        "ScanIndexForward": True,
+    }
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _claim(table: Any, frame_id: str, task_type: str, name: str) -> bool:
+    """Move one frame from awaiting to labeling; False when another run claimed it first."""
+    try:
+        table.update_item(
+            Key={"frameId": frame_id},
+            UpdateExpression="SET labelStatus = :labeling, labelingJob = :job, claimedAt = :now "
+            "REMOVE awaitingTask",
+            ConditionExpression="awaitingTask = :task",
+            ExpressionAttributeValues={
+                ":labeling": LABELING,
+                ":job": name,
+                ":now": datetime.now(UTC).isoformat(),
+                ":task": task_type,
+            },
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

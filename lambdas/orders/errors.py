@@ -1,0 +1,37 @@
+"""Named errors of the order saga: each class name is the `errorType` the state machine catches."""
+
+from __future__ import annotations
+
+from shared.errors import InvalidInput, TaskError, TransientError
+
+
+class InvalidOrder(InvalidInput):
+    """The order breaks the schema or a business rule; the message names the field."""
+
+
+class PaymentDeclined(TaskError):
+    """The payment provider refused the charge (unknown or blocked method, funds, currency)."""
+
+
+class PaymentProviderUnavailable(TransientError):
+    """The payment provider could not be reached or throttled us; the call is safe to retry."""
+
+
+class PaymentConflict(TaskError):
+    """The order was already charged with different terms; charging again would double-charge."""
+
+
+class RefundImpossible(TaskError):
+    """A recorded charge cannot be returned (its payment method no longer exists)."""
+
+
+class AddressUndeliverable(TaskError):
+    """The shipping address is outside the served countries or its postal code is malformed."""
+
+
+class ShipmentNotCancellable(TaskError):
+    """The shipment already left the CREATED state (dispatched); it needs a manual return."""
+
+
+class ShipmentStoreUnavailable(TransientError):
+    """The shipment table throttled or failed; the call is safe to retry."""

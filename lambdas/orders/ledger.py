@@ -1,0 +1,229 @@
+"""The shipped payment adapter: a double-entry-style ledger in one DynamoDB table.
+
+Items (partition key `pk`, sort key `sk`):
+- a payment method: `ACCOUNT#<token>` / `ACCOUNT` with `balanceMinor`, `currency`, `status`
+  (`ACTIVE` or `BLOCKED`) and optionally the owning `customerId`;
+- a charge: `ORDER#<orderId>` / `CHARGE` with `chargeId`, `account`, `amountMinor`, `currency`;
+- a refund: `ORDER#<orderId>` / `REFUND` with `refundId`, `chargeId`, `account`, `amountMinor`.
+
+Charging moves money out of the account and writes the charge in one transaction whose
+conditions make the order id the idempotency key: an order is charged at most once and
+refunded at most once, and the account balance always equals its opening balance minus
+charges plus refunds.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from orders.errors import (
+    PaymentConflict,
+    PaymentDeclined,
+    PaymentProviderUnavailable,
+    RefundImpossible,
+)
+from orders.payments import ChargeReceipt, ChargeRequest, RefundReceipt, RefundRequest
+
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "ThrottlingException",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+ACTIVE = "ACTIVE"
+
+
+def account_key(token: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"ACCOUNT#{token}"}, "sk": {"S": "ACCOUNT"}}
+
+
+def order_key(order_id: str, entry: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"ORDER#{order_id}"}, "sk": {"S": entry}}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class LedgerAdapter:
+    """`PaymentAdapter` over the ledger table; every call is idempotent per order id."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table_name = table_name
+        self.client = client or boto3.client("dynamodb")
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str]) -> LedgerAdapter:
+        return cls(environ["LEDGER_TABLE"])
+
+    def charge(self, request: ChargeRequest) -> ChargeReceipt:
+        existing = self._get(order_key(request.order_id, "CHARGE"))
+        if existing is not None:
+            return self._same_charge(existing, request)
+        charge_id = f"ch_{uuid.uuid4().hex}"
+        amount = {"N": str(request.amount_minor)}
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                **order_key(request.order_id, "CHARGE"),
+                                "chargeId": {"S": charge_id},
+                                "account": {"S": request.payment_token},
+                                "customerId": {"S": request.customer_id},
+                                "amountMinor": amount,
+                                "currency": {"S": request.currency},
+                                "createdAt": {"S": _now()},
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": account_key(request.payment_token),
+                            "UpdateExpression": "SET balanceMinor = balanceMinor - :amount",
+                            "ConditionExpression": (
+                                "#status = :active AND currency = :currency "
+                                "AND balanceMinor >= :amount "
+                                "AND (attribute_not_exists(customerId) OR customerId = :customer)"
+                            ),
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                ":amount": amount,
+                                ":active": {"S": ACTIVE},
+                                ":currency": {"S": request.currency},
+                                ":customer": {"S": request.customer_id},
+                            },
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            reasons = _cancellation_reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return self._same_charge(self._require(order_key(request.order_id, "CHARGE")), request)
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise PaymentDeclined(self._decline_reason(request)) from None
+            raise _unavailable(error) from None
+        except BotoCoreError as error:
+            raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
+        return ChargeReceipt(charge_id, request.order_id, request.amount_minor, request.currency)
+
+    def refund(self, request: RefundRequest) -> RefundReceipt:
+        charge = self._get(order_key(request.order_id, "CHARGE"))
+        if charge is None:
+            return RefundReceipt(request.order_id, 0)
+        existing = self._get(order_key(request.order_id, "REFUND"))
+        if existing is not None:
+            return _refund_receipt(existing, request.order_id)
+        refund_id = f"re_{uuid.uuid4().hex}"
+        amount = charge["amountMinor"]
+        try:
+            self.client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {
+                                **order_key(request.order_id, "REFUND"),
+                                "refundId": {"S": refund_id},
+                                "chargeId": charge["chargeId"],
+                                "account": charge["account"],
+                                "amountMinor": amount,
+                                "currency": charge["currency"],
+                                "reason": {"S": request.reason[:500]},
+                                "createdAt": {"S": _now()},
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self.table_name,
+                            "Key": account_key(charge["account"]["S"]),
+                            "UpdateExpression": "SET balanceMinor = balanceMinor + :amount",
+                            "ConditionExpression": "attribute_exists(pk)",
+                            "ExpressionAttributeValues": {":amount": amount},
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            reasons = _cancellation_reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
+                return _refund_receipt(self._require(order_key(request.order_id, "REFUND")), request.order_id)
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise RefundImpossible(f"payment method {charge['account']['S']} no longer exists") from None
+            raise _unavailable(error) from None
+        except BotoCoreError as error:
+            raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
+        return RefundReceipt(request.order_id, int(amount["N"]), refund_id, charge["currency"]["S"])
+
+    def _same_charge(self, item: dict[str, Any], request: ChargeRequest) -> ChargeReceipt:
+        recorded = (int(item["amountMinor"]["N"]), item["currency"]["S"], item["account"]["S"])
+        asked = (request.amount_minor, request.currency, request.payment_token)
+        if recorded != asked:
+            raise PaymentConflict(
+                f"order {request.order_id} was already charged {recorded[0]} {recorded[1]} "
+                f"to {recorded[2]}; refusing a second charge of {asked[0]} {asked[1]} to {asked[2]}"
+            )
+        return ChargeReceipt(item["chargeId"]["S"], request.order_id, recorded[0], recorded[1])
+
+    def _decline_reason(self, request: ChargeRequest) -> str:
+        account = self._get(account_key(request.payment_token))
+        if account is None:
+            return "unknown payment method"
+        if account.get("status", {}).get("S") != ACTIVE:
+            return "payment method is blocked"
+        if "customerId" in account and account["customerId"]["S"] != request.customer_id:
+            return "payment method belongs to another customer"
+        if account["currency"]["S"] != request.currency:
+            return f"payment method cannot pay in {request.currency}"
+        return "insufficient funds"
+
+    def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            response = self.client.get_item(TableName=self.table_name, Key=key, ConsistentRead=True)
+        except ClientError as error:
+            raise _unavailable(error) from None
+        except BotoCoreError as error:
+            raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
+        return response.get("Item")
+
+    def _require(self, key: dict[str, Any]) -> dict[str, Any]:
+        item = self._get(key)
+        if item is None:
+            raise PaymentProviderUnavailable("ledger entry vanished during a concurrent write")
+        return item
+
+
+def _cancellation_reasons(error: ClientError) -> list[str]:
+    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+        return []
+    return [reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])]
+
+
+def _unavailable(error: ClientError) -> Exception:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code in TRANSIENT_CODES or code == "TransactionCanceledException":
+        return PaymentProviderUnavailable(f"ledger busy: {code}")
+    return error
+
+
+def _refund_receipt(item: dict[str, Any], order_id: str) -> RefundReceipt:
+    return RefundReceipt(
+        order_id, int(item["amountMinor"]["N"]), item["refundId"]["S"], item["currency"]["S"]
+    )

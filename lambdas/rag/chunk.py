@@ -1,0 +1,46 @@
+"""Chunk: parsed text -> token-bounded chunks with overlap, deterministic ids and offsets (JSONL)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rag import artifacts, chunking, clients, documents, environment, layout
+from rag.errors import InvalidInput, NoExtractableText
+from shared.task import logger, task_handler
+
+
+@task_handler
+def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    document, parsed = event_input.get("document"), event_input.get("parsed")
+    if not isinstance(document, dict) or not isinstance(parsed, dict) or "parsedKey" not in parsed:
+        raise InvalidInput("expected {'document': {...}, 'parsed': {'parsedKey': ...}}")
+    store = artifacts.Store.from_environment(clients.s3())
+    content = store.get_json(parsed["parsedKey"])
+    chunks = chunking.split(
+        content["text"],
+        content["format"],
+        tokenizer=environment.text("TOKENIZER"),
+        tokens=environment.integer("CHUNK_TOKENS"),
+        overlap=environment.integer("CHUNK_OVERLAP_TOKENS"),
+    )
+    if not chunks:
+        raise NoExtractableText(f"{document['source']}: the text produced no chunks")
+    document_id, version = document["documentId"], document["version"]
+    key = layout.chunks_key(document_id, version)
+    store.put_jsonl(
+        key,
+        (
+            {
+                "id": documents.chunk_key(document_id, version, chunk.index),
+                "index": chunk.index,
+                "start": chunk.start,
+                "end": chunk.end,
+                "text": chunk.text,
+            }
+            for chunk in chunks
+        ),
+    )
+    logger.info("chunked", extra={"chunks": len(chunks)})
+    return {"chunksKey": key, "count": len(chunks)}

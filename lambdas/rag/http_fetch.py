@@ -1,0 +1,153 @@
+"""HTTPS downloads with an allow-list, redirect re-checks, a size cap, a time budget and type checks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+
+from rag.errors import (
+    DocumentTooLarge,
+    DomainNotAllowed,
+    FetchTimeout,
+    SourceNotFound,
+    SourceUnavailable,
+    UnsupportedContentType,
+)
+
+MAX_REDIRECTS = 5
+READ_CHUNK = 64 * 1024
+USER_AGENT = "stepwise-rag-ingestion/1.0"
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    body: bytes
+    content_type: str
+
+
+def pool_manager() -> Any:
+    """The HTTP client (tests substitute a double here; nothing else talks to the network)."""
+    return urllib3.PoolManager(retries=False, cert_reqs="CERT_REQUIRED")
+
+
+def host_allowed(host: str, allowed_domains: tuple[str, ...]) -> bool:
+    """`example.com` allows exactly that host; `*.example.com` allows its subdomains."""
+    host = host.lower().rstrip(".")
+    for domain in allowed_domains:
+        if domain.startswith("*."):
+            if host.endswith(domain[1:]):
+                return True
+        elif host == domain:
+            return True
+    return False
+
+
+def check_url(url: str, allowed_domains: tuple[str, ...]) -> None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        raise DomainNotAllowed(f"{url!r} is not a valid URL: {error}") from None
+    if parts.scheme != "https":
+        raise DomainNotAllowed(f"{url!r}: only https URLs are fetched")
+    if parts.username or parts.password:
+        raise DomainNotAllowed(f"{url!r}: URLs with credentials are refused")
+    if port not in (None, 443):
+        raise DomainNotAllowed(f"{url!r}: only the default HTTPS port is allowed")
+    if not parts.hostname or not host_allowed(parts.hostname, allowed_domains):
+        raise DomainNotAllowed(f"{parts.hostname!r} is not in allowedDomains")
+
+
+def media_type(header: str | None) -> str:
+    return (header or "").split(";", 1)[0].strip().lower()
+
+
+def download(
+    url: str,
+    *,
+    allowed_domains: tuple[str, ...],
+    allowed_types: tuple[str, ...],
+    max_bytes: int,
+    timeout_seconds: float,
+    pool: Any = None,
+) -> Download:
+    """GET `url` following at most MAX_REDIRECTS redirects, each target re-checked."""
+    pool = pool if pool is not None else pool_manager()
+    deadline = time.monotonic() + timeout_seconds
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(current, allowed_domains)
+        response = _request(pool, current, deadline)
+        try:
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.headers.get("Location")
+                if not location:
+                    raise SourceNotFound(f"{current}: redirect without a Location header")
+                current = urljoin(current, location)
+                continue
+            return _read(response, current, allowed_types, max_bytes, deadline)
+        finally:
+            response.release_conn()
+    raise SourceNotFound(f"{url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _request(pool: Any, url: str, deadline: float) -> Any:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise FetchTimeout(f"{url}: time budget spent before the request")
+    try:
+        return pool.request(
+            "GET",
+            url,
+            headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/pdf, text/*"},
+            timeout=urllib3.Timeout(connect=remaining, read=remaining),
+            redirect=False,
+            preload_content=False,
+            retries=False,
+        )
+    except urllib3.exceptions.NewConnectionError as error:  # a ConnectTimeoutError subclass
+        raise SourceUnavailable(f"{url}: {error}") from None
+    except urllib3.exceptions.TimeoutError as error:
+        raise FetchTimeout(f"{url}: {error}") from None
+    except urllib3.exceptions.HTTPError as error:
+        raise SourceUnavailable(f"{url}: {error}") from None
+
+
+def _read(
+    response: Any, url: str, allowed_types: tuple[str, ...], max_bytes: int, deadline: float
+) -> Download:
+    status = response.status
+    if status in RETRYABLE_STATUS:
+        raise SourceUnavailable(f"{url}: HTTP {status}")
+    if status != 200:
+        raise SourceNotFound(f"{url}: HTTP {status}")
+    content_type = media_type(response.headers.get("Content-Type"))
+    if content_type not in allowed_types:
+        raise UnsupportedContentType(
+            f"{url}: content type {content_type or 'missing'!r} is not in allowedContentTypes"
+        )
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise DocumentTooLarge(f"{url}: {declared} bytes declared, the limit is {max_bytes}")
+    body = bytearray()
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise FetchTimeout(f"{url}: download exceeded its time budget")
+            block = response.read(READ_CHUNK)
+            if not block:
+                break
+            body.extend(block)
+            if len(body) > max_bytes:
+                raise DocumentTooLarge(f"{url}: more than {max_bytes} bytes")
+    except urllib3.exceptions.TimeoutError as error:
+        raise FetchTimeout(f"{url}: {error}") from None
+    except urllib3.exceptions.HTTPError as error:
+        raise SourceUnavailable(f"{url}: {error}") from None
+    return Download(url=url, body=bytes(body), content_type=content_type)

@@ -1,0 +1,112 @@
+"""Report: aggregate the run's per-document lines into counts, write the report, shape the event.
+
+Lines come from `runs/<runId>/documents/` (written by each child's RecordOutcome state). Child
+executions that ended without writing one (e.g. an Express timeout) are listed in the Distributed
+Map's ResultWriter manifest as FAILED and are reported as failed documents too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rag import artifacts, clients, documents, layout, sources
+from rag.errors import InvalidInput
+from rag.record_failure import error_message
+from shared.task import logger, task_handler
+
+READERS = 16
+STATUSES = ("ingested", "unchanged", "failed", "ignored")
+
+
+@task_handler
+def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    plan = event_input.get("plan")
+    if not isinstance(plan, dict) or not plan.get("runId"):
+        raise InvalidInput("expected the run state with 'plan' (and 'map' or 'mapError')")
+    run_id = plan["runId"]
+    store = artifacts.Store.from_environment(clients.s3())
+    keys = list(store.keys(layout.run_records_prefix(run_id)))
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        lines = list(pool.map(store.get_json, keys))
+    recorded = {line["documentId"] for line in lines}
+    map_output = event_input.get("map") or {}
+    for line in _unrecorded_failures(store, map_output.get("ResultWriterDetails")):
+        if line["documentId"] not in recorded:
+            lines.append(line)
+            recorded.add(line["documentId"])
+    lines.sort(key=lambda line: line["source"])
+
+    map_error = event_input.get("mapError")
+    outcome = "failed" if map_error else "succeeded"
+    counts = summarize(lines)
+    summary_key, documents_key = layout.report_keys(run_id)
+    store.put_jsonl(documents_key, lines)
+    summary = {
+        "runId": run_id,
+        "outcome": outcome,
+        "counts": counts,
+        "request": {key: plan[key] for key in ("listing", "bucket", "prefix") if key in plan},
+        "documentsKey": documents_key,
+    }
+    if map_error:
+        summary["error"] = {
+            "error": map_error.get("Error"),
+            "message": error_message(map_error.get("Cause")),
+        }
+    store.put_json(summary_key, summary)
+    logger.info("run report", extra={"outcome": outcome, **counts})
+    report = {"bucket": store.bucket, "summaryKey": summary_key, "documentsKey": documents_key}
+    event = {"runId": run_id, "outcome": outcome, "counts": counts, "report": report}
+    if map_error:
+        event["error"] = map_error.get("Error")
+    return {"outcome": outcome, "counts": counts, **report, "event": event}
+
+
+def summarize(lines: list[dict[str, Any]]) -> dict[str, int]:
+    statuses = Counter(line["status"] for line in lines)
+    ingested = [line for line in lines if line["status"] == "ingested"]
+    hashes = Counter(line["contentHash"] for line in lines if line.get("contentHash"))
+    return {
+        "documents": len(lines),
+        **{status: statuses.get(status, 0) for status in STATUSES},
+        "chunks": sum(int(line.get("chunks", 0)) for line in ingested),
+        "vectors": sum(int(line.get("vectors", 0)) for line in ingested),
+        "deletedVectors": sum(int(line.get("deletedVectors", 0)) for line in ingested),
+        "duplicates": sum(count for count in hashes.values() if count > 1),
+    }
+
+
+def _unrecorded_failures(store: artifacts.Store, details: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Lines for child executions the ResultWriter lists as FAILED or PENDING."""
+    if not details or not details.get("Key"):
+        return []
+    s3 = store.client
+    manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
+    lines = []
+    for status in ("FAILED", "PENDING"):
+        for result_file in manifest.get("ResultFiles", {}).get(status, []):
+            body = s3.get_object(Bucket=details["Bucket"], Key=result_file["Key"])["Body"].read()
+            for execution in json.loads(body):
+                lines.append(_failure_line(store, execution, status))
+    return lines
+
+
+def _failure_line(store: artifacts.Store, execution: dict[str, Any], status: str) -> dict[str, Any]:
+    item = json.loads(execution.get("Input") or "{}").get("item", {})
+    try:
+        source = sources.resolve(store, item).uri
+    except Exception:  # an unreadable request item is still a failed document
+        source = documents.s3_source(str(item.get("bucket", "")), str(item.get("key", "")))
+    error = execution.get("Error") or ("States.Pending" if status == "PENDING" else "States.Failed")
+    return documents.line(
+        source,
+        "failed",
+        error=error,
+        message=error_message(execution.get("Cause")),
+        execution=execution.get("ExecutionArn"),
+    )

@@ -1,0 +1,44 @@
+"""Upsert: write the new version's vectors (keys `<documentId>#<version>#<index>`) with metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from rag import artifacts, clients, environment, stored, vector_index
+from rag.errors import InvalidInput
+from shared.task import logger, task_handler
+
+TITLE_LIMIT = 256
+SOURCE_LIMIT = 1024
+
+
+@task_handler
+def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    document, parsed = event_input.get("document"), event_input.get("parsed")
+    chunks, embeddings = event_input.get("chunks"), event_input.get("embeddings")
+    if not all(isinstance(part, dict) for part in (document, parsed, chunks, embeddings)):
+        raise InvalidInput("expected {'document', 'parsed', 'chunks', 'embeddings'} objects")
+    excerpt_chars = environment.integer("EXCERPT_CHARS")
+    pairs = stored.chunks_with_embeddings(
+        artifacts.Store.from_environment(clients.s3()), document, chunks, embeddings
+    )
+    vectors = [
+        {
+            "key": row["id"],
+            "data": {"float32": embedding},
+            "metadata": {
+                "documentId": document["documentId"],
+                "version": document["version"],
+                "chunk": row["index"],
+                "source": document["source"][:SOURCE_LIMIT],
+                "title": str(parsed.get("title", ""))[:TITLE_LIMIT],
+                "excerpt": row["text"][:excerpt_chars],
+            },
+        }
+        for row, embedding in pairs
+    ]
+    vector_index.put(clients.s3vectors(), vectors)
+    logger.info("upserted", extra={"vectors": len(vectors)})
+    return {"vectors": len(vectors)}

@@ -1,0 +1,7 @@
+"""Entry point of `python -m localrun`."""
+
+import sys
+
+from localrun.cli import main
+
+sys.exit(main())

@@ -1,0 +1,45 @@
+"""localrun's overrides of moto internals (moto pinned to 5.2.5), installed once per process.
+
+Each override falls through to moto's own behaviour for executions and functions that localrun
+did not start or register, so plain moto tests in the same process keep working.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from localrun import isolation
+from localrun.engine import (
+    emulated_apis,
+    execution,
+    integrations,
+    lambda_backend,
+    moto_fixes,
+    performance,
+    timekeeping,
+)
+from localrun.engine.overrides import Override, check_moto_version, installed
+
+_installed = False
+_lock = threading.Lock()
+
+
+def install() -> list[Override]:
+    """Install every override (idempotent) and return them."""
+    global _installed
+    with _lock:
+        if not _installed:
+            check_moto_version()
+            # moto logs every failed state at ERROR; keep it out of stderr unless logging is set up.
+            logging.getLogger("moto.stepfunctions.parser").addHandler(logging.NullHandler())
+            isolation.install()
+            lambda_backend.install()
+            timekeeping.install()
+            execution.install()
+            integrations.install()
+            emulated_apis.install()
+            performance.install()
+            moto_fixes.install()
+            _installed = True
+    return installed()

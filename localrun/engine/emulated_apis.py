@@ -1,0 +1,79 @@
+"""Wire localrun's emulations into moto: bedrock-runtime InvokeModel (Titan V2), S3 Vectors QueryVectors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from moto.bedrockruntime.models import BedrockRuntimeBackend
+from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionResult
+from moto.s3vectors import urls as s3vectors_urls
+from moto.s3vectors.exceptions import ValidationError
+from moto.s3vectors.models import S3VectorsBackend
+from moto.s3vectors.responses import S3VectorsResponse
+
+from localrun.emulation import titan, vector_search
+from localrun.engine.overrides import add, replace
+
+
+class BedrockValidationException(ServiceException):
+    code = "ValidationException"
+
+
+def install() -> None:
+    replace(BedrockRuntimeBackend, "invoke_model", _build_invoke_model)
+    replace(s3vectors_urls, "url_paths", _with_query_path)
+    add(S3VectorsResponse, "query_vectors", _query_vectors_response)
+
+
+def _build_invoke_model(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    def invoke_model(self: BedrockRuntimeBackend, payload: Any, model_id: str) -> dict[str, Any]:
+        if not titan.handles(model_id):
+            raise BedrockValidationException(
+                f"localrun emulates only {titan.MODEL_ID} for InvokeModel; {model_id!r} has no "
+                "local implementation (answer that Task with a MockConfigFile test case)"
+            )
+        if not isinstance(payload, dict):
+            raise BedrockValidationException("Malformed input request: body must be a JSON object")
+        try:
+            return titan.embed(payload)
+        except titan.EmbeddingRequestError as error:
+            raise BedrockValidationException(str(error)) from error
+
+    return invoke_model
+
+
+def _with_query_path(original: dict[str, Any]) -> dict[str, Any]:
+    original["{0}/QueryVectors$"] = S3VectorsResponse.dispatch
+    return original
+
+
+def _query_vectors_response(self: S3VectorsResponse) -> ActionResult:
+    backend: S3VectorsBackend = self.s3vectors_backend
+    index = backend.get_index(
+        self._get_param("vectorBucketName"), self._get_param("indexName"), self._get_param("indexArn")
+    )
+    query_vector = (self._get_param("queryVector") or {}).get(index.data_type)
+    if query_vector is None:
+        raise ValidationError(f"queryVector must hold {index.data_type} data")
+    stored = [
+        vector_search.StoredVector(
+            key=vector.key, data=vector.data[index.data_type], metadata=vector.metadata
+        )
+        for vector in index.vectors.values()
+    ]
+    try:
+        result = vector_search.query(
+            stored,
+            query_vector,
+            top_k=int(self._get_param("topK") or 0),
+            metric=index.distance_metric,
+            dimension=index.dimension,
+            filter_document=self._get_param("filter"),
+            return_metadata=bool(self._get_param("returnMetadata", False)),
+            return_distance=bool(self._get_param("returnDistance", False)),
+        )
+    except vector_search.QueryError as error:
+        raise ValidationError(str(error)) from error
+    return ActionResult(result)

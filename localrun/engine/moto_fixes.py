@@ -1,0 +1,145 @@
+"""Fixes for moto interpreter bugs that make valid workflows fail locally.
+
+- A Map iteration or Parallel branch failing with a `States.*` error (e.g. States.TaskFailed), a
+  mocked `Throw` of States.Timeout or a SendTaskFailure with a States.* error crashed moto with
+  "Custom Error Names MUST NOT begin with the prefix 'States.'"; they now propagate as the proper
+  States error, so Retry/Catch see it.
+- Terminal states are final: once an execution timed out or was stopped, a task thread that
+  wakes up later (and fails because its environment is no longer running) cannot turn the
+  execution into FAILED.
+- Distributed Map item failures were swallowed (the map run succeeded with a null item). Failed
+  and timed-out items are now counted against `ToleratedFailureCount`/`ToleratedFailurePercentage`
+  (default 0): past the threshold the Map fails with States.ExceedToleratedFailureThreshold.
+- A Distributed Map `ItemReader` over `s3:listObjectsV2` read only the first page and failed on
+  an empty prefix. localrun lists every page, yields `[]` for no objects, and shapes each item as
+  Step Functions does: `{"Etag", "Key", "LastModified" (epoch seconds), "Size", "StorageClass"}`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
+from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
+    CustomErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.error_name import ErrorName
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval import (
+    resource_eval_s3,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (  # noqa: E501
+    DistributedIterationComponent,
+)
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped, ProgramTimedOut
+
+from localrun.engine.overrides import replace
+
+
+def error_name(error_name: str | None) -> ErrorName:
+    """The interpreter's error name object for `error_name` (States.* names are not custom)."""
+    if error_name is not None and error_name.startswith("States."):
+        try:
+            return StatesErrorName.from_name(error_name)
+        except Exception:
+            pass
+    return CustomErrorName(error_name)
+
+
+_DYNAMIC_ERROR_MODULES = [
+    "moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.iteration_worker",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_parallel.branches_decl",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.mock_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback",
+    "moto.stepfunctions.parser.asl.component.state.fail.state_fail",
+]
+
+
+def install() -> None:
+    for module_name in _DYNAMIC_ERROR_MODULES:
+        replace(importlib.import_module(module_name), "CustomErrorName", lambda original: error_name)
+    replace(resource_eval_s3.ResourceEvalS3, "_handle_list_objects_v2", _build_list_objects)
+    replace(Environment, "set_error", _build_set_error)
+    replace(DistributedIterationComponent, "_map_run", _build_map_run)
+
+
+def _build_map_run(original: Callable[..., None]) -> Callable[..., None]:
+    def map_run(self: DistributedIterationComponent, env: Environment, eval_input: Any) -> None:
+        original(self, env, eval_input)
+        record = eval_input.map_run_record
+        counter = record.item_counter
+        failed = counter.failed.get() + counter.timed_out.get()
+        total = counter.total.get()
+        if failed == 0 or not _exceeds(failed, total, record):
+            return
+        env.stack.pop()
+        cause = (
+            f"The specified tolerated failure threshold was exceeded: {failed} of {total} items "
+            f"failed (ToleratedFailureCount {record.tolerated_failure_count}, "
+            f"ToleratedFailurePercentage {record.tolerated_failure_percentage})"
+        )
+        name = StatesErrorNameType.StatesExceedToleratedFailureThreshold
+        raise FailureEventException(
+            FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=name),
+                event_type=HistoryEventType.MapRunFailed,
+                event_details=EventDetails(
+                    executionFailedEventDetails=ExecutionFailedEventDetails(error=name.to_name(), cause=cause)
+                ),
+            )
+        )
+
+    return map_run
+
+
+def _exceeds(failed: int, total: int, record: Any) -> bool:
+    count = record.tolerated_failure_count or 0
+    percentage = record.tolerated_failure_percentage or 0.0
+    return failed > count and (total == 0 or failed * 100.0 / total > percentage)
+
+
+def _build_set_error(original: Callable[..., None]) -> Callable[..., None]:
+    def set_error(self: Environment, error: Any) -> None:
+        if isinstance(self._program_state, ProgramTimedOut | ProgramStopped):
+            return None
+        return original(self, error)
+
+    return set_error
+
+
+def _build_list_objects(original: staticmethod) -> staticmethod:  # type: ignore[type-arg]
+    def list_objects_v2(env: Any, resource_runtime_part: Any, state_credentials: Any) -> None:
+        client = resource_eval_s3.ResourceEvalS3._get_s3_client(
+            resource_runtime_part=resource_runtime_part, state_credentials=state_credentials
+        )
+        parameters = dict(env.stack.pop())
+        items: list[dict[str, Any]] = []
+        for page in client.get_paginator("list_objects_v2").paginate(**parameters):
+            items.extend(_item(entry) for entry in page.get("Contents", []))
+        env.stack.append(items)
+
+    return staticmethod(list_objects_v2)
+
+
+def _item(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Etag": entry.get("ETag"),
+        "Key": entry["Key"],
+        "LastModified": int(entry["LastModified"].timestamp()),
+        "Size": entry.get("Size", 0),
+        "StorageClass": entry.get("StorageClass", "STANDARD"),
+    }

@@ -1,0 +1,242 @@
+"""Run a Lambda function's real Python handler in-process, the way the Lambda runtime would.
+
+Each function gets its own copy of the project modules it imports (its package and `shared`),
+loaded with its own environment, as separate Lambda sandboxes would: module-level state such as
+`TABLE = os.environ["TABLE_NAME"]`, boto3 clients or Powertools loggers is per function and
+survives between invocations (warm starts). Third-party packages are shared by the process.
+Errors follow Lambda's contract: the response is `{"errorType", "errorMessage", ...}` with
+`FunctionError: Unhandled`, so Step Functions Retry/Catch see the exception's class name.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from localrun.isolation import invocation_scope
+from localrun.provision import FunctionSpec
+from localrun.template import LAMBDAS_ROOT
+
+Handler = Callable[[Any, Any], Any]
+_import_lock = threading.RLock()
+
+LOCAL_OVERRIDES = {
+    # No X-Ray daemon locally: Powertools Tracer becomes a no-op, as in unit tests.
+    "POWERTOOLS_TRACE_DISABLED": "true",
+}
+
+
+@dataclass
+class LambdaContext:
+    """The context object the Python runtime passes as the handler's second argument."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    memory_limit_in_mb: str
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    deadline_monotonic: float
+    identity: Any = None
+    client_context: Any = None
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline_monotonic - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class InvocationOutcome:
+    """The raw result of one invocation: the response payload and Lambda's FunctionError."""
+
+    payload: bytes
+    function_error: str | None
+    error_type: str | None
+    request_id: str
+    duration_ms: float
+    logs: str
+
+
+class HandlerLoadError(Exception):
+    """The handler could not be imported or found (Lambda's Runtime.* init errors)."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+@dataclass
+class LambdaRuntime:
+    """Loads and invokes the handlers of one runner's functions (one sandbox per function)."""
+
+    region: str
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def invoke(self, spec: FunctionSpec, event: bytes | str | None) -> InvocationOutcome:
+        request_id = str(uuid.uuid4())
+        environment = self._environment(spec, request_id)
+        started = time.monotonic()
+        with invocation_scope(environment) as output:
+            payload, error_type = self._run(spec, event, request_id, environment, started)
+            logs = output.getvalue()
+        duration_ms = (time.monotonic() - started) * 1000
+        if error_type is None and duration_ms > spec.timeout_seconds * 1000:
+            error_type = "Sandbox.Timedout"
+            payload = _error_payload(
+                error_type,
+                f"RequestId: {request_id} Error: Task timed out after {spec.timeout_seconds:.2f} seconds",
+                request_id,
+            )
+        return InvocationOutcome(
+            payload=payload,
+            function_error="Unhandled" if error_type else None,
+            error_type=error_type,
+            request_id=request_id,
+            duration_ms=duration_ms,
+            logs=logs,
+        )
+
+    def _run(
+        self,
+        spec: FunctionSpec,
+        event: bytes | str | None,
+        request_id: str,
+        environment: Mapping[str, str],
+        started: float,
+    ) -> tuple[bytes, str | None]:
+        try:
+            handler = self._handler(spec, environment)
+        except HandlerLoadError as error:
+            return _error_payload(error.error_type, str(error), request_id), error.error_type
+        context = LambdaContext(
+            function_name=spec.name,
+            function_version="$LATEST",
+            invoked_function_arn=spec.arn,
+            memory_limit_in_mb=str(spec.memory_mb),
+            aws_request_id=request_id,
+            log_group_name=spec.log_group,
+            log_stream_name=environment["AWS_LAMBDA_LOG_STREAM_NAME"],
+            deadline_monotonic=started + spec.timeout_seconds,
+        )
+        try:
+            result = handler(_decode(event), context)
+        except Exception as error:
+            error_type = type(error).__name__
+            return _error_payload(error_type, str(error), request_id, error), error_type
+        try:
+            return json.dumps(result).encode(), None
+        except (TypeError, ValueError) as error:
+            error_type = "Runtime.MarshalError"
+            message = f"Unable to marshal response: {error}"
+            return _error_payload(error_type, message, request_id), error_type
+
+    def _environment(self, spec: FunctionSpec, request_id: str) -> dict[str, str]:
+        runtime = spec.runtime
+        return {
+            **spec.environment,
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"{time.strftime('%Y/%m/%d')}/[$LATEST]{request_id[:8]}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+            "LAMBDA_TASK_ROOT": str(spec.source_root or ""),
+            "_HANDLER": spec.handler,
+            "TZ": ":UTC",
+            **LOCAL_OVERRIDES,
+        }
+
+    def _handler(self, spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
+        handler = self.handlers.get(spec.name)
+        if handler is None:
+            with _import_lock:
+                handler = self.handlers.get(spec.name) or _load(spec, environment)
+                self.handlers[spec.name] = handler
+        return handler
+
+
+def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
+    """Import the handler module from the function's code roots into a private module set."""
+    if spec.source_root is None or not spec.runtime.startswith("python"):
+        raise HandlerLoadError(
+            "Runtime.Unavailable",
+            f"{spec.logical_id} ({spec.runtime}) has no Python source known to localrun "
+            "(Stepwise:Source metadata); it cannot run locally",
+        )
+    module_name, _, function_name = spec.handler.rpartition(".")
+    roots = [spec.source_root, LAMBDAS_ROOT.resolve()]
+    saved = {name: module for name, module in list(sys.modules.items()) if _under(module, roots)}
+    for name in saved:
+        del sys.modules[name]
+    original_path = list(sys.path)
+    sys.path[:0] = [str(root) for root in roots]
+    try:
+        with invocation_scope(environment):
+            module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise HandlerLoadError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {error}"
+        ) from error
+    except Exception as error:
+        raise HandlerLoadError(
+            f"Runtime.{type(error).__name__}", f"Init error in '{module_name}': {error}"
+        ) from error
+    finally:
+        for name in [name for name, mod in list(sys.modules.items()) if _under(mod, roots)]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        sys.path[:] = original_path + [str(root) for root in roots if str(root) not in original_path]
+    handler = getattr(module, function_name, None)
+    if not callable(handler):
+        raise HandlerLoadError(
+            "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
+        )
+    return handler
+
+
+def _under(module: ModuleType | None, roots: list[Path]) -> bool:
+    """True if the module was loaded from one of `roots` (a project module, not a library)."""
+    prefixes = tuple(f"{root}{os.sep}" for root in roots)
+    file = getattr(module, "__file__", None)
+    locations = [file] if file else []
+    try:
+        locations.extend(getattr(module, "__path__", None) or [])
+    except Exception:
+        return False
+    return any(str(location).startswith(prefixes) for location in locations)
+
+
+def _decode(event: bytes | str | None) -> Any:
+    if event is None or event == b"" or event == "":
+        return {}
+    text = event.decode() if isinstance(event, bytes) else event
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _error_payload(
+    error_type: str, message: str, request_id: str, error: BaseException | None = None
+) -> bytes:
+    body: dict[str, Any] = {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": request_id,
+        "stackTrace": traceback.format_tb(error.__traceback__) if error is not None else [],
+    }
+    return json.dumps(body).encode()

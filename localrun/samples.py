@@ -1,0 +1,229 @@
+"""Sample runs under `examples/<workflow>/*.json`: what to run, what to seed, and what to expect.
+
+A sample file (keys other than `input` and `expect` are optional)::
+
+    {
+      "description": "An express order is charged and shipped",
+      "input": {"orderId": "o-1"},
+      "stateMachine": "OrderSaga",
+      "seed": {
+        "s3": [{"bucket": "Documents", "key": "incoming/a.txt", "body": "text or JSON value"}],
+        "dynamodb": [{"table": "Orders", "item": {"pk": "o-1", "total": 12.5}}]
+      },
+      "setup": "tests.workflows.orders.shop:open_shop",
+      "faults": ["Charge=PaymentDeclined:1", {"function": "Ship", "error": "Timeout", "times": 2}],
+      "taskTokens": {"AwaitApproval": {"output": {"approved": true}}},
+      "mockConfig": "orders.mocks.json",
+      "testCase": "HappyPath",
+      "expect": {
+        "status": "SUCCEEDED",
+        "error": "OrderRejected",
+        "states": ["Validate", "Charge", "Ship"],
+        "notStates": ["Refund"],
+        "output": {"status": "SHIPPED"}
+      }
+    }
+
+`seed` names resources by logical id or construct path and writes them before the run (DynamoDB
+items as plain JSON). `setup` names a function `(runner, sample) -> None` (`module:function`),
+run after seeding, for state a declarative seed cannot express (e.g. an AWS Organization in
+moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
+`{"error": ..., "cause": ...}`, or lets the task time out with `{"timeout": true}` (its
+TimeoutSeconds pass in virtual time). `mockConfig` is a MockConfigFile path (relative to the
+sample) or an inline object. In `expect`, `states` must be entered in that relative order,
+`notStates` never, and `output` is matched as a subset. Files named `*.mocks.json` are mock
+configs, not samples.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from localrun.faults import Fault
+from localrun.result import RunResult
+from localrun.runner import LocalRunner, TaskFailure, TaskTimeout
+from localrun.template import PROJECT_ROOT
+from localrun.tracking import TaskToken
+
+EXAMPLES_ROOT = PROJECT_ROOT / "examples"
+MOCKS_SUFFIX = ".mocks.json"
+
+
+class SampleError(ValueError):
+    """A sample file is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    status: str
+    error: str | None = None
+    states: tuple[str, ...] = ()
+    not_states: tuple[str, ...] = ()
+    output: Any = None
+
+    def mismatches(self, result: RunResult) -> list[str]:
+        """What differs between this expectation and `result` (empty when it holds)."""
+        problems = []
+        if result.status != self.status:
+            detail = f" ({result.error}: {result.cause})" if result.error else ""
+            problems.append(f"status {result.status}{detail}, expected {self.status}")
+        if self.error is not None and result.error != self.error:
+            problems.append(f"error {result.error!r}, expected {self.error!r}")
+        if self.states and not _in_order(self.states, result.states):
+            problems.append(f"states {list(result.states)} do not include {list(self.states)} in order")
+        entered = sorted(set(self.not_states) & set(result.states))
+        if entered:
+            problems.append(f"entered {entered}, expected not to")
+        if self.output is not None and not _subset(self.output, result.output):
+            problems.append(f"output {json.dumps(result.output)[:200]} does not contain the expected")
+        return problems
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample run of a workflow."""
+
+    workflow: str
+    path: Path
+    input: Any
+    expect: Expectation
+    description: str = ""
+    state_machine: str | None = None
+    seed: Mapping[str, Any] = field(default_factory=dict)
+    faults: tuple[Fault, ...] = ()
+    task_tokens: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    mock_config: Any = None
+    test_case: str | None = None
+    setup: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+    @classmethod
+    def load(cls, path: Path, workflow: str | None = None) -> Sample:
+        try:
+            raw = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise SampleError(f"{path}: not JSON ({error})") from None
+        if not isinstance(raw, dict) or "input" not in raw or "expect" not in raw:
+            raise SampleError(f"{path}: a sample needs 'input' and 'expect'")
+        expect = raw["expect"]
+        if not isinstance(expect, dict) or "status" not in expect:
+            raise SampleError(f"{path}: expect.status is required")
+        mock_config = raw.get("mockConfig")
+        if isinstance(mock_config, str):
+            mock_config = path.parent / mock_config
+        return cls(
+            workflow=workflow or path.parent.name,
+            path=path,
+            input=raw["input"],
+            description=str(raw.get("description", "")),
+            state_machine=raw.get("stateMachine"),
+            seed=raw.get("seed", {}),
+            faults=tuple(_fault(path, item) for item in raw.get("faults", [])),
+            task_tokens=raw.get("taskTokens", {}),
+            mock_config=mock_config,
+            test_case=raw.get("testCase"),
+            setup=raw.get("setup"),
+            expect=Expectation(
+                status=expect["status"],
+                error=expect.get("error"),
+                states=tuple(expect.get("states", ())),
+                not_states=tuple(expect.get("notStates", ())),
+                output=expect.get("output"),
+            ),
+        )
+
+    def run(self, runner: LocalRunner, timeout: float = 60.0) -> RunResult:
+        """Seed `runner`'s resources, run the sample and return the result."""
+        seed(runner, self.seed)
+        if self.setup:
+            _setup_function(self.path, self.setup)(runner, self)
+        return runner.run(
+            self.input,
+            state_machine=self.state_machine,
+            faults=self.faults,
+            mock_config=self.mock_config,
+            test_case=self.test_case,
+            on_task_token=self._answer if self.task_tokens else None,
+            timeout=timeout,
+        )
+
+    def _answer(self, token: TaskToken) -> Any:
+        answer = self.task_tokens.get(token.state)
+        if answer is None:
+            return None
+        if "error" in answer:
+            return TaskFailure(str(answer["error"]), str(answer.get("cause", "")))
+        if answer.get("timeout"):
+            return TaskTimeout()
+        return answer.get("output", {})
+
+
+def discover(root: Path = EXAMPLES_ROOT, workflow: str | None = None) -> list[Sample]:
+    """Every sample under `root/<workflow>/`, sorted by workflow and file name."""
+    folders = [root / workflow] if workflow else sorted(p for p in root.glob("*") if p.is_dir())
+    samples = []
+    for folder in folders:
+        for path in sorted(folder.glob("*.json")):
+            if not path.name.endswith(MOCKS_SUFFIX):
+                samples.append(Sample.load(path, folder.name))
+    return samples
+
+
+def seed(runner: LocalRunner, data: Mapping[str, Any]) -> None:
+    """Write a sample's `seed` (S3 objects, DynamoDB items) into the runner's resources."""
+    for entry in data.get("s3", []):
+        body = entry["body"]
+        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        runner.client("s3").put_object(
+            Bucket=runner.resource(entry["bucket"]).name, Key=entry["key"], Body=payload
+        )
+    if data.get("dynamodb"):
+        from boto3.dynamodb.types import TypeSerializer
+
+        serializer = TypeSerializer()
+        for entry in data["dynamodb"]:
+            item = json.loads(json.dumps(entry["item"]), parse_float=Decimal)
+            runner.client("dynamodb").put_item(
+                TableName=runner.resource(entry["table"]).name,
+                Item={key: serializer.serialize(value) for key, value in item.items()},
+            )
+
+
+def _setup_function(path: Path, reference: str) -> Callable[[LocalRunner, Sample], None]:
+    module_name, _, function_name = reference.partition(":")
+    try:
+        function = getattr(importlib.import_module(module_name), function_name)
+    except (ImportError, AttributeError) as error:
+        raise SampleError(f"{path}: setup {reference!r} not found ({error})") from None
+    return function  # type: ignore[no-any-return]
+
+
+def _fault(path: Path, item: Any) -> Fault:
+    try:
+        if isinstance(item, str):
+            return Fault.parse(item)
+        return Fault(**item)
+    except (TypeError, ValueError) as error:
+        raise SampleError(f"{path}: bad fault {item!r}: {error}") from None
+
+
+def _in_order(expected: Sequence[str], actual: Sequence[str]) -> bool:
+    remaining = iter(actual)
+    return all(any(state == seen for seen in remaining) for state in expected)
+
+
+def _subset(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            key in actual and _subset(value, actual[key]) for key, value in expected.items()
+        )
+    return bool(expected == actual)

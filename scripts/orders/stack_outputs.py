@@ -1,0 +1,28 @@
+"""Find a deployed order saga's resources from its CloudFormation outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+STACK_TEMPLATE = "Stepwise-{env}-Orders"
+
+
+class OutputMissing(LookupError):
+    """The stack or the output does not exist (not deployed to this account/region?)."""
+
+
+def stack_output(env: str, key: str, *, cloudformation: Any | None = None) -> str:
+    """The value of output `key` (e.g. `StatusTableName`) of `Stepwise-<env>-Orders`."""
+    client = cloudformation or boto3.client("cloudformation")
+    name = STACK_TEMPLATE.format(env=env)
+    try:
+        stacks = client.describe_stacks(StackName=name)["Stacks"]
+    except ClientError as error:
+        raise OutputMissing(f"stack {name} not found: {error}") from None
+    for output in stacks[0].get("Outputs", []):
+        if output["OutputKey"] == key:
+            return str(output["OutputValue"])
+    raise OutputMissing(f"stack {name} has no output {key}")

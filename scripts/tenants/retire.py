@@ -1,0 +1,71 @@
+"""Retire one tenant (dry run unless --yes).
+
+    python -m scripts.tenants.retire TENANT_ID [--env dev] [--region eu-west-1] [--yes]
+
+Removes the tenant's baseline stack instances, moves its account to the suspended OU, closes the
+account and marks the tenant RETIRED. Unknown and already retired tenants are refused (exit 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import boto3
+
+from scripts.tenants.deployment import Deployment, DeploymentNotFound, add_arguments
+from scripts.tenants.retirement import RetirementFailed, RetirementRefused, Retirer, print_lines
+
+EXIT_REFUSED = 2
+EXIT_FAILED = 1
+
+
+def parser() -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(
+        prog="python -m scripts.tenants.retire", description=__doc__.split("\n\n")[0]
+    )
+    result.add_argument("tenant_id", help="the tenant to retire")
+    add_arguments(result)
+    return result
+
+
+def run(tenant_id: str, retirer: Retirer, *, act: bool) -> int:
+    """Plan (and with `act`, carry out) one retirement; return the process exit code."""
+    try:
+        plan = retirer.plan(tenant_id)
+    except RetirementRefused as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return EXIT_REFUSED
+    except RetirementFailed as failure:
+        print(f"failed: {failure}", file=sys.stderr)
+        return EXIT_FAILED
+    print_lines(plan.lines())
+    if not act:
+        print("dry run: nothing changed (add --yes to retire)")
+        return 0
+    try:
+        retirer.retire(plan)
+    except RetirementRefused as refusal:
+        print(f"refused: {refusal}", file=sys.stderr)
+        return EXIT_REFUSED
+    except RetirementFailed as failure:
+        print(f"failed: {failure} (tenant left RETIRING; run again to resume)", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"tenant {tenant_id} RETIRED")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    session = boto3.session.Session(region_name=args.region)
+    try:
+        deployment = Deployment.from_stack(args.env, session.client("cloudformation"))
+    except DeploymentNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    return run(args.tenant_id, Retirer(deployment, session=session), act=args.yes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

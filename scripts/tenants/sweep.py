@@ -1,0 +1,58 @@
+"""Retire every tenant marked for retirement (dry run unless --yes); run it on a schedule.
+
+    python -m scripts.tenants.sweep [--env dev] [--region eu-west-1] [--limit N] [--yes]
+
+Picks up tenants in RETIREMENT_REQUESTED (see `scripts.tenants.mark`) and resumes RETIRING ones
+whose retirement was interrupted. One tenant's failure does not stop the others; the exit code is
+1 if any retirement failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+import boto3
+
+from scripts.tenants.deployment import Deployment, DeploymentNotFound, add_arguments
+from scripts.tenants.retire import EXIT_FAILED
+from scripts.tenants.retire import run as retire_one
+from scripts.tenants.retirement import Retirer
+
+
+def parser() -> argparse.ArgumentParser:
+    result = argparse.ArgumentParser(
+        prog="python -m scripts.tenants.sweep", description=__doc__.split("\n\n")[0]
+    )
+    add_arguments(result)
+    result.add_argument("--limit", type=int, default=None, help="retire at most N tenants this run")
+    return result
+
+
+def sweep(retirer: Retirer, *, act: bool, limit: int | None = None) -> dict[str, int]:
+    """Retire the marked tenants; return each tenant's exit code (0 retired or planned)."""
+    marked = retirer.marked()
+    if limit is not None:
+        marked = marked[:limit]
+    if not marked:
+        print("no tenant is marked for retirement")
+    return {tenant_id: retire_one(tenant_id, retirer, act=act) for tenant_id in marked}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    session = boto3.session.Session(region_name=args.region)
+    try:
+        deployment = Deployment.from_stack(args.env, session.client("cloudformation"))
+    except DeploymentNotFound as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    outcomes = sweep(Retirer(deployment, session=session), act=args.yes, limit=args.limit)
+    failed = sorted(tenant for tenant, code in outcomes.items() if code != 0)
+    print(f"sweep: {len(outcomes) - len(failed)} ok, {len(failed)} not retired {failed or ''}")
+    return EXIT_FAILED if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

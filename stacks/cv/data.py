@@ -1,0 +1,99 @@
+"""The CV-safety data plane shared by both workflows: bucket, frames table, camera registry, event bus."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from stacks.common import PythonTaskFunction, secure_bucket, secure_table
+from stacks.config import EnvironmentConfig
+
+EVENT_SOURCE = "stepwise.cv-safety"
+
+
+def grant_items(
+    task_function: PythonTaskFunction,
+    table: dynamodb.ITableV2,
+    item_actions: Sequence[str] = (),
+    query_indexes: Sequence[str] = (),
+) -> None:
+    """Exact DynamoDB item actions on the table and `Query` on named indexes (no `index/*`)."""
+    if item_actions:
+        task_function.role.add_to_policy(
+            iam.PolicyStatement(actions=[f"dynamodb:{a}" for a in item_actions], resources=[table.table_arn])
+        )
+    if query_indexes:
+        task_function.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"],
+                resources=[f"{table.table_arn}/index/{index}" for index in query_indexes],
+            )
+        )
+
+
+@dataclass(frozen=True)
+class CvSafetyDataProps:
+    config: EnvironmentConfig
+
+
+class CvSafetyData(Construct):
+    """Storage and events of the CV-safety pipeline.
+
+    Bucket layout: `frames/<camera>/<time>.jpg`, `detections/<camera>/<time>.json`, `labeling/<job>/`
+    (manifests, Ground Truth output), `curated/<task>/<job>/` (training sets), `composites/<camera>/<run>/`,
+    `manifests/floor_tape/<run>.manifest`, `ground-truth/` (UI templates and label categories).
+
+    Frames table: `frameId`; a frame awaiting labels has `awaitingTask` (+ `capturedAt`) and so appears
+    in the sparse AwaitingLabels index; `labelingJob` keys the LabelingJob index.
+    Camera registry: `cameraId`; a camera that still needs a composite has `pendingPreparation =
+    "PENDING"` (+ `onboardedAt`) and so appears in the sparse PendingPreparation index.
+    """
+
+    AWAITING_INDEX = "AwaitingLabels"
+    JOB_INDEX = "LabelingJob"
+    PENDING_INDEX = "PendingPreparation"
+
+    bucket: s3.Bucket
+    frames_table: dynamodb.TableV2
+    cameras_table: dynamodb.TableV2
+    event_bus: events.EventBus
+
+    def __init__(self, scope: Construct, construct_id: str, props: CvSafetyDataProps) -> None:
+        super().__init__(scope, construct_id)
+        string = dynamodb.AttributeType.STRING
+        self.bucket = secure_bucket(self, "Data", props.config)
+        # The Ground Truth worker portal loads task images from the browser with presigned URLs.
+        self.bucket.add_cors_rule(
+            allowed_methods=[s3.HttpMethods.GET],
+            allowed_origins=["*"],
+            exposed_headers=["Access-Control-Allow-Origin"],
+        )
+        self.frames_table = secure_table(
+            self, "Frames", props.config, partition_key=dynamodb.Attribute(name="frameId", type=string)
+        )
+        self.frames_table.add_global_secondary_index(
+            index_name=self.AWAITING_INDEX,
+            partition_key=dynamodb.Attribute(name="awaitingTask", type=string),
+            sort_key=dynamodb.Attribute(name="capturedAt", type=string),
+        )
+        self.frames_table.add_global_secondary_index(
+            index_name=self.JOB_INDEX,
+            partition_key=dynamodb.Attribute(name="labelingJob", type=string),
+        )
+        self.cameras_table = secure_table(
+            self, "Cameras", props.config, partition_key=dynamodb.Attribute(name="cameraId", type=string)
+        )
+        self.cameras_table.add_global_secondary_index(
+            index_name=self.PENDING_INDEX,
+            partition_key=dynamodb.Attribute(name="pendingPreparation", type=string),
+            sort_key=dynamodb.Attribute(name="onboardedAt", type=string),
+        )
+        self.event_bus = events.EventBus(
+            self, "Events", description=f"Stepwise CV-safety labeling events ({props.config.name})"
+        )

@@ -1,0 +1,17 @@
+"""`Stepwise-<env>-CvSafety`: composes the CV-safety construct from the environment's `cv` settings."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from stacks.common import WorkflowStack
+from stacks.config import EnvironmentConfig
+from stacks.cv.construct import CvSafety, CvSafetyProps
+
+
+class CvSafetyStack(WorkflowStack):
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, "CvSafety", config)
+        self.cv = CvSafety(
+            self, "Workflow", CvSafetyProps(config=config, settings=config.cv, alarm_topic=self.alarm_topic)
+        )

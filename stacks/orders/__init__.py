@@ -1,0 +1,1 @@
+"""Order saga: validate, reserve, approve, charge, ship and notify, with compensations in reverse."""

@@ -1,0 +1,379 @@
+"""`OrderSaga`: the order workflow as a reusable construct (resources + Standard state machine).
+
+Forward path: Validate -> RecordReserving -> ReserveInventory (Map of conditional DynamoDB
+updates) -> Route -> [RequestApproval (.waitForTaskToken)] -> RecordCharging -> ChargePayment ->
+RecordShipping -> CreateShipment -> Notify (SNS || EventBridge || status) -> SettleInventory.
+A failure after step k runs the compensations of steps k..1 in reverse (CancelShipment ->
+RefundPayment -> ReleaseInventory), each retried; a compensation that keeps failing parks the
+order (SQS message with the whole state, `OrdersParked` metric, alarm) as NEEDS_ATTENTION.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from stacks.common import (
+    ObservableStateMachine,
+    ObservableStateMachineProps,
+    PythonTaskFunction,
+    TaskFunctionProps,
+    acknowledge,
+    encrypted_queue,
+    encrypted_topic,
+    secure_table,
+)
+from stacks.common.task_function import METRICS_NAMESPACE
+from stacks.config import EnvironmentConfig
+from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
+from stacks.orders.settings import OrdersSettings
+
+PARKED_METRIC = "OrdersParked"
+WORKFLOW_KEY = "orders"
+
+
+@dataclass(frozen=True)
+class OrderSagaProps:
+    """What a stack passes to build an order saga.
+
+    `event_bus`: where `OrderCompleted` events go; by default the saga creates its own bus.
+    """
+
+    config: EnvironmentConfig
+    settings: OrdersSettings
+    alarm_topic: sns.ITopic
+    event_bus: events.IEventBus | None = None
+
+
+class OrderSaga(Construct):
+    """The order saga: tables, topics, bus, parking queue, task functions and state machine.
+
+    Every resource is an attribute so a platform team can grant, subscribe or extend
+    (e.g. subscribe a warehouse queue to `customer_topic`, add rules on `event_bus`).
+    """
+
+    status_table: dynamodb.TableV2
+    inventory_table: dynamodb.TableV2
+    ledger_table: dynamodb.TableV2
+    shipments_table: dynamodb.TableV2
+    idempotency_table: dynamodb.TableV2
+    topic_key: kms.Key
+    approval_topic: sns.Topic
+    customer_topic: sns.Topic
+    event_bus: events.IEventBus
+    parked_queue: sqs.Queue
+    validate_function: PythonTaskFunction
+    request_approval_function: PythonTaskFunction
+    charge_function: PythonTaskFunction
+    refund_function: PythonTaskFunction
+    create_shipment_function: PythonTaskFunction
+    cancel_shipment_function: PythonTaskFunction
+    workflow: ObservableStateMachine
+    parked_metric: cloudwatch.Metric
+    parked_alarm: cloudwatch.Alarm
+    parked_waiting_alarm: cloudwatch.Alarm
+
+    def __init__(self, scope: Construct, construct_id: str, props: OrderSagaProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self._create_tables()
+        self._create_messaging()
+        self._create_functions()
+        definition = SagaDefinition(self, "Saga", self._resources())
+        self.workflow = ObservableStateMachine(
+            self,
+            "Workflow",
+            ObservableStateMachineProps(
+                config=props.config,
+                definition=definition.chain,
+                alarm_topic=props.alarm_topic,
+                timeout=self.execution_timeout,
+                state_machine_type=sfn.StateMachineType.STANDARD,
+                comment="Order saga: validate, reserve, approve, charge, ship, notify; "
+                "compensations in reverse; parks orders it cannot undo",
+                task_functions=self.task_functions,
+                expected_errors=BUSINESS_OUTCOMES,
+            ),
+        )
+        self.definition = definition
+        self._grant_state_machine()
+        self._create_alarms()
+
+    @property
+    def state_machine(self) -> sfn.StateMachine:
+        return self.workflow.state_machine
+
+    @property
+    def settings(self) -> OrdersSettings:
+        return self.props.settings
+
+    @property
+    def execution_timeout(self) -> Duration:
+        """The approval wait plus an hour for everything else (retries included)."""
+        return Duration.seconds(self.settings.approval_timeout_seconds + 3600)
+
+    @property
+    def task_functions(self) -> list[PythonTaskFunction]:
+        return [
+            self.validate_function,
+            self.request_approval_function,
+            self.charge_function,
+            self.refund_function,
+            self.create_shipment_function,
+            self.cancel_shipment_function,
+        ]
+
+    def _create_tables(self) -> None:
+        config = self.props.config
+        string = dynamodb.AttributeType.STRING
+        self.status_table = secure_table(
+            self, "OrderStatus", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
+        )
+        self.inventory_table = secure_table(
+            self, "Inventory", config, partition_key=dynamodb.Attribute(name="sku", type=string)
+        )
+        self.ledger_table = secure_table(
+            self,
+            "PaymentLedger",
+            config,
+            partition_key=dynamodb.Attribute(name="pk", type=string),
+            sort_key=dynamodb.Attribute(name="sk", type=string),
+        )
+        self.shipments_table = secure_table(
+            self, "Shipments", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
+        )
+        self.idempotency_table = secure_table(
+            self,
+            "Idempotency",
+            config,
+            partition_key=dynamodb.Attribute(name="id", type=string),
+            time_to_live_attribute="expiration",
+        )
+
+    def _create_messaging(self) -> None:
+        config = self.props.config
+        self.topic_key = kms.Key(
+            self,
+            "TopicKey",
+            enable_key_rotation=True,
+            description=f"Encrypts the order saga's approval and customer topics ({config.name})",
+            removal_policy=config.cdk_removal_policy,
+        )
+        self.approval_topic = encrypted_topic(
+            self, "ApprovalRequests", self.topic_key, f"Stepwise order approvals ({config.name})"
+        )
+        if self.settings.approver_email:
+            self.approval_topic.add_subscription(
+                subscriptions.EmailSubscription(self.settings.approver_email)
+            )
+        self.customer_topic = encrypted_topic(
+            self,
+            "CustomerNotifications",
+            self.topic_key,
+            f"Stepwise order confirmations ({config.name})",
+        )
+        self.event_bus = self.props.event_bus or events.EventBus(self, "OrderEvents")
+        self.parked_queue = encrypted_queue(self, "ParkedOrders")
+
+    def _task_function(
+        self, construct_id: str, handler: str, description: str, environment: dict[str, str]
+    ) -> PythonTaskFunction:
+        return PythonTaskFunction(
+            self,
+            construct_id,
+            TaskFunctionProps(
+                config=self.props.config,
+                package="orders",
+                handler=handler,
+                service="orders",
+                description=description,
+                timeout=Duration.seconds(self.settings.task_timeout_seconds),
+                environment=environment,
+            ),
+        )
+
+    def _create_functions(self) -> None:
+        settings = self.settings
+        idempotency = {
+            "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
+            "IDEMPOTENCY_TTL_SECONDS": str(settings.idempotency_ttl_seconds),
+        }
+        payments = {
+            **idempotency,
+            "LEDGER_TABLE": self.ledger_table.table_name,
+            "PAYMENT_ADAPTER": settings.payment_adapter,
+        }
+        shipping = {
+            **idempotency,
+            "SHIPMENTS_TABLE": self.shipments_table.table_name,
+            "SHIPPING_COUNTRIES": ",".join(settings.shipping_countries),
+        }
+        self.validate_function = self._task_function(
+            "Validate",
+            "validate.handler",
+            "Order saga: validate and normalize an order (writes nothing)",
+            {
+                "CURRENCIES": settings.currencies_json(),
+                "MAX_ITEMS": str(settings.max_items),
+                "MAX_QUANTITY": str(settings.max_quantity),
+            },
+        )
+        self.request_approval_function = self._task_function(
+            "RequestApproval",
+            "request_approval.handler",
+            "Order saga: store the approval task token and notify reviewers",
+            {
+                "STATUS_TABLE": self.status_table.table_name,
+                "APPROVAL_TOPIC_ARN": self.approval_topic.topic_arn,
+                "APPROVAL_TIMEOUT_SECONDS": str(settings.approval_timeout_seconds),
+            },
+        )
+        self.charge_function = self._task_function(
+            "ChargePayment", "charge.handler", "Order saga: charge the order once", payments
+        )
+        self.refund_function = self._task_function(
+            "RefundPayment", "refund.handler", "Order saga: refund the order (compensation)", payments
+        )
+        self.create_shipment_function = self._task_function(
+            "CreateShipment", "ship.handler", "Order saga: record the order's shipment", shipping
+        )
+        self.cancel_shipment_function = self._task_function(
+            "CancelShipment",
+            "cancel_shipment.handler",
+            "Order saga: cancel the order's shipment (compensation)",
+            shipping,
+        )
+        self._grant_functions()
+
+    def _grant_functions(self) -> None:
+        idempotency_actions = [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ]
+        for task in (
+            self.charge_function,
+            self.refund_function,
+            self.create_shipment_function,
+            self.cancel_shipment_function,
+        ):
+            task.role.add_to_policy(
+                iam.PolicyStatement(actions=idempotency_actions, resources=[self.idempotency_table.table_arn])
+            )
+        for task in (self.charge_function, self.refund_function):
+            task.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=[
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:ConditionCheckItem",
+                    ],
+                    resources=[self.ledger_table.table_arn],
+                )
+            )
+        for task in (self.create_shipment_function, self.cancel_shipment_function):
+            task.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                    resources=[self.shipments_table.table_arn],
+                )
+            )
+        approval = self.request_approval_function
+        approval.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])
+        )
+        self.approval_topic.grant_publish(approval.role)
+        acknowledge(
+            approval.role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            "Publishing to the KMS-encrypted approval topic needs GenerateDataKey* on its one key.",
+        )
+
+    def _resources(self) -> SagaResources:
+        return SagaResources(
+            config=self.props.config,
+            settings=self.settings,
+            status_table=self.status_table,
+            inventory_table=self.inventory_table,
+            customer_topic=self.customer_topic,
+            event_bus=self.event_bus,
+            parked_queue=self.parked_queue,
+            validate=self.validate_function,
+            request_approval=self.request_approval_function,
+            charge=self.charge_function,
+            refund=self.refund_function,
+            create_shipment=self.create_shipment_function,
+            cancel_shipment=self.cancel_shipment_function,
+            parked_metric_name=PARKED_METRIC,
+            metrics_namespace=METRICS_NAMESPACE,
+        )
+
+    def _grant_state_machine(self) -> None:
+        role = self.workflow.role
+        self.topic_key.grant(role, "kms:GenerateDataKey*", "kms:Decrypt")
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": METRICS_NAMESPACE}},
+            )
+        )
+        policy = role.node.find_child("DefaultPolicy")
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "cloudwatch:PutMetricData (the OrdersParked metric) supports no resource-level "
+            "permissions; it is limited to the Stepwise namespace by condition.",
+        )
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+            "Publishing to the KMS-encrypted topics needs GenerateDataKey* on their one key.",
+        )
+
+    def _create_alarms(self) -> None:
+        topic_action = cloudwatch_actions.SnsAction(self.props.alarm_topic)
+        self.parked_metric = cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=PARKED_METRIC,
+            dimensions_map={"Environment": self.props.config.name, "Workflow": WORKFLOW_KEY},
+            statistic="Sum",
+            period=Duration.minutes(5),
+        )
+        self.parked_alarm = self.parked_metric.create_alarm(
+            self,
+            "OrdersParkedAlarm",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="An order saga could not undo its steps; the order is parked "
+            "(NEEDS_ATTENTION) in the parked-orders queue.",
+        )
+        self.parked_alarm.add_alarm_action(topic_action)
+        self.parked_waiting_alarm = self.parked_queue.metric_approximate_number_of_messages_visible(
+            period=Duration.minutes(5), statistic="Maximum"
+        ).create_alarm(
+            self,
+            "ParkedOrdersWaitingAlarm",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description="Parked orders are waiting for an operator.",
+        )
+        self.parked_waiting_alarm.add_alarm_action(topic_action)

@@ -1,0 +1,705 @@
+"""The order saga's state graph, built from the resources `OrderSaga` creates.
+
+State data (JSONPath): `$.order` (normalized by Validate), `$.progress` (last recorded status),
+`$.reservation`, `$.approval`, `$.charge`, `$.shipment`; `$.failure` holds the error that
+started compensation and `$.compensationFailure` the one that parked the order.
+
+Inventory items (`sku`) hold `available`, `sold` and one `reservation:<orderId>` attribute per
+order holding stock: reserve, release and settle are conditional updates on that attribute, so
+each is idempotent (a retried update never moves stock twice) and the invariant
+`opening stock = available + sum(reservation:*) + sold` always holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from stacks.common import LAMBDA_RETRY, PythonTaskFunction, RetryPolicy, invoke_lambda
+from stacks.common.tasks import sdk_throttling_retry
+from stacks.config import EnvironmentConfig
+from stacks.orders.settings import OrdersSettings
+
+EVENT_SOURCE = "stepwise.orders"
+NATIVE_TIMEOUT = Duration.seconds(30)
+CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
+REJECTION_ERRORS = ("OrderRejected", "ApprovalTimedOut")
+# Ends that are the business saying no, fully compensated: they are counted, but page nobody.
+BUSINESS_OUTCOMES = (
+    "InvalidOrder",
+    "DuplicateOrder",
+    "OutOfStock",
+    "PaymentDeclined",
+    "AddressUndeliverable",
+    *REJECTION_ERRORS,
+)
+
+DYNAMODB_RETRY = sdk_throttling_retry(
+    "DynamoDB",
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+    "DynamoDB.InternalServerError",
+    "States.Timeout",
+)
+SNS_RETRY = sdk_throttling_retry(
+    "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
+)
+EVENTS_RETRY = sdk_throttling_retry("EventBridge", "EventBridge.InternalException", "EventBridge.FailedEntry")
+SQS_RETRY = sdk_throttling_retry("SQS", "SQS.RequestThrottled", "SQS.KmsThrottled")
+METRIC_RETRY = sdk_throttling_retry("CloudWatch", "CloudWatch.InternalServiceFaultException")
+
+
+@dataclass(frozen=True)
+class SagaResources:
+    """Everything the state graph refers to."""
+
+    config: EnvironmentConfig
+    settings: OrdersSettings
+    status_table: dynamodb.ITableV2
+    inventory_table: dynamodb.ITableV2
+    customer_topic: sns.ITopic
+    event_bus: events.IEventBus
+    parked_queue: sqs.IQueue
+    validate: PythonTaskFunction
+    request_approval: PythonTaskFunction
+    charge: PythonTaskFunction
+    refund: PythonTaskFunction
+    create_shipment: PythonTaskFunction
+    cancel_shipment: PythonTaskFunction
+    parked_metric_name: str
+    metrics_namespace: str
+
+
+def _string(path: str) -> tasks.DynamoAttributeValue:
+    return tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(path))
+
+
+def _number(path: str) -> tasks.DynamoAttributeValue:
+    return tasks.DynamoAttributeValue.number_from_string(
+        sfn.JsonPath.json_to_string(sfn.JsonPath.number_at(path))
+    )
+
+
+def compensation_retry(settings: OrdersSettings) -> RetryPolicy:
+    """Compensations must try hard: every error is retried (designed final errors are
+    excluded by a `MaxAttempts: 0` retrier placed before this one)."""
+    return RetryPolicy(
+        ("States.ALL",),
+        interval=Duration.seconds(2),
+        max_attempts=settings.compensation_max_attempts,
+        backoff_rate=2.0,
+        max_delay=Duration.seconds(60),
+    )
+
+
+def failure_text(path: str = "$.failure") -> str:
+    """The whole error object as text: always present, unlike a catcher's optional `Cause`."""
+    return sfn.JsonPath.json_to_string(sfn.JsonPath.object_at(path))
+
+
+class SagaDefinition(Construct):
+    """Builds the chain; `chain` is the start of the definition."""
+
+    chain: sfn.IChainable
+
+    def __init__(self, scope: Construct, construct_id: str, resources: SagaResources) -> None:
+        super().__init__(scope, construct_id)
+        self.r = resources
+        self.parking = self._parking()
+        self.release_entry = self._release_compensation()
+        self.refund_entry = self._refund_compensation(self.release_entry)
+        self.cancel_entry = self._cancel_compensation(self.refund_entry)
+        self.chain = self._forward()
+
+    # ---- forward path -------------------------------------------------------------------
+
+    def _forward(self) -> sfn.IChainable:
+        r = self.r
+        validate = invoke_lambda(
+            self, "Validate", r.validate, result_path="$", comment="Schema and business rules"
+        )
+        invalid = sfn.Fail(
+            self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
+        )
+        explain = sfn.Pass(
+            self,
+            "ExplainInvalidOrder",
+            parameters={
+                "Error.$": "$.failure.Error",
+                "Cause.$": "States.StringToJson($.failure.Cause)",
+            },
+            result_path="$.failure",
+            comment="The Lambda error's message names the offending field",
+        ).next(invalid)
+        not_accepted = sfn.Fail(
+            self,
+            "OrderNotAccepted",
+            error="OrderNotAccepted",
+            cause="The order could not be validated or recorded; nothing was reserved or charged.",
+        )
+        validate.add_catch(explain, errors=["InvalidOrder"], result_path="$.failure")
+        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$.failure")
+
+        record_reserving = self._record_start()
+        duplicate = sfn.Fail(
+            self,
+            "DuplicateOrder",
+            error="DuplicateOrder",
+            cause="Another execution already owns this order id; nothing was changed.",
+        )
+        record_reserving.add_catch(duplicate, errors=[CONDITION_FAILED], result_path="$.failure")
+        record_reserving.add_catch(not_accepted, errors=["States.ALL"], result_path="$.failure")
+
+        reserve = self._reserve_inventory()
+        reserve.add_catch(self.release_entry, errors=["States.ALL"], result_path="$.failure")
+
+        out_of_stock = sfn.Pass(
+            self,
+            "OutOfStock",
+            parameters={
+                "Error": "OutOfStock",
+                "Cause.$": "States.Format('Not enough stock. Lines {} were {}', "
+                "States.JsonToString($.order.items), States.JsonToString($.reservation.outcomes))",
+            },
+            result_path="$.failure",
+        ).next(self.release_entry)
+        reservation_failed = sfn.Pass(
+            self,
+            "ReservationFailed",
+            parameters={
+                "Error": "ReservationFailed",
+                "Cause": "A stock reservation failed after its retries; every item is released.",
+            },
+            result_path="$.failure",
+        ).next(self.release_entry)
+
+        approval = self._request_approval()
+        charge_chain = self._charge_and_ship()
+        approval.next(charge_chain)
+        route = (
+            sfn.Choice(self, "Route")
+            .when(sfn.Condition.boolean_equals("$.reservation.outOfStock", True), out_of_stock)
+            .when(sfn.Condition.boolean_equals("$.reservation.failed", True), reservation_failed)
+            .when(sfn.Condition.boolean_equals("$.order.requiresApproval", True), approval)
+            .otherwise(charge_chain)
+        )
+        return validate.next(record_reserving).next(reserve).next(route)
+
+    def _request_approval(self) -> tasks.LambdaInvoke:
+        r = self.r
+        timeout = r.settings.approval_timeout_seconds
+        task = tasks.LambdaInvoke(
+            self,
+            "RequestApproval",
+            lambda_function=r.request_approval.function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "input": {
+                        "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                        "customerId": sfn.JsonPath.string_at("$.order.customerId"),
+                        "total": sfn.JsonPath.string_at("$.order.total"),
+                        "currency": sfn.JsonPath.string_at("$.order.currency"),
+                        "taskToken": sfn.JsonPath.task_token,
+                    },
+                    "executionId": sfn.JsonPath.execution_id,
+                    "stateName": sfn.JsonPath.string_at("$$.State.Name"),
+                }
+            ),
+            retry_on_service_exceptions=False,
+            result_path="$.approval",
+            task_timeout=sfn.Timeout.duration(Duration.seconds(timeout)),
+            comment="Waits for approve/reject (scripts.orders.approval) or the timeout",
+        )
+        LAMBDA_RETRY.applied_to(task)
+        timed_out = sfn.Pass(
+            self,
+            "ApprovalTimedOut",
+            parameters={
+                "Error": "ApprovalTimedOut",
+                "Cause": f"No approval decision within {timeout} seconds; the order is rejected.",
+            },
+            result_path="$.failure",
+        ).next(self.release_entry)
+        task.add_catch(self.release_entry, errors=["OrderRejected"], result_path="$.failure")
+        task.add_catch(timed_out, errors=["States.Timeout"], result_path="$.failure")
+        task.add_catch(self.release_entry, errors=["States.ALL"], result_path="$.failure")
+        return task
+
+    def _charge_and_ship(self) -> sfn.IChainable:
+        r = self.r
+        record_charging = self._record("RecordCharging", "IN_PROGRESS", "CHARGE_PAYMENT")
+        record_charging.add_catch(self.release_entry, errors=["States.ALL"], result_path="$.failure")
+        charge = invoke_lambda(
+            self,
+            "ChargePayment",
+            r.charge,
+            payload={
+                "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                "customerId": sfn.JsonPath.string_at("$.order.customerId"),
+                "amountMinor": sfn.JsonPath.number_at("$.order.totalMinor"),
+                "currency": sfn.JsonPath.string_at("$.order.currency"),
+                "paymentToken": sfn.JsonPath.string_at("$.order.payment.token"),
+            },
+            result_path="$.charge",
+            retry=LAMBDA_RETRY.with_errors("PaymentProviderUnavailable", "IdempotencyAlreadyInProgressError"),
+        )
+        charge.add_catch(self.release_entry, errors=["PaymentDeclined"], result_path="$.failure")
+        charge.add_catch(self.refund_entry, errors=["States.ALL"], result_path="$.failure")
+
+        record_shipping = self._record("RecordShipping", "IN_PROGRESS", "CREATE_SHIPMENT")
+        record_shipping.add_catch(self.refund_entry, errors=["States.ALL"], result_path="$.failure")
+        ship = invoke_lambda(
+            self,
+            "CreateShipment",
+            r.create_shipment,
+            payload={
+                "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                "shippingAddress": sfn.JsonPath.object_at("$.order.shippingAddress"),
+                "items": sfn.JsonPath.list_at("$.order.items"),
+            },
+            result_path="$.shipment",
+            retry=LAMBDA_RETRY.with_errors("ShipmentStoreUnavailable", "IdempotencyAlreadyInProgressError"),
+        )
+        ship.add_catch(self.refund_entry, errors=["AddressUndeliverable"], result_path="$.failure")
+        ship.add_catch(self.cancel_entry, errors=["States.ALL"], result_path="$.failure")
+
+        notify = self._notify()
+        notify.add_catch(self.cancel_entry, errors=["States.ALL"], result_path="$.failure")
+        settle = self._inventory_map(
+            "SettleInventory",
+            "SettleItem",
+            update="SET sold = if_not_exists(sold, :zero) + :quantity REMOVE #hold",
+            done="SETTLED",
+            absent="ALREADY_SETTLED",
+            retry=DYNAMODB_RETRY,
+            comment="Turn the order's reservations into sold stock",
+        )
+        settle.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
+        completed = sfn.Succeed(self, "OrderCompleted")
+        return (
+            record_charging.next(charge)
+            .next(record_shipping)
+            .next(ship)
+            .next(notify)
+            .next(settle)
+            .next(completed)
+        )
+
+    def _notify(self) -> sfn.Parallel:
+        r = self.r
+        summary = {
+            "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+            "customerId": sfn.JsonPath.string_at("$.order.customerId"),
+            "status": "COMPLETED",
+            "total": sfn.JsonPath.string_at("$.order.total"),
+            "currency": sfn.JsonPath.string_at("$.order.currency"),
+            "shipmentId": sfn.JsonPath.string_at("$.shipment.shipmentId"),
+        }
+        confirm = tasks.SnsPublish(
+            self,
+            "PublishConfirmation",
+            topic=r.customer_topic,
+            subject="Your order is confirmed",
+            message=sfn.TaskInput.from_object(summary),
+            message_attributes={
+                "customerId": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.order.customerId")),
+                "orderId": tasks.MessageAttribute(value=sfn.JsonPath.string_at("$.order.orderId")),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+        )
+        SNS_RETRY.applied_to(confirm)
+        event = tasks.EventBridgePutEvents(
+            self,
+            "PublishOrderCompleted",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=r.event_bus,
+                    source=EVENT_SOURCE,
+                    detail_type="OrderCompleted",
+                    detail=sfn.TaskInput.from_object(
+                        {
+                            **summary,
+                            "totalMinor": sfn.JsonPath.number_at("$.order.totalMinor"),
+                            "items": sfn.JsonPath.list_at("$.order.items"),
+                            "chargeId": sfn.JsonPath.string_at("$.charge.chargeId"),
+                            "executionId": sfn.JsonPath.execution_id,
+                        }
+                    ),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+        )
+        EVENTS_RETRY.applied_to(event)
+        record = self._record(
+            "RecordCompleted",
+            "COMPLETED",
+            "DONE",
+            extra={
+                "chargeId": _string("$.charge.chargeId"),
+                "shipmentId": _string("$.shipment.shipmentId"),
+                "completedAt": _string("$$.State.EnteredTime"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        return (
+            sfn.Parallel(self, "Notify", result_path=sfn.JsonPath.DISCARD)
+            .branch(confirm)
+            .branch(event)
+            .branch(record)
+        )
+
+    # ---- inventory maps ------------------------------------------------------------------
+
+    def _reserve_inventory(self) -> sfn.Map:
+        """One conditional update per item; an iteration never fails, it returns its outcome
+        (`RESERVED`, `OUT_OF_STOCK` or `FAILED`), so the Map result lines up with the items."""
+        inventory = self.r.inventory_table
+        hold = sfn.JsonPath.format("reservation:{}", sfn.JsonPath.string_at("$.orderId"))
+        reserve = tasks.DynamoUpdateItem(
+            self,
+            "ReserveItem",
+            table=inventory,
+            key={"sku": _string("$.sku")},
+            update_expression="SET available = available - :quantity, #hold = :quantity",
+            condition_expression="available >= :quantity AND attribute_not_exists(#hold)",
+            expression_attribute_names={"#hold": hold},
+            expression_attribute_values={":quantity": _number("$.quantity")},
+            result_selector={"status": "RESERVED"},
+            result_path="$.outcome",
+            output_path="$.outcome.status",
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+        )
+        DYNAMODB_RETRY.applied_to(reserve)
+        confirm = tasks.DynamoUpdateItem(
+            self,
+            "ConfirmReservation",
+            table=inventory,
+            key={"sku": _string("$.sku")},
+            update_expression="SET #hold = :quantity",
+            condition_expression="#hold = :quantity",
+            expression_attribute_names={"#hold": hold},
+            expression_attribute_values={":quantity": _number("$.quantity")},
+            result_selector={"status": "RESERVED"},
+            result_path="$.outcome",
+            output_path="$.outcome.status",
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+            comment="A retried reservation that already holds this order's stock",
+        )
+        DYNAMODB_RETRY.applied_to(confirm)
+        not_enough = sfn.Pass(
+            self, "NotEnoughStock", result=sfn.Result.from_string("OUT_OF_STOCK"), result_path="$"
+        )
+        unknown = sfn.Pass(
+            self, "ReservationUnknown", result=sfn.Result.from_string("FAILED"), result_path="$"
+        )
+        reserve.add_catch(confirm, errors=[CONDITION_FAILED], result_path="$.error")
+        reserve.add_catch(unknown, errors=["States.ALL"], result_path="$.error")
+        confirm.add_catch(not_enough, errors=[CONDITION_FAILED], result_path="$.error")
+        confirm.add_catch(unknown, errors=["States.ALL"], result_path="$.error")
+        return sfn.Map(
+            self,
+            "ReserveInventory",
+            items_path="$.order.items",
+            item_selector=self._item_selector(),
+            max_concurrency=self.r.settings.reservation_concurrency,
+            result_selector={
+                "outOfStock.$": "States.ArrayContains($, 'OUT_OF_STOCK')",
+                "failed.$": "States.ArrayContains($, 'FAILED')",
+                "outcomes.$": "$",
+            },
+            result_path="$.reservation",
+        ).item_processor(reserve)
+
+    def _inventory_map(
+        self,
+        map_id: str,
+        item_id: str,
+        *,
+        update: str,
+        done: str,
+        absent: str,
+        retry: RetryPolicy,
+        comment: str,
+    ) -> sfn.Map:
+        """A Map of conditional updates on the order's `reservation:<orderId>` attribute."""
+        hold = sfn.JsonPath.format("reservation:{}", sfn.JsonPath.string_at("$.orderId"))
+        values = {":quantity": _number("$.quantity")}
+        if ":zero" in update:
+            values[":zero"] = tasks.DynamoAttributeValue.from_number(0)
+        item = tasks.DynamoUpdateItem(
+            self,
+            item_id,
+            table=self.r.inventory_table,
+            key={"sku": _string("$.sku")},
+            update_expression=update,
+            condition_expression="#hold = :quantity",
+            expression_attribute_names={"#hold": hold},
+            expression_attribute_values=values,
+            result_selector={"status": done},
+            result_path="$.outcome",
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+        )
+        item.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
+        retry.applied_to(item)
+        nothing = sfn.Pass(
+            self,
+            f"{item_id}Skipped",
+            result=sfn.Result.from_object({"status": absent}),
+            result_path="$.outcome",
+            comment="The order holds no stock of this item (never reserved, or already done)",
+        )
+        item.add_catch(nothing, errors=[CONDITION_FAILED], result_path="$.error")
+        return sfn.Map(
+            self,
+            map_id,
+            items_path="$.order.items",
+            item_selector=self._item_selector(),
+            max_concurrency=self.r.settings.reservation_concurrency,
+            result_path=sfn.JsonPath.DISCARD,
+            comment=comment,
+        ).item_processor(item)
+
+    @staticmethod
+    def _item_selector() -> dict[str, Any]:
+        return {
+            "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+            "sku": sfn.JsonPath.string_at("$$.Map.Item.Value.sku"),
+            "quantity": sfn.JsonPath.number_at("$$.Map.Item.Value.quantity"),
+        }
+
+    # ---- compensations (reverse order) ---------------------------------------------------
+
+    def _release_compensation(self) -> sfn.IChainable:
+        record = self._record("RecordReleasing", "COMPENSATING", "RELEASE_INVENTORY", reason=True)
+        release = self._inventory_map(
+            "ReleaseInventory",
+            "ReleaseItem",
+            update="SET available = available + :quantity REMOVE #hold",
+            done="RELEASED",
+            absent="NOT_RESERVED",
+            retry=compensation_retry(self.r.settings),
+            comment="Compensation: give every reserved unit back",
+        )
+        self._park_on_failure(record, release)
+        record_rejected = self._record("RecordRejected", "REJECTED", "DONE", reason=True)
+        record_failed = self._record("RecordFailed", "FAILED", "DONE", reason=True)
+        self._park_on_failure(record_rejected, record_failed)
+        rejected = sfn.Fail(self, "Rejected", error_path="$.failure.Error", cause_path=failure_text())
+        failed = (
+            sfn.Choice(self, "FailureKind")
+            .when(
+                sfn.Condition.string_matches("$.failure.Error", "States.*"),
+                sfn.Fail(self, "FailedInRuntime", error="OrderFailed", cause_path=failure_text()),
+            )
+            .otherwise(sfn.Fail(self, "Failed", error_path="$.failure.Error", cause_path=failure_text()))
+        )
+        outcome = (
+            sfn.Choice(self, "Outcome")
+            .when(
+                sfn.Condition.or_(
+                    *(sfn.Condition.string_equals("$.failure.Error", name) for name in REJECTION_ERRORS)
+                ),
+                record_rejected.next(rejected),
+            )
+            .otherwise(record_failed.next(failed))
+        )
+        record.next(release).next(outcome)
+        return record
+
+    def _refund_compensation(self, then: sfn.IChainable) -> sfn.IChainable:
+        record = self._record("RecordRefunding", "COMPENSATING", "REFUND_PAYMENT", reason=True)
+        refund = invoke_lambda(
+            self,
+            "RefundPayment",
+            self.r.refund,
+            payload={
+                "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                "reason": sfn.JsonPath.string_at("$.failure.Error"),
+            },
+            result_path="$.refund",
+            retry=None,
+        )
+        refund.add_retry(errors=["RefundImpossible", "PaymentConflict"], max_attempts=0)
+        compensation_retry(self.r.settings).applied_to(refund)
+        self._park_on_failure(record, refund)
+        record.next(refund).next(then)  # type: ignore[arg-type]
+        return record
+
+    def _cancel_compensation(self, then: sfn.IChainable) -> sfn.IChainable:
+        record = self._record("RecordCancelling", "COMPENSATING", "CANCEL_SHIPMENT", reason=True)
+        cancel = invoke_lambda(
+            self,
+            "CancelShipment",
+            self.r.cancel_shipment,
+            payload={"orderId": sfn.JsonPath.string_at("$.order.orderId")},
+            result_path="$.cancellation",
+            retry=None,
+        )
+        cancel.add_retry(errors=["ShipmentNotCancellable"], max_attempts=0)
+        compensation_retry(self.r.settings).applied_to(cancel)
+        self._park_on_failure(record, cancel)
+        record.next(cancel).next(then)  # type: ignore[arg-type]
+        return record
+
+    def _park_on_failure(self, *states: sfn.TaskStateBase | sfn.Map) -> None:
+        for state in states:
+            state.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
+
+    def _parking(self) -> sfn.IChainable:
+        """Best effort, every step: queue the full context, mark the order, count it, fail."""
+        r = self.r
+        park = tasks.SqsSendMessage(
+            self,
+            "ParkOrder",
+            queue=r.parked_queue,
+            message_body=sfn.TaskInput.from_object(
+                {
+                    "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                    "executionId": sfn.JsonPath.execution_id,
+                    "parkedAt": sfn.JsonPath.string_at("$$.State.EnteredTime"),
+                    "step": sfn.JsonPath.string_at("$.progress.step"),
+                    "error": sfn.JsonPath.object_at("$.compensationFailure"),
+                    "context": sfn.JsonPath.entire_payload,
+                }
+            ),
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+        )
+        SQS_RETRY.applied_to(park)
+        mark = self._record(
+            "RecordNeedsAttention",
+            "NEEDS_ATTENTION",
+            None,
+            extra={
+                "attentionError": _string("$.compensationFailure.Error"),
+                "attentionDetail": tasks.DynamoAttributeValue.from_string(
+                    failure_text("$.compensationFailure")
+                ),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        count = self._count_parked()
+        needs_attention = sfn.Fail(
+            self,
+            "NeedsAttention",
+            error="OrderNeedsAttention",
+            cause="A step could not be completed or undone; the order is parked for an operator.",
+        )
+        park.add_catch(mark, errors=["States.ALL"], result_path="$.parkingFailure")
+        mark.add_catch(count, errors=["States.ALL"], result_path="$.parkingFailure")
+        count.add_catch(needs_attention, errors=["States.ALL"], result_path="$.parkingFailure")
+        park.next(mark).next(count).next(needs_attention)
+        return park
+
+    def _count_parked(self) -> sfn.CustomState:
+        r = self.r
+        state = sfn.CustomState(
+            self,
+            "CountParkedOrder",
+            state_json={
+                "Type": "Task",
+                "Resource": f"arn:{Aws.PARTITION}:states:::aws-sdk:cloudwatch:putMetricData",
+                "TimeoutSeconds": NATIVE_TIMEOUT.to_seconds(),
+                "Parameters": {
+                    "Namespace": r.metrics_namespace,
+                    "MetricData": [
+                        {
+                            "MetricName": r.parked_metric_name,
+                            "Unit": "Count",
+                            "Value": 1,
+                            "Dimensions": [
+                                {"Name": "Environment", "Value": r.config.name},
+                                {"Name": "Workflow", "Value": "orders"},
+                            ],
+                        }
+                    ],
+                },
+                "ResultPath": None,
+            },
+        )
+        METRIC_RETRY.applied_to(state)  # type: ignore[arg-type]
+        return state
+
+    # ---- status table ---------------------------------------------------------------------
+
+    def _record_start(self) -> tasks.DynamoUpdateItem:
+        """Create the status item; refuse an order another execution already owns."""
+        return self._record(
+            "RecordReserving",
+            "IN_PROGRESS",
+            "RESERVE_INVENTORY",
+            extra={
+                "customerId": _string("$.order.customerId"),
+                "currency": _string("$.order.currency"),
+                "total": _string("$.order.total"),
+            },
+            created=True,
+            condition="attribute_not_exists(orderId) OR executionId = :executionId",
+        )
+
+    def _record(
+        self,
+        construct_id: str,
+        status: str,
+        step: str | None,
+        *,
+        reason: bool = False,
+        created: bool = False,
+        extra: Mapping[str, tasks.DynamoAttributeValue] | None = None,
+        condition: str | None = None,
+        result_path: str | None = "$.progress",
+    ) -> tasks.DynamoUpdateItem:
+        """Write the order's current status (and step) to the status table."""
+        values: dict[str, tasks.DynamoAttributeValue] = {
+            ":status": tasks.DynamoAttributeValue.from_string(status),
+            ":now": _string("$$.State.EnteredTime"),
+            ":executionId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.execution_id),
+        }
+        assignments = ["#status = :status", "updatedAt = :now", "executionId = :executionId"]
+        if step is not None:
+            values[":step"] = tasks.DynamoAttributeValue.from_string(step)
+            assignments.append("step = :step")
+        if created:
+            assignments.append("createdAt = if_not_exists(createdAt, :now)")
+        if reason:
+            values[":reason"] = _string("$.failure.Error")
+            values[":detail"] = tasks.DynamoAttributeValue.from_string(failure_text())
+            assignments += ["reason = :reason", "reasonDetail = :detail"]
+        names = {"#status": "status"}
+        for index, (name, value) in enumerate((extra or {}).items()):
+            names[f"#x{index}"] = name
+            values[f":x{index}"] = value
+            assignments.append(f"#x{index} = :x{index}")
+        task = tasks.DynamoUpdateItem(
+            self,
+            construct_id,
+            table=self.r.status_table,
+            key={"orderId": _string("$.order.orderId")},
+            update_expression=f"SET {', '.join(assignments)} REMOVE approvalToken",
+            condition_expression=condition,
+            expression_attribute_names=names,
+            expression_attribute_values=values,
+            result_selector={"status": status, "step": step or "UNCHANGED"}
+            if result_path and result_path != sfn.JsonPath.DISCARD
+            else None,
+            result_path=result_path,
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+        )
+        if condition is not None:
+            task.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
+        DYNAMODB_RETRY.applied_to(task)
+        return task

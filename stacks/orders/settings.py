@@ -1,0 +1,91 @@
+"""The `orders` section of an environment's config (cdk.json `environments.<env>.orders`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from stacks.settings import Settings
+
+CURRENCY_CODE = r"^[A-Z]{3}$"
+COUNTRY_CODE = r"^[A-Z]{2}$"
+
+
+class CurrencySettings(Settings):
+    """A currency the saga accepts: its minor units and the total above which a human approves."""
+
+    minor_units: int = Field(ge=0, le=4)
+    approval_threshold: Decimal = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _threshold_fits_minor_units(self) -> CurrencySettings:
+        exponent = self.approval_threshold.as_tuple().exponent
+        if not isinstance(exponent, int) or -exponent > self.minor_units:
+            raise ValueError(
+                f"approvalThreshold {self.approval_threshold} has more decimals than "
+                f"minorUnits={self.minor_units}"
+            )
+        return self
+
+
+def _default_currencies() -> dict[str, CurrencySettings]:
+    return {
+        "USD": CurrencySettings(minor_units=2, approval_threshold=Decimal("1000")),
+        "EUR": CurrencySettings(minor_units=2, approval_threshold=Decimal("1000")),
+        "GBP": CurrencySettings(minor_units=2, approval_threshold=Decimal("1000")),
+    }
+
+
+class OrdersSettings(Settings):
+    """Business rules and limits of the order saga; defaults suit every environment."""
+
+    currencies: dict[str, CurrencySettings] = Field(default_factory=_default_currencies)
+    approval_timeout_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    approver_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    max_items: int = Field(default=25, ge=1, le=100)
+    max_quantity: int = Field(default=1_000, ge=1, le=1_000_000)
+    shipping_countries: tuple[str, ...] = (
+        "US", "CA", "GB", "IE", "DE", "FR", "NL", "BE", "ES", "IT", "AT", "DK", "SE",
+    )  # fmt: skip
+    reservation_concurrency: int = Field(default=10, ge=1, le=40)
+    payment_adapter: Literal["ledger"] = "ledger"
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=300, le=30 * 86_400)
+    task_timeout_seconds: int = Field(default=30, ge=3, le=300)
+    compensation_max_attempts: int = Field(default=6, ge=1, le=10)
+
+    @field_validator("currencies")
+    @classmethod
+    def _known_currency_codes(cls, value: dict[str, CurrencySettings]) -> dict[str, CurrencySettings]:
+        if not value:
+            raise ValueError("at least one currency is required")
+        for code in value:
+            if not re.fullmatch(CURRENCY_CODE, code):
+                raise ValueError(f"{code!r} is not an ISO 4217 code (three capital letters)")
+        return value
+
+    @field_validator("shipping_countries")
+    @classmethod
+    def _country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one shipping country is required")
+        for code in value:
+            if not re.fullmatch(COUNTRY_CODE, code):
+                raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 code")
+        return value
+
+    def currencies_json(self) -> str:
+        """The currency rules as the JSON the validate function reads from its environment."""
+        return json.dumps(
+            {
+                code: {
+                    "minorUnits": rules.minor_units,
+                    "approvalThreshold": str(rules.approval_threshold),
+                }
+                for code, rules in sorted(self.currencies.items())
+            },
+            separators=(",", ":"),
+        )

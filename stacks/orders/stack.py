@@ -1,0 +1,34 @@
+"""`Stepwise-<env>-Orders`: the order saga stack (composes `OrderSaga`, exports what clients use)."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput
+from constructs import Construct
+
+from stacks.common import WorkflowStack
+from stacks.config import EnvironmentConfig
+from stacks.orders.construct import OrderSaga, OrderSagaProps
+
+WORKFLOW_NAME = "Orders"
+
+
+class OrdersStack(WorkflowStack):
+    """Composes the order saga with the environment's `orders` settings."""
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, WORKFLOW_NAME, config)
+        self.orders = OrderSaga(
+            self,
+            "Workflow",
+            OrderSagaProps(config=config, settings=config.orders, alarm_topic=self.alarm_topic),
+        )
+        outputs = {
+            "StateMachineArn": self.orders.state_machine.state_machine_arn,
+            "StatusTableName": self.orders.status_table.table_name,
+            "InventoryTableName": self.orders.inventory_table.table_name,
+            "LedgerTableName": self.orders.ledger_table.table_name,
+            "ParkedQueueUrl": self.orders.parked_queue.queue_url,
+            "EventBusName": self.orders.event_bus.event_bus_name,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)

@@ -1,0 +1,416 @@
+"""`RagIngestion`: a Standard run over a prefix, object or URL list, one Express child per document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from stacks.common import (
+    ObservableStateMachine,
+    ObservableStateMachineProps,
+    PythonTaskFunction,
+    TaskFunctionProps,
+    acknowledge,
+    encrypted_queue,
+    invoke_lambda,
+    sdk_throttling_retry,
+    secure_bucket,
+    secure_table,
+)
+from stacks.common.nag import arn_token
+from stacks.config import EnvironmentConfig
+from stacks.rag.document_pipeline import DocumentPipeline, DocumentPipelineProps
+from stacks.rag.layout import (
+    MAP_RESULTS_PREFIX,
+    REQUESTS_PREFIX,
+    RUN_RECORDS_PREFIX,
+    WORKING_PREFIXES,
+)
+from stacks.rag.settings import RagSettings
+from stacks.rag.vector_store import VectorStore
+
+PACKAGE = "rag"
+COMPLETED_EVENT = "IngestionCompleted"
+
+
+@dataclass(frozen=True)
+class RagIngestionProps:
+    """What a stack (or an extending construct) decides for one ingestion workflow."""
+
+    config: EnvironmentConfig
+    settings: RagSettings
+    alarm_topic: sns.ITopic
+    # An existing bucket to ingest from (its EventBridge notifications must be on); default: a new one.
+    source_bucket: s3.IBucket | None = None
+    # The bus `IngestionCompleted` goes to; default: the account's default bus.
+    event_bus: events.IEventBus | None = None
+
+
+class RagIngestion(Construct):
+    """Sources, artifacts, document registry, vector index, task functions and both workflows.
+
+    Everything is exposed so a platform team can grant readers access (`vectors`, `registry`),
+    subscribe to `IngestionCompleted`, or subclass: `pipeline_class` swaps the per-document
+    workflow, `_document_pipeline_props` what it is given.
+    """
+
+    pipeline_class: type[DocumentPipeline] = DocumentPipeline
+
+    source_bucket: s3.IBucket
+    artifacts_bucket: s3.Bucket
+    registry: dynamodb.TableV2
+    vectors: VectorStore
+    functions: dict[str, PythonTaskFunction]
+    pipeline: DocumentPipeline
+    workflow: ObservableStateMachine
+    state_machine: sfn.StateMachine
+    event_bus: events.IEventBus
+    object_created_rule: events.Rule
+    trigger_dead_letters: sqs.Queue
+
+    def __init__(self, scope: Construct, construct_id: str, props: RagIngestionProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        settings = props.settings
+        self.source_bucket = props.source_bucket or self._create_source_bucket(props.config)
+        self.artifacts_bucket = self._create_artifacts_bucket(props.config, settings)
+        self.registry = secure_table(
+            self,
+            "DocumentRegistry",
+            props.config,
+            partition_key=dynamodb.Attribute(name="source", type=dynamodb.AttributeType.STRING),
+        )
+        self.vectors = VectorStore(
+            self,
+            "Vectors",
+            dimension=settings.embedding_dimension,
+            distance_metric=settings.distance_metric,
+            removal_policy=props.config.cdk_removal_policy,
+        )
+        self.event_bus = props.event_bus or events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        self.functions = {}
+        self._functions_scope = Construct(self, "Functions")
+        self.plan_function = self._function("Plan", "plan.handler", "Validate a run request")
+        self.report_function = self._function(
+            "Report", "report.handler", "Aggregate per-document lines", timeout=900, memory=1024
+        )
+        self.pipeline = self.pipeline_class(self, "Document", self._document_pipeline_props())
+        self.functions.update(self.pipeline.functions)
+        self._grant_run_functions(settings)
+        self.workflow = ObservableStateMachine(
+            self,
+            "Workflow",
+            ObservableStateMachineProps(
+                config=props.config,
+                definition=self._run_definition(settings),
+                alarm_topic=props.alarm_topic,
+                timeout=Duration.hours(settings.run_timeout_hours),
+                state_machine_type=sfn.StateMachineType.STANDARD,
+                comment="RAG ingestion run: plan, one Express child per document, report, announce",
+                task_functions=list(self.functions.values()),
+            ),
+        )
+        self.state_machine = self.workflow.state_machine
+        self._grant_state_machine()
+        self.trigger_dead_letters = encrypted_queue(self, "TriggerDeadLetters")
+        self.object_created_rule = self._object_created_rule(settings)
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def _create_source_bucket(self, config: EnvironmentConfig) -> s3.Bucket:
+        bucket = secure_bucket(self, "Sources", config, versioned=True)
+        # Native CloudFormation switch (no notifications custom resource): S3 -> EventBridge.
+        cfn_bucket: s3.CfnBucket = bucket.node.default_child  # type: ignore[assignment]
+        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            event_bridge_configuration=s3.CfnBucket.EventBridgeConfigurationProperty(
+                event_bridge_enabled=True
+            )
+        )
+        return bucket
+
+    def _create_artifacts_bucket(self, config: EnvironmentConfig, settings: RagSettings) -> s3.Bucket:
+        bucket = secure_bucket(self, "Artifacts", config)
+        for prefix in WORKING_PREFIXES:
+            bucket.add_lifecycle_rule(
+                id=f"expire-{prefix.strip('/')}",
+                prefix=prefix,
+                expiration=Duration.days(settings.artifact_retention_days),
+            )
+        return bucket
+
+    def _function(
+        self,
+        construct_id: str,
+        handler: str,
+        description: str,
+        *,
+        timeout: int = 60,
+        memory: int = 512,
+        environment: dict[str, str] | None = None,
+    ) -> PythonTaskFunction:
+        function = PythonTaskFunction(
+            self._functions_scope,
+            construct_id,
+            TaskFunctionProps(
+                config=self.props.config,
+                package=PACKAGE,
+                handler=handler,
+                service=PACKAGE,
+                description=f"Stepwise rag: {description}",
+                timeout=Duration.seconds(timeout),
+                memory_size=memory,
+                environment={"ARTIFACTS_BUCKET": self.artifacts_bucket.bucket_name, **(environment or {})},
+            ),
+        )
+        self.functions[construct_id] = function
+        return function
+
+    def _document_pipeline_props(self) -> DocumentPipelineProps:
+        return DocumentPipelineProps(
+            config=self.props.config,
+            settings=self.props.settings,
+            source_bucket=self.source_bucket,
+            artifacts_bucket=self.artifacts_bucket,
+            registry=self.registry,
+            vectors=self.vectors,
+        )
+
+    def _grant_run_functions(self, settings: RagSettings) -> None:
+        plan = self.plan_function
+        plan.function.add_environment("SOURCE_BUCKET", self.source_bucket.bucket_name)
+        plan.function.add_environment("SOURCE_PREFIX", settings.source_prefix)
+        plan.function.add_environment("MAX_URLS_PER_RUN", str(settings.max_urls_per_run))
+        plan.grant_object_access(self.artifacts_bucket, ["s3:PutObject"], f"{REQUESTS_PREFIX}*")
+        plan.grant_object_access(self.source_bucket, ["s3:GetObject"], f"{settings.source_prefix}*")
+        _grant_list(plan, self.source_bucket, settings.source_prefix)
+        report = self.report_function
+        report.grant_object_access(self.artifacts_bucket, ["s3:GetObject"], f"{RUN_RECORDS_PREFIX}*")
+        report.grant_object_access(self.artifacts_bucket, ["s3:GetObject"], f"{MAP_RESULTS_PREFIX}*")
+        report.grant_object_access(self.artifacts_bucket, ["s3:GetObject"], f"{REQUESTS_PREFIX}*")
+        report.grant_object_access(self.artifacts_bucket, ["s3:PutObject"], "reports/*")
+        _grant_list(report, self.artifacts_bucket, RUN_RECORDS_PREFIX)
+
+    def _grant_state_machine(self) -> None:
+        role = self.workflow.role
+        policy = role.node.find_child("DefaultPolicy")
+        for pattern in (f"{RUN_RECORDS_PREFIX}*", f"{MAP_RESULTS_PREFIX}*"):
+            acknowledge(
+                policy,
+                f"AwsSolutions-IAM5[Resource::{arn_token(self.artifacts_bucket)}/{pattern}]",
+                "Per-document outcome records and Distributed Map results are written under one "
+                "prefix of this workflow's own artifacts bucket.",
+            )
+        distributed_map_policy = self.state_machine.node.find_child("DistributedMapPolicy")
+        machine_id = Stack.of(self).get_logical_id(self.state_machine.node.default_child)
+        name = f'{{"Fn::Select":[6,{{"Fn::Split":[":",{{"Ref":"{machine_id}"}}]}}]}}'
+        for suffix in (":*", "/*:*"):
+            acknowledge(
+                distributed_map_policy,
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
+                f"<AWS::AccountId>:execution:{name}{suffix}]",
+                "A Distributed Map describes, stops and redrives the child executions of this "
+                "state machine only; their names are generated per map run.",
+            )
+
+    # -- the run (parent) workflow -------------------------------------------------------------
+
+    def _run_definition(self, settings: RagSettings) -> sfn.IChainable:
+        invalid = sfn.Fail(
+            self,
+            "RequestRejected",
+            error="InvalidRequest",
+            cause_path=sfn.JsonPath.string_at("$.rejection.Cause"),
+        )
+        plan = invoke_lambda(
+            self,
+            "Plan",
+            self.plan_function,
+            payload={
+                "request": sfn.JsonPath.object_at("$"),
+                "runId": sfn.JsonPath.execution_name,
+            },
+            result_path="$.plan",
+        )
+        plan.add_catch(invalid, errors=["InvalidInput"], result_path="$.rejection")
+
+        documents = sfn.DistributedMap(
+            self,
+            "IngestDocuments",
+            comment="One Express child execution per listed object; failures are per document",
+            item_reader=ListingItemReader(
+                buckets=(self.source_bucket, self.artifacts_bucket),
+                bucket_name_path=sfn.JsonPath.string_at("$.plan.bucket"),
+                prefix=sfn.JsonPath.string_at("$.plan.prefix"),
+            ),
+            item_selector={
+                "item": {
+                    "listing": sfn.JsonPath.string_at("$.plan.listing"),
+                    "bucket": sfn.JsonPath.string_at("$.plan.bucket"),
+                    "key": sfn.JsonPath.string_at("$$.Map.Item.Value.Key"),
+                },
+                "runId": sfn.JsonPath.execution_name,
+            },
+            max_concurrency=settings.max_concurrency,
+            map_execution_type=sfn.StateMachineType.EXPRESS,
+            tolerated_failure_percentage=100,
+            result_writer_v2=PrefixResultWriter(
+                bucket=self.artifacts_bucket, prefix=MAP_RESULTS_PREFIX.rstrip("/")
+            ),
+            result_path="$.map",
+        )
+        documents.item_processor(self.pipeline.definition)
+
+        report = invoke_lambda(self, "Report", self.report_function, result_path="$.report")
+        documents.add_catch(report, result_path="$.mapError")
+        # Without a report the run still announces itself, as failed, before failing.
+        report_unavailable = sfn.Pass(
+            self,
+            "ReportUnavailable",
+            comment="The report could not be written: announce a failed run without counts",
+            parameters={
+                "outcome": "failed",
+                "event": {
+                    "runId": sfn.JsonPath.execution_name,
+                    "outcome": "failed",
+                    "error": sfn.JsonPath.string_at("$.reportError.Error"),
+                },
+            },
+            result_path="$.report",
+        )
+        report.add_catch(report_unavailable, result_path="$.reportError")
+
+        announce = tasks.EventBridgePutEvents(
+            self,
+            "AnnounceCompletion",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=self.event_bus,
+                    source=settings.event_source,
+                    detail_type=COMPLETED_EVENT,
+                    detail=sfn.TaskInput.from_json_path_at("$.report.event"),
+                )
+            ],
+            result_path="$.announce",
+            task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
+        )
+        sdk_throttling_retry(
+            "EventBridge", "EventBridge.AmazonEventBridgeException", "EventBridge.SdkClientException"
+        ).applied_to(announce)
+        run_failed = sfn.Fail(
+            self,
+            "RunFailed",
+            error="IngestionRunFailed",
+            cause="The document map run or the report failed; the IngestionCompleted event names the error",
+        )
+        not_delivered = sfn.Fail(
+            self,
+            "EventNotDelivered",
+            error="EventNotDelivered",
+            cause="EventBridge rejected the IngestionCompleted event",
+        )
+        announce.add_catch(not_delivered, result_path="$.announceError")
+        outcome = (
+            sfn.Choice(self, "EventDelivered?")
+            .when(sfn.Condition.number_greater_than("$.announce.FailedEntryCount", 0), not_delivered)
+            .when(sfn.Condition.string_equals("$.report.outcome", "failed"), run_failed)
+            .otherwise(sfn.Succeed(self, "RunComplete"))
+        )
+        report_unavailable.next(announce)
+        return plan.next(documents).next(report).next(announce).next(outcome)
+
+    def _object_created_rule(self, settings: RagSettings) -> events.Rule:
+        key_filter: list[object] = [{"prefix": settings.source_prefix}]
+        rule = events.Rule(
+            self,
+            "ObjectCreated",
+            description="Ingest each new object under the source prefix as a one-document run",
+            event_pattern=events.EventPattern(
+                source=["aws.s3"],
+                detail_type=["Object Created"],
+                detail={
+                    "bucket": {"name": [self.source_bucket.bucket_name]},
+                    "object": {"key": key_filter},
+                },
+            ),
+        )
+        rule.add_target(
+            targets.SfnStateMachine(
+                self.state_machine,
+                input=events.RuleTargetInput.from_object(
+                    {
+                        "objects": [
+                            {
+                                "bucket": events.EventField.from_path("$.detail.bucket.name"),
+                                "key": events.EventField.from_path("$.detail.object.key"),
+                            }
+                        ]
+                    }
+                ),
+                dead_letter_queue=self.trigger_dead_letters,
+                retry_attempts=8,
+                max_event_age=Duration.hours(24),
+            )
+        )
+        return rule
+
+
+class ListingItemReader(sfn.S3ObjectsItemReader):
+    """`listObjectsV2` over a bucket chosen at run time, with ListBucket granted on `buckets` only.
+
+    CDK grants `s3:ListBucket` on `*` when the bucket is a JSONPath; the run only ever lists the
+    source bucket (prefix runs) or the artifacts bucket (a run's request items).
+    """
+
+    def __init__(self, *, buckets: tuple[s3.IBucket, ...], bucket_name_path: str, prefix: str) -> None:
+        super().__init__(bucket_name_path=bucket_name_path, prefix=prefix)
+        self._buckets = buckets
+
+    def provide_policy_statements(self) -> list[iam.PolicyStatement]:
+        return [
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"], resources=[bucket.bucket_arn for bucket in self._buckets]
+            )
+        ]
+
+
+class PrefixResultWriter(sfn.ResultWriterV2):
+    """ResultWriter whose object permissions cover its prefix, not the whole bucket."""
+
+    def __init__(self, *, bucket: s3.IBucket, prefix: str) -> None:
+        super().__init__(bucket=bucket, prefix=prefix)
+        self._bucket, self._prefix = bucket, prefix
+
+    def provide_policy_statements(self) -> list[iam.PolicyStatement]:
+        return [
+            iam.PolicyStatement(
+                actions=[
+                    "s3:PutObject",
+                    "s3:GetObject",
+                    "s3:ListMultipartUploadParts",
+                    "s3:AbortMultipartUpload",
+                ],
+                resources=[self._bucket.arn_for_objects(f"{self._prefix}/*")],
+            )
+        ]
+
+
+def _grant_list(function: PythonTaskFunction, bucket: s3.IBucket, prefix: str) -> None:
+    """Allow ListBucket on one bucket, restricted to keys under `prefix`."""
+    function.role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}},
+        )
+    )

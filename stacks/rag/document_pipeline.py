@@ -1,0 +1,345 @@
+"""The per-document child workflow: fetch -> parse -> chunk -> embed -> upsert -> validate -> commit.
+
+It runs as the Express item processor of the run's Distributed Map. Every path ends in
+`RecordOutcome`, which writes the document's line under `runs/<runId>/documents/` and returns it,
+so a failure is always recorded and never fails the map run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from stacks.common import (
+    PythonTaskFunction,
+    RetryPolicy,
+    TaskFunctionProps,
+    invoke_lambda,
+    sdk_throttling_retry,
+)
+from stacks.config import EnvironmentConfig
+from stacks.rag.layout import (
+    CHUNKS_PREFIX,
+    EMBEDDINGS_PREFIX,
+    PARSED_PREFIX,
+    RAW_PREFIX,
+    REQUESTS_PREFIX,
+    RUN_RECORDS_PREFIX,
+)
+from stacks.rag.settings import RagSettings
+from stacks.rag.vector_store import DELETE_ACTIONS, READ_ACTIONS, WRITE_ACTIONS, VectorStore
+
+PACKAGE = "rag"
+
+# Named, transient handler errors (lambdas/rag/errors.py) and how each step retries them.
+FETCH_RETRY = RetryPolicy(("FetchTimeout", "SourceUnavailable"), interval=Duration.seconds(2))
+EMBED_RETRY = RetryPolicy(
+    ("EmbeddingThrottled", "ModelUnavailable"),
+    interval=Duration.seconds(5),
+    max_attempts=4,
+    max_delay=Duration.seconds(60),
+)
+VECTOR_RETRY = RetryPolicy(("VectorStoreBusy",), interval=Duration.seconds(2), max_attempts=4)
+# Read-after-write visibility of new vectors is not documented as immediate: re-check twice
+# before a mismatch is treated as real and the version rolled back.
+VALIDATION_RETRY = RetryPolicy(("ValidationMismatch",), interval=Duration.seconds(3), max_attempts=2)
+
+
+@dataclass(frozen=True)
+class DocumentPipelineProps:
+    config: EnvironmentConfig
+    settings: RagSettings
+    source_bucket: s3.IBucket
+    artifacts_bucket: s3.IBucket
+    registry: dynamodb.ITableV2
+    vectors: VectorStore
+
+
+class DocumentPipeline(Construct):
+    """The task functions and state chain that ingest one document (used as an Express processor)."""
+
+    functions: dict[str, PythonTaskFunction]
+    definition: sfn.IChainable
+
+    def __init__(self, scope: Construct, construct_id: str, props: DocumentPipelineProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.functions = {}
+        self._functions_scope = Construct(self, "Functions")
+        settings = props.settings
+        chunking = {
+            "TOKENIZER": settings.tokenizer,
+            "CHUNK_TOKENS": str(settings.chunk_tokens),
+            "CHUNK_OVERLAP_TOKENS": str(settings.chunk_overlap_tokens),
+        }
+        model = {
+            "EMBEDDING_MODEL_ID": settings.embedding_model_id,
+            "EMBEDDING_DIMENSION": str(settings.embedding_dimension),
+        }
+        vector_index = {"VECTOR_INDEX_ARN": props.vectors.index_arn}
+        registry = {"REGISTRY_TABLE": props.registry.table_name}
+        self.fetch = self._function(
+            "Fetch",
+            "fetch.handler",
+            "fetch a document, keep a raw copy, detect unchanged content",
+            memory=1024,
+            environment={
+                **registry,
+                **chunking,
+                **model,
+                "SOURCE_BUCKET": props.source_bucket.bucket_name,
+                "SOURCE_PREFIX": settings.source_prefix,
+                "MAX_DOCUMENT_BYTES": str(settings.max_document_bytes),
+                "URL_TIMEOUT_SECONDS": str(settings.url_timeout_seconds),
+                "ALLOWED_DOMAINS": ",".join(settings.allowed_domains),
+                "ALLOWED_CONTENT_TYPES": ",".join(settings.allowed_content_types),
+            },
+        )
+        self.parse = self._function(
+            "Parse", "parse.handler", "extract title and text", timeout=120, memory=1024
+        )
+        self.chunk = self._function(
+            "Chunk", "chunk.handler", "split text into token-bounded chunks", environment=chunking
+        )
+        self.embed = self._function(
+            "Embed",
+            "embed.handler",
+            "embed chunks with Amazon Bedrock",
+            timeout=180,
+            environment={
+                **model,
+                "EMBEDDING_BATCH_SIZE": str(settings.embedding_batch_size),
+                "EMBEDDING_CONCURRENCY": str(settings.embedding_concurrency),
+            },
+        )
+        self.upsert = self._function(
+            "Upsert",
+            "upsert.handler",
+            "write the version's vectors to S3 Vectors",
+            environment={**vector_index, "EXCERPT_CHARS": str(settings.excerpt_chars)},
+        )
+        self.validate = self._function(
+            "Validate",
+            "validate.handler",
+            "check vector count and self-retrieval",
+            environment={**vector_index, "VALIDATION_SAMPLES": str(settings.validation_samples)},
+        )
+        self.commit = self._function(
+            "Commit",
+            "commit.handler",
+            "promote the new version, delete the previous one",
+            environment={**vector_index, **registry},
+        )
+        self.record_failure = self._function(
+            "RecordFailure",
+            "record_failure.handler",
+            "roll back a failed version and record the failure",
+            environment={**vector_index, **registry},
+        )
+        self._grant()
+        self.definition = self._definition()
+
+    def _function(
+        self,
+        construct_id: str,
+        handler: str,
+        description: str,
+        *,
+        timeout: int = 60,
+        memory: int = 512,
+        environment: dict[str, str] | None = None,
+    ) -> PythonTaskFunction:
+        function = PythonTaskFunction(
+            self._functions_scope,
+            construct_id,
+            TaskFunctionProps(
+                config=self.props.config,
+                package=PACKAGE,
+                handler=handler,
+                service=PACKAGE,
+                description=f"Stepwise rag: {description}",
+                timeout=Duration.seconds(timeout),
+                memory_size=memory,
+                environment={
+                    "ARTIFACTS_BUCKET": self.props.artifacts_bucket.bucket_name,
+                    **(environment or {}),
+                },
+            ),
+        )
+        self.functions[construct_id] = function
+        return function
+
+    def _grant(self) -> None:
+        props, artifacts = self.props, self.props.artifacts_bucket
+        self.fetch.grant_object_access(
+            props.source_bucket, ["s3:GetObject"], f"{props.settings.source_prefix}*"
+        )
+        self.fetch.grant_object_access(artifacts, ["s3:GetObject"], f"{REQUESTS_PREFIX}*")
+        self.fetch.grant_object_access(artifacts, ["s3:PutObject"], f"{RAW_PREFIX}*")
+        props.registry.grant_read_data(self.fetch.function)
+
+        self.parse.grant_object_access(artifacts, ["s3:GetObject"], f"{RAW_PREFIX}*")
+        self.parse.grant_object_access(artifacts, ["s3:PutObject"], f"{PARSED_PREFIX}*")
+
+        self.chunk.grant_object_access(artifacts, ["s3:GetObject"], f"{PARSED_PREFIX}*")
+        self.chunk.grant_object_access(artifacts, ["s3:PutObject"], f"{CHUNKS_PREFIX}*")
+
+        self.embed.grant_object_access(artifacts, ["s3:GetObject"], f"{CHUNKS_PREFIX}*")
+        self.embed.grant_object_access(artifacts, ["s3:GetObject", "s3:PutObject"], f"{EMBEDDINGS_PREFIX}*")
+        self.embed.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[artifacts.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{EMBEDDINGS_PREFIX}*"]}},
+            )
+        )
+        self.embed.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["bedrock:InvokeModel"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="bedrock",
+                        account="",
+                        resource="foundation-model",
+                        resource_name=props.settings.embedding_model_id,
+                    )
+                ],
+            )
+        )
+
+        for function in (self.upsert, self.validate):
+            function.grant_object_access(artifacts, ["s3:GetObject"], f"{CHUNKS_PREFIX}*")
+            function.grant_object_access(artifacts, ["s3:GetObject"], f"{EMBEDDINGS_PREFIX}*")
+        props.vectors.grant(self.upsert.role, WRITE_ACTIONS)
+        props.vectors.grant(self.validate.role, READ_ACTIONS)
+
+        for function in (self.commit, self.record_failure):
+            props.vectors.grant(function.role, DELETE_ACTIONS)
+            props.registry.grant_read_write_data(function.function)
+        self.record_failure.grant_object_access(artifacts, ["s3:GetObject"], f"{REQUESTS_PREFIX}*")
+
+    def _definition(self) -> sfn.IChainable:
+        document = sfn.JsonPath.object_at("$.fetch.document")
+        fetch = invoke_lambda(
+            self,
+            "Fetch",
+            self.fetch,
+            payload={"item": sfn.JsonPath.object_at("$.item"), "runId": sfn.JsonPath.string_at("$.runId")},
+            result_path="$.fetch",
+        )
+        FETCH_RETRY.applied_to(fetch)
+        parse = invoke_lambda(
+            self, "Parse", self.parse, payload={"document": document}, result_path="$.parse"
+        )
+        chunk = invoke_lambda(
+            self,
+            "Chunk",
+            self.chunk,
+            payload={"document": document, "parsed": sfn.JsonPath.object_at("$.parse")},
+            result_path="$.chunk",
+        )
+        embed = invoke_lambda(
+            self,
+            "Embed",
+            self.embed,
+            payload={"document": document, "chunks": sfn.JsonPath.object_at("$.chunk")},
+            result_path="$.embed",
+        )
+        EMBED_RETRY.applied_to(embed)
+        upsert = invoke_lambda(
+            self,
+            "Upsert",
+            self.upsert,
+            payload={
+                "document": document,
+                "parsed": sfn.JsonPath.object_at("$.parse"),
+                "chunks": sfn.JsonPath.object_at("$.chunk"),
+                "embeddings": sfn.JsonPath.object_at("$.embed"),
+            },
+            result_path="$.upsert",
+        )
+        validate = invoke_lambda(
+            self,
+            "Validate",
+            self.validate,
+            payload={
+                "document": document,
+                "chunks": sfn.JsonPath.object_at("$.chunk"),
+                "embeddings": sfn.JsonPath.object_at("$.embed"),
+            },
+            result_path="$.validate",
+        )
+        commit = invoke_lambda(
+            self,
+            "Commit",
+            self.commit,
+            payload={
+                "document": document,
+                "parsed": sfn.JsonPath.object_at("$.parse"),
+                "chunks": sfn.JsonPath.object_at("$.chunk"),
+                "validation": sfn.JsonPath.object_at("$.validate"),
+                "runId": sfn.JsonPath.string_at("$.runId"),
+            },
+            result_path="$.line",
+        )
+        for step in (upsert, validate, commit):
+            VECTOR_RETRY.applied_to(step)
+        VALIDATION_RETRY.applied_to(validate)
+        # The whole state is the input: it says how far the document got (fetch, chunk, ...).
+        record_failure = invoke_lambda(self, "RecordFailure", self.record_failure, result_path="$.line")
+        VECTOR_RETRY.applied_to(record_failure)
+        record = self._record_outcome()
+        for step in (fetch, parse, chunk, embed, upsert, validate, commit):
+            step.add_catch(record_failure, result_path="$.error")
+        skip = sfn.Pass(
+            self,
+            "SkipUnchanged",
+            comment="Unchanged (or ignorable) object: nothing to index",
+            input_path="$.fetch.line",
+            result_path="$.line",
+        )
+        changed = (
+            sfn.Choice(self, "Changed?")
+            .when(
+                sfn.Condition.string_equals("$.fetch.status", "changed"),
+                parse.next(chunk).next(embed).next(upsert).next(validate).next(commit).next(record),
+            )
+            .otherwise(skip.next(record))
+        )
+        record_failure.next(record)
+        return fetch.next(changed)
+
+    def _record_outcome(self) -> tasks.CallAwsService:
+        artifacts = self.props.artifacts_bucket
+        record = tasks.CallAwsService(
+            self,
+            "RecordOutcome",
+            comment="Claim-check the document's line for the run report, then return it",
+            service="s3",
+            action="putObject",
+            iam_action="s3:PutObject",
+            iam_resources=[artifacts.arn_for_objects(f"{RUN_RECORDS_PREFIX}*")],
+            parameters={
+                "Bucket": artifacts.bucket_name,
+                "Key": sfn.JsonPath.format(
+                    RUN_RECORDS_PREFIX + "{}/documents/{}.json",
+                    sfn.JsonPath.string_at("$.runId"),
+                    sfn.JsonPath.string_at("$.line.documentId"),
+                ),
+                # A JSON object Body is written as its JSON text (a string Body would be quoted).
+                "Body": sfn.JsonPath.object_at("$.line"),
+                "ContentType": "application/json",
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            output_path="$.line",
+            task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
+        )
+        sdk_throttling_retry("S3", "S3.S3Exception", "S3.SdkClientException").applied_to(record)
+        return record

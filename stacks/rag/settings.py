@@ -1,0 +1,100 @@
+"""The `rag` section of an environment in cdk.json: sources, chunking, embedding and vector index."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from stacks.settings import Settings
+
+# Embedding models the embed task knows how to call, with the output dimensions each supports.
+EMBEDDING_MODELS: dict[str, tuple[int, ...]] = {
+    "amazon.titan-embed-text-v2:0": (256, 512, 1024),
+    "amazon.titan-embed-text-v1": (1536,),
+    "cohere.embed-english-v3": (1024,),
+    "cohere.embed-multilingual-v3": (1024,),
+}
+# tiktoken model names whose vocabularies ship inside semantic-text-splitter (no download).
+TOKENIZERS = ("gpt-4", "gpt-4o", "gpt-3.5-turbo")
+CONTENT_TYPES = ("text/html", "application/pdf", "text/markdown", "text/x-markdown", "text/plain")
+
+_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()/-]+/)?$")
+_EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+
+
+class RagSettings(Settings):
+    """Every tunable of the RAG ingestion workflow; defaults suit a first deployment."""
+
+    source_prefix: str = "documents/"
+    max_concurrency: int = Field(default=10, ge=1, le=10_000)
+    max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
+    max_urls_per_run: int = Field(default=1000, ge=1, le=10_000)
+    url_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    allowed_domains: tuple[str, ...] = ()
+    allowed_content_types: tuple[str, ...] = CONTENT_TYPES
+    tokenizer: Literal["gpt-4", "gpt-4o", "gpt-3.5-turbo"] = "gpt-4"
+    chunk_tokens: int = Field(default=512, ge=32, le=8000)
+    chunk_overlap_tokens: int = Field(default=64, ge=0)
+    embedding_model_id: str = "amazon.titan-embed-text-v2:0"
+    embedding_dimension: int = 1024
+    embedding_batch_size: int = Field(default=16, ge=1, le=96)
+    embedding_concurrency: int = Field(default=4, ge=1, le=16)
+    distance_metric: Literal["cosine", "euclidean"] = "cosine"
+    excerpt_chars: int = Field(default=400, ge=0, le=2000)
+    validation_samples: int = Field(default=3, ge=1, le=20)
+    run_timeout_hours: int = Field(default=24, ge=1, le=24 * 365)
+    artifact_retention_days: int = Field(default=30, ge=1, le=3650)
+    event_source: str = "stepwise.rag"
+
+    @field_validator("source_prefix")
+    @classmethod
+    def _valid_prefix(cls, value: str) -> str:
+        if not _PREFIX.match(value) or value.startswith("/") or "//" in value:
+            raise ValueError("must be empty or an S3 key prefix ending in '/' (e.g. 'documents/')")
+        return value
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _valid_domains(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for domain in values:
+            if not _DOMAIN.match(domain):
+                raise ValueError(
+                    f"{domain!r} is not a lower-case host name ('example.com' or '*.example.com')"
+                )
+        return values
+
+    @field_validator("allowed_content_types")
+    @classmethod
+    def _known_content_types(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(values) - set(CONTENT_TYPES))
+        if unknown or not values:
+            raise ValueError(f"must be a non-empty subset of {', '.join(CONTENT_TYPES)}")
+        return values
+
+    @field_validator("event_source")
+    @classmethod
+    def _valid_event_source(cls, value: str) -> str:
+        if not _EVENT_SOURCE.match(value) or value.startswith("aws."):
+            raise ValueError("must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RagSettings:
+        if self.chunk_overlap_tokens >= self.chunk_tokens:
+            raise ValueError("chunkOverlapTokens must be smaller than chunkTokens")
+        dimensions = EMBEDDING_MODELS.get(self.embedding_model_id)
+        if dimensions is None:
+            raise ValueError(
+                f"embeddingModelId {self.embedding_model_id!r} is not supported; "
+                f"use one of {', '.join(EMBEDDING_MODELS)}"
+            )
+        if self.embedding_dimension not in dimensions:
+            allowed = ", ".join(str(value) for value in dimensions)
+            raise ValueError(
+                f"embeddingDimension {self.embedding_dimension} is not offered by "
+                f"{self.embedding_model_id} (allowed: {allowed})"
+            )
+        return self

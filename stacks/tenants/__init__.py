@@ -1,0 +1,1 @@
+"""Tenant provisioning: one AWS account per tenant, created, baselined with StackSets and registered."""

@@ -1,0 +1,1048 @@
+"""TenantProvisioning: create an AWS account per tenant, move it, baseline it and register it.
+
+The workflow is a Standard state machine made of native integrations (Organizations, CloudFormation
+StackSets, DynamoDB, EventBridge, SNS); Lambdas run only where there is logic (request validation,
+reading an existing tenant record).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Aws, Duration, Stack
+from aws_cdk import aws_cloudformation as cloudformation
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from stacks.common import (
+    ObservableStateMachine,
+    ObservableStateMachineProps,
+    PythonTaskFunction,
+    RetryPolicy,
+    TaskFunctionProps,
+    acknowledge,
+    encrypted_topic,
+    invoke_lambda,
+    sdk_throttling_retry,
+    secure_table,
+)
+from stacks.config import EnvironmentConfig
+from stacks.tenants.baseline import BaselineTemplate
+from stacks.tenants.settings import TenantSettings
+
+SERVICE = "tenants"
+STATUS_INDEX = "byStatus"
+SDK_TIMEOUT = Duration.seconds(30)
+# Failures after which no account exists: a tenant that failed this way may be submitted again.
+RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed")
+
+DYNAMODB_RETRY = sdk_throttling_retry(
+    "DynamoDB",
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+)
+ORGANIZATIONS_RETRY = sdk_throttling_retry(
+    "Organizations",
+    "Organizations.ConcurrentModificationException",
+    "Organizations.ServiceException",
+)
+CLOUDFORMATION_RETRY = sdk_throttling_retry("CloudFormation", "CloudFormation.StaleRequestException")
+# Another operation on the same StackSet (managed execution queues most of them): wait it out.
+STACK_SET_BUSY_RETRY = RetryPolicy(
+    ("CloudFormation.OperationInProgressException",),
+    interval=Duration.seconds(30),
+    max_attempts=10,
+    backoff_rate=1.5,
+    max_delay=Duration.minutes(5),
+)
+EVENTS_RETRY = sdk_throttling_retry("EventBridge", "EventBridge.FailedEntry", "EventBridge.InternalException")
+SNS_RETRY = sdk_throttling_retry(
+    "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
+)
+
+
+@dataclass(frozen=True)
+class TenantProvisioningProps:
+    """What the stack (or an extender) chooses; `baseline=None` means the configured templates."""
+
+    config: EnvironmentConfig
+    alarm_topic: sns.ITopic
+    baseline: Sequence[BaselineTemplate] | None = None
+    stack_set_name_prefix: str | None = None
+
+    @property
+    def settings(self) -> TenantSettings:
+        return self.config.tenants
+
+
+class TenantProvisioning(Construct):
+    """The tenant registry, the baseline StackSets, the task functions and the state machine."""
+
+    settings: TenantSettings
+    registry: dynamodb.TableV2
+    notification_key: kms.Key
+    notifications: sns.Topic
+    event_bus: events.IEventBus
+    stack_set_admin_role: iam.Role
+    baseline: tuple[BaselineTemplate, ...]
+    stack_sets: dict[str, cloudformation.CfnStackSet]
+    validate_function: PythonTaskFunction
+    lookup_function: PythonTaskFunction
+    workflow: ObservableStateMachine
+    state_machine: sfn.StateMachine
+
+    def __init__(self, scope: Construct, construct_id: str, props: TenantProvisioningProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.settings = props.settings
+        self.baseline = tuple(
+            props.baseline
+            if props.baseline is not None
+            else (BaselineTemplate.shipped(name) for name in self.settings.baseline.templates)
+        )
+        if not self.baseline:
+            raise ValueError("TenantProvisioning needs at least one baseline template")
+        self.registry = self._registry()
+        self.notification_key = kms.Key(
+            self,
+            "NotificationKey",
+            enable_key_rotation=True,
+            description="Encrypts tenant provisioning notifications",
+            removal_policy=props.config.cdk_removal_policy,
+        )
+        self.notifications = encrypted_topic(
+            self, "Notifications", self.notification_key, "Stepwise tenant provisioning"
+        )
+        self.event_bus = events.EventBus.from_event_bus_name(self, "EventBus", self.settings.event_bus_name)
+        self.stack_set_admin_role = self._stack_set_admin_role()
+        self.stack_sets = {template.name: self._stack_set(template) for template in self.baseline}
+        self.validate_function = self._validate_function()
+        self.lookup_function = self._lookup_function()
+        self._failure_captures: dict[str, sfn.Pass] = {}
+        self._failure_entry = self._failure_handler()
+        self.workflow = ObservableStateMachine(
+            self,
+            "Provisioning",
+            ObservableStateMachineProps(
+                config=props.config,
+                definition=self._definition(),
+                alarm_topic=props.alarm_topic,
+                timeout=Duration.minutes(self.settings.execution_timeout_minutes),
+                comment="Create, move, baseline, register and announce one tenant account",
+                task_functions=[self.validate_function, self.lookup_function],
+            ),
+        )
+        self.state_machine = self.workflow.state_machine
+        self.notification_key.grant(self.workflow.role, "kms:GenerateDataKey", "kms:Decrypt")
+        self._acknowledge_state_machine_findings()
+
+    # ----------------------------------------------------------------------------------- resources
+
+    @property
+    def stack_set_names(self) -> dict[str, str]:
+        return {name: stack_set.stack_set_name for name, stack_set in self.stack_sets.items()}
+
+    def _registry(self) -> dynamodb.TableV2:
+        table = secure_table(
+            self,
+            "Registry",
+            self.props.config,
+            partition_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
+        )
+        table.add_global_secondary_index(
+            index_name=STATUS_INDEX,
+            partition_key=dynamodb.Attribute(name="status", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
+        )
+        return table
+
+    def _stack_set_admin_role(self) -> iam.Role:
+        """The SELF_MANAGED administration role: CloudFormation assumes it, it assumes the
+        account-access role that Organizations creates in every new account."""
+        role = iam.Role(
+            self,
+            "StackSetAdministrationRole",
+            description="Baseline StackSets: assumes the access role in tenant accounts",
+            assumed_by=iam.ServicePrincipal(
+                "cloudformation.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "StringLike": {
+                        "aws:SourceArn": (f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stackset/*")
+                    },
+                },
+            ),
+        )
+        execution_role = f"arn:{Aws.PARTITION}:iam::*:role/{self.settings.account_access_role_name}"
+        role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[execution_role]))
+        acknowledge(
+            role.node.find_child("DefaultPolicy"),
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/"
+            f"{self.settings.account_access_role_name}]",
+            "Tenant accounts are created at run time, so the account id cannot be listed; the "
+            "role name is exact and is the one Organizations creates in every new account.",
+        )
+        return role
+
+    def _stack_set(self, template: BaselineTemplate) -> cloudformation.CfnStackSet:
+        prefix = self.props.stack_set_name_prefix or Stack.of(self).stack_name
+        platform = {
+            "PlatformAccountId": Aws.ACCOUNT_ID,
+            "AccountAccessRoleName": self.settings.account_access_role_name,
+        }
+        stack_set = cloudformation.CfnStackSet(
+            self,
+            f"Baseline-{template.name}",
+            # StackSetName is required by CloudFormation; it is derived from the stack name.
+            stack_set_name=f"{prefix}-{template.name}",
+            description=f"Stepwise tenant baseline: {template.name}",
+            permission_model="SELF_MANAGED",
+            administration_role_arn=self.stack_set_admin_role.role_arn,
+            execution_role_name=self.settings.account_access_role_name,
+            capabilities=["CAPABILITY_NAMED_IAM"],
+            managed_execution={"Active": True},
+            template_body=template.body,
+            parameters=[
+                cloudformation.CfnStackSet.ParameterProperty(parameter_key=key, parameter_value=value)
+                for key, value in template.stack_set_parameters(platform).items()
+            ],
+        )
+        stack_set.node.add_dependency(self.stack_set_admin_role)
+        return stack_set
+
+    def _stack_set_arn(self, stack_set: cloudformation.CfnStackSet) -> str:
+        region, account = Aws.REGION, Aws.ACCOUNT_ID
+        return f"arn:{Aws.PARTITION}:cloudformation:{region}:{account}:stackset/{stack_set.attr_stack_set_id}"
+
+    def _validate_function(self) -> PythonTaskFunction:
+        settings = self.settings
+        tiers = {name: tier.model_dump(by_alias=True) for name, tier in settings.tiers.items()}
+        return PythonTaskFunction(
+            self,
+            "ValidateFunction",
+            TaskFunctionProps(
+                config=self.props.config,
+                package="tenants",
+                handler="validate.handler",
+                service=SERVICE,
+                description="Validate a tenant request and prepare tags and registry attributes",
+                timeout=Duration.seconds(10),
+                environment={
+                    "TENANT_TIERS": json.dumps(tiers, sort_keys=True),
+                    "ALLOWED_OU_IDS": ",".join(settings.allowed_ou_ids),
+                    "RESERVED_OU_IDS": f"{settings.quarantine_ou_id},{settings.suspended_ou_id}",
+                    "ALLOWED_EMAIL_DOMAINS": ",".join(settings.allowed_email_domains),
+                },
+            ),
+        )
+
+    def _lookup_function(self) -> PythonTaskFunction:
+        function = PythonTaskFunction(
+            self,
+            "LookupFunction",
+            TaskFunctionProps(
+                config=self.props.config,
+                package="tenants",
+                handler="lookup.handler",
+                service=SERVICE,
+                description="Read the registry record of an already claimed tenant",
+                timeout=Duration.seconds(10),
+                environment={"REGISTRY_TABLE": self.registry.table_name},
+            ),
+        )
+        function.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.registry.table_arn])
+        )
+        return function
+
+    # ------------------------------------------------------------------------------ task helpers
+
+    def _sdk(
+        self,
+        construct_id: str,
+        service: str,
+        action: str,
+        parameters: dict[str, Any],
+        *,
+        resources: Sequence[str],
+        retry: RetryPolicy,
+        result_selector: dict[str, Any] | None = None,
+        result_path: str | None = sfn.JsonPath.DISCARD,
+        extra_statements: Sequence[iam.PolicyStatement] = (),
+        comment: str | None = None,
+    ) -> tasks.CallAwsService:
+        task = tasks.CallAwsService(
+            self,
+            construct_id,
+            service=service,
+            action=action,
+            parameters=parameters,
+            iam_resources=list(resources),
+            iam_action=f"{service}:{action[0].upper()}{action[1:]}",
+            additional_iam_statements=list(extra_statements) or None,
+            result_selector=result_selector,
+            result_path=result_path,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment=comment,
+        )
+        retry.applied_to(task)
+        return task
+
+    def _registry_update(
+        self,
+        construct_id: str,
+        update: str,
+        values: dict[str, tasks.DynamoAttributeValue],
+        *,
+        condition: str = "executionId = :execution",
+        comment: str | None = None,
+    ) -> tasks.DynamoUpdateItem:
+        """An update of this tenant's record, only while this execution owns the claim."""
+        task = tasks.DynamoUpdateItem(
+            self,
+            construct_id,
+            table=self.registry,
+            key={"tenantId": _string("$.request.tenantId")},
+            update_expression=f"{update}, updatedAt = :now",
+            condition_expression=condition,
+            expression_attribute_names={"#status": "status"} if "#status" in update + condition else None,
+            expression_attribute_values={
+                **values,
+                ":execution": _string("$$.Execution.Id"),
+                ":now": _string("$$.State.EnteredTime"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment=comment,
+        )
+        DYNAMODB_RETRY.applied_to(task)
+        return task
+
+    def _on_failure(self, state: sfn.TaskStateBase | sfn.Map, step: str) -> None:
+        """Route any error of `state` to the failure handler, recording `step` and the error."""
+        capture = self._failure_captures.get(step)
+        if capture is None:
+            capture = sfn.Pass(
+                self,
+                f"{step}Failed",
+                comment=f"Record that {step} failed, then quarantine and report",
+                parameters={
+                    "step": step,
+                    "error": sfn.JsonPath.string_at("$.caught.Error"),
+                    "cause": sfn.JsonPath.string_at("$.caught.Cause"),
+                },
+                result_path="$.failure",
+            )
+            capture.next(self._failure_entry)
+            self._failure_captures[step] = capture
+        state.add_catch(capture, errors=["States.ALL"], result_path="$.caught")
+
+    def _named_failure(self, construct_id: str, step: str, error: str, cause: str) -> sfn.Pass:
+        """A failure a Choice detects (not an exception): name it and enter the failure handler.
+
+        `cause` is literal text or an intrinsic such as `JsonPath.format(...)`.
+        """
+        named = sfn.Pass(
+            self,
+            construct_id,
+            parameters={"step": step, "error": error, "cause": cause},
+            result_path="$.failure",
+        )
+        named.next(self._failure_entry)
+        return named
+
+    def _organizations_arns(self, kind: str) -> list[str]:
+        base = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}"
+        return {
+            "account": [f"{base}:account/o-*/*"],
+            "ou": [f"{base}:ou/o-*/ou-*"],
+            "root": [f"{base}:root/o-*/r-*"],
+        }[kind]
+
+    # -------------------------------------------------------------------------------- definition
+
+    def _definition(self) -> sfn.IChainable:
+        validate = invoke_lambda(
+            self,
+            "ValidateRequest",
+            self.validate_function,
+            result_path="$.request",
+        )
+        claim = self._claim()
+        lookup = invoke_lambda(
+            self,
+            "LoadExistingTenant",
+            self.lookup_function,
+            payload={
+                "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+                "executionId": sfn.JsonPath.execution_id,
+            },
+            result_path="$.existing",
+        )
+        validate.add_catch(
+            sfn.Fail(
+                self,
+                "RequestRejected",
+                comment="Invalid request (InvalidInput lists every problem); nothing was created",
+                error_path="$.caught.Error",
+                cause_path="$.caught.Cause",
+            ),
+            errors=["States.ALL"],
+            result_path="$.caught",
+        )
+        registry_unavailable = sfn.Fail(
+            self,
+            "RegistryUnavailable",
+            comment="The tenant id could not be claimed or read; nothing was created",
+            error_path="$.caught.Error",
+            cause_path="$.caught.Cause",
+        )
+        lookup.add_catch(registry_unavailable, errors=["States.ALL"], result_path="$.caught")
+        claim.add_catch(lookup, errors=["DynamoDB.ConditionalCheckFailedException"], result_path="$.caught")
+        claim.add_catch(registry_unavailable, errors=["States.ALL"], result_path="$.caught")
+        already = sfn.Succeed(
+            self,
+            "TenantAlreadyRegistered",
+            comment="Idempotent answer: the existing record, no second account",
+            output_path="$.existing",
+        )
+        create_account = self._create_account()
+        lookup.next(
+            sfn.Choice(self, "ClaimedByThisExecution")
+            .when(sfn.Condition.boolean_equals("$.existing.ownClaim", True), create_account)
+            .otherwise(already)
+        )
+        return validate.next(claim).next(create_account)
+
+    def _claim(self) -> tasks.DynamoPutItem:
+        request = "$.request"
+        task = tasks.DynamoPutItem(
+            self,
+            "ClaimTenant",
+            table=self.registry,
+            item={
+                "tenantId": _string(f"{request}.tenantId"),
+                "status": tasks.DynamoAttributeValue.from_string("PROVISIONING"),
+                "accountName": _string(f"{request}.accountName"),
+                "email": _string(f"{request}.email"),
+                "organizationalUnitId": _string(f"{request}.organizationalUnitId"),
+                "tier": _string(f"{request}.tier"),
+                "tags": tasks.DynamoAttributeValue.map_from_json_path(f"{request}.registry.tags.M"),
+                "executionId": _string("$$.Execution.Id"),
+                "claimedAt": _string("$$.State.EnteredTime"),
+                "updatedAt": _string("$$.State.EnteredTime"),
+            },
+            condition_expression=(
+                "attribute_not_exists(tenantId) OR "
+                "(#status = :failed AND failureError IN (:reclaimable0, :reclaimable1))"
+            ),
+            expression_attribute_names={"#status": "status"},
+            expression_attribute_values={
+                ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
+                **{
+                    f":reclaimable{index}": tasks.DynamoAttributeValue.from_string(error)
+                    for index, error in enumerate(RECLAIMABLE_ERRORS)
+                },
+            },
+            # `$.account` exists from here on (CreateAccount replaces it), so the failure event
+            # can always carry it: the request id of an account still being created included.
+            result_selector={"state": "NOT_REQUESTED"},
+            result_path="$.account",
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment="Claim the tenant id: the registry is the source of truth for idempotency",
+        )
+        DYNAMODB_RETRY.applied_to(task)
+        return task
+
+    def _create_account(self) -> sfn.IChainable:
+        settings = self.settings
+        create = self._sdk(
+            "CreateAccount",
+            "organizations",
+            "createAccount",
+            {
+                "AccountName": sfn.JsonPath.string_at("$.request.accountName"),
+                "Email": sfn.JsonPath.string_at("$.request.email"),
+                "RoleName": settings.account_access_role_name,
+                "IamUserAccessToBilling": "DENY",
+                "Tags": sfn.JsonPath.list_at("$.request.accountTags"),
+            },
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"), "polls": 0},
+            result_path="$.account",
+            extra_statements=[
+                iam.PolicyStatement(
+                    actions=["organizations:TagResource"],
+                    resources=self._organizations_arns("account"),
+                )
+            ],
+            comment="Asynchronous: returns a request id that is polled below",
+        )
+        self._on_failure(create, "CreateAccount")
+        record_request = self._registry_update(
+            "RecordAccountRequest",
+            "SET createAccountRequestId = :request",
+            {":request": _string("$.account.requestId")},
+            comment="Keep the request id so an account that appears later can still be found",
+        )
+        self._on_failure(record_request, "CreateAccount")
+        wait = sfn.Wait(
+            self,
+            "WaitForActivation",
+            time=sfn.WaitTime.duration(Duration.seconds(settings.activation.interval_seconds)),
+        )
+        status = self._sdk(
+            "GetAccountStatus",
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"state": sfn.JsonPath.string_at("$.CreateAccountStatus.State")},
+            result_path="$.account.status",
+        )
+        self._on_failure(status, "CreateAccount")
+        read_account = self._sdk(
+            "ReadAccountId",
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={
+                "requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"),
+                "accountId": sfn.JsonPath.string_at("$.CreateAccountStatus.AccountId"),
+            },
+            result_path="$.account",
+            comment="AccountId exists only once the request SUCCEEDED, so it is read separately",
+        )
+        self._on_failure(read_account, "CreateAccount")
+        read_reason = self._sdk(
+            "ReadFailureReason",
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={
+                "requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"),
+                "failureReason": sfn.JsonPath.string_at("$.CreateAccountStatus.FailureReason"),
+            },
+            result_path="$.account",
+        )
+        self._on_failure(read_reason, "CreateAccount")
+        count = sfn.Pass(
+            self,
+            "CountActivationPoll",
+            parameters={
+                "requestId": sfn.JsonPath.string_at("$.account.requestId"),
+                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at("$.account.polls"), 1),
+            },
+            result_path="$.account",
+        )
+        email_exists = self._named_failure(
+            "EmailAlreadyExists",
+            "CreateAccount",
+            "EmailAlreadyExists",
+            "Organizations reported EMAIL_ALREADY_EXISTS: the e-mail address already belongs to an "
+            "AWS account",
+        )
+        creation_failed = self._named_failure(
+            "AccountCreationFailed",
+            "CreateAccount",
+            "AccountCreationFailed",
+            sfn.JsonPath.format(
+                "Organizations reported {} for request {}",
+                sfn.JsonPath.string_at("$.account.failureReason"),
+                sfn.JsonPath.string_at("$.account.requestId"),
+            ),
+        )
+        timed_out = self._named_failure(
+            "ActivationTimedOut",
+            "CreateAccount",
+            "AccountActivationTimedOut",
+            sfn.JsonPath.format(
+                "Account request {} was still IN_PROGRESS after {} polls {} seconds apart",
+                sfn.JsonPath.string_at("$.account.requestId"),
+                str(settings.activation.max_polls),
+                str(settings.activation.interval_seconds),
+            ),
+        )
+        record_account = self._registry_update(
+            "RecordAccount",
+            "SET accountId = :account, accountCreatedAt = :now",
+            {":account": _string("$.account.accountId")},
+        )
+        self._on_failure(record_account, "CreateAccount")
+        read_reason.next(
+            sfn.Choice(self, "FailureReason")
+            .when(
+                sfn.Condition.string_equals("$.account.failureReason", "EMAIL_ALREADY_EXISTS"),
+                email_exists,
+            )
+            .otherwise(creation_failed)
+        )
+        create.next(record_request).next(wait).next(status).next(
+            sfn.Choice(self, "AccountStatus")
+            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), read_account)
+            .when(sfn.Condition.string_equals("$.account.status.state", "FAILED"), read_reason)
+            .when(
+                sfn.Condition.number_greater_than_equals(
+                    "$.account.polls", settings.activation.max_polls - 1
+                ),
+                timed_out,
+            )
+            .otherwise(count.next(wait))
+        )
+        read_account.next(record_account).next(self._move_account())
+        return create
+
+    def _move_account(self) -> sfn.IChainable:
+        find_parent = self._sdk(
+            "FindAccountParent",
+            "organizations",
+            "listParents",
+            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
+            resources=self._organizations_arns("account"),
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"parentId": _first("$.Parents[*].Id")},
+            result_path="$.parent",
+            comment="New accounts start in the root; read it rather than configure it",
+        )
+        self._on_failure(find_parent, "MoveAccount")
+        move = self._sdk(
+            "MoveAccount",
+            "organizations",
+            "moveAccount",
+            {
+                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "SourceParentId": sfn.JsonPath.string_at("$.parent.parentId"),
+                "DestinationParentId": sfn.JsonPath.string_at("$.request.organizationalUnitId"),
+            },
+            resources=[
+                *self._organizations_arns("account"),
+                *self._organizations_arns("ou"),
+                *self._organizations_arns("root"),
+            ],
+            retry=ORGANIZATIONS_RETRY,
+        )
+        plan = self._plan_baseline()
+        # A retried move whose first attempt landed: the account is already where it belongs.
+        move.add_catch(plan, errors=["Organizations.DuplicateAccountException"], result_path="$.caught")
+        self._on_failure(move, "MoveAccount")
+        find_parent.next(move).next(plan)
+        return find_parent
+
+    def _plan_baseline(self) -> sfn.IChainable:
+        regions = list(self.settings.baseline.regions) or [Aws.REGION]
+        plan = sfn.Pass(
+            self,
+            "PlanBaseline",
+            parameters={
+                "regions": regions,
+                "stackSets": [
+                    {"baseline": name, "stackSetName": stack_set.stack_set_name}
+                    for name, stack_set in self.stack_sets.items()
+                ],
+            },
+            result_path="$.plan",
+        )
+        apply = sfn.Map(
+            self,
+            "ApplyBaseline",
+            items_path="$.plan.stackSets",
+            item_selector={
+                "baseline": sfn.JsonPath.string_at("$$.Map.Item.Value.baseline"),
+                "stackSetName": sfn.JsonPath.string_at("$$.Map.Item.Value.stackSetName"),
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "regions": sfn.JsonPath.list_at("$.plan.regions"),
+                "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+                "tier": sfn.JsonPath.string_at("$.request.tier"),
+            },
+            max_concurrency=self.settings.baseline.max_concurrency,
+            result_path="$.baseline",
+            comment="One StackSet operation per baseline template, polled to completion",
+        )
+        apply.item_processor(self._apply_one_stack_set())
+        self._on_failure(apply, "ApplyBaseline")
+        return plan.next(apply).next(self._complete())
+
+    def _apply_one_stack_set(self) -> sfn.IChainable:
+        poll = self.settings.baseline.poll
+        stack_set_arns = [self._stack_set_arn(stack_set) for stack_set in self.stack_sets.values()]
+        create = self._sdk(
+            "CreateStackInstances",
+            "cloudformation",
+            "createStackInstances",
+            {
+                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "Accounts": sfn.JsonPath.array(sfn.JsonPath.string_at("$.accountId")),
+                "Regions": sfn.JsonPath.list_at("$.regions"),
+                "ParameterOverrides": [
+                    {"ParameterKey": "TenantId", "ParameterValue": sfn.JsonPath.string_at("$.tenantId")},
+                    {"ParameterKey": "TenantTier", "ParameterValue": sfn.JsonPath.string_at("$.tier")},
+                ],
+                # Same id on a retry: CloudFormation runs the operation once.
+                "OperationId": sfn.JsonPath.format(
+                    "{}-{}", sfn.JsonPath.string_at("$.tenantId"), sfn.JsonPath.string_at("$.baseline")
+                ),
+                "OperationPreferences": {
+                    "FailureToleranceCount": 0,
+                    "MaxConcurrentCount": 1,
+                    "RegionConcurrencyType": "PARALLEL",
+                },
+            },
+            resources=stack_set_arns,
+            retry=CLOUDFORMATION_RETRY,
+            result_selector={"id": sfn.JsonPath.string_at("$.OperationId"), "polls": 0},
+            result_path="$.operation",
+        )
+        STACK_SET_BUSY_RETRY.applied_to(create)
+        wait = sfn.Wait(
+            self,
+            "WaitForStackSetOperation",
+            time=sfn.WaitTime.duration(Duration.seconds(poll.interval_seconds)),
+        )
+        status = self._sdk(
+            "GetStackSetOperation",
+            "cloudformation",
+            "describeStackSetOperation",
+            {
+                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+            resources=stack_set_arns,
+            retry=CLOUDFORMATION_RETRY,
+            result_selector={"value": sfn.JsonPath.string_at("$.StackSetOperation.Status")},
+            result_path="$.operation.status",
+        )
+        results = self._sdk(
+            "ReadStackSetOperationResults",
+            "cloudformation",
+            "listStackSetOperationResults",
+            {
+                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+            resources=stack_set_arns,
+            retry=CLOUDFORMATION_RETRY,
+            result_selector={"summaries": sfn.JsonPath.list_at("$.Summaries")},
+            result_path="$.operation.results",
+            comment="Per-instance status and reason: the evidence a failed baseline reports",
+        )
+        failed = sfn.Fail(
+            self,
+            "BaselineOperationFailed",
+            error="BaselineOperationFailed",
+            cause_path=sfn.JsonPath.format(
+                "StackSet {} operation {} ended {}: {}",
+                sfn.JsonPath.string_at("$.stackSetName"),
+                sfn.JsonPath.string_at("$.operation.id"),
+                sfn.JsonPath.string_at("$.operation.status.value"),
+                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.operation.results.summaries")),
+            ),
+        )
+        timed_out = sfn.Fail(
+            self,
+            "BaselineOperationTimedOut",
+            error="BaselineOperationTimedOut",
+            cause_path=sfn.JsonPath.format(
+                "StackSet {} operation {} was still {} after {} polls {} seconds apart",
+                sfn.JsonPath.string_at("$.stackSetName"),
+                sfn.JsonPath.string_at("$.operation.id"),
+                sfn.JsonPath.string_at("$.operation.status.value"),
+                str(poll.max_polls),
+                str(poll.interval_seconds),
+            ),
+        )
+        count = sfn.Pass(
+            self,
+            "CountStackSetPoll",
+            parameters={
+                "id": sfn.JsonPath.string_at("$.operation.id"),
+                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at("$.operation.polls"), 1),
+            },
+            result_path="$.operation",
+        )
+        applied = sfn.Pass(
+            self,
+            "StackSetApplied",
+            parameters={
+                "baseline": sfn.JsonPath.string_at("$.baseline"),
+                "stackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "operationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+        )
+        create.next(wait).next(status).next(
+            sfn.Choice(self, "StackSetOperationStatus")
+            .when(sfn.Condition.string_equals("$.operation.status.value", "SUCCEEDED"), applied)
+            .when(
+                sfn.Condition.or_(
+                    sfn.Condition.string_equals("$.operation.status.value", "FAILED"),
+                    sfn.Condition.string_equals("$.operation.status.value", "STOPPED"),
+                ),
+                results.next(failed),
+            )
+            .when(
+                sfn.Condition.number_greater_than_equals("$.operation.polls", poll.max_polls - 1),
+                timed_out,
+            )
+            .otherwise(count.next(wait))
+        )
+        return create
+
+    def _complete(self) -> sfn.IChainable:
+        activate = self._registry_update(
+            "ActivateTenant",
+            "SET #status = :active, tierDefaults = :defaults, baseline = :baseline, activatedAt = :now",
+            {
+                ":active": tasks.DynamoAttributeValue.from_string("ACTIVE"),
+                ":provisioning": tasks.DynamoAttributeValue.from_string("PROVISIONING"),
+                ":defaults": tasks.DynamoAttributeValue.map_from_json_path(
+                    "$.request.registry.tierDefaults.M"
+                ),
+                ":baseline": tasks.DynamoAttributeValue.from_string_set(
+                    sfn.JsonPath.list_at("$.baseline[*].stackSetName")
+                ),
+            },
+            condition="executionId = :execution AND #status = :provisioning",
+            comment="Seed the tenant record: ACTIVE, tier defaults and the applied baseline",
+        )
+        self._on_failure(activate, "ActivateTenant")
+        detail = {
+            "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+            "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+            "organizationalUnitId": sfn.JsonPath.string_at("$.request.organizationalUnitId"),
+            "tier": sfn.JsonPath.string_at("$.request.tier"),
+            "baseline": sfn.JsonPath.list_at("$.baseline[*].stackSetName"),
+            "executionId": sfn.JsonPath.execution_id,
+        }
+        publish = tasks.EventBridgePutEvents(
+            self,
+            "PublishTenantProvisioned",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=self.event_bus,
+                    source=self.settings.event_source,
+                    detail_type="TenantProvisioned",
+                    detail=sfn.TaskInput.from_object(detail),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        EVENTS_RETRY.applied_to(publish)
+        notify = tasks.SnsPublish(
+            self,
+            "NotifyTenantProvisioned",
+            topic=self.notifications,
+            subject="Tenant provisioned",
+            message=sfn.TaskInput.from_object({"event": "TenantProvisioned", **detail}),
+            message_attributes={
+                "event": tasks.MessageAttribute(value="TenantProvisioned"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        SNS_RETRY.applied_to(notify)
+        # The tenant is ACTIVE by now: a lost notification must not quarantine a good account.
+        not_notified = sfn.Fail(
+            self,
+            "ProvisionedButNotNotified",
+            error="NotificationFailed",
+            comment="Tenant is ACTIVE; re-send TenantProvisioned from the registry record",
+        )
+        publish.add_catch(not_notified, errors=["States.ALL"])
+        notify.add_catch(not_notified, errors=["States.ALL"])
+        done = sfn.Pass(
+            self,
+            "TenantProvisioned",
+            parameters={
+                "created": True,
+                "tenant": {
+                    **{key: value for key, value in detail.items() if key != "executionId"},
+                    "status": "ACTIVE",
+                },
+            },
+        )
+        return activate.next(publish).next(notify).next(done)
+
+    # ---------------------------------------------------------------------------- failure path
+
+    def _failure_handler(self) -> sfn.IChainable:
+        """Quarantine a created account, mark the tenant FAILED, announce it, fail the execution."""
+        quarantine_ou = self.settings.quarantine_ou_id
+        mark_failed = self._registry_update(
+            "MarkTenantFailed",
+            "SET #status = :failed, failedStep = :step, failureError = :error, "
+            "failureCause = :cause, quarantine = :quarantine, failedAt = :now",
+            {
+                ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
+                ":step": _string("$.failure.step"),
+                ":error": _string("$.failure.error"),
+                ":cause": _string("$.failure.cause"),
+                ":quarantine": _string("$.quarantine.status"),
+            },
+        )
+        find_parent = self._sdk(
+            "FindQuarantineSource",
+            "organizations",
+            "listParents",
+            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
+            resources=self._organizations_arns("account"),
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"parentId": _first("$.Parents[*].Id")},
+            result_path="$.quarantineSource",
+        )
+        move = self._sdk(
+            "QuarantineAccount",
+            "organizations",
+            "moveAccount",
+            {
+                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "SourceParentId": sfn.JsonPath.string_at("$.quarantineSource.parentId"),
+                "DestinationParentId": quarantine_ou,
+            },
+            resources=[
+                *self._organizations_arns("account"),
+                *self._organizations_arns("ou"),
+                *self._organizations_arns("root"),
+            ],
+            retry=ORGANIZATIONS_RETRY,
+        )
+        quarantined = sfn.Pass(
+            self,
+            "AccountQuarantined",
+            parameters={
+                "status": "QUARANTINED",
+                "organizationalUnitId": quarantine_ou,
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+            },
+            result_path="$.quarantine",
+        )
+        quarantine_failed = sfn.Pass(
+            self,
+            "QuarantineFailed",
+            comment="Still mark the tenant FAILED; the event carries the quarantine error",
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "error": sfn.JsonPath.string_at("$.caught.Error"),
+                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
+            },
+            result_path="$.quarantine",
+        )
+        no_account = sfn.Pass(
+            self,
+            "NoAccountToQuarantine",
+            parameters={"status": "NO_ACCOUNT"},
+            result_path="$.quarantine",
+        )
+        move.add_catch(
+            quarantined, errors=["Organizations.DuplicateAccountException"], result_path="$.caught"
+        )
+        for state in (find_parent, move):
+            state.add_catch(quarantine_failed, errors=["States.ALL"], result_path="$.caught")
+        find_parent.next(move).next(quarantined)
+        quarantined.next(mark_failed)
+        quarantine_failed.next(mark_failed)
+        no_account.next(mark_failed)
+        publish = tasks.EventBridgePutEvents(
+            self,
+            "PublishTenantProvisioningFailed",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=self.event_bus,
+                    source=self.settings.event_source,
+                    detail_type="TenantProvisioningFailed",
+                    detail=sfn.TaskInput.from_object(self._failure_detail()),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        EVENTS_RETRY.applied_to(publish)
+        notify = tasks.SnsPublish(
+            self,
+            "NotifyTenantProvisioningFailed",
+            topic=self.notifications,
+            subject="Tenant provisioning failed",
+            message=sfn.TaskInput.from_object(
+                {"event": "TenantProvisioningFailed", **self._failure_detail()}
+            ),
+            message_attributes={"event": tasks.MessageAttribute(value="TenantProvisioningFailed")},
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        SNS_RETRY.applied_to(notify)
+        fail = sfn.Fail(
+            self,
+            "ProvisioningFailed",
+            error_path="$.failure.error",
+            cause_path="$.failure.cause",
+        )
+        # Each reporting step is best effort: the execution still ends in the named error.
+        mark_failed.add_catch(publish, errors=["States.ALL"], result_path="$.caught")
+        publish.add_catch(notify, errors=["States.ALL"], result_path="$.caught")
+        notify.add_catch(fail, errors=["States.ALL"], result_path="$.caught")
+        mark_failed.next(publish).next(notify).next(fail)
+        return (
+            sfn.Choice(self, "AccountCreated")
+            .when(sfn.Condition.is_present("$.account.accountId"), find_parent)
+            .otherwise(no_account)
+        )
+
+    def _failure_detail(self) -> dict[str, Any]:
+        return {
+            "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+            "step": sfn.JsonPath.string_at("$.failure.step"),
+            "error": sfn.JsonPath.string_at("$.failure.error"),
+            "cause": sfn.JsonPath.string_at("$.failure.cause"),
+            "account": sfn.JsonPath.object_at("$.account"),
+            "quarantine": sfn.JsonPath.object_at("$.quarantine"),
+            "executionId": sfn.JsonPath.execution_id,
+        }
+
+    # ------------------------------------------------------------------------------------- nag
+
+    def _acknowledge_state_machine_findings(self) -> None:
+        policy = self.workflow.role.node.try_find_child("DefaultPolicy")
+        if policy is None:
+            return
+        reasons = {
+            "arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/o-*/*": (
+                "Tenant accounts and the organization id are only known at run time; the ARN is "
+                "scoped to accounts of this management account's organization."
+            ),
+            "arn:<AWS::Partition>:organizations::<AWS::AccountId>:ou/o-*/ou-*": (
+                "moveAccount targets the tenant's OU (request input) or the quarantine OU."
+            ),
+            "arn:<AWS::Partition>:organizations::<AWS::AccountId>:root/o-*/r-*": (
+                "New accounts start in the organization root, whose id is read at run time."
+            ),
+        }
+        for resource, reason in reasons.items():
+            acknowledge(policy, f"AwsSolutions-IAM5[Resource::{resource}]", reason)
+        # organizations:CreateAccount, DescribeCreateAccountStatus and ListParents support no
+        # resource-level permissions: they share the `Resource::*` statement that
+        # ObservableStateMachine already acknowledges for log delivery and X-Ray.
+
+
+def _first(path: str) -> str:
+    """The first match of a wildcard path (an account has exactly one parent)."""
+    return sfn.JsonPath.array_get_item(sfn.JsonPath.list_at(path), 0)
+
+
+def _string(path: str) -> tasks.DynamoAttributeValue:
+    return tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(path))

@@ -1,0 +1,33 @@
+"""Stepwise-<env>-Tenants: composes the TenantProvisioning construct and publishes what scripts need."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput
+from constructs import Construct
+
+from stacks.common import WorkflowStack
+from stacks.config import EnvironmentConfig
+from stacks.tenants.construct import TenantProvisioning, TenantProvisioningProps
+
+WORKFLOW = "Tenants"
+
+
+class TenantProvisioningStack(WorkflowStack):
+    """Deploy into the organization's management account: only it may call CreateAccount."""
+
+    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
+        super().__init__(scope, WORKFLOW, config)
+        self.tenants = TenantProvisioning(
+            self, "Workflow", TenantProvisioningProps(config=config, alarm_topic=self.alarm_topic)
+        )
+        # Read by scripts/tenants (retire, sweep) to find the deployed resources.
+        outputs = {
+            "RegistryTableName": self.tenants.registry.table_name,
+            "StateMachineArn": self.tenants.state_machine.state_machine_arn,
+            "NotificationTopicArn": self.tenants.notifications.topic_arn,
+            "BaselineStackSets": ",".join(self.tenants.stack_set_names.values()),
+            "QuarantineOuId": config.tenants.quarantine_ou_id,
+            "SuspendedOuId": config.tenants.suspended_ou_id,
+        }
+        for key, value in outputs.items():
+            CfnOutput(self, key, value=value)

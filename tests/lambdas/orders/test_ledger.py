@@ -1,0 +1,158 @@
+"""The DynamoDB ledger adapter: real charges and refunds, idempotent per order, named refusals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+from orders.errors import (
+    PaymentConflict,
+    PaymentDeclined,
+    PaymentProviderUnavailable,
+    RefundImpossible,
+)
+from orders.ledger import LedgerAdapter
+from orders.payments import ChargeRequest, RefundRequest
+
+from tests.lambdas.orders.conftest import LEDGER_TABLE, Aws
+
+
+def charge_request(order_id: str = "o-1", amount: int = 2500, **overrides: Any) -> ChargeRequest:
+    fields = {
+        "order_id": order_id,
+        "customer_id": "c-1",
+        "amount_minor": amount,
+        "currency": "USD",
+        "payment_token": "pm_alice",
+        **overrides,
+    }
+    return ChargeRequest(**fields)
+
+
+@pytest.fixture
+def ledger(aws: Aws) -> LedgerAdapter:
+    aws.put_account("pm_alice", 10_000, customer_id="c-1")
+    return LedgerAdapter(LEDGER_TABLE, aws.dynamodb)
+
+
+def test_charge_moves_money_and_records_the_charge(aws: Aws, ledger: LedgerAdapter) -> None:
+    receipt = ledger.charge(charge_request())
+    assert receipt.amount_minor == 2500 and receipt.charge_id.startswith("ch_")
+    assert aws.balance("pm_alice") == 7500
+    entry = aws.ledger_entries("o-1")["CHARGE"]
+    assert entry["chargeId"]["S"] == receipt.charge_id
+    assert entry["account"]["S"] == "pm_alice"
+    assert entry["amountMinor"]["N"] == "2500"
+
+
+def test_charging_the_same_order_twice_charges_once(aws: Aws, ledger: LedgerAdapter) -> None:
+    first = ledger.charge(charge_request())
+    second = ledger.charge(charge_request())
+    assert second == first
+    assert aws.balance("pm_alice") == 7500
+
+
+def test_a_second_charge_with_other_terms_is_refused(aws: Aws, ledger: LedgerAdapter) -> None:
+    ledger.charge(charge_request())
+    with pytest.raises(PaymentConflict, match="already charged 2500 USD"):
+        ledger.charge(charge_request(amount=3000))
+    assert aws.balance("pm_alice") == 7500
+
+
+@pytest.mark.parametrize(
+    ("setup", "request_overrides", "reason"),
+    [
+        ({}, {"amount": 10_001}, "insufficient funds"),
+        ({}, {"payment_token": "pm_nobody"}, "unknown payment method"),
+        ({"status": "BLOCKED"}, {}, "payment method is blocked"),
+        ({}, {"customer_id": "c-2"}, "payment method belongs to another customer"),
+        ({"currency": "EUR"}, {}, "payment method cannot pay in USD"),
+    ],
+)
+def test_declines_are_named_and_move_nothing(
+    aws: Aws, setup: dict[str, str], request_overrides: dict[str, Any], reason: str
+) -> None:
+    aws.put_account("pm_alice", 10_000, customer_id="c-1", **setup)
+    ledger = LedgerAdapter(LEDGER_TABLE, aws.dynamodb)
+    with pytest.raises(PaymentDeclined, match=reason):
+        ledger.charge(charge_request(**request_overrides))
+    assert aws.balance("pm_alice") == 10_000
+    assert aws.ledger_entries("o-1") == {}
+
+
+def test_the_full_balance_can_be_charged(aws: Aws, ledger: LedgerAdapter) -> None:
+    ledger.charge(charge_request(amount=10_000))
+    assert aws.balance("pm_alice") == 0
+
+
+def test_refund_returns_the_charged_amount_once(aws: Aws, ledger: LedgerAdapter) -> None:
+    charge = ledger.charge(charge_request())
+    first = ledger.refund(RefundRequest("o-1", "PaymentDeclined"))
+    second = ledger.refund(RefundRequest("o-1", "again"))
+    assert first == second
+    assert (first.status, first.amount_minor, first.currency) == ("REFUNDED", 2500, "USD")
+    assert aws.balance("pm_alice") == 10_000
+    refund = aws.ledger_entries("o-1")["REFUND"]
+    assert refund["chargeId"]["S"] == charge.charge_id
+    assert refund["reason"]["S"] == "PaymentDeclined"
+
+
+def test_refund_without_a_charge_is_a_no_op(aws: Aws, ledger: LedgerAdapter) -> None:
+    receipt = ledger.refund(RefundRequest("o-never", "OutOfStock"))
+    assert receipt.status == "NOTHING_TO_REFUND" and receipt.amount_minor == 0
+    assert aws.ledger_entries("o-never") == {}
+    assert aws.balance("pm_alice") == 10_000
+
+
+def test_refund_to_a_deleted_payment_method_is_impossible(aws: Aws, ledger: LedgerAdapter) -> None:
+    ledger.charge(charge_request())
+    aws.dynamodb.delete_item(
+        TableName=LEDGER_TABLE, Key={"pk": {"S": "ACCOUNT#pm_alice"}, "sk": {"S": "ACCOUNT"}}
+    )
+    with pytest.raises(RefundImpossible, match="pm_alice no longer exists"):
+        ledger.refund(RefundRequest("o-1", "ShipmentFailed"))
+    assert "REFUND" not in aws.ledger_entries("o-1")
+
+
+class FlakyClient:
+    """Delegates to the real client but fails transact_write_items with the given error."""
+
+    def __init__(self, client: Any, code: str, reasons: list[str] | None = None) -> None:
+        self._client = client
+        self._code = code
+        self._reasons = reasons
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def transact_write_items(self, **_: Any) -> None:
+        response: dict[str, Any] = {"Error": {"Code": self._code, "Message": "injected"}}
+        if self._reasons is not None:
+            response["CancellationReasons"] = [{"Code": code} for code in self._reasons]
+        raise ClientError(response, "TransactWriteItems")
+
+
+@pytest.mark.parametrize(
+    ("code", "reasons"),
+    [
+        ("ProvisionedThroughputExceededException", None),
+        ("InternalServerError", None),
+        ("TransactionCanceledException", ["None", "TransactionConflict"]),
+        ("TransactionCanceledException", ["ThrottlingError", "None"]),
+    ],
+)
+def test_transient_failures_are_retryable_and_move_nothing(
+    aws: Aws, code: str, reasons: list[str] | None
+) -> None:
+    aws.put_account("pm_alice", 10_000)
+    ledger = LedgerAdapter(LEDGER_TABLE, FlakyClient(aws.dynamodb, code, reasons))
+    with pytest.raises(PaymentProviderUnavailable):
+        ledger.charge(charge_request())
+    assert aws.balance("pm_alice") == 10_000
+
+
+def test_permanent_errors_are_not_disguised_as_transient(aws: Aws) -> None:
+    ledger = LedgerAdapter(LEDGER_TABLE, FlakyClient(aws.dynamodb, "AccessDeniedException"))
+    with pytest.raises(ClientError):
+        ledger.charge(charge_request())

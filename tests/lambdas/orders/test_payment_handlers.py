@@ -1,0 +1,93 @@
+"""Charge and refund handlers: the adapter behind Powertools idempotency keyed on the order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from orders import charge, refund
+from orders.errors import PaymentDeclined
+
+from shared.errors import InvalidInput
+from tests.lambdas.orders.conftest import IDEMPOTENCY_TABLE, Aws, call
+
+
+def charge_input(**overrides: Any) -> dict[str, Any]:
+    return {
+        "orderId": "o-1",
+        "customerId": "c-1",
+        "amountMinor": 4_200,
+        "currency": "USD",
+        "paymentToken": "pm_alice",
+        **overrides,
+    }
+
+
+def test_charge_returns_the_receipt(aws: Aws) -> None:
+    aws.put_account("pm_alice", 10_000)
+    receipt = call(charge.handler, charge_input(), "ChargePayment")
+    assert receipt["status"] == "CHARGED"
+    assert receipt["amountMinor"] == 4_200 and receipt["orderId"] == "o-1"
+    assert aws.balance("pm_alice") == 5_800
+
+
+def test_a_retried_charge_returns_the_first_result_from_the_idempotency_store(aws: Aws) -> None:
+    aws.put_account("pm_alice", 10_000)
+    first = call(charge.handler, charge_input(), "ChargePayment")
+    records = aws.scan(IDEMPOTENCY_TABLE)
+    assert len(records) == 1
+    assert records[0]["id"]["S"].startswith("orders.charge#")
+    assert records[0]["status"]["S"] == "COMPLETED"
+    aws.put_account("pm_alice", 10_000)  # the second call must not even reach the ledger
+    second = call(charge.handler, charge_input(), "ChargePayment")
+    assert second == first
+    assert aws.balance("pm_alice") == 10_000
+
+
+def test_a_retry_with_different_terms_is_refused(aws: Aws) -> None:
+    aws.put_account("pm_alice", 10_000)
+    call(charge.handler, charge_input(), "ChargePayment")
+    with pytest.raises(Exception) as raised:
+        call(charge.handler, charge_input(amountMinor=9_999), "ChargePayment")
+    assert type(raised.value).__name__ == "IdempotencyValidationError"
+    assert aws.balance("pm_alice") == 5_800
+
+
+def test_a_decline_leaves_no_idempotency_record_so_nothing_is_cached(aws: Aws) -> None:
+    aws.put_account("pm_alice", 100)
+    with pytest.raises(PaymentDeclined, match="insufficient funds"):
+        call(charge.handler, charge_input(), "ChargePayment")
+    assert aws.scan(IDEMPOTENCY_TABLE) == []
+    aws.put_account("pm_alice", 10_000)
+    assert call(charge.handler, charge_input(), "ChargePayment")["status"] == "CHARGED"
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [{"amountMinor": "4200"}, {"amountMinor": 0}, {"amountMinor": True}, {"orderId": None}],
+)
+def test_charge_contract_violations_are_invalid_input(aws: Aws, broken: dict[str, Any]) -> None:
+    with pytest.raises(InvalidInput):
+        call(charge.handler, charge_input(**broken), "ChargePayment")
+
+
+def test_refund_compensates_the_charge_once(aws: Aws) -> None:
+    aws.put_account("pm_alice", 10_000)
+    call(charge.handler, charge_input(), "ChargePayment")
+    receipt = call(refund.handler, {"orderId": "o-1", "reason": "AddressUndeliverable"})
+    again = call(refund.handler, {"orderId": "o-1", "reason": "AddressUndeliverable"})
+    assert receipt == again
+    assert receipt["status"] == "REFUNDED" and receipt["amountMinor"] == 4_200
+    assert aws.balance("pm_alice") == 10_000
+    assert set(aws.ledger_entries("o-1")) == {"CHARGE", "REFUND"}
+
+
+def test_refund_of_an_uncharged_order_does_nothing(aws: Aws) -> None:
+    receipt = call(refund.handler, {"orderId": "o-9"})
+    assert receipt == {
+        "refundId": None,
+        "orderId": "o-9",
+        "amountMinor": 0,
+        "currency": None,
+        "status": "NOTHING_TO_REFUND",
+    }

@@ -1,0 +1,52 @@
+"""Request approval: the token is parked on the status item and sent to the reviewers."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import ClientError
+from orders import request_approval
+
+from shared.errors import InvalidInput
+from tests.lambdas.orders.conftest import STATUS_TABLE, Aws, call
+
+REQUEST = {
+    "orderId": "o-7",
+    "customerId": "c-1",
+    "total": "1500.00",
+    "currency": "USD",
+    "taskToken": "token-abc",
+}
+
+
+def seed_status(aws: Aws) -> None:
+    aws.dynamodb.put_item(
+        TableName=STATUS_TABLE,
+        Item={"orderId": {"S": "o-7"}, "status": {"S": "IN_PROGRESS"}, "step": {"S": "X"}},
+    )
+
+
+def test_stores_the_token_and_notifies_reviewers(aws: Aws) -> None:
+    seed_status(aws)
+    result = call(request_approval.handler, REQUEST, "RequestApproval")
+    assert result["status"] == "AWAITING_APPROVAL"
+    item = aws.dynamodb.get_item(TableName=STATUS_TABLE, Key={"orderId": {"S": "o-7"}})["Item"]
+    assert item["status"]["S"] == "AWAITING_APPROVAL"
+    assert item["step"]["S"] == "APPROVAL"
+    assert item["approvalToken"]["S"] == "token-abc"
+    assert item["approvalExpiresAt"]["S"] == result["expiresAt"]
+    [message] = aws.approval_messages()
+    assert message["taskToken"] == "token-abc"
+    assert message["total"] == "1500.00" and message["currency"] == "USD"
+    assert message["approve"] == "python -m scripts.orders.approval approve o-7 --env test"
+    assert message["reject"] == "python -m scripts.orders.approval reject o-7 --env test"
+
+
+def test_refuses_an_order_without_a_status_item(aws: Aws) -> None:
+    with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+        call(request_approval.handler, REQUEST, "RequestApproval")
+    assert aws.approval_messages() == []
+
+
+def test_requires_the_task_token(aws: Aws) -> None:
+    with pytest.raises(InvalidInput, match="taskToken"):
+        call(request_approval.handler, {**REQUEST, "taskToken": None}, "RequestApproval")

@@ -1,0 +1,97 @@
+"""Every moto internal localrun replaces is still replaced: an upgrade fails here, not silently."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import moto
+import pytest
+from moto.awslambda_simple.models import LambdaSimpleBackend
+
+from localrun import LocalRunner, engine
+from localrun.engine.overrides import PINNED_MOTO_VERSION, MotoVersionError, add, installed
+
+EXPECTED = {
+    "LambdaSimpleBackend.invoke",
+    "Environment.as_inner_frame_of",
+    "Environment.close_frame",
+    "Environment.delete_frame",
+    "Environment.set_error",
+    "WaitFunction._wait_interval",
+    "RetrierDecl._eval_body",
+    "EventManager.add_event",
+    "Program.eval",
+    "ExecutionWorker._get_evaluation_environment",
+    "ExecutionWorker._get_evaluation_entrypoint",
+    "StepFunctionsParserBackend._validate_definition",
+    "Execution.start",
+    "BaseExecutionWorkerCommunication.terminated",
+    "ContextObject.update_task_token",
+    "StateTaskServiceCallback._eval_body",
+    "StateTaskServiceCallback._assert_integration_pattern_is_supported",
+    "StateTaskLambda._eval_execution",
+    "StateTaskService._eval_execution",
+    "StateParallel._eval_execution",
+    "StateMap._eval_execution",
+    "StateTaskServiceSfn._normalise_parameters",
+    "StateTaskServiceSfn._normalise_response",
+    "StateTaskServiceAwsSdk._normalise_parameters",
+    "StateTaskServiceAwsSdk._normalise_response",
+    "ResourceEvalS3._handle_list_objects_v2",
+    "BedrockRuntimeBackend.invoke_model",
+    "S3VectorsResponse.query_vectors",
+    "jsonata._eval_jsonata",
+    "urls.url_paths",
+    "state_task_service_callback._DELAY_SECONDS_SYNC_CONDITION_CHECK",
+    "iteration_worker.CustomErrorName",
+    "branches_decl.CustomErrorName",
+    "boto_client.boto_client_for",
+    "lambda_eval_utils.boto_client_for",
+}
+
+
+def test_moto_is_the_pinned_version() -> None:
+    assert moto.__version__ == PINNED_MOTO_VERSION
+
+
+def test_every_override_is_installed_and_in_effect() -> None:
+    overrides = engine.install()
+    names = {override.name.rsplit(".", 2)[-2] + "." + override.attribute for override in overrides}
+
+    assert names >= EXPECTED
+    assert [o.name for o in overrides if not o.in_effect()] == []
+
+
+def test_install_is_idempotent() -> None:
+    assert [id(o.replacement) for o in engine.install()] == [id(o.replacement) for o in installed()]
+
+
+def test_adding_what_moto_already_has_fails_loudly() -> None:
+    with pytest.raises(MotoVersionError, match="moto now implements"):
+        add(LambdaSimpleBackend, "get_function", lambda *args: None)
+
+
+def test_registered_function_runs_its_real_handler_not_moto_echo(probe: LocalRunner) -> None:
+    result = probe.run({"hello": "world"})
+
+    assert result.output["echo"] == {"echo": {"hello": "world"}, "executionId": result.execution_arn}
+
+
+def test_unregistered_function_keeps_moto_echo(probe: LocalRunner) -> None:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("index.py", "")
+    role = probe.resource("Echo/Role").attributes["Arn"]
+    probe.client("lambda").create_function(
+        FunctionName="plain-moto",
+        Role=role,
+        Runtime="python3.12",
+        Handler="index.handler",
+        Code={"ZipFile": archive.getvalue()},
+    )
+
+    response = probe.client("lambda").invoke(FunctionName="plain-moto", Payload=b'{"a": 1}')
+
+    assert json.loads(response["Payload"].read()) == {"a": 1}

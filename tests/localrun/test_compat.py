@@ -1,0 +1,40 @@
+"""Valid ASL spellings moto's grammar rejects are rewritten without changing their meaning."""
+
+from __future__ import annotations
+
+import json
+
+from localrun.compat import adapt
+
+
+def test_untouched_definitions_are_returned_as_is() -> None:
+    definition = json.dumps({"StartAt": "A", "States": {"A": {"Type": "Pass", "End": True}}})
+
+    assert adapt(definition) == (definition, [])
+
+
+def test_integer_tolerated_failure_and_express_item_processor() -> None:
+    definition = json.dumps(
+        {
+            "StartAt": "M",
+            "States": {
+                "M": {
+                    "Type": "Map",
+                    "ToleratedFailurePercentage": 100,
+                    "ItemProcessor": {
+                        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+                        "StartAt": "P",
+                        "States": {"P": {"Type": "Pass", "End": True}},
+                    },
+                    "End": True,
+                }
+            },
+        }
+    )
+
+    text, notes = adapt(definition)
+    state = json.loads(text)["States"]["M"]
+
+    assert state["ToleratedFailurePercentage"] == 100.0
+    assert state["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] == "STANDARD"
+    assert len(notes) == 2

@@ -1,0 +1,116 @@
+"""Sample files: loading, seeding, answering tokens, and checking the declared outcome."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localrun import LocalRunner
+from localrun.samples import Expectation, Sample, SampleError, discover
+from tests.localrun.conftest import ORDER
+
+SETUP_CALLS: list[str] = []
+
+
+def record_setup(runner: LocalRunner, sample: Sample) -> None:
+    SETUP_CALLS.append(sample.name)
+
+
+def write(folder: Path, name: str, body: dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_discover_skips_mock_configs_and_sorts(tmp_path: Path) -> None:
+    write(tmp_path / "kitchen", "b.json", {"input": {}, "expect": {"status": "SUCCEEDED"}})
+    write(tmp_path / "kitchen", "a.json", {"input": {}, "expect": {"status": "FAILED"}})
+    write(tmp_path / "kitchen", "kitchen.mocks.json", {"StateMachines": {}})
+
+    samples = discover(tmp_path)
+
+    assert [(s.workflow, s.name) for s in samples] == [("kitchen", "a"), ("kitchen", "b")]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"expect": {"status": "SUCCEEDED"}}, {"input": {}}, {"input": {}, "expect": {}}],
+)
+def test_malformed_samples_are_reported_with_their_file(tmp_path: Path, body: dict) -> None:
+    path = write(tmp_path / "kitchen", "bad.json", body)
+
+    with pytest.raises(SampleError, match=r"bad\.json"):
+        Sample.load(path)
+
+
+def test_expectation_mismatches_are_described() -> None:
+    from localrun.result import RunResult
+
+    result = RunResult(
+        name="n", execution_arn="a", state_machine="m", status="FAILED", output=None,
+        error="Boom", cause="c", states=("A", "B", "C"), transitions=3, retries=0,
+        simulated_seconds=0, wall_seconds=0, history=(),
+    )  # fmt: skip
+
+    assert Expectation(status="FAILED", error="Boom", states=("A", "C")).mismatches(result) == []
+    problems = Expectation(
+        status="SUCCEEDED", error="Other", states=("C", "A"), not_states=("B",), output={"x": 1}
+    ).mismatches(result)
+    assert len(problems) == 5
+
+
+def test_a_sample_seeds_runs_and_meets_its_expectation(kitchen: LocalRunner, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "kitchen",
+        "approved.json",
+        {
+            "description": "seeded, approved",
+            "input": {**ORDER, "express": True, "orderId": "sample-1"},
+            "seed": {
+                "s3": [{"bucket": "Documents", "key": "incoming/z.txt", "body": "seeded words here"}],
+                "dynamodb": [{"table": "Ledger", "item": {"pk": "seeded", "amount": 1.5}}],
+            },
+            "setup": "tests.localrun.test_samples:record_setup",
+            "faults": ["fn:Summarizer=Lambda.ServiceException:1"],
+            "taskTokens": {"AwaitApproval": {"output": {"approver": "sam"}}},
+            "expect": {
+                "status": "SUCCEEDED",
+                "states": ["Validate", "Prepare", "Summarize", "RecordOrder", "Done"],
+                "notStates": ["CoolOff"],
+                "output": {"approval": {"approver": "sam"}, "summary": {"total": 335}},
+            },
+        },
+    )
+    sample = Sample.load(path)
+
+    result = sample.run(kitchen)
+
+    assert sample.expect.mismatches(result) == []
+    assert result.retries == 1
+    assert {"key": "incoming/z.txt", "words": 3} in result.output["prepared"]["documents"]
+    assert SETUP_CALLS[-1] == "approved"
+    seeded = kitchen.client("dynamodb").get_item(
+        TableName=kitchen.resource("Ledger").name, Key={"pk": {"S": "seeded"}}
+    )["Item"]
+    assert seeded["amount"] == {"N": "1.5"}
+    kitchen.client("s3").delete_object(Bucket=kitchen.resource("Documents").name, Key="incoming/z.txt")
+
+
+def test_a_sample_can_let_a_task_time_out(kitchen: LocalRunner, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "kitchen",
+        "silent.json",
+        {
+            "input": {**ORDER, "express": True},
+            "taskTokens": {"AwaitApproval": {"timeout": True}},
+            "expect": {"status": "TIMED_OUT", "states": ["AwaitApproval"]},
+        },
+    )
+
+    sample = Sample.load(path)
+
+    assert sample.expect.mismatches(sample.run(kitchen)) == []

@@ -1,0 +1,1 @@
+"""Quality gates over every synthesized template and definition: rules, lints, IAM review."""

@@ -1,0 +1,130 @@
+"""Static rules every synthesized state machine must follow (DESIGN.md: "Every Task ... Every workflow").
+
+Task rules apply to every Task state at any depth (Parallel branches, inline and distributed Map
+processors). Machine rules apply to the `AWS::StepFunctions::StateMachine` resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.asl import StateRef, is_callback, is_lambda_task, iter_states
+
+# The Lambda service errors AWS documents as transient (Step Functions best practices:
+# "Handle transient Lambda service exceptions"). Kept here, not imported, so the rule cannot shrink
+# along with the shared constant it checks.
+TRANSIENT_LAMBDA_ERRORS = (
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+)
+
+RULES: dict[str, str] = {
+    "TASK-TIMEOUT": "every Task has TimeoutSeconds(Path); a callback task may use HeartbeatSeconds(Path)",
+    "LAMBDA-RETRY": "every Lambda task retries the transient Lambda errors with backoff and full jitter",
+    "TASK-CATCH": "every Task has a Catch (its own or an enclosing Parallel/Map's) or is allow-listed",
+    "MACHINE-TIMEOUT": "every state machine has an execution timeout (top-level TimeoutSeconds)",
+    "MACHINE-LOGGING": "every state machine logs at level ALL with execution data to a destination",
+    "MACHINE-TRACING": "every state machine has X-Ray tracing enabled",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.where}: {self.message}"
+
+
+def tasks(definition: Mapping[str, Any]) -> list[StateRef]:
+    return [ref for ref in iter_states(definition) if ref.type == "Task"]
+
+
+def has_timeout(state: Mapping[str, Any]) -> bool:
+    if "TimeoutSeconds" in state or "TimeoutSecondsPath" in state:
+        return True
+    return is_callback(state) and ("HeartbeatSeconds" in state or "HeartbeatSecondsPath" in state)
+
+
+def first_retrier(state: Mapping[str, Any], error: str) -> Mapping[str, Any] | None:
+    """The retrier Step Functions applies to `error`: the first whose ErrorEquals matches it."""
+    for retrier in state.get("Retry", []):
+        names = retrier.get("ErrorEquals", [])
+        task_failed = "States.TaskFailed" in names and error != "States.Timeout"
+        if error in names or "States.ALL" in names or task_failed:
+            return retrier
+    return None
+
+
+def retry_problems(state: Mapping[str, Any], errors: Sequence[str] = TRANSIENT_LAMBDA_ERRORS) -> list[str]:
+    """Why `state` does not retry each of `errors` with backoff and full jitter (empty if it does)."""
+    problems = []
+    for error in errors:
+        retrier = first_retrier(state, error)
+        if retrier is None:
+            problems.append(f"{error} is not retried")
+        elif retrier.get("MaxAttempts", 3) < 1:
+            problems.append(f"{error} is matched by a retrier with MaxAttempts 0")
+        elif retrier.get("BackoffRate", 2.0) <= 1:
+            problems.append(f"{error} is retried without exponential backoff (BackoffRate <= 1)")
+        elif retrier.get("JitterStrategy") != "FULL":
+            problems.append(f"{error} is retried without JitterStrategy FULL")
+    return problems
+
+
+def is_caught(ref: StateRef) -> bool:
+    """The task's failure is routed somewhere: by its own Catch or an enclosing Parallel/Map's."""
+    return bool(ref.state.get("Catch")) or any(container.get("Catch") for container in ref.containers)
+
+
+def uncaught_tasks(definition: Mapping[str, Any]) -> list[StateRef]:
+    return [ref for ref in tasks(definition) if not is_caught(ref)]
+
+
+def check_definition(
+    definition: Mapping[str, Any], where: str, allowed_to_fail: Collection[str] = ()
+) -> list[Finding]:
+    """Task rules for every Task of one definition; `allowed_to_fail` holds `<where>/<state path>` keys."""
+    findings = []
+    for ref in tasks(definition):
+        location = f"{where}/{ref.location}"
+        if not has_timeout(ref.state):
+            wanted = "TimeoutSeconds or HeartbeatSeconds" if is_callback(ref.state) else "TimeoutSeconds"
+            findings.append(Finding("TASK-TIMEOUT", location, f"no {wanted}"))
+        if is_lambda_task(ref.state):
+            findings.extend(Finding("LAMBDA-RETRY", location, p) for p in retry_problems(ref.state))
+        if not is_caught(ref) and location not in allowed_to_fail:
+            findings.append(
+                Finding(
+                    "TASK-CATCH",
+                    location,
+                    "no Catch and not in ALLOWED_TO_FAIL (tests/quality/allowlists.py)",
+                )
+            )
+    if not isinstance(definition.get("TimeoutSeconds"), int) or definition["TimeoutSeconds"] <= 0:
+        findings.append(Finding("MACHINE-TIMEOUT", where, "no execution timeout (TimeoutSeconds)"))
+    return findings
+
+
+def check_machine_resource(resource: Mapping[str, Any], where: str) -> list[Finding]:
+    """Logging and tracing rules for one `AWS::StepFunctions::StateMachine` resource."""
+    properties = resource.get("Properties", {})
+    logging = properties.get("LoggingConfiguration", {})
+    findings = []
+    if logging.get("Level") != "ALL":
+        findings.append(
+            Finding("MACHINE-LOGGING", where, f"log level is {logging.get('Level')!r}, not 'ALL'")
+        )
+    if logging.get("IncludeExecutionData") is not True:
+        findings.append(Finding("MACHINE-LOGGING", where, "IncludeExecutionData is not true"))
+    if not logging.get("Destinations"):
+        findings.append(Finding("MACHINE-LOGGING", where, "no log destination"))
+    if properties.get("TracingConfiguration", {}).get("Enabled") is not True:
+        findings.append(Finding("MACHINE-TRACING", where, "X-Ray tracing is not enabled"))
+    return findings

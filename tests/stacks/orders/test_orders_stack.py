@@ -1,0 +1,314 @@
+"""The synthesized order saga: the state graph, the saga's wiring, alarms and least privilege."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from stacks.config import ConfigError, load_environment
+from stacks.orders.settings import OrdersSettings
+from tests.support.asl import iter_states
+from tests.support.synth import app_stacks, definitions_of, template_of
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return template_of("dev", "orders")
+
+
+@pytest.fixture(scope="module")
+def asl(template: dict[str, Any]) -> dict[str, Any]:
+    [definition] = definitions_of(template).values()
+    return definition
+
+
+@pytest.fixture(scope="module")
+def states(asl: dict[str, Any]) -> dict[str, Mapping[str, Any]]:
+    found = {ref.name: ref.state for ref in iter_states(asl)}
+    assert len(found) == len(list(iter_states(asl))), "state names must be unique"
+    return found
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
+
+
+def catches(state: Mapping[str, Any]) -> dict[str, str]:
+    return {error: catch["Next"] for catch in state.get("Catch", []) for error in catch["ErrorEquals"]}
+
+
+def chain(states: Mapping[str, Mapping[str, Any]], start: str, length: int) -> list[str]:
+    names = [start]
+    while len(names) < length:
+        names.append(states[names[-1]]["Next"])
+    return names
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_stack_name_and_standard_workflow(env_name: str) -> None:
+    stack = app_stacks(env_name)["orders"]
+    assert stack.stack_name == f"Stepwise-{env_name}-Orders"
+    [machine] = resources(template_of(env_name, "orders"), "AWS::StepFunctions::StateMachine").values()
+    assert machine["Properties"]["StateMachineType"] == "STANDARD"
+    assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_execution_timeout_covers_the_approval_wait(asl: dict[str, Any]) -> None:
+    assert asl["TimeoutSeconds"] == OrdersSettings().approval_timeout_seconds + 3600
+
+
+def test_forward_path(states: dict[str, Mapping[str, Any]], asl: dict[str, Any]) -> None:
+    assert asl["StartAt"] == "Validate"
+    assert chain(states, "Validate", 4) == ["Validate", "RecordReserving", "ReserveInventory", "Route"]
+    assert chain(states, "RecordCharging", 7) == [
+        "RecordCharging",
+        "ChargePayment",
+        "RecordShipping",
+        "CreateShipment",
+        "Notify",
+        "SettleInventory",
+        "OrderCompleted",
+    ]
+    routes = {rule["Variable"]: rule["Next"] for rule in states["Route"]["Choices"]}
+    assert routes == {
+        "$.reservation.outOfStock": "OutOfStock",
+        "$.reservation.failed": "ReservationFailed",
+        "$.order.requiresApproval": "RequestApproval",
+    }
+    assert states["Route"]["Default"] == "RecordCharging"
+    assert states["RequestApproval"]["Next"] == "RecordCharging"
+
+
+def test_compensations_run_in_reverse(states: dict[str, Mapping[str, Any]]) -> None:
+    assert chain(states, "RecordCancelling", 7) == [
+        "RecordCancelling",
+        "CancelShipment",
+        "RecordRefunding",
+        "RefundPayment",
+        "RecordReleasing",
+        "ReleaseInventory",
+        "Outcome",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ("Validate", {"InvalidOrder": "ExplainInvalidOrder", "States.ALL": "OrderNotAccepted"}),
+        (
+            "RecordReserving",
+            {"DynamoDB.ConditionalCheckFailedException": "DuplicateOrder", "States.ALL": "OrderNotAccepted"},
+        ),
+        ("ReserveInventory", {"States.ALL": "RecordReleasing"}),
+        (
+            "RequestApproval",
+            {
+                "OrderRejected": "RecordReleasing",
+                "States.Timeout": "ApprovalTimedOut",
+                "States.ALL": "RecordReleasing",
+            },
+        ),
+        ("RecordCharging", {"States.ALL": "RecordReleasing"}),
+        ("ChargePayment", {"PaymentDeclined": "RecordReleasing", "States.ALL": "RecordRefunding"}),
+        ("RecordShipping", {"States.ALL": "RecordRefunding"}),
+        ("CreateShipment", {"AddressUndeliverable": "RecordRefunding", "States.ALL": "RecordCancelling"}),
+        ("Notify", {"States.ALL": "RecordCancelling"}),
+        ("SettleInventory", {"States.ALL": "ParkOrder"}),
+        ("RecordCancelling", {"States.ALL": "ParkOrder"}),
+        ("CancelShipment", {"States.ALL": "ParkOrder"}),
+        ("RefundPayment", {"States.ALL": "ParkOrder"}),
+        ("ReleaseInventory", {"States.ALL": "ParkOrder"}),
+        ("RecordFailed", {"States.ALL": "ParkOrder"}),
+        ("RecordRejected", {"States.ALL": "ParkOrder"}),
+    ],
+)
+def test_each_failure_starts_the_right_compensation(
+    states: dict[str, Mapping[str, Any]], state: str, expected: dict[str, str]
+) -> None:
+    assert catches(states[state]) == expected
+
+
+def test_every_task_has_a_timeout_and_a_retry(asl: dict[str, Any]) -> None:
+    tasks = [ref for ref in iter_states(asl) if ref.type == "Task"]
+    assert len(tasks) >= 20
+    for ref in tasks:
+        assert ref.state.get("TimeoutSeconds") or ref.state.get("HeartbeatSeconds"), ref.location
+        assert ref.state.get("Retry"), ref.location
+
+
+def test_compensations_retry_every_error_except_the_final_ones(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    attempts = OrdersSettings().compensation_max_attempts
+    expected_final = {
+        "RefundPayment": ["RefundImpossible", "PaymentConflict"],
+        "CancelShipment": ["ShipmentNotCancellable"],
+        "ReleaseItem": ["DynamoDB.ConditionalCheckFailedException"],
+    }
+    for name, final in expected_final.items():
+        first, *rest = states[name]["Retry"]
+        assert (first["ErrorEquals"], first["MaxAttempts"]) == (final, 0), name
+        assert {"ErrorEquals": ["States.ALL"], "MaxAttempts": attempts} | rest[-1] == rest[-1]
+
+
+def test_reservation_is_a_native_conditional_update(states: dict[str, Mapping[str, Any]]) -> None:
+    reserve_map = states["ReserveInventory"]
+    assert reserve_map["ItemsPath"] == "$.order.items"
+    assert reserve_map["MaxConcurrency"] == OrdersSettings().reservation_concurrency
+    reserve = states["ReserveItem"]
+    assert reserve["Resource"].endswith(":states:::dynamodb:updateItem")
+    parameters = reserve["Parameters"]
+    assert parameters["ConditionExpression"] == ("available >= :quantity AND attribute_not_exists(#hold)")
+    assert parameters["UpdateExpression"] == "SET available = available - :quantity, #hold = :quantity"
+    assert parameters["ExpressionAttributeNames"] == {"#hold.$": "States.Format('reservation:{}', $.orderId)"}
+    assert catches(reserve) == {
+        "DynamoDB.ConditionalCheckFailedException": "ConfirmReservation",
+        "States.ALL": "ReservationUnknown",
+    }
+    assert catches(states["ConfirmReservation"]) == {
+        "DynamoDB.ConditionalCheckFailedException": "NotEnoughStock",
+        "States.ALL": "ReservationUnknown",
+    }
+
+
+def test_release_and_settle_only_touch_this_orders_reservation(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    for name in ("ReleaseItem", "SettleItem"):
+        parameters = states[name]["Parameters"]
+        assert parameters["ConditionExpression"] == "#hold = :quantity"
+        assert parameters["UpdateExpression"].endswith("REMOVE #hold")
+
+
+def test_approval_waits_for_a_token_with_the_configured_timeout(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    approval = states["RequestApproval"]
+    assert approval["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert approval["TimeoutSeconds"] == OrdersSettings().approval_timeout_seconds
+    assert approval["Parameters"]["Payload"]["input"]["taskToken.$"] == "$$.Task.Token"
+
+
+def test_notify_fans_out_to_sns_eventbridge_and_the_status_table(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    branches = [branch["StartAt"] for branch in states["Notify"]["Branches"]]
+    assert branches == ["PublishConfirmation", "PublishOrderCompleted", "RecordCompleted"]
+    assert states["PublishConfirmation"]["Resource"].endswith(":states:::sns:publish")
+    entry = states["PublishOrderCompleted"]["Parameters"]["Entries"][0]
+    assert (entry["Source"], entry["DetailType"]) == ("stepwise.orders", "OrderCompleted")
+
+
+def test_parking_is_best_effort_and_ends_in_needs_attention(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    assert chain(states, "ParkOrder", 4) == [
+        "ParkOrder",
+        "RecordNeedsAttention",
+        "CountParkedOrder",
+        "NeedsAttention",
+    ]
+    assert catches(states["ParkOrder"]) == {"States.ALL": "RecordNeedsAttention"}
+    assert catches(states["RecordNeedsAttention"]) == {"States.ALL": "CountParkedOrder"}
+    assert catches(states["CountParkedOrder"]) == {"States.ALL": "NeedsAttention"}
+    metric = states["CountParkedOrder"]["Parameters"]
+    assert metric["Namespace"] == "Stepwise"
+    assert metric["MetricData"][0]["MetricName"] == "OrdersParked"
+    assert states["NeedsAttention"]["Error"] == "OrderNeedsAttention"
+
+
+def test_parked_queue_is_encrypted_and_alarmed(template: dict[str, Any]) -> None:
+    queues = resources(template, "AWS::SQS::Queue")
+    assert all(queue["Properties"].get("SqsManagedSseEnabled") for queue in queues.values())
+    alarms = [alarm["Properties"] for alarm in resources(template, "AWS::CloudWatch::Alarm").values()]
+    parked = [alarm for alarm in alarms if alarm.get("MetricName") == "OrdersParked"]
+    assert len(parked) == 1
+    assert parked[0]["Namespace"] == "Stepwise"
+    assert {"Name": "Environment", "Value": "dev"} in parked[0]["Dimensions"]
+    assert parked[0]["AlarmActions"]
+    waiting = [a for a in alarms if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+    assert len(waiting) == 1 and waiting[0]["AlarmActions"]
+
+
+def test_topics_are_kms_encrypted(template: dict[str, Any]) -> None:
+    topics = resources(template, "AWS::SNS::Topic")
+    assert len(topics) == 3
+    assert all("KmsMasterKeyId" in topic["Properties"] for topic in topics.values())
+
+
+def test_five_tables_with_point_in_time_recovery(template: dict[str, Any]) -> None:
+    tables = resources(template, "AWS::DynamoDB::GlobalTable")
+    assert len(tables) == 5
+    for table in tables.values():
+        replica = table["Properties"]["Replicas"][0]
+        assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
+    ttl = [t for t in tables.values() if "TimeToLiveSpecification" in t["Properties"]]
+    assert [t["Properties"]["TimeToLiveSpecification"]["AttributeName"] for t in ttl] == ["expiration"]
+
+
+def _policy_of(template: dict[str, Any], construct: str) -> list[dict[str, Any]]:
+    for key, resource in resources(template, "AWS::IAM::Policy").items():
+        if key.startswith(f"Workflow{construct}Role"):
+            return list(resource["Properties"]["PolicyDocument"]["Statement"])
+    raise KeyError(construct)
+
+
+def _targets(statements: list[dict[str, Any]]) -> str:
+    return json.dumps([statement["Resource"] for statement in statements])
+
+
+def test_functions_have_least_privilege(template: dict[str, Any]) -> None:
+    tables = {
+        key.removeprefix("Workflow")[:6]: key for key in resources(template, "AWS::DynamoDB::GlobalTable")
+    }
+    charge = _targets(_policy_of(template, "ChargePayment"))
+    assert tables["Paymen"] in charge and tables["Idempo"] in charge
+    assert tables["Invent"] not in charge and tables["OrderS"] not in charge
+    ship = _targets(_policy_of(template, "CreateShipment"))
+    assert tables["Shipme"] in ship and tables["Paymen"] not in ship
+    validate = _policy_of(template, "Validate")
+    assert all("dynamodb" not in json.dumps(statement["Action"]) for statement in validate)
+
+
+def test_metric_permission_is_limited_to_the_namespace(template: dict[str, Any]) -> None:
+    statements = [
+        statement
+        for key, policy in resources(template, "AWS::IAM::Policy").items()
+        if key.startswith("WorkflowStateMachineRole")
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [metric] = [s for s in statements if s["Action"] == "cloudwatch:PutMetricData"]
+    assert metric["Condition"] == {"StringEquals": {"cloudwatch:namespace": "Stepwise"}}
+
+
+def test_validate_reads_its_rules_from_settings(template: dict[str, Any]) -> None:
+    functions = resources(template, "AWS::Lambda::Function")
+    [validate] = [f for key, f in functions.items() if key.startswith("WorkflowValidate")]
+    environment = validate["Properties"]["Environment"]["Variables"]
+    assert json.loads(environment["CURRENCIES"])["USD"] == {
+        "minorUnits": 2,
+        "approvalThreshold": "1000",
+    }
+    assert validate["Properties"]["Handler"] == "orders.validate.handler"
+
+
+def test_outputs_for_the_operator_tools(template: dict[str, Any]) -> None:
+    assert {"StateMachineArn", "StatusTableName", "ParkedQueueUrl"} <= set(template["Outputs"])
+
+
+def test_orders_settings_are_validated_with_the_key_named() -> None:
+    environments = {"dev": {"orders": {"approvalTimeoutSeconds": 10}}}
+    with pytest.raises(ConfigError, match=r"environments\.dev\.orders\.approvalTimeoutSeconds"):
+        load_environment(environments, "dev")
+    with pytest.raises(ConfigError, match=r"environments\.dev\.orders\.maxItem.*unknown key"):
+        load_environment({"dev": {"orders": {"maxItem": 3}}}, "dev")
+    config = load_environment(
+        {"dev": {"orders": {"currencies": {"JPY": {"minorUnits": 0, "approvalThreshold": 100000}}}}},
+        "dev",
+    )
+    assert list(config.orders.currencies) == ["JPY"]

@@ -1,0 +1,72 @@
+"""The `rag` config section: defaults, validation messages that name the key, and layout parity."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from stacks.application import project_context
+from stacks.config import ConfigError, load_environment
+from stacks.rag import layout as stack_layout
+from stacks.rag.settings import RagSettings
+
+LAMBDA_LAYOUT = Path(__file__).resolve().parents[3] / "lambdas" / "rag" / "layout.py"
+
+
+def _environment(rag: dict) -> dict:
+    return {"dev": {**project_context()["environments"]["dev"], "rag": rag}}
+
+
+def test_defaults_are_valid_for_every_environment():
+    for env in ("dev", "staging", "prod"):
+        config = load_environment(project_context()["environments"], env)
+        assert config.rag.embedding_model_id == "amazon.titan-embed-text-v2:0"
+
+
+def test_camel_case_keys_override_defaults():
+    config = load_environment(
+        _environment({"maxConcurrency": 50, "allowedDomains": ["docs.example.com"]}), "dev"
+    )
+    assert (config.rag.max_concurrency, config.rag.allowed_domains) == (50, ("docs.example.com",))
+
+
+@pytest.mark.parametrize(
+    ("rag", "message"),
+    [
+        (
+            {"embeddingDimension": 768},
+            "embeddingDimension 768 is not offered by amazon.titan-embed-text-v2:0",
+        ),
+        ({"embeddingModelId": "acme.embed"}, "embeddingModelId 'acme.embed' is not supported"),
+        (
+            {"chunkTokens": 100, "chunkOverlapTokens": 100},
+            "chunkOverlapTokens must be smaller than chunkTokens",
+        ),
+        ({"allowedDomains": ["https://docs.example.com"]}, "environments.dev.rag.allowedDomains"),
+        ({"sourcePrefix": "documents"}, "environments.dev.rag.sourcePrefix"),
+        ({"maxConcurrency": 0}, "environments.dev.rag.maxConcurrency"),
+        ({"allowedContentTypes": ["application/zip"]}, "environments.dev.rag.allowedContentTypes"),
+        ({"maxConcurency": 5}, "unknown key"),
+    ],
+)
+def test_bad_values_fail_with_a_message_naming_the_key(rag, message):
+    with pytest.raises(ConfigError, match=r"environments\.dev\.rag") as error:
+        load_environment(_environment(rag), "dev")
+    assert message in str(error.value)
+
+
+def test_cohere_and_titan_v1_dimensions():
+    assert RagSettings(embedding_model_id="cohere.embed-english-v3", embedding_dimension=1024)
+    assert RagSettings(embedding_model_id="amazon.titan-embed-text-v1", embedding_dimension=1536)
+
+
+def test_artifact_layout_matches_the_handlers():
+    spec = importlib.util.spec_from_file_location("rag_layout", LAMBDA_LAYOUT)
+    handlers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(handlers)
+    names = [name for name in dir(stack_layout) if name.endswith("_PREFIX")]
+    assert names
+    for name in names:
+        assert getattr(stack_layout, name) == getattr(handlers, name), name

@@ -1,0 +1,233 @@
+"""The synthesized RAG ingestion stack: workflow shape, every task's safety net, storage, IAM, trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
+from tests.support.asl import is_distributed_map, iter_states
+from tests.support.cfn_tokens import definition_of
+from tests.support.synth import app_stacks, template_of
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+CHILD_STEPS = ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit")
+# Child tasks without their own Catch: the failure recorder and the outcome writer. Their failure
+# fails only the child execution, which the map run tolerates and the report lists as failed.
+NO_CATCH = {"RecordFailure", "RecordOutcome"}
+
+
+def resources(env: str, kind: str) -> dict[str, dict[str, Any]]:
+    template = template_of(env, "rag")
+    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
+
+
+def only(env: str, kind: str) -> dict[str, Any]:
+    (resource,) = resources(env, kind).values()
+    return resource
+
+
+def asl(env: str = "dev") -> dict[str, Any]:
+    return definition_of(only(env, "AWS::StepFunctions::StateMachine"), template_of(env, "rag"))
+
+
+def distributed_map(machine: Mapping[str, Any]) -> Mapping[str, Any]:
+    (found,) = [ref.state for ref in iter_states(machine) if is_distributed_map(ref.state)]
+    return found
+
+
+def test_stack_name_and_the_two_workflow_types():
+    assert app_stacks("dev")["rag"].stack_name == "Stepwise-dev-Rag"
+    machine = only("dev", "AWS::StepFunctions::StateMachine")
+    assert machine["Properties"].get("StateMachineType", "STANDARD") == "STANDARD"
+    documents = distributed_map(asl())
+    assert documents["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "EXPRESS",
+    }
+
+
+def test_the_map_lists_a_prefix_caps_concurrency_tolerates_failures_and_writes_results():
+    documents = distributed_map(asl())
+    assert documents["ItemReader"]["Resource"].endswith(":states:::s3:listObjectsV2")
+    assert documents["ItemReader"]["Parameters"] == {"Bucket.$": "$.plan.bucket", "Prefix.$": "$.plan.prefix"}
+    assert documents["MaxConcurrency"] == 10
+    assert documents["ToleratedFailurePercentage"] == 100
+    assert documents["ResultWriter"]["Parameters"]["Prefix"] == "map-results"
+    assert documents["ItemSelector"]["item"] == {
+        "listing.$": "$.plan.listing",
+        "bucket.$": "$.plan.bucket",
+        "key.$": "$$.Map.Item.Value.Key",
+    }
+
+
+def test_child_runs_the_six_steps_in_order_and_every_path_records_an_outcome():
+    processor = distributed_map(asl())["ItemProcessor"]
+    states = processor["States"]
+    assert processor["StartAt"] == "Fetch"
+    order, name = [], "Parse"
+    while name in states:
+        order.append(name)
+        name = states[name].get("Next")
+    assert order == ["Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit", "RecordOutcome"]
+    assert states["SkipUnchanged"]["Next"] == "RecordOutcome"
+    assert states["RecordFailure"]["Next"] == "RecordOutcome"
+    assert states["RecordOutcome"]["End"] is True
+    assert states["RecordOutcome"]["Resource"].endswith(":states:::aws-sdk:s3:putObject")
+    assert states["RecordOutcome"]["Parameters"]["Body.$"] == "$.line"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_task_has_a_timeout_a_transient_retry_and_a_designed_catch(env):
+    for ref in iter_states(asl(env)):
+        if ref.type != "Task":
+            continue
+        state = ref.state
+        assert 0 < state["TimeoutSeconds"] <= 910, ref.location
+        retried = {error for rule in state["Retry"] for error in rule["ErrorEquals"]}
+        assert retried, ref.location
+        assert all(rule["JitterStrategy"] == "FULL" for rule in state["Retry"]), ref.location
+        if ref.name in CHILD_STEPS:
+            assert set(LAMBDA_TRANSIENT_ERRORS) <= retried, ref.location
+            assert state["Catch"] == [
+                {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
+            ]
+        elif ref.name not in NO_CATCH:
+            assert state.get("Catch"), f"{ref.location} has no Catch"
+
+
+def test_named_transient_errors_are_retried_where_they_can_occur():
+    states = distributed_map(asl())["ItemProcessor"]["States"]
+
+    def retried(step: str) -> set[str]:
+        return {error for rule in states[step]["Retry"] for error in rule["ErrorEquals"]}
+
+    assert {"FetchTimeout", "SourceUnavailable"} <= retried("Fetch")
+    assert {"EmbeddingThrottled", "ModelUnavailable"} <= retried("Embed")
+    for step in ("Upsert", "Validate", "Commit", "RecordFailure"):
+        assert "VectorStoreBusy" in retried(step)
+    assert "ValidationMismatch" in retried("Validate")
+    embed_rule = next(
+        rule for rule in states["Embed"]["Retry"] if "EmbeddingThrottled" in rule["ErrorEquals"]
+    )
+    assert (embed_rule["MaxAttempts"], embed_rule["BackoffRate"]) == (4, 2)
+
+
+def test_parent_reports_and_announces_even_when_the_map_run_fails():
+    machine = asl()
+    states = machine["States"]
+    assert machine["StartAt"] == "Plan"
+    assert states["Plan"]["Catch"][0]["ErrorEquals"] == ["InvalidInput"]
+    assert states["IngestDocuments"]["Catch"][0]["Next"] == "Report"
+    assert states["Report"]["Next"] == "AnnounceCompletion"
+    assert states["Report"]["Catch"][0]["Next"] == "ReportUnavailable"
+    assert states["ReportUnavailable"]["Next"] == "AnnounceCompletion"
+    entry = states["AnnounceCompletion"]["Parameters"]["Entries"][0]
+    assert (entry["DetailType"], entry["Source"], entry["Detail.$"]) == (
+        "IngestionCompleted",
+        "stepwise.rag",
+        "$.report.event",
+    )
+    choices = states["EventDelivered?"]["Choices"]
+    assert [choice["Next"] for choice in choices] == ["EventNotDelivered", "RunFailed"]
+
+
+def test_vector_index_is_defined_by_the_stack_from_config():
+    index = only("dev", "AWS::S3Vectors::Index")["Properties"]
+    assert (index["DataType"], index["Dimension"], index["DistanceMetric"]) == ("float32", 1024, "cosine")
+    assert index["MetadataConfiguration"]["NonFilterableMetadataKeys"] == ["source", "title", "excerpt"]
+    bucket = only("dev", "AWS::S3Vectors::VectorBucket")["Properties"]
+    assert bucket["EncryptionConfiguration"] == {"SseType": "AES256"}
+    assert "IndexName" not in index and "VectorBucketName" not in bucket
+
+
+def test_registry_table_and_source_bucket_events():
+    table = only("dev", "AWS::DynamoDB::GlobalTable")["Properties"]
+    assert table["KeySchema"] == [{"AttributeName": "source", "KeyType": "HASH"}]
+    sources = [
+        bucket["Properties"]
+        for bucket in resources("dev", "AWS::S3::Bucket").values()
+        if "NotificationConfiguration" in bucket["Properties"]
+    ]
+    assert [source["NotificationConfiguration"] for source in sources] == [
+        {"EventBridgeConfiguration": {"EventBridgeEnabled": True}}
+    ]
+    assert not resources("dev", "Custom::S3BucketNotifications")
+
+
+def test_object_created_rule_starts_a_one_document_run_with_a_dead_letter_queue():
+    rule = only("dev", "AWS::Events::Rule")["Properties"]
+    pattern = rule["EventPattern"]
+    assert (pattern["source"], pattern["detail-type"]) == (["aws.s3"], ["Object Created"])
+    assert pattern["detail"]["object"] == {"key": [{"prefix": "documents/"}]}
+    (target,) = rule["Targets"]
+    assert (
+        '"objects":[{"bucket":<detail-bucket-name>,"key":<detail-object-key>}]'
+        in target["InputTransformer"]["InputTemplate"]
+    )
+    assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] == 8
+
+
+def _statements(env: str, fragment: str) -> list[dict[str, Any]]:
+    found = []
+    for logical_id, policy in resources(env, "AWS::IAM::Policy").items():
+        if fragment in logical_id:
+            found += policy["Properties"]["PolicyDocument"]["Statement"]
+    return found
+
+
+def _actions(statement: Mapping[str, Any]) -> set[str]:
+    action = statement["Action"]
+    return {action} if isinstance(action, str) else set(action)
+
+
+def test_bedrock_and_vector_permissions_are_exact():
+    bedrock = [s for s in _statements("dev", "Embed") if "bedrock:InvokeModel" in _actions(s)]
+    assert len(bedrock) == 1
+    assert "foundation-model/amazon.titan-embed-text-v2:0" in str(bedrock[0]["Resource"])
+    everything = [
+        s
+        for logical in ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit")
+        for s in _statements("dev", logical)
+    ]
+    vector_statements = [s for s in everything if any(a.startswith("s3vectors:") for a in _actions(s))]
+    assert {a for s in vector_statements for a in _actions(s)} == {
+        "s3vectors:PutVectors",
+        "s3vectors:GetVectors",
+        "s3vectors:QueryVectors",
+        "s3vectors:DeleteVectors",
+    }
+    for statement in vector_statements:
+        assert statement["Resource"] == {
+            "Fn::GetAtt": [next(iter(resources("dev", "AWS::S3Vectors::Index"))), "IndexArn"]
+        }
+    assert not [s for s in _statements("dev", "Upsert") if "s3vectors:DeleteVectors" in _actions(s)]
+    assert not [
+        s
+        for s in _statements("dev", "Validate")
+        if _actions(s) & {"s3vectors:PutVectors", "s3vectors:DeleteVectors"}
+    ]
+
+
+def test_child_functions_carry_their_settings():
+    functions = {
+        logical_id: function["Properties"]["Environment"]["Variables"]
+        for logical_id, function in resources("dev", "AWS::Lambda::Function").items()
+    }
+    embed = next(variables for logical_id, variables in functions.items() if "Embed" in logical_id)
+    assert (embed["EMBEDDING_MODEL_ID"], embed["EMBEDDING_DIMENSION"]) == (
+        "amazon.titan-embed-text-v2:0",
+        "1024",
+    )
+    fetch = next(variables for logical_id, variables in functions.items() if "Fetch" in logical_id)
+    assert fetch["ALLOWED_DOMAINS"] == ""
+    assert fetch["ALLOWED_CONTENT_TYPES"].split(",") == [
+        "text/html",
+        "application/pdf",
+        "text/markdown",
+        "text/x-markdown",
+        "text/plain",
+    ]
+    assert len(functions) == 10

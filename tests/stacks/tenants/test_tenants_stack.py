@@ -1,0 +1,249 @@
+"""The synthesized tenants stack: StackSets, registry, the state graph and least privilege."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
+from stacks.tenants.settings import BASELINE_DIR
+from tests.support.asl import iter_states
+from tests.support.synth import app_stacks, definitions_of, template_of
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+FAILURE_HANDLER = "AccountCreated"
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return template_of("dev", "tenants")
+
+
+@pytest.fixture(scope="module")
+def asl(template: dict[str, Any]) -> dict[str, Any]:
+    [definition] = definitions_of(template).values()
+    return definition
+
+
+@pytest.fixture(scope="module")
+def states(asl: dict[str, Any]) -> dict[str, Mapping[str, Any]]:
+    found = {ref.name: ref.state for ref in iter_states(asl)}
+    assert len(found) == len(list(iter_states(asl))), "state names must be unique"
+    return found
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
+
+
+def catches(state: Mapping[str, Any]) -> dict[str, str]:
+    return {error: catch["Next"] for catch in state.get("Catch", []) for error in catch["ErrorEquals"]}
+
+
+def statements(template: dict[str, Any], logical_prefix: str) -> list[dict[str, Any]]:
+    found = []
+    for logical_id, policy in resources(template, "AWS::IAM::Policy").items():
+        if logical_id.startswith(logical_prefix):
+            found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return found
+
+
+@pytest.mark.parametrize("env_name", ENVIRONMENTS)
+def test_stack_name_standard_workflow_and_timeout(env_name: str) -> None:
+    assert app_stacks(env_name)["tenants"].stack_name == f"Stepwise-{env_name}-Tenants"
+    [machine] = resources(template_of(env_name, "tenants"), "AWS::StepFunctions::StateMachine").values()
+    assert machine["Properties"]["StateMachineType"] == "STANDARD"
+    [definition] = definitions_of(template_of(env_name, "tenants")).values()
+    assert definition["TimeoutSeconds"] == 240 * 60
+
+
+def test_one_self_managed_stack_set_per_baseline_template(template: dict[str, Any]) -> None:
+    stack_sets = {
+        item["Properties"]["StackSetName"]: item["Properties"]
+        for item in resources(template, "AWS::CloudFormation::StackSet").values()
+    }
+    assert sorted(stack_sets) == [
+        f"Stepwise-dev-Tenants-{name}" for name in ("iam-roles", "logging", "networking", "tagging")
+    ]
+    for name, properties in stack_sets.items():
+        baseline = name.removeprefix("Stepwise-dev-Tenants-")
+        assert properties["PermissionModel"] == "SELF_MANAGED"
+        assert properties["ExecutionRoleName"] == "OrganizationAccountAccessRole"
+        assert properties["ManagedExecution"] == {"Active": True}
+        assert properties["Capabilities"] == ["CAPABILITY_NAMED_IAM"]
+        assert properties["TemplateBody"] == (BASELINE_DIR / f"{baseline}.yaml").read_text()
+        assert "StackInstancesGroup" not in properties, "instances are the workflow's job"
+    iam_parameters = {
+        item["ParameterKey"]: item["ParameterValue"]
+        for item in stack_sets["Stepwise-dev-Tenants-iam-roles"]["Parameters"]
+    }
+    assert iam_parameters == {
+        "TenantId": "unassigned",
+        "TenantTier": "unassigned",
+        "PlatformAccountId": {"Ref": "AWS::AccountId"},
+        "AccountAccessRoleName": "OrganizationAccountAccessRole",
+    }
+
+
+def test_stack_set_administration_role_only_reaches_the_access_role(template: dict[str, Any]) -> None:
+    [role] = [
+        value
+        for key, value in resources(template, "AWS::IAM::Role").items()
+        if key.startswith("WorkflowStackSetAdministrationRole")
+    ]
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "cloudformation.amazonaws.com"}
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    [statement] = statements(template, "WorkflowStackSetAdministrationRole")
+    assert statement["Action"] == "sts:AssumeRole"
+    assert json.dumps(statement["Resource"]).endswith(':iam::*:role/OrganizationAccountAccessRole"]]}')
+
+
+def test_registry_has_a_status_index_for_the_sweep(template: dict[str, Any]) -> None:
+    [table] = resources(template, "AWS::DynamoDB::GlobalTable").values()
+    properties = table["Properties"]
+    assert properties["KeySchema"] == [{"AttributeName": "tenantId", "KeyType": "HASH"}]
+    [index] = properties["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "byStatus"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["status", "tenantId"]
+
+
+def test_outputs_tell_the_scripts_where_things_are(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+    assert outputs["BaselineStackSets"]["Value"] == ",".join(
+        f"Stepwise-dev-Tenants-{name}" for name in ("networking", "iam-roles", "logging", "tagging")
+    )
+    assert outputs["QuarantineOuId"]["Value"] == "ou-stpw-quarantine"
+    assert outputs["SuspendedOuId"]["Value"] == "ou-stpw-suspended"
+    assert {"RegistryTableName", "StateMachineArn", "NotificationTopicArn"} <= set(outputs)
+
+
+def test_main_path_order(asl: dict[str, Any], states: Mapping[str, Mapping[str, Any]]) -> None:
+    path, name = [], asl["StartAt"]
+    while name in states and "Next" in states[name]:
+        path.append(name)
+        name = states[name]["Next"]
+    assert path == [
+        "ValidateRequest",
+        "ClaimTenant",
+        "CreateAccount",
+        "RecordAccountRequest",
+        "WaitForActivation",
+        "GetAccountStatus",
+    ]
+    choices = {rule["Next"] for rule in states["AccountStatus"]["Choices"]}
+    assert choices == {"ReadAccountId", "ReadFailureReason", "ActivationTimedOut"}
+    assert states["AccountStatus"]["Default"] == "CountActivationPoll"
+    name, after = "ReadAccountId", []
+    while "Next" in states[name]:
+        name = states[name]["Next"]
+        after.append(name)
+    assert after == [
+        "RecordAccount",
+        "FindAccountParent",
+        "MoveAccount",
+        "PlanBaseline",
+        "ApplyBaseline",
+        "ActivateTenant",
+        "PublishTenantProvisioned",
+        "NotifyTenantProvisioned",
+        "TenantProvisioned",
+    ]
+
+
+def test_activation_poll_is_bounded_by_config(states: Mapping[str, Mapping[str, Any]]) -> None:
+    assert states["WaitForActivation"]["Seconds"] == 30
+    [bound] = [rule for rule in states["AccountStatus"]["Choices"] if rule["Next"] == "ActivationTimedOut"]
+    assert bound == {
+        "Variable": "$.account.polls",
+        "NumericGreaterThanEquals": 39,
+        "Next": "ActivationTimedOut",
+    }
+
+
+def test_native_integrations_keep_only_what_they_need(states: Mapping[str, Mapping[str, Any]]) -> None:
+    sdk_tasks = {
+        name: state
+        for name, state in states.items()
+        if state["Type"] == "Task" and ":aws-sdk:" in state["Resource"]
+    }
+    assert {state["Resource"].rsplit(":", 2)[-2] for state in sdk_tasks.values()} == {
+        "organizations",
+        "cloudformation",
+    }
+    for name, state in sdk_tasks.items():
+        if state.get("ResultPath", "$") is not None:
+            assert "ResultSelector" in state, f"{name} passes a raw SDK result on"
+    lambdas = [name for name, state in states.items() if ":lambda:" in state.get("Resource", "")]
+    assert sorted(lambdas) == ["LoadExistingTenant", "ValidateRequest"]
+
+
+def test_claim_is_a_conditional_write(states: Mapping[str, Mapping[str, Any]]) -> None:
+    claim = states["ClaimTenant"]
+    assert claim["Resource"].endswith(":dynamodb:putItem")
+    assert claim["Parameters"]["ConditionExpression"].startswith("attribute_not_exists(tenantId)")
+    assert catches(claim)["DynamoDB.ConditionalCheckFailedException"] == "LoadExistingTenant"
+
+
+def test_baseline_map_concurrency_and_operation_polling(states: Mapping[str, Mapping[str, Any]]) -> None:
+    apply = states["ApplyBaseline"]
+    assert apply["MaxConcurrency"] == 2
+    assert apply["ItemsPath"] == "$.plan.stackSets"
+    create = states["CreateStackInstances"]["Parameters"]
+    assert create["ParameterOverrides"][0] == {"ParameterKey": "TenantId", "ParameterValue.$": "$.tenantId"}
+    assert "OperationId.$" in create
+    retried = {error for retry in states["CreateStackInstances"]["Retry"] for error in retry["ErrorEquals"]}
+    assert "CloudFormation.OperationInProgressException" in retried
+    assert states["BaselineOperationFailed"]["Error"] == "BaselineOperationFailed"
+    assert "States.Format" in states["BaselineOperationFailed"]["CausePath"]
+    assert catches(apply)["States.ALL"] == "ApplyBaselineFailed"
+
+
+def test_every_failure_after_the_claim_reaches_the_failure_handler(
+    states: Mapping[str, Mapping[str, Any]],
+) -> None:
+    captures = [
+        name
+        for name, state in states.items()
+        if name.endswith("Failed") and state["Type"] == "Pass" and name != "QuarantineFailed"
+    ]
+    assert sorted(captures) == [
+        "AccountCreationFailed",
+        "ActivateTenantFailed",
+        "ApplyBaselineFailed",
+        "CreateAccountFailed",
+        "MoveAccountFailed",
+    ]
+    for name in [*captures, "EmailAlreadyExists", "ActivationTimedOut"]:
+        assert states[name]["Next"] == FAILURE_HANDLER
+        assert states[name]["ResultPath"] == "$.failure"
+    handler = [states[FAILURE_HANDLER]["Default"], *(c["Next"] for c in states[FAILURE_HANDLER]["Choices"])]
+    assert handler == ["NoAccountToQuarantine", "FindQuarantineSource"]
+    assert states["QuarantineAccount"]["Parameters"]["DestinationParentId"] == "ou-stpw-quarantine"
+    assert states["ProvisioningFailed"] == {
+        "Type": "Fail",
+        "ErrorPath": "$.failure.error",
+        "CausePath": "$.failure.cause",
+    }
+
+
+def test_state_machine_policy_is_scoped(template: dict[str, Any]) -> None:
+    by_action: dict[str, Any] = {}
+    for statement in statements(template, "WorkflowProvisioningStateMachineRole"):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            by_action[action] = statement["Resource"]
+    assert by_action["organizations:CreateAccount"] == "*"
+    assert "account/o-*/*" in json.dumps(by_action["organizations:ListParents"])
+    assert by_action["organizations:MoveAccount"] != "*"
+    stack_set_actions = (
+        "cloudformation:CreateStackInstances",
+        "cloudformation:DescribeStackSetOperation",
+        "cloudformation:ListStackSetOperationResults",
+    )
+    for action in stack_set_actions:
+        assert len(by_action[action]) == 4 and "StackSetId" in json.dumps(by_action[action])
+    assert set(by_action) >= {"dynamodb:PutItem", "dynamodb:UpdateItem", "events:PutEvents", "sns:Publish"}
+    assert "dynamodb:DeleteItem" not in by_action and "dynamodb:Scan" not in by_action

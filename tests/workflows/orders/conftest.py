@@ -1,0 +1,33 @@
+"""One LocalRunner for the order saga per test module; every test starts from a known shop
+and ends with the stock-and-money invariant checked (see `shop.Shop.assert_invariant`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from localrun import LocalRunner
+from tests.support.synth import app_stacks
+from tests.workflows.orders.shop import Shop
+
+OPENING_STOCK = {"SKU-1": 10, "SKU-2": 5, "SKU-3": 1}
+OPENING_ACCOUNTS = [
+    {"token": "pm_alice", "balanceMinor": 500_000, "currency": "USD", "customerId": "cust-1"},
+    {"token": "pm_broke", "balanceMinor": 1_000, "currency": "USD", "customerId": "cust-1"},
+]
+
+
+@pytest.fixture(scope="module")
+def runner() -> Iterator[LocalRunner]:
+    with LocalRunner.for_stack(app_stacks("dev")["orders"]) as local:
+        yield local
+
+
+@pytest.fixture
+def shop(runner: LocalRunner) -> Iterator[Shop]:
+    shop = Shop(runner)
+    shop.reset()
+    shop.open(dict(OPENING_STOCK), [dict(account) for account in OPENING_ACCOUNTS])
+    yield shop
+    shop.assert_invariant()
