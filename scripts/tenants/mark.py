@@ -9,11 +9,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import boto3
-
-from scripts.tenants.deployment import Deployment, DeploymentNotFound, add_arguments
+from scripts.tenants.deployment import DeploymentNotFound, add_arguments
 from scripts.tenants.retire import EXIT_FAILED, EXIT_REFUSED
-from scripts.tenants.retirement import RetirementFailed, RetirementRefused, Retirer
+from scripts.tenants.retirement import RetirementFailed, RetirementRefused, Retirer, connect
 
 
 def parser() -> argparse.ArgumentParser:
@@ -48,13 +46,12 @@ def run(tenant_id: str, reason: str, retirer: Retirer, *, act: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    session = boto3.session.Session(region_name=args.region)
     try:
-        deployment = Deployment.from_stack(args.env, session.client("cloudformation"))
+        retirer = connect(args.env, args.region)
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    return run(args.tenant_id, args.reason, Retirer(deployment, session=session), act=args.yes)
+    return run(args.tenant_id, args.reason, retirer, act=args.yes)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import boto3
-
-from scripts.tenants.deployment import Deployment, DeploymentNotFound, add_arguments
-from scripts.tenants.retirement import RetirementFailed, RetirementRefused, Retirer, print_lines
+from scripts.tenants.deployment import DeploymentNotFound, add_arguments
+from scripts.tenants.retirement import (
+    RetirementFailed,
+    RetirementRefused,
+    Retirer,
+    connect,
+    print_lines,
+)
 
 EXIT_REFUSED = 2
 EXIT_FAILED = 1
@@ -58,13 +62,12 @@ def run(tenant_id: str, retirer: Retirer, *, act: bool) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    session = boto3.session.Session(region_name=args.region)
     try:
-        deployment = Deployment.from_stack(args.env, session.client("cloudformation"))
+        retirer = connect(args.env, args.region)
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    return run(args.tenant_id, Retirer(deployment, session=session), act=args.yes)
+    return run(args.tenant_id, retirer, act=args.yes)
 
 
 if __name__ == "__main__":

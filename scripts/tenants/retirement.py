@@ -347,3 +347,12 @@ def _plain(value: dict[str, Any]) -> Any:
 def print_lines(lines: Iterable[str]) -> None:
     for line in lines:
         print(line)
+
+
+def connect(env: str, region: str | None) -> Retirer:
+    """A Retirer for the environment's deployed stack, found through its outputs.
+
+    Raises DeploymentNotFound (with the stack name) when the stack is not deployed there.
+    """
+    session = boto3.session.Session(region_name=region)
+    return Retirer(Deployment.from_stack(env, session.client("cloudformation")), session=session)

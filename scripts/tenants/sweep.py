@@ -13,12 +13,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-import boto3
-
-from scripts.tenants.deployment import Deployment, DeploymentNotFound, add_arguments
+from scripts.tenants.deployment import DeploymentNotFound, add_arguments
 from scripts.tenants.retire import EXIT_FAILED
 from scripts.tenants.retire import run as retire_one
-from scripts.tenants.retirement import Retirer
+from scripts.tenants.retirement import Retirer, connect
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,13 +40,12 @@ def sweep(retirer: Retirer, *, act: bool, limit: int | None = None) -> dict[str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    session = boto3.session.Session(region_name=args.region)
     try:
-        deployment = Deployment.from_stack(args.env, session.client("cloudformation"))
+        retirer = connect(args.env, args.region)
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    outcomes = sweep(Retirer(deployment, session=session), act=args.yes, limit=args.limit)
+    outcomes = sweep(retirer, act=args.yes, limit=args.limit)
     failed = sorted(tenant for tenant, code in outcomes.items() if code != 0)
     print(f"sweep: {len(outcomes) - len(failed)} ok, {len(failed)} not retired {failed or ''}")
     return EXIT_FAILED if failed else 0
