@@ -13,16 +13,17 @@ import time
 from localrun.faults import Fault
 from localrun.result import RunResult
 from localrun.runner import LocalRunner
-from localrun.template import local_app, synthesize
+from localrun.template import local_app, prepare_cdk_environment, synthesize
 
 WARM_UP_RUNS = 10
 
 
 def bench_runner() -> LocalRunner:
-    """A runner for the benchmark stack (tests/support/localrun_stacks.py: BenchStack)."""
+    """A runner for the benchmark stack (localrun/benchmark_stack.py: BenchStack)."""
+    prepare_cdk_environment()
+    from localrun.benchmark_stack import BenchStack
     from stacks.application import project_context
     from stacks.config import load_environment
-    from tests.support.localrun_stacks import BenchStack
 
     config = load_environment(project_context()["environments"], "dev")
     return LocalRunner(synthesize(BenchStack(local_app(), config)))

@@ -1,35 +1,68 @@
-"""Per-thread process state for in-process Lambda invocations: environment variables and stdout.
+"""Per-invocation process state for in-process Lambda invocations: environment variables and stdout.
 
 Executions run on moto's daemon threads, several at a time (Parallel, Map). Each invocation gets
 its own view of `os.environ` (the function's variables over the process environment; writes stay
 in the invocation) and its own stdout/stderr buffer (what Lambda would send to CloudWatch Logs).
+
+The invocation's state lives in a context variable, so it follows the work the handler starts, as
+in a Lambda sandbox where every thread shares the process environment:
+- a thread started while an invocation is active runs in a copy of the starter's context (it sees
+  the same environment overlay, writes into it, and prints into the invocation's logs);
+- a callable submitted to a `ThreadPoolExecutor` runs in a copy of the submitter's context, so a
+  pool whose worker threads outlive one invocation still serves the next with the right state;
+- asyncio tasks copy the context by themselves.
+Threads that moto or localrun start for the emulated services (execution workers, async Lambda
+invocations) do not inherit a handler's state: on AWS that work runs elsewhere. Concurrent
+invocations never see each other's state, and nothing is serialized by a process-wide lock.
 Threads without an active invocation see and change the real process state as usual.
 """
 
 from __future__ import annotations
 
+import contextvars
 import io
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-_local = threading.local()
 _install_lock = threading.Lock()
 _REMOVED = object()
+_EMULATOR_MODULES = ("moto.", "localrun.")
+
+
+@dataclass
+class InvocationState:
+    """What one invocation sees instead of the process state: its environment overlay and output."""
+
+    environ: dict[str, Any]
+    output: io.StringIO = field(default_factory=io.StringIO)
+
+
+_current: contextvars.ContextVar[InvocationState | None] = contextvars.ContextVar(
+    "localrun_invocation", default=None
+)
+
+
+def current() -> InvocationState | None:
+    """The invocation active in this context (thread, pool task or asyncio task), if any."""
+    return _current.get()
 
 
 class ThreadEnviron(MutableMapping[str, str]):
-    """`os.environ` stand-in: an invocation's overlay on its thread, the real environment elsewhere."""
+    """`os.environ` stand-in: an invocation's overlay where one is active, the real environment elsewhere."""
 
     def __init__(self, base: MutableMapping[str, str]) -> None:
         self.base = base
 
     @staticmethod
     def _overlay() -> dict[str, Any] | None:
-        return getattr(_local, "environ", None)
+        state = _current.get()
+        return None if state is None else state.environ
 
     def __getitem__(self, key: str) -> str:
         overlay = self._overlay()
@@ -78,15 +111,15 @@ class ThreadEnviron(MutableMapping[str, str]):
 
 
 class ThreadStream(io.TextIOBase):
-    """stdout/stderr stand-in: writes go to the invocation's buffer on its thread."""
+    """stdout/stderr stand-in: writes go to the active invocation's buffer."""
 
     def __init__(self, fallback: TextIO, name: str) -> None:
         self.fallback = fallback
         self.stream_name = name
 
     def _target(self) -> TextIO:
-        buffer = getattr(_local, "output", None)
-        return buffer if buffer is not None else self.fallback
+        state = _current.get()
+        return state.output if state is not None else self.fallback
 
     def write(self, text: str) -> int:
         return self._target().write(text)
@@ -102,37 +135,72 @@ class ThreadStream(io.TextIOBase):
         return "utf-8"
 
 
+_installed_threading = False
+
+
 def install() -> None:
-    """Put the thread-aware environ and streams in place (idempotent)."""
+    """Put the invocation-aware environ, streams and thread start-up in place (idempotent)."""
+    global _installed_threading
     with _install_lock:
         if not isinstance(os.environ, ThreadEnviron):
             # Replaces the mapping object on purpose (B003): the variables stay in the base.
             os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
         for name in ("stdout", "stderr"):
-            current = getattr(sys, name)
-            if not isinstance(current, ThreadStream):
-                setattr(sys, name, ThreadStream(current, name))
+            current_stream = getattr(sys, name)
+            if not isinstance(current_stream, ThreadStream):
+                setattr(sys, name, ThreadStream(current_stream, name))
+        if not _installed_threading:
+            threading.Thread.start = _inheriting_start(threading.Thread.start)  # type: ignore[method-assign]
+            ThreadPoolExecutor.submit = _context_submit(ThreadPoolExecutor.submit)  # type: ignore[method-assign]
+            _installed_threading = True
+
+
+def _started_by_emulator(thread: threading.Thread) -> bool:
+    """True for threads moto or localrun start on behalf of an emulated service."""
+    target = getattr(thread, "_target", None) or type(thread).run
+    module = getattr(target, "__module__", None) or ""
+    return module.startswith(_EMULATOR_MODULES)
+
+
+def _inheriting_start(original: Callable[[threading.Thread], None]) -> Callable[[threading.Thread], None]:
+    def start(self: threading.Thread) -> None:
+        if _current.get() is not None and not _started_by_emulator(self):
+            context = contextvars.copy_context()
+            run = self.run
+            self.run = lambda: context.run(run)  # type: ignore[method-assign]
+        original(self)
+
+    start.__wrapped__ = original  # type: ignore[attr-defined]
+    return start
+
+
+def _context_submit(original: Callable[..., Future[Any]]) -> Callable[..., Future[Any]]:
+    def submit(self: ThreadPoolExecutor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        context = contextvars.copy_context()
+        return original(self, context.run, fn, *args, **kwargs)
+
+    submit.__wrapped__ = original  # type: ignore[attr-defined]
+    return submit
 
 
 def ensure_streams() -> None:
     """Re-install the stream proxies if someone (e.g. a test harness) replaced sys.stdout/stderr."""
     for name in ("stdout", "stderr"):
-        current = getattr(sys, name)
-        if not isinstance(current, ThreadStream):
+        current_stream = getattr(sys, name)
+        if not isinstance(current_stream, ThreadStream):
             with _install_lock:
-                setattr(sys, name, ThreadStream(current, name))
+                setattr(sys, name, ThreadStream(current_stream, name))
 
 
 @contextmanager
 def invocation_scope(environment: Mapping[str, str]) -> Iterator[io.StringIO]:
-    """Within the block, this thread sees `environment` over os.environ and its output is captured."""
+    """Within the block (and in the threads it starts), `environment` overlays os.environ and
+    output is captured."""
     install()
     ensure_streams()
-    previous = (getattr(_local, "environ", None), getattr(_local, "output", None))
-    output = io.StringIO()
-    _local.environ = dict(environment)
-    _local.output = output
+    state = InvocationState(environ=dict(environment))
+    token = _current.set(state)
     try:
-        yield output
+        yield state.output
     finally:
-        _local.environ, _local.output = previous
+        _current.reset(token)

@@ -18,6 +18,7 @@ _LIMITS = {
     "AWS::DynamoDB::Table": 255,
     "AWS::DynamoDB::GlobalTable": 255,
     "AWS::Logs::LogGroup": 512,
+    "AWS::CloudFormation::StackSet": 128,
 }
 _LOWERCASE = {"AWS::S3::Bucket", "AWS::S3Vectors::VectorBucket", "AWS::S3Vectors::Index"}
 _FIFO_SUFFIX = ".fifo"

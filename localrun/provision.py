@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from localrun.compat import adapt
 from localrun.intrinsics import Pseudo, Resolver, TemplateError, references
@@ -76,6 +77,7 @@ class Deployment:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     adaptations: dict[str, list[str]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 Client = Callable[[str], Any]
@@ -374,6 +376,77 @@ def _ssm_parameter(context: _Context, logical_id: str, properties: dict[str, Any
     )
 
 
+_STACK_SET_OPTIONS = (
+    "Description",
+    "Capabilities",
+    "Tags",
+    "AdministrationRoleARN",
+    "ExecutionRoleName",
+    "PermissionModel",
+    "AutoDeployment",
+    "CallAs",
+    "ManagedExecution",
+)
+
+
+def _stack_set(context: _Context, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
+    """A StackSet with its template and parameters, and the instances of its StackInstancesGroup."""
+    name = properties.get("StackSetName") or context.name(logical_id, "AWS::CloudFormation::StackSet")
+    request: dict[str, Any] = {
+        "StackSetName": name,
+        "Parameters": _parameters(properties.get("Parameters", [])),
+        **{key: properties[key] for key in _STACK_SET_OPTIONS if key in properties},
+    }
+    if "TemplateBody" in properties:
+        request["TemplateBody"] = (
+            properties["TemplateBody"]
+            if isinstance(properties["TemplateBody"], str)
+            else json.dumps(properties["TemplateBody"])
+        )
+    elif "TemplateURL" in properties:
+        request["TemplateURL"] = properties["TemplateURL"]
+    cloudformation = context.client("cloudformation")
+    try:
+        stack_set_id = cloudformation.create_stack_set(**request)["StackSetId"]
+    except ClientError as error:
+        if "TemplateURL" not in request:
+            raise
+        # The template lives in an S3 bucket this stack does not create (e.g. CDK's asset bucket).
+        resource = _placeholder(context, logical_id, context.deployment.stack.resources[logical_id])
+        context.deployment.notes[logical_id] = f"StackSet not created: {error}"
+        return resource
+    self_managed = properties.get("PermissionModel", "SELF_MANAGED") == "SELF_MANAGED"
+    for group in properties.get("StackInstancesGroup", []):
+        targets = dict(group.get("DeploymentTargets", {}))
+        instances: dict[str, Any] = {
+            "StackSetName": name,
+            "Regions": group["Regions"],
+            "ParameterOverrides": _parameters(group.get("ParameterOverrides", [])),
+        }
+        if self_managed:
+            instances["Accounts"] = targets.get("Accounts", [])
+        else:
+            instances["DeploymentTargets"] = targets
+        cloudformation.create_stack_instances(**instances)
+    return context.resource(logical_id, stack_set_id, StackSetId=stack_set_id, Name=name)
+
+
+def _parameters(items: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {"ParameterKey": item["ParameterKey"], "ParameterValue": _parameter_value(item["ParameterValue"])}
+        for item in items
+    ]
+
+
+def _parameter_value(value: Any) -> str:
+    """CloudFormation passes parameter values as strings (lists comma-separated)."""
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
 def _function(context: _Context, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
     name = properties.get("FunctionName") or context.name(logical_id, "AWS::Lambda::Function")
     environment = {
@@ -462,6 +535,7 @@ PROVISIONERS: dict[str, Provisioner] = {
     "AWS::SSM::Parameter": _ssm_parameter,
     "AWS::Lambda::Function": _function,
     "AWS::StepFunctions::StateMachine": _state_machine,
+    "AWS::CloudFormation::StackSet": _stack_set,
 }
 
 

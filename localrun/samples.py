@@ -7,7 +7,10 @@ A sample file (keys other than `input` and `expect` are optional)::
       "input": {"orderId": "o-1"},
       "stateMachine": "OrderSaga",
       "seed": {
-        "s3": [{"bucket": "Documents", "key": "incoming/a.txt", "body": "text or JSON value"}],
+        "s3": [{"bucket": "Documents", "key": "incoming/a.txt", "body": "text or JSON value"},
+               {"bucket": "Documents", "key": "scans/a.png", "file": "files/a.png"},
+               {"bucket": "Documents", "key": "raw/b.bin", "base64": "AAEC/w==",
+                "contentType": "application/octet-stream"}],
         "dynamodb": [{"table": "Orders", "item": {"pk": "o-1", "total": 12.5}}]
       },
       "setup": "tests.workflows.orders.shop:open_shop",
@@ -25,9 +28,11 @@ A sample file (keys other than `input` and `expect` are optional)::
     }
 
 `seed` names resources by logical id or construct path and writes them before the run (DynamoDB
-items as plain JSON). `setup` names a function `(runner, sample) -> None` (`module:function`),
-run after seeding, for state a declarative seed cannot express (e.g. an AWS Organization in
-moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
+items as plain JSON). An S3 object's content is exactly one of `body` (text, or any other JSON
+value written as JSON), `base64` (binary content) or `file` (a file's bytes, the path relative to
+the sample), with an optional `contentType`. `setup` names a function `(runner, sample) -> None`
+(`module:function`), run after seeding, for state a declarative seed cannot express (e.g. an
+AWS Organization in moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
 `{"error": ..., "cause": ...}`, or lets the task time out with `{"timeout": true}` (its
 TimeoutSeconds pass in virtual time). `mockConfig` is a MockConfigFile path (relative to the
 sample) or an inline object. In `expect`, `states` must be entered in that relative order,
@@ -37,6 +42,8 @@ configs, not samples.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import importlib
 import json
 from collections.abc import Callable, Mapping, Sequence
@@ -117,6 +124,8 @@ class Sample:
         expect = raw["expect"]
         if not isinstance(expect, dict) or "status" not in expect:
             raise SampleError(f"{path}: expect.status is required")
+        seed_data = raw.get("seed", {})
+        _check_seed(path, seed_data)
         mock_config = raw.get("mockConfig")
         if isinstance(mock_config, str):
             mock_config = path.parent / mock_config
@@ -126,7 +135,7 @@ class Sample:
             input=raw["input"],
             description=str(raw.get("description", "")),
             state_machine=raw.get("stateMachine"),
-            seed=raw.get("seed", {}),
+            seed=seed_data,
             faults=tuple(_fault(path, item) for item in raw.get("faults", [])),
             task_tokens=raw.get("taskTokens", {}),
             mock_config=mock_config,
@@ -143,7 +152,7 @@ class Sample:
 
     def run(self, runner: LocalRunner, timeout: float = 60.0) -> RunResult:
         """Seed `runner`'s resources, run the sample and return the result."""
-        seed(runner, self.seed)
+        seed(runner, self.seed, self.path.parent)
         if self.setup:
             _setup_function(self.path, self.setup)(runner, self)
         return runner.run(
@@ -178,13 +187,19 @@ def discover(root: Path = EXAMPLES_ROOT, workflow: str | None = None) -> list[Sa
     return samples
 
 
-def seed(runner: LocalRunner, data: Mapping[str, Any]) -> None:
-    """Write a sample's `seed` (S3 objects, DynamoDB items) into the runner's resources."""
+def seed(runner: LocalRunner, data: Mapping[str, Any], base: Path | None = None) -> None:
+    """Write a sample's `seed` (S3 objects, DynamoDB items) into the runner's resources.
+
+    An S3 object's content is one of `body` (text, or a JSON value written as JSON), `base64`
+    (bytes) or `file` (bytes of a file, relative to `base`, the sample's folder).
+    """
     for entry in data.get("s3", []):
-        body = entry["body"]
-        payload = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        extra = {"ContentType": entry["contentType"]} if entry.get("contentType") else {}
         runner.client("s3").put_object(
-            Bucket=runner.resource(entry["bucket"]).name, Key=entry["key"], Body=payload
+            Bucket=runner.resource(entry["bucket"]).name,
+            Key=entry["key"],
+            Body=object_body(entry, base),
+            **extra,
         )
     if data.get("dynamodb"):
         from boto3.dynamodb.types import TypeSerializer
@@ -198,6 +213,33 @@ def seed(runner: LocalRunner, data: Mapping[str, Any]) -> None:
             )
 
 
+def object_body(entry: Mapping[str, Any], base: Path | None = None) -> bytes:
+    """The bytes of one S3 seed entry: exactly one of `body`, `base64` or `file`."""
+    given = [key for key in ("body", "base64", "file") if key in entry]
+    if len(given) != 1:
+        raise SampleError(
+            f"S3 seed {entry.get('bucket')}/{entry.get('key')} needs exactly one of body, base64, "
+            f"file (got {given or 'none'})"
+        )
+    if "file" in entry:
+        path = Path(entry["file"])
+        if not path.is_absolute():
+            if base is None:
+                raise SampleError(f"S3 seed file {entry['file']!r} is relative but no sample folder is known")
+            path = base / path
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise SampleError(f"S3 seed file {path}: {error.strerror}") from None
+    if "base64" in entry:
+        try:
+            return base64.b64decode(str(entry["base64"]), validate=True)
+        except (binascii.Error, ValueError) as error:
+            raise SampleError(f"S3 seed {entry.get('key')}: base64 is not valid ({error})") from None
+    body = entry["body"]
+    return body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+
 def _setup_function(path: Path, reference: str) -> Callable[[LocalRunner, Sample], None]:
     module_name, _, function_name = reference.partition(":")
     try:
@@ -205,6 +247,17 @@ def _setup_function(path: Path, reference: str) -> Callable[[LocalRunner, Sample
     except (ImportError, AttributeError) as error:
         raise SampleError(f"{path}: setup {reference!r} not found ({error})") from None
     return function  # type: ignore[no-any-return]
+
+
+def _check_seed(path: Path, data: Any) -> None:
+    """Report a malformed seed when the sample is loaded, not halfway through a run."""
+    if not isinstance(data, dict):
+        raise SampleError(f"{path}: seed must be an object")
+    for entry in data.get("s3", []):
+        try:
+            object_body(entry, path.parent)
+        except SampleError as error:
+            raise SampleError(f"{path}: {error}") from None
 
 
 def _fault(path: Path, item: Any) -> Fault:

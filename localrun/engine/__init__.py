@@ -14,6 +14,7 @@ from localrun.engine import (
     emulated_apis,
     execution,
     integrations,
+    json_path,
     lambda_backend,
     moto_fixes,
     performance,
@@ -33,11 +34,14 @@ def install() -> list[Override]:
             check_moto_version()
             # moto logs every failed state at ERROR; keep it out of stderr unless logging is set up.
             logging.getLogger("moto.stepfunctions.parser").addHandler(logging.NullHandler())
+            # ...and every resource type moto's CloudFormation skips in StackSet instances.
+            logging.getLogger("moto.cloudformation.parsing").addHandler(logging.NullHandler())
             isolation.install()
             lambda_backend.install()
             timekeeping.install()
             execution.install()
             integrations.install()
+            json_path.install()
             emulated_apis.install()
             performance.install()
             moto_fixes.install()

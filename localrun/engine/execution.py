@@ -1,7 +1,14 @@
-"""Tie moto executions to localrun runs: clocks, mocks, faults, task tokens, completion, children."""
+"""Tie moto executions to localrun runs: clocks, mocks, faults, task tokens, completion, children.
+
+Also the context object's times: `$$.Execution.StartTime` and `$$.State.EnteredTime` are ISO-8601
+strings with milliseconds and `Z` (`2026-11-22T18:00:00.000Z`), as on AWS; moto put a datetime
+object in StartTime (which a DynamoDB or Lambda task then failed to serialize) and a microsecond
+`+00:00` string in EnteredTime. EnteredTime includes the virtual time skipped so far.
+"""
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +19,7 @@ from moto.stepfunctions.parser.asl.component.common.error_name.failure_event imp
     FailureEvent,
     FailureEventException,
 )
+from moto.stepfunctions.parser.asl.component.state import state as state_module
 from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
     state_task_factory,  # noqa: F401  (imports every Task state class, so all get wrapped)
@@ -19,10 +27,11 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (  # noqa: E501
     StateTaskServiceCallback,
 )
+from moto.stepfunctions.parser.asl.component.state.state import CommonStateField
 from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeTimedOut
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
-from moto.stepfunctions.parser.asl.eval.states import ContextObject
+from moto.stepfunctions.parser.asl.eval.states import ContextObject, StateData
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication, Execution
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -77,8 +86,20 @@ def register_state_machine(arn: str, names: tuple[str, ...]) -> None:
     _state_machine_names[arn] = names
 
 
+def aws_timestamp(moment: datetime.datetime | str) -> str:
+    """`2026-11-22T18:00:00.000Z`: how Step Functions writes times into the context object."""
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    utc = moment.astimezone(datetime.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
 def install() -> None:
     replace(ExecutionWorker, "_get_evaluation_environment", _build_root_environment)
+    replace(CommonStateField, "_eval_body", _build_state_body)
+    replace(state_module, "StateData", _build_state_data)
     replace(Execution, "start", _build_start)
     replace(BaseExecutionWorkerCommunication, "terminated", _build_terminated)
     replace(ContextObject, "update_task_token", _build_update_task_token)
@@ -105,6 +126,8 @@ def _execution_state_classes() -> list[type[ExecutionState]]:
 def _build_root_environment(original: Callable[[ExecutionWorker], Environment]) -> Callable[..., Environment]:
     def root_environment(self: ExecutionWorker) -> Environment:
         env = original(self)
+        execution = env.states.context_object.context_object_data["Execution"]
+        execution["StartTime"] = aws_timestamp(execution["StartTime"])
         run = tracking.run_for(self._evaluation_details.execution_details.arn)
         if run is None:
             return env
@@ -120,6 +143,27 @@ def _build_root_environment(original: Callable[[ExecutionWorker], Environment]) 
         return env
 
     return root_environment
+
+
+def _build_state_body(original: Callable[[Any, Environment], None]) -> Callable[..., None]:
+    """Note the entering environment's clock: the state's EnteredTime is stamped right after."""
+
+    def eval_body(self: CommonStateField, env: Environment) -> None:
+        _entering.clock = clock_of(env)
+        return original(self, env)
+
+    return eval_body
+
+
+def _build_state_data(original: type[StateData]) -> Callable[..., StateData]:
+    def state_data(EnteredTime: str, Name: str) -> StateData:  # noqa: N803  (moto's keyword names)
+        moment = datetime.datetime.fromisoformat(EnteredTime)
+        clock = getattr(_entering, "clock", None)
+        if clock is not None:
+            moment += datetime.timedelta(seconds=clock.offset)
+        return original(EnteredTime=aws_timestamp(moment), Name=Name)
+
+    return state_data
 
 
 def _build_start(original: Callable[[Execution], None]) -> Callable[..., None]:

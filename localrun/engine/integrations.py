@@ -5,6 +5,9 @@
   members and returns PascalCase members; localrun restores that mapping from the botocore
   service model (so `StateMachineArn` reaches `startExecution` and `ExecutionArn` comes back).
   Timestamps come back as epoch milliseconds for `states:*` and ISO-8601 for `aws-sdk:*`.
+- aws-sdk error names: moto prefixes them with the ARN's lower-case service (`organizations.X`);
+  Step Functions uses the SDK service id in PascalCase (`Organizations.X`, `DynamoDb.X`, `S3.X`),
+  see `service_names.py`, so Retry/Catch written with AWS's names match locally too.
 - `.sync` polling: moto polls the child every 0.5 s of wall time; localrun polls every 2 ms and
   adds the child's simulated time to the parent's clock.
 - JSONata (QueryLanguage JSONata, and JSONPath `Assign`) evaluates with jsonata-python.
@@ -34,6 +37,7 @@ from moto.stepfunctions.parser.utils import camel_to_snake_case
 
 from localrun import tracking
 from localrun.engine.overrides import replace
+from localrun.engine.service_names import error_service_name
 from localrun.engine.timekeeping import clock_of
 
 SYNC_POLL_SECONDS = 0.002
@@ -45,8 +49,13 @@ def install() -> None:
     replace(StateTaskServiceSfn, "_normalise_response", _build_response(epoch_millis=True))
     replace(StateTaskServiceAwsSdk, "_normalise_parameters", _build_parameters)
     replace(StateTaskServiceAwsSdk, "_normalise_response", _build_response(epoch_millis=False))
+    replace(StateTaskServiceAwsSdk, "_normalise_service_error_name", _build_error_service_name)
     replace(state_task_service_callback, "_DELAY_SECONDS_SYNC_CONDITION_CHECK", _poll_interval)
     replace(moto_jsonata, "_eval_jsonata", _jsonata)
+
+
+def _build_error_service_name(original: staticmethod) -> staticmethod:  # type: ignore[type-arg]
+    return staticmethod(error_service_name)
 
 
 def _poll_interval(original: float) -> float:

@@ -13,6 +13,16 @@
 - A Distributed Map `ItemReader` over `s3:listObjectsV2` read only the first page and failed on
   an empty prefix. localrun lists every page, yields `[]` for no objects, and shapes each item as
   Step Functions does: `{"Etag", "Key", "LastModified" (epoch seconds), "Size", "StorageClass"}`.
+- The optimized DynamoDB integration turned every error that is not a botocore ClientError into
+  `DynamoDB.AmazonDynamoDBException`, including a fault localrun injects into the state
+  (`Fault(state=..., error="DynamoDB.ProvisionedThroughputExceededException")`), so Retry/Catch
+  saw another name than the one the service (and every other task type) reports. Failures the
+  interpreter already named now pass through unchanged, as for the other task types.
+- SendTaskFailure dropped its `cause`: the task now fails with the error and the cause given, so
+  the Catch's ResultPath gets both (`{"Error": ..., "Cause": ...}`), as on AWS.
+- CloudFormation CreateStackInstances used only the ParameterOverrides when some were given (the
+  instances lost every other StackSet parameter); CloudFormation uses the StackSet's parameter
+  values with the overrides on top (`UsePreviousValue` keeps the StackSet's value).
 """
 
 from __future__ import annotations
@@ -21,6 +31,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from moto.cloudformation.models import StackSet
+from moto.core.responses import EmptyResult
 from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
     CustomErrorName,
@@ -42,9 +54,14 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.ev
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (  # noqa: E501
     DistributedIterationComponent,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (  # noqa: E501
+    StateTaskServiceDynamoDB,
+)
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped, ProgramTimedOut
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.responses import StepFunctionResponse
 
 from localrun.engine.overrides import replace
 
@@ -74,6 +91,62 @@ def install() -> None:
     replace(resource_eval_s3.ResourceEvalS3, "_handle_list_objects_v2", _build_list_objects)
     replace(Environment, "set_error", _build_set_error)
     replace(DistributedIterationComponent, "_map_run", _build_map_run)
+    replace(StepFunctionResponse, "send_task_failure", _build_send_task_failure)
+    replace(StackSet, "create_stack_instances", _build_create_stack_instances)
+    replace(StateTaskServiceDynamoDB, "_from_error", _build_named_failures_pass)
+
+
+def _build_named_failures_pass(original: Callable[..., FailureEvent]) -> Callable[..., FailureEvent]:
+    def from_error(self: Any, env: Environment, ex: Exception) -> FailureEvent:
+        if isinstance(ex, FailureEventException):
+            return ex.failure_event
+        return original(self, env, ex)
+
+    return from_error
+
+
+def _build_send_task_failure(original: Callable[[StepFunctionResponse], Any]) -> Callable[..., Any]:
+    def send_task_failure(self: StepFunctionResponse) -> Any:
+        backend = self.stepfunction_backend
+        if not isinstance(backend, StepFunctionsParserBackend):
+            return original(self)
+        backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    return send_task_failure
+
+
+def merged_parameters(
+    stack_set_parameters: dict[str, str] | None, overrides: list[dict[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """A stack instance's parameters: the StackSet's values with the instance's overrides on top."""
+    values = dict(stack_set_parameters or {})
+    for item in overrides or []:
+        if item.get("UsePreviousValue") in (True, "true"):
+            continue
+        values[item["ParameterKey"]] = item["ParameterValue"]
+    return [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
+
+
+def _build_create_stack_instances(original: Callable[..., str]) -> Callable[..., str]:
+    def create_stack_instances(
+        self: StackSet,
+        accounts: list[str],
+        regions: list[str],
+        deployment_targets: dict[str, Any] | None,
+        parameters: list[dict[str, Any]],
+    ) -> str:
+        existing = {id(instance) for instance in self.stack_instances}
+        merged = merged_parameters(self.parameters, parameters)
+        operation_id = original(self, accounts, regions, deployment_targets, merged)
+        for instance in self.stack_instances:
+            if id(instance) not in existing:  # DescribeStackInstance reports the overrides only
+                instance.parameters = list(parameters or [])
+        return operation_id
+
+    return create_stack_instances
 
 
 def _build_map_run(original: Callable[..., None]) -> Callable[..., None]:

@@ -1,31 +1,38 @@
-"""Local (moto) set-up for tenant provisioning: the organization and StackSets the stack expects.
+"""Local (moto) set-up for tenant provisioning: the organization the stack expects.
 
-Used by the tests and by `scripts.tenants.bench`; never by anything that talks to AWS. It closes
-these gaps between moto and AWS that localrun does not cover yet:
+Used by the tests, the samples (`setup` hook) and `scripts.tenants.bench`; never by anything that
+talks to AWS. It closes these gaps between moto and AWS:
 - the organization: moto starts without one, and its OU ids are random while the stack's config
   names fixed ones (quarantine, suspended), so the OUs created here can take given ids;
-- `AWS::CloudFormation::StackSet` is not provisioned by localrun: `create_stack_sets_from_template`
-  creates the template's StackSets;
-- moto's CreateStackInstances uses only the ParameterOverrides when some are given; AWS merges
-  them over the StackSet's own parameter values. `merged_stack_set_parameters` restores that.
+  `sample_organization` is the samples' `setup` hook (examples/tenants/*.json);
 - moto creates accounts synchronously; `activation_latency` restores the IN_PROGRESS phase.
+localrun itself now provisions the template's `AWS::CloudFormation::StackSet` resources and makes
+moto's CreateStackInstances merge ParameterOverrides over the StackSet's parameters, as
+CloudFormation does; `create_stack_sets_from_template` and `merged_stack_set_parameters` remain
+for callers written before that and do nothing localrun has already done.
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
-from moto.cloudformation.models import StackSet
+from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.organizations.models import OrganizationsBackend, organizations_backends
 
 from stacks.tenants.baseline import BaselineTemplate
 
+if TYPE_CHECKING:
+    from localrun import LocalRunner
+    from localrun.samples import Sample
+
 ACCESS_ROLE = "OrganizationAccountAccessRole"
+OU_ID = r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 
 
 @dataclass
@@ -46,12 +53,37 @@ class Organization:
         return [account for account in self.accounts() if account["Name"] == name]
 
 
+def ensure_organization(ous: Mapping[str, str | None], region: str = "us-east-1") -> Organization:
+    """The organization with these OUs: created if missing, missing OUs added (idempotent)."""
+    client = boto3.client("organizations", region_name=region)
+    try:
+        client.describe_organization()
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "AWSOrganizationsNotInUseException":
+            raise
+        return create_organization(ous, region)
+    root_id = client.list_roots()["Roots"][0]["Id"]
+    backend = organizations_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    existing = {ou.id for ou in backend.ou}
+    missing = {name: wanted for name, wanted in ous.items() if not wanted or wanted not in existing}
+    added = _create_ous(client, backend, root_id, missing)
+    return Organization(
+        root_id=root_id, ous={name: added.get(name) or str(ous[name]) for name in ous}, client=client
+    )
+
+
 def create_organization(ous: Mapping[str, str | None], region: str = "us-east-1") -> Organization:
     """Create the organization and one OU per name; a given id replaces moto's random one."""
     client = boto3.client("organizations", region_name=region)
     client.create_organization(FeatureSet="ALL")
     root_id = client.list_roots()["Roots"][0]["Id"]
     backend = organizations_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    return Organization(root_id=root_id, ous=_create_ous(client, backend, root_id, ous), client=client)
+
+
+def _create_ous(
+    client: Any, backend: OrganizationsBackend, root_id: str, ous: Mapping[str, str | None]
+) -> dict[str, str]:
     created: dict[str, str] = {}
     for name, wanted in ous.items():
         ou_id = client.create_organizational_unit(ParentId=root_id, Name=name)["OrganizationalUnit"]["Id"]
@@ -59,31 +91,36 @@ def create_organization(ous: Mapping[str, str | None], region: str = "us-east-1"
             backend.get_organizational_unit_by_id(ou_id).id = wanted
             ou_id = wanted
         created[name] = ou_id
-    return Organization(root_id=root_id, ous=created, client=client)
+    return created
+
+
+def sample_organization(runner: LocalRunner, sample: Sample) -> None:
+    """Samples' `setup` hook: the organization a tenant request needs, with the OUs the stack uses.
+
+    The tenant's OU is the sample's `organizationalUnitId`; the quarantine and suspended OUs are
+    the stack's `QuarantineOuId`/`SuspendedOuId` outputs (the environment's tenants config).
+    Existing OUs are kept, so the hook can run against a runner that already has an organization.
+    """
+    outputs = runner.stack.template.get("Outputs", {})
+    ous: dict[str, str | None] = {}
+    requested = sample.input.get("organizationalUnitId") if isinstance(sample.input, dict) else None
+    if isinstance(requested, str) and re.fullmatch(OU_ID, requested):
+        ous["tenants"] = requested
+    for name, output in (("quarantine", "QuarantineOuId"), ("suspended", "SuspendedOuId")):
+        value = outputs.get(output, {}).get("Value")
+        if isinstance(value, str):
+            ous[name] = value
+    ensure_organization(ous, region=runner.region)
 
 
 @contextlib.contextmanager
 def merged_stack_set_parameters() -> Iterator[None]:
-    """Make moto merge ParameterOverrides over the StackSet's parameters, as CloudFormation does."""
-    original = StackSet.create_stack_instances
+    """Kept for existing callers: localrun's engine now merges ParameterOverrides over the
+    StackSet's parameters (localrun/engine/moto_fixes.py); this only makes sure it is installed."""
+    from localrun import engine
 
-    def create_stack_instances(
-        self: StackSet,
-        accounts: list[str],
-        regions: list[str],
-        deployment_targets: dict[str, Any] | None,
-        parameters: list[dict[str, Any]],
-    ) -> str:
-        values = dict(self.parameters or {})
-        values.update({item["ParameterKey"]: item["ParameterValue"] for item in parameters or []})
-        merged = [{"ParameterKey": key, "ParameterValue": value} for key, value in values.items()]
-        return original(self, accounts, regions, deployment_targets, merged)
-
-    setattr(StackSet, "create_stack_instances", create_stack_instances)  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(StackSet, "create_stack_instances", original)  # noqa: B010
+    engine.install()
+    yield
 
 
 @contextlib.contextmanager
@@ -116,12 +153,16 @@ def activation_latency(polls: int) -> Iterator[None]:
 def create_stack_sets_from_template(
     cloudformation: Any, template: Mapping[str, Any], account_id: str = DEFAULT_ACCOUNT_ID
 ) -> dict[str, str]:
-    """Create the template's AWS::CloudFormation::StackSet resources; return name by logical id."""
+    """The template's AWS::CloudFormation::StackSet resources by logical id (their names); any that
+    does not exist yet (localrun provisions them) is created."""
     names: dict[str, str] = {}
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] != "AWS::CloudFormation::StackSet":
             continue
         properties = resource["Properties"]
+        names[logical_id] = properties["StackSetName"]
+        if _stack_set_exists(cloudformation, properties["StackSetName"]):
+            continue
         parameters = [
             {
                 "ParameterKey": item["ParameterKey"],
@@ -137,8 +178,15 @@ def create_stack_sets_from_template(
             ExecutionRoleName=properties["ExecutionRoleName"],
             Capabilities=properties.get("Capabilities", []),
         )
-        names[logical_id] = properties["StackSetName"]
     return names
+
+
+def _stack_set_exists(cloudformation: Any, name: str) -> bool:
+    try:
+        status = cloudformation.describe_stack_set(StackSetName=name)["StackSet"]["Status"]
+    except ClientError:
+        return False
+    return bool(status != "DELETED")
 
 
 def create_stack_sets(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +118,40 @@ def test_functions_without_python_source_cannot_run(runtime: LambdaRuntime) -> N
     _, error = invoke(runtime, node)
 
     assert error == "Runtime.Unavailable"
+
+
+def test_threads_a_handler_starts_share_its_environment_and_logs(runtime: LambdaRuntime) -> None:
+    outcome = runtime.invoke(spec("probes.threaded", GREETING="hi"), b"{}")
+    payload = json.loads(outcome.payload)
+
+    assert outcome.error_type is None, payload
+    assert (payload["thread"], payload["pool"], payload["writtenInPool"]) == ("hi", "hi", "yes")
+    assert "printed from thread" in outcome.logs and "printed from pool" in outcome.logs
+    assert "WRITTEN_IN_POOL" not in os.environ
+
+
+def test_a_pool_that_outlives_an_invocation_serves_the_next_with_its_state(runtime: LambdaRuntime) -> None:
+    function = spec("probes.threaded", GREETING="hi")
+    first = json.loads(runtime.invoke(function, b"{}").payload)
+    second = json.loads(runtime.invoke(function, b"{}").payload)
+
+    assert first["sharedPoolStream"] == first["stream"]
+    assert second["sharedPoolStream"] == second["stream"] != first["stream"]
+
+
+def test_concurrent_invocations_keep_their_threads_apart(runtime: LambdaRuntime) -> None:
+    functions = [spec("probes.threaded", f"fn{n}", GREETING=f"hello-{n}") for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        payloads = list(pool.map(lambda f: invoke(runtime, f, {"pause": 0.02})[0], functions))
+
+    assert [(p["thread"], p["pool"]) for p in payloads] == [(f"hello-{n}", f"hello-{n}") for n in range(4)]
+
+
+def test_threads_the_emulated_services_start_do_not_inherit_a_handler_state() -> None:
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    from localrun.isolation import _started_by_emulator
+
+    assert _started_by_emulator(threading.Thread(target=EvalComponent.eval))
+    assert not _started_by_emulator(threading.Thread(target=print))
+    assert not _started_by_emulator(threading.Thread(target=lambda: None))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from localrun import LocalRunner
-from localrun.samples import Expectation, Sample, SampleError, discover
+from localrun.samples import Expectation, Sample, SampleError, discover, seed
 from tests.localrun.conftest import ORDER
 
 SETUP_CALLS: list[str] = []
@@ -114,3 +115,65 @@ def test_a_sample_can_let_a_task_time_out(kitchen: LocalRunner, tmp_path: Path) 
     sample = Sample.load(path)
 
     assert sample.expect.mismatches(sample.run(kitchen)) == []
+
+
+BINARY = bytes(range(256))
+
+
+def test_s3_seeds_can_carry_binary_files_and_base64(kitchen: LocalRunner, tmp_path: Path) -> None:
+    (tmp_path / "kitchen" / "files").mkdir(parents=True)
+    (tmp_path / "kitchen" / "files" / "scan.png").write_bytes(BINARY)
+    path = write(
+        tmp_path / "kitchen",
+        "binary.json",
+        {
+            "input": {},
+            "seed": {
+                "s3": [
+                    {"bucket": "Documents", "key": "bin/scan.png", "file": "files/scan.png"},
+                    {
+                        "bucket": "Documents",
+                        "key": "bin/raw.bin",
+                        "base64": base64.b64encode(BINARY[::-1]).decode(),
+                        "contentType": "application/octet-stream",
+                    },
+                ]
+            },
+            "expect": {"status": "SUCCEEDED"},
+        },
+    )
+    bucket = kitchen.resource("Documents").name
+
+    seed(kitchen, Sample.load(path).seed, path.parent)
+
+    s3 = kitchen.client("s3")
+    assert s3.get_object(Bucket=bucket, Key="bin/scan.png")["Body"].read() == BINARY
+    raw = s3.get_object(Bucket=bucket, Key="bin/raw.bin")
+    assert (raw["Body"].read(), raw["ContentType"]) == (BINARY[::-1], "application/octet-stream")
+    s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "bin/scan.png"}, {"Key": "bin/raw.bin"}]})
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ({"body": "x", "base64": "eA=="}, "exactly one of body, base64, file"),
+        ({}, "exactly one of body, base64, file"),
+        ({"file": "missing.bin"}, "missing.bin"),
+        ({"base64": "not base64!"}, "base64 is not valid"),
+    ],
+)
+def test_bad_s3_seeds_are_reported_when_the_sample_loads(
+    tmp_path: Path, entry: dict[str, Any], problem: str
+) -> None:
+    path = write(
+        tmp_path / "kitchen",
+        "bad-seed.json",
+        {
+            "input": {},
+            "seed": {"s3": [{"bucket": "Documents", "key": "k", **entry}]},
+            "expect": {"status": "X"},
+        },
+    )
+
+    with pytest.raises(SampleError, match=rf"bad-seed\.json: .*{problem}"):
+        Sample.load(path)

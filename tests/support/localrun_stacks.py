@@ -1,6 +1,6 @@
 """Small stacks that exercise single localrun features (child workflows, JSONata, timeouts, mocks).
 
-The benchmark's ten-state workflow lives here too, so `localrun.bench` and the tests share it.
+The benchmark's ten-state workflow ships with localrun (`localrun/benchmark_stack.py`).
 """
 
 from __future__ import annotations
@@ -129,29 +129,3 @@ class FeaturesStack(WorkflowStack):
             },
         )
         self.labeling = _machine(self, config, "Labeling", labeling.next(sfn.Succeed(self, "Labeled")))
-
-
-class BenchStack(WorkflowStack):
-    """Ten states (4 Lambda tasks, Choice, Wait on `$.pause`, Parallel, Pass) for the benchmark."""
-
-    def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "LocalrunBench", config)
-        echo = _function(self, config, "Echo", "echo.handler", GREETING="bench")
-        self.functions = [echo]
-        first = invoke_lambda(self, "First", echo, result_path="$.first")
-        route = sfn.Choice(self, "Route")
-        pause = sfn.Wait(self, "Pause", time=sfn.WaitTime.seconds_path("$.pause"))
-        fan_out = (
-            sfn.Parallel(self, "FanOut", result_path="$.branches")
-            .branch(invoke_lambda(self, "Left", echo, result_path="$.left"))
-            .branch(invoke_lambda(self, "Right", echo, result_path="$.right"))
-        )
-        last = invoke_lambda(self, "Last", echo, result_path="$.last")
-        shape = sfn.Pass(self, "Shape", parameters={"ok.$": "$.last.greeting"})
-        done = sfn.Succeed(self, "Done")
-        definition = first.next(
-            route.when(sfn.Condition.is_present("$.skip"), done).otherwise(
-                pause.next(fan_out).next(last).next(shape).next(sfn.Pass(self, "Finish")).next(done)
-            )
-        )
-        _machine(self, config, "Workflow", definition, timeout=Duration.hours(2), functions=[echo])

@@ -49,6 +49,20 @@ EXPECTED = {
     "branches_decl.CustomErrorName",
     "boto_client.boto_client_for",
     "lambda_eval_utils.boto_client_for",
+    "StateTaskServiceAwsSdk._normalise_service_error_name",
+    "CommonStateField._eval_body",
+    "state.StateData",
+    "StepFunctionResponse.send_task_failure",
+    "StackSet.create_stack_instances",
+    "StateTaskServiceDynamoDB._from_error",
+    "json_path.extract_json",
+    "string_expression.extract_json",
+    "argument.extract_json",
+    "boolean_equals.extract_json",
+    "numeric.extract_json",
+    "string_operators.extract_json",
+    "timestamp_operators.extract_json",
+    "states.extract_json",
 }
 
 

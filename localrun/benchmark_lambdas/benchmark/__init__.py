@@ -1,0 +1,1 @@
+"""The benchmark workflow's task handler (localrun/benchmark_stack.py)."""
