@@ -18,3 +18,5 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LAMBDAS_ROOT = PROJECT_ROOT / "lambdas"
 if str(LAMBDAS_ROOT) not in sys.path:
     sys.path.insert(0, str(LAMBDAS_ROOT))
+
+pytest_plugins = ("tests.resilience.report",)  # prints the fault matrix (tests/resilience) under xdist too

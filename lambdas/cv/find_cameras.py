@@ -8,7 +8,15 @@ import boto3
 from boto3.dynamodb.conditions import Key
 
 from cv.model import DETECTIONS_PREFIX, FRAMES_PREFIX, PENDING, env, env_int
+from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
+
+PREVIEW_CHARS = 200
+
+
+def _preview(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS] + "..."
 
 
 def camera_work_item(item: dict[str, Any], default_frames: int, max_frames: int) -> dict[str, Any]:
@@ -26,6 +34,9 @@ def camera_work_item(item: dict[str, Any], default_frames: int, max_frames: int)
 
 @task_handler
 def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
+    request = event_input.get("request", {})
+    if request != {}:
+        raise InvalidInput(f"the preparation run takes no input (send {{}}), got {_preview(request)}")
     cap = env_int("MAX_CAMERAS")
     table = boto3.resource("dynamodb").Table(env("CAMERAS_TABLE"))
     kwargs: dict[str, Any] = {

@@ -21,6 +21,10 @@ FRAME_FIELDS = ("frameId", "s3Key", "detectionsKey", "coverageMaskKey", "cameraI
 
 @task_handler
 def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
+    request = event_input.get("request", {"taskType": event_input.get("taskType")})
+    if not isinstance(request, dict) or set(request) != {"taskType"}:
+        fields = sorted(map(str, request)) if isinstance(request, dict) else type(request).__name__
+        raise InvalidInput(f"the run's input must be exactly {{'taskType': ...}}, got {fields}")
     task_type = event_input.get("taskType")
     if task_type not in TASK_TYPES:
         raise UnknownTaskType(f"taskType must be one of {list(TASK_TYPES)}, got {task_type!r}")

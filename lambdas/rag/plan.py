@@ -8,9 +8,10 @@ every document goes through the same Express child, and the request is kept as a
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import unquote_plus, urlsplit
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -21,6 +22,9 @@ from shared.task import logger, task_handler
 
 REQUEST_FORMS = "{'prefix': str} | {'urls': [str, ...]} | {'objects': [{'bucket', 'key'}, ...]}"
 WRITERS = 8
+MAX_KEY_BYTES = 1024  # S3's limit for an object key
+MAX_URL_CHARS = 2048
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @task_handler
@@ -30,7 +34,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     if not isinstance(request, dict) or not isinstance(run_id, str) or not run_id:
         raise InvalidInput("expected {'request': {...}, 'runId': str}")
     forms = [form for form in ("prefix", "urls", "objects") if form in request]
-    if len(forms) != 1:
+    if len(forms) != 1 or len(request) != 1:
         raise InvalidInput(f"a run request has exactly one of prefix, urls, objects: {REQUEST_FORMS}")
     source_bucket = environment.text("SOURCE_BUCKET")
     source_prefix = environment.text("SOURCE_PREFIX", "")
@@ -38,6 +42,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         prefix = request["prefix"]
         if not isinstance(prefix, str) or not prefix.startswith(source_prefix):
             raise InvalidInput(f"prefix must be a string starting with {source_prefix!r}")
+        _check_key("prefix", prefix)
         logger.info("prefix run", extra={"prefix": prefix})
         return {"runId": run_id, "listing": "source", "bucket": source_bucket, "prefix": prefix}
 
@@ -63,13 +68,34 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     }
 
 
+def _check_key(field: str, key: str) -> None:
+    """An S3 key or prefix: at most 1024 UTF-8 bytes, no control characters, no `.`/`..` segments."""
+    if len(key.encode()) > MAX_KEY_BYTES:
+        raise InvalidInput(f"{field} is longer than {MAX_KEY_BYTES} bytes")
+    if _CONTROL.search(key):
+        raise InvalidInput(f"{field} contains control characters")
+    if any(segment in (".", "..") for segment in key.split("/")):
+        raise InvalidInput(f"{field} must not contain '.' or '..' path segments")
+
+
 def _url_items(urls: Any, limit: int) -> list[dict[str, str]]:
     if not isinstance(urls, list) or not urls or not all(isinstance(url, str) for url in urls):
         raise InvalidInput("urls must be a non-empty list of strings")
     unique = list(dict.fromkeys(url.strip() for url in urls))
     if len(unique) > limit:
         raise InvalidInput(f"{len(unique)} URLs in one run; the limit (maxUrlsPerRun) is {limit}")
+    for url in unique:
+        _check_url(url)
     return [{"kind": "url", "url": url} for url in unique]
+
+
+def _check_url(url: str) -> None:
+    """An absolute http(s) URL with a host (Fetch then enforces HTTPS and the domain allow-list)."""
+    if len(url) > MAX_URL_CHARS or _CONTROL.search(url) or any(c.isspace() for c in url):
+        raise InvalidInput(f"not a usable URL: {url[:100]!r}")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"URLs must be absolute http(s) URLs: {url[:100]!r}")
 
 
 def _object_items(s3: Any, objects: Any, source_bucket: str, source_prefix: str) -> list[dict[str, str]]:
@@ -79,6 +105,9 @@ def _object_items(s3: Any, objects: Any, source_bucket: str, source_prefix: str)
     for entry in objects:
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             raise InvalidInput("each object needs a string 'key'")
+        if set(entry) - {"bucket", "key"}:
+            raise InvalidInput(f"unknown object fields {sorted(set(entry) - {'bucket', 'key'})}")
+        _check_key("key", entry["key"])
         bucket = entry.get("bucket", source_bucket)
         if bucket != source_bucket or not entry["key"].startswith(source_prefix):
             raise InvalidInput(f"objects must be under s3://{source_bucket}/{source_prefix}")

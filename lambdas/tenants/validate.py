@@ -92,6 +92,8 @@ def _organizational_unit(raw: Any, problems: list[str]) -> str:
 
 def validate_request(request: Mapping[str, Any], tiers: Mapping[str, Any]) -> dict[str, Any]:
     """Return the normalised request or raise InvalidInput listing every problem found."""
+    if not isinstance(request, Mapping):
+        raise InvalidInput(f"the request must be a JSON object, got {type(request).__name__}")
     problems: list[str] = []
     unknown = sorted(set(request) - set(FIELDS))
     if unknown:
@@ -105,7 +107,7 @@ def validate_request(request: Mapping[str, Any], tiers: Mapping[str, Any]) -> di
     email = _email(request.get("email"), problems)
     organizational_unit = _organizational_unit(request.get("organizationalUnitId"), problems)
     tier = request.get("tier")
-    if tier not in tiers:
+    if not isinstance(tier, str) or tier not in tiers:
         problems.append(f"tier: must be one of {', '.join(sorted(tiers))} (got {tier!r})")
     tags = _tags(request.get("tags"), problems)
     if problems:

@@ -473,8 +473,20 @@ class GroundTruthLabeling(Construct):
         release.next(notify_failed).next(run_failed)
 
         select = invoke_lambda(
-            self, "SelectFrames", self.select_function, payload=self._run_context(), result_path="$.selection"
+            self,
+            "SelectFrames",
+            self.select_function,
+            payload={**self._run_context(), "request": sfn.JsonPath.object_at("$$.Execution.Input")},
+            result_path="$.selection",
         )
+        rejected = sfn.Fail(
+            self,
+            "RequestRejected",
+            comment="The input has fields besides taskType; nothing was claimed",
+            error="InvalidInput",
+            cause_path="$.Cause",
+        )
+        select.add_catch(rejected, errors=["InvalidInput"], result_path="$")
         select.add_catch(release, **catch)
         manifest = invoke_lambda(
             self,

@@ -270,7 +270,24 @@ class TapeLabelingPreparation(Construct):
 
     def _definition(self) -> sfn.IChainable:
         catch = {"errors": ["States.ALL"], "result_path": "$.error"}
-        find = invoke_lambda(self, "FindNewCameras", self.find_function, payload={}, result_path="$.pending")
+        find = invoke_lambda(
+            self,
+            "FindNewCameras",
+            self.find_function,
+            payload={"request": sfn.JsonPath.object_at("$$.Execution.Input")},
+            result_path="$.pending",
+        )
+        find.add_catch(
+            sfn.Fail(
+                self,
+                "RequestRejected",
+                comment="The scheduled run takes no input ({}); nothing was read or written",
+                error="InvalidInput",
+                cause_path="$.Cause",
+            ),
+            errors=["InvalidInput"],
+            result_path="$",
+        )
         find.add_catch(
             sfn.Fail(
                 self,

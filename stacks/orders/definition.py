@@ -56,7 +56,15 @@ SNS_RETRY = sdk_throttling_retry(
     "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
 )
 EVENTS_RETRY = sdk_throttling_retry("EventBridge", "EventBridge.InternalException", "EventBridge.FailedEntry")
-SQS_RETRY = sdk_throttling_retry("SQS", "SQS.RequestThrottled", "SQS.KmsThrottled")
+# Step Functions names service errors `<Service>.<Error>` with an `Exception` suffix added when the
+# service's own error name lacks one (SQS `RequestThrottled` -> `SQS.RequestThrottledException`).
+SQS_RETRY = sdk_throttling_retry(
+    "SQS",
+    "SQS.RequestThrottledException",
+    "SQS.KmsThrottledException",
+    "SQS.RequestThrottled",
+    "SQS.KmsThrottled",
+)
 METRIC_RETRY = sdk_throttling_retry("CloudWatch", "CloudWatch.InternalServiceFaultException")
 
 
@@ -136,8 +144,8 @@ class SagaDefinition(Construct):
             self,
             "ExplainInvalidOrder",
             parameters={
-                "Error.$": "$.failure.Error",
-                "Cause.$": "States.StringToJson($.failure.Cause)",
+                "Error.$": "$.Error",
+                "Cause.$": "States.StringToJson($.Cause)",
             },
             result_path="$.failure",
             comment="The Lambda error's message names the offending field",
@@ -148,8 +156,10 @@ class SagaDefinition(Construct):
             error="OrderNotAccepted",
             cause="The order could not be validated or recorded; nothing was reserved or charged.",
         )
-        validate.add_catch(explain, errors=["InvalidOrder"], result_path="$.failure")
-        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$.failure")
+        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
+        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
+        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
+        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
 
         record_reserving = self._record_start()
         duplicate = sfn.Fail(

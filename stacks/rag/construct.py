@@ -230,7 +230,7 @@ class RagIngestion(Construct):
             self,
             "RequestRejected",
             error="InvalidRequest",
-            cause_path=sfn.JsonPath.string_at("$.rejection.Cause"),
+            cause_path=sfn.JsonPath.string_at("$.Cause"),
         )
         plan = invoke_lambda(
             self,
@@ -242,7 +242,8 @@ class RagIngestion(Construct):
             },
             result_path="$.plan",
         )
-        plan.add_catch(invalid, errors=["InvalidInput"], result_path="$.rejection")
+        # Errors replace the state: the request may not even be an object (`[...]`, `"..."`).
+        plan.add_catch(invalid, errors=["InvalidInput"], result_path="$")
 
         documents = sfn.DistributedMap(
             self,
@@ -311,7 +312,7 @@ class RagIngestion(Construct):
             self,
             "RunFailed",
             error="IngestionRunFailed",
-            cause="The document map run or the report failed; the IngestionCompleted event names the error",
+            cause="Planning, the document map or the report failed; IngestionCompleted names the error",
         )
         not_delivered = sfn.Fail(
             self,
@@ -327,6 +328,24 @@ class RagIngestion(Construct):
             .otherwise(sfn.Succeed(self, "RunComplete"))
         )
         report_unavailable.next(announce)
+        # Planning failed for another reason (listing or request objects not written, a bug): no
+        # document was touched; announce a failed run without counts, then fail.
+        plan_failed = sfn.Pass(
+            self,
+            "PlanFailed",
+            comment="The run could not be planned: announce a failed run without counts",
+            parameters={
+                "outcome": "failed",
+                "event": {
+                    "runId": sfn.JsonPath.execution_name,
+                    "outcome": "failed",
+                    "error": sfn.JsonPath.string_at("$.Error"),
+                },
+            },
+            result_path="$.report",
+        )
+        plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$")
+        plan_failed.next(announce)
         return plan.next(documents).next(report).next(announce).next(outcome)
 
     def _object_created_rule(self, settings: RagSettings) -> events.Rule:

@@ -341,5 +341,8 @@ class DocumentPipeline(Construct):
             output_path="$.line",
             task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
         )
-        sdk_throttling_retry("S3", "S3.S3Exception", "S3.SdkClientException").applied_to(record)
+        # S3 throttles with `SlowDown` (503): Step Functions reports it as `S3.SlowDownException`.
+        sdk_throttling_retry(
+            "S3", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException"
+        ).applied_to(record)
         return record

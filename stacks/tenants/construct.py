@@ -394,11 +394,12 @@ class TenantProvisioning(Construct):
                 self,
                 "RequestRejected",
                 comment="Invalid request (InvalidInput lists every problem); nothing was created",
-                error_path="$.caught.Error",
-                cause_path="$.caught.Cause",
+                error_path="$.Error",
+                cause_path="$.Cause",
             ),
             errors=["States.ALL"],
-            result_path="$.caught",
+            # The error replaces the state: the request may not even be an object (`[...]`).
+            result_path="$",
         )
         registry_unavailable = sfn.Fail(
             self,
@@ -997,9 +998,64 @@ class TenantProvisioning(Construct):
         publish.add_catch(notify, errors=["States.ALL"], result_path="$.caught")
         notify.add_catch(fail, errors=["States.ALL"], result_path="$.caught")
         mark_failed.next(publish).next(notify).next(fail)
+        # The account was requested but its id is not known yet (the failure came while polling,
+        # or while recording the request): ask Organizations, so an account that exists is
+        # quarantined rather than left in the root.
+        locate = self._sdk(
+            "LocateAccount",
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"state": sfn.JsonPath.string_at("$.CreateAccountStatus.State")},
+            result_path="$.account.status",
+            comment="Was the requested account created after all?",
+        )
+        resolve = self._sdk(
+            "ResolveAccountId",
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={
+                "requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"),
+                "accountId": sfn.JsonPath.string_at("$.CreateAccountStatus.AccountId"),
+            },
+            result_path="$.account",
+        )
+        account_unknown = sfn.Pass(
+            self,
+            "AccountUnknown",
+            comment="Whether the account exists is unknown: mark the tenant; the request id finds it later",
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                "requestId": sfn.JsonPath.string_at("$.account.requestId"),
+                "error": sfn.JsonPath.string_at("$.caught.Error"),
+                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
+            },
+            result_path="$.quarantine",
+        )
+        for state in (locate, resolve):
+            state.add_catch(account_unknown, errors=["States.ALL"], result_path="$.caught")
+        account_unknown.next(mark_failed)
+        resolve.next(find_parent)
+        locate.next(
+            sfn.Choice(self, "RequestedAccountExists")
+            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), resolve)
+            .otherwise(no_account)
+        )
         return (
             sfn.Choice(self, "AccountCreated")
             .when(sfn.Condition.is_present("$.account.accountId"), find_parent)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.account.requestId"),
+                    sfn.Condition.is_not_present("$.account.failureReason"),
+                ),
+                locate,
+            )
             .otherwise(no_account)
         )
 

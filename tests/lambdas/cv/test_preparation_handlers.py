@@ -10,6 +10,7 @@ from cv import append_manifest, find_cameras, stitch_composite
 from cv.stitch_composite import pick_time_shifted
 from PIL import Image
 
+from shared.errors import InvalidInput
 from tests.lambdas.cv.cvaws import BUCKET, call
 
 HEIGHT, WIDTH = 48, 64  # REGION_SIZE_PX=4, OBSTRUCTION_MARGIN_PX=0 in the test environment
@@ -99,6 +100,13 @@ def test_frame_budget_is_capped_and_custom_prefixes_are_kept(aws):
 
 def test_no_pending_camera_returns_an_empty_list(aws):
     assert call(find_cameras.handler, {}) == {"count": 0, "cameras": []}
+
+
+@pytest.mark.parametrize("request_input", [{"cameraId": "cam-1"}, [], "run", None])
+def test_the_scheduled_run_refuses_any_input(aws, request_input):
+    with pytest.raises(InvalidInput, match="takes no input"):
+        call(find_cameras.handler, {"request": request_input})
+    assert call(find_cameras.handler, {"request": {}}) == {"count": 0, "cameras": []}
 
 
 # Stitch ---------------------------------------------------------------------------------------------

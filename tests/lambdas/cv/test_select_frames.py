@@ -93,3 +93,15 @@ def test_job_names_are_valid_sagemaker_names_and_stable():
     assert "-tape-202601020304-" in name
     assert name == job_name(prefix, "floor_tape", "arn:x", started)
     assert name != job_name(prefix, "floor_tape", "arn:y", started)
+
+
+def test_refuses_a_run_input_with_fields_besides_task_type_before_claiming(aws):
+    aws.frames.put_item(
+        Item={"frameId": "f0", "s3Key": "frames/f0.jpg", "awaitingTask": "bounding_box", "capturedAt": "0"}
+    )
+    context = {"taskType": "bounding_box", "executionId": "arn:exec:1", "startedAt": STARTED_AT}
+    for request in ({"taskType": "bounding_box", "maxFrames": 1}, ["bounding_box"], "bounding_box"):
+        with pytest.raises(InvalidInput):
+            call(select_frames.handler, {**context, "request": request})
+    assert aws.frame("f0")["awaitingTask"] == "bounding_box"
+    assert call(select_frames.handler, {**context, "request": {"taskType": "bounding_box"}})["count"] == 1

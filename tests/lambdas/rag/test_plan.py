@@ -29,6 +29,16 @@ def test_prefix_run_lists_the_source_bucket(aws):
         {"urls": [f"https://docs.example.com/{n}" for n in range(4)]},
         {"objects": [{"bucket": "other-bucket", "key": "documents/a.md"}]},
         {"objects": [{"key": "outside/a.md"}]},
+        {"prefix": "documents/", "force": True},
+        {"prefix": "documents/\x00"},
+        {"prefix": "documents/" + "x" * 1100},
+        {"prefix": "documents/../secrets/"},
+        {"objects": [{"key": "documents/a\nb.md"}]},
+        {"objects": [{"key": "documents/./a.md"}]},
+        {"objects": [{"key": "documents/a.md", "size": 1}]},
+        {"urls": ["javascript:alert(1)"]},
+        {"urls": ["docs.example.com/guide"]},
+        {"urls": ["https://docs.example.com/a b"]},
     ],
 )
 def test_bad_requests_are_rejected(aws, request_):

@@ -80,10 +80,20 @@ def test_tags_are_optional_and_serialise_to_an_empty_map(environment) -> None:
         ("tags", {"k": "v" * 257}, "invalid value"),
         ("tags", [{"Key": "k"}], "list items must be"),
         ("tags", "cost-center=cc-42", "object or a list"),
+        ("tier", ["standard"], "tier: must be one of"),
+        ("tier", {"name": "standard"}, "tier: must be one of"),
     ],
 )
 def test_each_invalid_field_is_named(environment, field: str, value: Any, message: str) -> None:
     assert message in rejection(environment, **{field: value})
+
+
+@pytest.mark.parametrize("body", [[request()], "acme", None])
+def test_a_request_that_is_not_an_object_is_rejected(environment, body: Any) -> None:
+    with pytest.raises(InvalidInput):
+        call(validate.handler, body)
+    with pytest.raises(InvalidInput, match="must be a JSON object"):
+        validate.validate_request(body, TIERS)
 
 
 def test_every_problem_is_reported_at_once(environment) -> None:

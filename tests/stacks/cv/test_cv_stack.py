@@ -81,7 +81,15 @@ def test_labeling_waits_for_the_ground_truth_job_with_the_stacks_task_lambdas():
     assert states["ChooseTaskType"]["Type"] == "Choice"
     assert {"BoundingBoxTask", "FloorTapeTask", "NothingToLabel", "LabelingRunFailed"} <= set(states)
     for name in ("SelectFrames", "WriteManifest", "PostProcess"):
-        assert states[name]["Catch"][0]["Next"] == "ReturnFramesToAwaiting"
+        assert states[name]["Catch"][-1]["Next"] == "ReturnFramesToAwaiting"
+    # An input with fields besides taskType is refused before any frame is claimed.
+    assert states["SelectFrames"]["Catch"][0] == {
+        "ErrorEquals": ["InvalidInput"],
+        "ResultPath": "$",
+        "Next": "RequestRejected",
+    }
+    assert states["SelectFrames"]["Parameters"]["input"]["request.$"] == "$$.Execution.Input"
+    assert states["RequestRejected"]["Error"] == "InvalidInput"
     assert states["NotifyLabelingJobFailed"]["Next"] == "LabelingRunFailed"
 
 

@@ -99,7 +99,14 @@ def test_compensations_run_in_reverse(states: dict[str, Mapping[str, Any]]) -> N
 @pytest.mark.parametrize(
     ("state", "expected"),
     [
-        ("Validate", {"InvalidOrder": "ExplainInvalidOrder", "States.ALL": "OrderNotAccepted"}),
+        (
+            "Validate",
+            {
+                "InvalidOrder": "ExplainInvalidOrder",
+                "InvalidInput": "ExplainInvalidOrder",
+                "States.ALL": "OrderNotAccepted",
+            },
+        ),
         (
             "RecordReserving",
             {"DynamoDB.ConditionalCheckFailedException": "DuplicateOrder", "States.ALL": "OrderNotAccepted"},

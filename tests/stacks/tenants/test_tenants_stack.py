@@ -220,7 +220,16 @@ def test_every_failure_after_the_claim_reaches_the_failure_handler(
         assert states[name]["Next"] == FAILURE_HANDLER
         assert states[name]["ResultPath"] == "$.failure"
     handler = [states[FAILURE_HANDLER]["Default"], *(c["Next"] for c in states[FAILURE_HANDLER]["Choices"])]
-    assert handler == ["NoAccountToQuarantine", "FindQuarantineSource"]
+    assert handler == ["NoAccountToQuarantine", "FindQuarantineSource", "LocateAccount"]
+    # A requested account whose id is not known yet is looked up, so it is quarantined too.
+    assert states["LocateAccount"]["Next"] == "RequestedAccountExists"
+    exists = states["RequestedAccountExists"]
+    assert [c["Next"] for c in exists["Choices"]] == ["ResolveAccountId"]
+    assert exists["Default"] == "NoAccountToQuarantine"
+    assert states["ResolveAccountId"]["Next"] == "FindQuarantineSource"
+    for name in ("LocateAccount", "ResolveAccountId"):
+        assert states[name]["Catch"][0]["Next"] == "AccountUnknown"
+    assert states["AccountUnknown"]["Next"] == "MarkTenantFailed"
     assert states["QuarantineAccount"]["Parameters"]["DestinationParentId"] == "ou-stpw-quarantine"
     assert states["ProvisioningFailed"] == {
         "Type": "Fail",

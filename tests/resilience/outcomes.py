@@ -1,0 +1,318 @@
+"""The reviewed definition of what each workflow must do under faults, bad input and duplicates.
+
+This is the one place a reviewer reads to know what the resilience suite accepts. Nothing here
+lists Task states one by one: the fault matrix is generated from the synthesized definitions, and
+each cell is judged by the rules below.
+
+Judging a cell (`tests/resilience/harness.py` applies these rules):
+
+* **Transient** (one throttling error of the task's service, injected once): the run must end
+  exactly as the same scenario without the fault (status, error, terminal state), the failed
+  attempt must have been retried (not caught), and the workflow's invariants must hold.
+* **Permanent** (the fault on every attempt): the run must end in the workflow's designed failure
+  outcome, which is one of
+  - FAILED in a `Fail` state of the definition whose literal `Error` names the failure;
+  - FAILED in a `Fail` state that re-raises the caught error (`ErrorPath`), only if the workflow
+    sets `reraises_after_compensation` (it compensates first, then names the step's error);
+  - SUCCEEDED with the failure recorded per item (`degraded`, e.g. one document of a run failed);
+  - a state listed in `TOLERATED` with a reason (its permanent failure is accepted as is).
+  Never: an error escaping from a Task/Map/Parallel state (no Fail state reached), a
+  `States.Runtime`/`States.TaskFailed` end, a timeout, or a broken invariant.
+* **Invariants** are checked after every cell (both kinds): see `Invariants` per workflow.
+  When the step that records or undoes a failure is itself the one failing (a second fault on top
+  of the one that started compensation), the designed outcome is a named error with the half-done
+  work findable by an operator; each workflow's invariant says where.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+# ---- which faults -------------------------------------------------------------------------------
+
+# The throttling error each integration reports, keyed by the service in the task's Resource
+# (`arn:aws:states:::<service>:<action>`, `arn:aws:states:::aws-sdk:<service>:<action>`, or a bare
+# Lambda ARN). Names follow Step Functions' rule for service errors: `<Service>.<Error>` in
+# PascalCase, with the `Exception` suffix added when the service's own name lacks it
+# (docs: "AWS SDK service integrations", error names). The modeled throttling exception is used
+# where the service has one; otherwise the `Throttling` code the service returns.
+THROTTLING_ERRORS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "lambda": "Lambda.TooManyRequestsException",
+        "dynamodb": "DynamoDB.ProvisionedThroughputExceededException",
+        "sns": "SNS.ThrottledException",
+        "sqs": "SQS.RequestThrottledException",
+        "events": "EventBridge.ThrottlingException",
+        "organizations": "Organizations.TooManyRequestsException",
+        "cloudformation": "CloudFormation.ThrottlingException",
+        "cloudwatch": "CloudWatch.ThrottlingException",
+        "s3": "S3.SlowDownException",
+        "sagemaker": "SageMaker.ThrottlingException",
+    }
+)
+# Step Functions' error prefix per service key (optimized integrations use these names).
+SERVICE_PREFIXES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "events": "EventBridge",
+        "sagemaker": "SageMaker",
+        "cloudwatch": "CloudWatch",
+        "cloudformation": "CloudFormation",
+    }
+)
+# The permanent fault: an unexpected handler exception for a Lambda task (what a bug raises);
+# for a service integration, AccessDenied (a missing grant or a disabled key: retrying cannot help).
+PERMANENT_LAMBDA_ERROR = "RuntimeError"
+PERMANENT_SERVICE_ERROR = "AccessDeniedException"
+
+# Ends that are never a designed outcome, whatever the workflow says.
+UNHANDLED_ERRORS = frozenset({"States.Runtime", "States.TaskFailed"})
+
+_SDK = re.compile(r"^arn:aws[\w-]*:states:::aws-sdk:(?P<service>[\w-]+):")
+_OPTIMIZED = re.compile(r"^arn:aws[\w-]*:states:::(?P<service>[\w-]+):")
+_FUNCTION = re.compile(r"^arn:aws[\w-]*:lambda:")
+
+
+def service_of(resource: str) -> str:
+    """The integration's service key: `lambda`, `dynamodb`, `organizations`, ..."""
+    for pattern in (_SDK, _OPTIMIZED):
+        match = pattern.match(resource)
+        if match:
+            return match.group("service").lower()
+    if _FUNCTION.match(resource):
+        return "lambda"
+    raise ValueError(f"unrecognised Task Resource {resource!r}")
+
+
+def transient_error(resource: str) -> str:
+    service = service_of(resource)
+    if service not in THROTTLING_ERRORS:
+        raise KeyError(
+            f"no throttling error known for service {service!r} ({resource}): add the name AWS reports "
+            "to THROTTLING_ERRORS in tests/resilience/outcomes.py"
+        )
+    return THROTTLING_ERRORS[service]
+
+
+def permanent_error(resource: str) -> str:
+    service = service_of(resource)
+    if service == "lambda":
+        return PERMANENT_LAMBDA_ERROR
+    prefix = SERVICE_PREFIXES.get(service, THROTTLING_ERRORS.get(service, service).split(".")[0])
+    return f"{prefix}.{PERMANENT_SERVICE_ERROR}"
+
+
+# ---- what each workflow promises -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkflowPolicy:
+    """The designed behaviour of one workflow under failure, as the README states it."""
+
+    workflow: str
+    # The sample whose run is "the happy path", per state machine (construct path or None).
+    happy_paths: MappingProxyType[str | None, str]
+    # Bad input: the errors the workflow fails with when its input is refused (nothing written).
+    validation_errors: frozenset[str]
+    # Duplicates: how the second start of the same business key ends (outcome summaries' prefixes).
+    duplicate_ends: frozenset[str]
+    # Permanent failures: may a Fail state re-raise the caught step error after compensating?
+    reraises_after_compensation: bool
+    # Permanent failures: does a per-item failure end the run SUCCEEDED with the item recorded?
+    degraded_success: str | None
+    # One line per kind of failure, for the README (rendered by failure_doc.py).
+    transient: str
+    permanent: str
+    compensation_failure: str
+    bad_input: str
+    duplicate: str
+    invariants: tuple[str, ...]
+    extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
+    {
+        "cv": WorkflowPolicy(
+            workflow="cv",
+            happy_paths=MappingProxyType(
+                {
+                    "Workflow/GroundTruthLabeling/Workflow": "labeling-completed",
+                    "Workflow/TapeLabelingPreparation/Workflow": "preparation-new-cameras",
+                }
+            ),
+            validation_errors=frozenset({"UnknownTaskType", "InvalidInput"}),
+            duplicate_ends=frozenset({"SUCCEEDED NothingToLabel", "SUCCEEDED ready="}),
+            reraises_after_compensation=False,
+            degraded_success=(
+                "preparation: a camera whose composite or registry update fails is recorded as an error "
+                "(it stays pending with `lastError`) and the run succeeds with `errors` counted"
+            ),
+            transient=(
+                "Lambda throttling and service errors, EventBridge/DynamoDB/SageMaker throttling are "
+                "retried with full-jitter backoff; the run ends as without the fault."
+            ),
+            permanent=(
+                "Labeling: any step failing sends the run's frames back to `AWAITING_LABELS`, announces "
+                "`LabelingJobFailed` and fails with `LabelingJobFailed`; a failed completion event ends in "
+                "`NotificationFailed` (labels kept). Preparation: a camera's failure is recorded on the "
+                "camera and the run continues; reading the registry or writing the manifest fails the run "
+                "with `FindCamerasFailed` / `AppendManifestFailed`."
+            ),
+            compensation_failure=(
+                "Returning the frames fails: `FramesNotReturned`; the frames stay `LABELING` with their "
+                "`labelingJob`, found through the job index."
+            ),
+            bad_input=(
+                "Labeling: a missing or unknown `taskType` fails with `UnknownTaskType`, any other field "
+                "with `InvalidInput`; preparation takes no input (`{}`), anything else fails with "
+                "`InvalidInput`. Nothing is claimed or written."
+            ),
+            duplicate=(
+                "A second labeling run claims only frames still awaiting labels (none once the first run "
+                "took them: `NothingToLabel`); a second preparation run leaves cameras the first made ready "
+                "alone (only cameras left to retry are tried again, by design)."
+            ),
+            invariants=(
+                "every frame is `AWAITING_LABELS` or `LABELED` (or `LABELING` with its job after "
+                "`FramesNotReturned`)",
+                "no camera is lost: each is ready, or still pending preparation",
+            ),
+        ),
+        "orders": WorkflowPolicy(
+            workflow="orders",
+            happy_paths=MappingProxyType({None: "happy-path"}),
+            validation_errors=frozenset({"InvalidOrder"}),
+            duplicate_ends=frozenset({"FAILED DuplicateOrder"}),
+            reraises_after_compensation=True,
+            degraded_success=None,
+            transient=(
+                "Lambda service errors, the payment/shipment providers' named transient errors and "
+                "DynamoDB/SNS/EventBridge/SQS/CloudWatch throttling are retried with jittered backoff; "
+                "charge, refund and shipment calls are idempotent per order, so a retry never charges twice."
+            ),
+            permanent=(
+                "A failure before anything is reserved ends in `OrderNotAccepted` (nothing written); after "
+                "that the saga compensates in reverse (cancel shipment, refund, release stock), marks the "
+                "order `FAILED` (or `REJECTED`) and fails with the step's error (`OrderFailed` for a "
+                "`States.*` error)."
+            ),
+            compensation_failure=(
+                "A compensation that keeps failing parks the order: SQS message with the whole state, "
+                "status `NEEDS_ATTENTION`, `OrdersParked` metric, execution error `OrderNeedsAttention`."
+            ),
+            bad_input=(
+                "Schema or business-rule violations (unknown fields at any level included) fail with "
+                "`InvalidOrder` naming the field, before anything is written."
+            ),
+            duplicate=(
+                "The execution name is `order-<orderId>`; a second execution for the same order under "
+                "another name fails with `DuplicateOrder` before touching stock, money or shipments."
+            ),
+            invariants=(
+                "stock is conserved per SKU and no order holds a reservation unless parked",
+                "money is conserved: no net charge for FAILED/REJECTED orders, exactly the total for "
+                "COMPLETED ones",
+                "every order's status is final (`COMPLETED`, `FAILED`, `REJECTED`, `NEEDS_ATTENTION`) "
+                "or the order is parked",
+            ),
+        ),
+        "rag": WorkflowPolicy(
+            workflow="rag",
+            happy_paths=MappingProxyType({None: "ingest-new-object"}),
+            validation_errors=frozenset({"InvalidRequest"}),
+            duplicate_ends=frozenset({"SUCCEEDED ingested=0 unchanged=1 failed=0"}),
+            reraises_after_compensation=False,
+            degraded_success=(
+                "a document whose step fails permanently is rolled back and reported `failed` with the "
+                "error; the run still succeeds (the Distributed Map tolerates every child failure)"
+            ),
+            transient=(
+                "Lambda service errors, `FetchTimeout`/`SourceUnavailable`, `EmbeddingThrottled`/"
+                "`ModelUnavailable`, `VectorStoreBusy` and S3/EventBridge throttling are retried with "
+                "backoff; embeddings are checkpointed so a retry only embeds what is missing."
+            ),
+            permanent=(
+                "A document's failure goes to `RecordFailure`: its new vectors are deleted, the previous "
+                "version keeps serving, the registry says `failed` with the error and the run report "
+                "lists it; the run still succeeds. If planning or the report fails, the run announces "
+                "`IngestionCompleted` with `outcome: failed` and fails with `IngestionRunFailed`; an event "
+                "EventBridge does not take ends in `EventNotDelivered`."
+            ),
+            compensation_failure=(
+                "If recording a document's outcome itself fails, the child fails and the document is "
+                "reported failed from the Distributed Map's result manifest."
+            ),
+            bad_input=(
+                "Anything but exactly one of `prefix`, `urls`, `objects` (well-formed, within limits) fails "
+                "with `InvalidRequest` before any document is touched."
+            ),
+            duplicate=(
+                "The same document submitted twice is ingested once: the second run finds the registry "
+                "version unchanged and skips it (one set of vectors)."
+            ),
+            invariants=(
+                "no orphaned vectors: the index holds exactly the registry's current versions",
+                "the registry is consistent (status, version and chunk count match the index)",
+                "a document whose new version failed keeps its previous version and vectors",
+            ),
+        ),
+        "tenants": WorkflowPolicy(
+            workflow="tenants",
+            happy_paths=MappingProxyType({None: "provision-tenant"}),
+            validation_errors=frozenset({"InvalidInput"}),
+            duplicate_ends=frozenset({"SUCCEEDED created=False"}),
+            reraises_after_compensation=True,
+            degraded_success=None,
+            transient=(
+                "Organizations, CloudFormation, DynamoDB, EventBridge and SNS throttling (and Lambda "
+                "service errors) are retried with full-jitter backoff."
+            ),
+            permanent=(
+                "A failure after the claim quarantines an existing account, marks the tenant `FAILED` "
+                "with step, error and cause, publishes `TenantProvisioningFailed` and fails with the named "
+                "error or the step's error. Before the claim: `RegistryUnavailable`/`RequestRejected`, "
+                "nothing created. After activation, a lost notification ends in `NotificationFailed`."
+            ),
+            compensation_failure=(
+                "Quarantine failing still marks the tenant `FAILED` (`QUARANTINE_FAILED`); marking or "
+                "announcing failing still ends in the named error, with the failure event carrying it."
+            ),
+            bad_input=(
+                "`ValidateRequest` refuses the request with `InvalidInput` naming every problem; nothing "
+                "is claimed."
+            ),
+            duplicate=(
+                "A tenant id is claimed once (conditional put): a second request returns the existing "
+                "record with `created: false` and creates no account."
+            ),
+            invariants=(
+                "no account is left in the organization's root",
+                "one account per tenant",
+                "a failed tenant is `FAILED` with its step and error (or the failure event says why)",
+            ),
+        ),
+    }
+)
+
+# Cells localrun cannot judge faithfully, each with the gap (reported to localrun's owner). Such a cell
+# must still end without an escaped error and with the invariants holding; only the missing
+# emulation is excused. Key: `<workflow>/<state path>:<fault kind>`. An entry whose cell is judged
+# designed without it is stale and fails the suite (remove it once localrun closes the gap).
+_RESULT_WRITER = (
+    "moto's Distributed Map ResultWriter writes a manifest with empty ResultFiles, so a child that "
+    "fails without writing its line is not listed as FAILED; on AWS the Report step reads it from "
+    "FAILED_0.json and reports the document failed (lambdas/rag/report.py)."
+)
+LOCALRUN_GAPS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "rag/IngestDocuments/RecordOutcome:permanent": _RESULT_WRITER,
+        "rag/IngestDocuments/RecordFailure:permanent": _RESULT_WRITER,
+    }
+)
+
+# Task states whose permanent failure is accepted as is (the outcome may differ from the designed
+# failure outcome). Key: `<workflow>/<state path>`; every entry needs a reason a reviewer can check.
+# Stale entries (no such Task state) fail the suite.
+TOLERATED: MappingProxyType[str, str] = MappingProxyType({})

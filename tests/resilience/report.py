@@ -1,0 +1,49 @@
+"""pytest plugin: gathers the fault-matrix cells (from xdist workers too) and prints the matrix.
+
+Registered in tests/conftest.py, so `make test` prints it; it does nothing when no cell ran.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from typing import Any
+
+import pytest
+
+_cells: list[dict[str, Any]] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == "fault_matrix":
+            _cells.append(json.loads(str(value)))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _cells:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("fault matrix: workflow x Task state x fault -> outcome")
+    rows: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for cell in _cells:
+        rows[(cell["workflow"], cell["machine"], cell["state"])][cell["kind"]] = cell
+    width = max(len(f"{w} {m} {s}") for w, m, s in rows) + 2
+    for (workflow, machine, state), kinds in sorted(rows.items()):
+        name = f"{workflow} {machine} {state}"
+        for kind in ("transient", "permanent"):
+            cell = kinds.get(kind)
+            if cell is None:
+                continue
+            write(f"{name:<{width}} {kind:<9} {cell['verdict']:<12} {cell['outcome']}  [{cell['scenario']}]")
+            name = ""
+    per_workflow = Counter(cell["workflow"] for cell in _cells)
+    verdicts = Counter(cell["verdict"] for cell in _cells)
+    write(
+        f"fault matrix: {len(_cells)} cells ("
+        + ", ".join(f"{workflow} {count}" for workflow, count in sorted(per_workflow.items()))
+        + "); "
+        + ", ".join(f"{verdict} {count}" for verdict, count in sorted(verdicts.items()))
+    )

@@ -1,0 +1,94 @@
+"""Regression tests for the workflow bugs the fault matrix and the bad-input corpus found.
+
+Each runs the synthesized workflow through its resilience harness and states the bug it pins.
+"""
+
+from __future__ import annotations
+
+from localrun import Fault
+from tests.resilience.conftest import Harnesses
+from tests.resilience.harness import Scenario
+
+
+def test_orders_parking_retries_sqs_throttling_under_its_step_functions_name(harnesses: Harnesses) -> None:
+    """SQS_RETRY listed `SQS.RequestThrottled`; Step Functions reports `SQS.RequestThrottledException`,
+    so one throttled SendMessage lost the parked order's message (the operator's work list)."""
+    orders = harnesses["orders"]
+    parked = orders.samples["compensation-parked"]
+    throttled = Fault(state="ParkOrder", error="SQS.RequestThrottledException", times=1)
+    observation = orders.execute(Scenario(parked), [throttled])
+    assert observation.result is not None and observation.result.error == "OrderNeedsAttention"
+    assert observation.result.faults_fired[throttled] == 1
+    assert [message["orderId"] for message in orders.shop.parked_messages] == [parked.input["orderId"]]
+    assert not observation.problems, observation.problems
+
+
+def test_rag_plan_failing_unexpectedly_announces_a_failed_run(harnesses: Harnesses) -> None:
+    """Plan only caught InvalidInput: any other error escaped the run without announcing it."""
+    rag = harnesses["rag"]
+    broken = Fault(state="Plan", error="RuntimeError", times=None)
+    observation = rag.execute(Scenario(rag.samples["ingest-new-object"]), [broken])
+    result = observation.result
+    assert result is not None and (result.status, result.error) == ("FAILED", "IngestionRunFailed")
+    assert [s for s in result.states if s in ("PlanFailed", "AnnounceCompletion", "RunFailed")] == [
+        "PlanFailed",
+        "AnnounceCompletion",
+        "RunFailed",
+    ]
+    (event,) = [event for event in rag.plane.events() if event["detail"]["runId"] == result.name]
+    assert event["detail"] == {"runId": result.name, "outcome": "failed", "error": "RuntimeError"}
+
+
+def test_rag_recording_a_line_retries_s3_slow_down(harnesses: Harnesses) -> None:
+    """RecordOutcome retried `S3.S3Exception` but not `S3.SlowDownException` (S3 throttling): one
+    SlowDown failed the document's child and the document went missing from the report."""
+    rag = harnesses["rag"]
+    slow_down = Fault(state="RecordOutcome", error="S3.SlowDownException", times=1)
+    observation = rag.execute(Scenario(rag.samples["ingest-new-object"]), [slow_down])
+    assert observation.summary == "SUCCEEDED ingested=1 unchanged=0 failed=0"
+    assert observation.result is not None and observation.result.faults_fired[slow_down] == 1
+    assert not observation.problems, observation.problems
+
+
+def test_tenants_an_account_whose_id_was_not_read_yet_is_quarantined(harnesses: Harnesses) -> None:
+    """A failure between CreateAccount and ReadAccountId (recording the request, polling) found no
+    account id in the state, so the created account was left in the organization's root."""
+    tenants = harnesses["tenants"]
+    sample = tenants.samples["provision-tenant"]
+    for step in ("RecordAccountRequest", "GetAccountStatus", "ReadAccountId"):
+        observation = tenants.execute(Scenario(sample), [Fault(state=step, error="RuntimeError", times=None)])
+        result = observation.result
+        assert result is not None and result.status == "FAILED", observation.summary
+        assert {"LocateAccount", "ResolveAccountId", "QuarantineAccount"} <= set(result.states), step
+        record = tenants.record(sample.input["tenantId"])
+        assert record is not None and (record["status"], record["quarantine"]) == ("FAILED", "QUARANTINED")
+        (account,) = tenants.account_ids() - observation.context["accounts"]
+        assert tenants.organization.parent_of(account) == "ou-stpw-quarantine"
+        assert not observation.problems, observation.problems
+
+
+def test_non_object_inputs_are_refused_by_validation_not_a_runtime_error(harnesses: Harnesses) -> None:
+    """The validators' Catch put the error at `$.failure`/`$.rejection`/`$.caught` of the input, which
+    fails with States.Runtime when the execution input is a JSON array or string."""
+    expected = {"orders": "InvalidOrder", "rag": "InvalidRequest", "tenants": "InvalidInput"}
+    for workflow, error in expected.items():
+        harness = harnesses[workflow]
+        sample = harness.samples[harness.policy.happy_paths[None]]
+        for bad in ([sample.input], "text"):
+            observation, before, after = harness.refuse(sample, bad)
+            assert observation.summary == f"FAILED {error}", (workflow, bad, observation.summary)
+            assert before == after
+
+
+def test_cv_runs_refuse_inputs_they_would_have_ignored(harnesses: Harnesses) -> None:
+    """Labeling ignored fields besides taskType and preparation ignored its whole input, so a run
+    meant for one camera (`{"cameraId": ...}`) prepared every pending camera."""
+    cv = harnesses["cv"]
+    cases = {
+        "labeling-completed": {"taskType": "bounding_box", "maxFrames": 1},
+        "preparation-new-cameras": {"cameraId": "dock-7"},
+    }
+    for sample_name, bad in cases.items():
+        observation, before, after = cv.refuse(cv.samples[sample_name], bad)
+        assert observation.summary == "FAILED InvalidInput", (sample_name, observation.summary)
+        assert before == after

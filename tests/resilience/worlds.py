@@ -1,0 +1,420 @@
+"""Each workflow's data inside its harness: reset, seed, invariants and outcome summaries.
+
+The invariants are the workflows' own (docs/<wf>.md) and reuse the workflow tests' helpers:
+`tests.workflows.orders.shop.Shop` (stock and money), `tests.workflows.rag.corpus.RagPlane`
+(buckets, registry, index) and `scripts.tenants.local` (organization, StackSets).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from localrun import RunResult
+from localrun.samples import Sample
+from scripts.orders.submit import execution_name
+from scripts.tenants.local import Organization, ensure_organization
+from tests.resilience.harness import Harness, Observation
+from tests.workflows.orders.shop import FINAL_STATUSES, Shop
+from tests.workflows.rag.corpus import RagPlane
+
+_FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"}
+_DESERIALIZER = TypeDeserializer()
+
+
+def failed_states(result: RunResult) -> set[str]:
+    """Sequential states that had a failed attempt (attributed to the state entered last)."""
+    failed, current = set(), None
+    for event in result.history:
+        details = event.get("stateEnteredEventDetails")
+        if details:
+            current = details["name"]
+        elif event["type"] in _FAILURE_EVENTS and current:
+            failed.add(current)
+    return failed
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
+
+
+def _assertion_text(error: AssertionError) -> str:
+    if str(error):
+        return str(error)
+    frame = traceback.extract_tb(error.__traceback__)[-1]
+    return f"{frame.name}: {frame.line}"
+
+
+# ---- orders ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ResilientShop(Shop):
+    """`Shop`'s invariant, reading the parked queue as the operator's record of truth when the step
+    that marks or queues a parked order is the one failing (see outcomes.py)."""
+
+    parking_failed: bool = False
+
+    def statuses(self) -> dict[str, dict[str, str]]:
+        statuses = super().statuses()
+        parked = {message["orderId"] for message in self.parked_messages}
+        for order_id, status in statuses.items():
+            if status["status"] not in FINAL_STATUSES and order_id in parked:
+                status["status"] = "NEEDS_ATTENTION"  # RecordNeedsAttention failed; the queue has it
+        return statuses
+
+    def parked(self) -> list[dict[str, Any]]:
+        messages = super().parked()
+        if self.parking_failed:  # ParkOrder failed; the status item says NEEDS_ATTENTION instead
+            marked = [o for o, s in super().statuses().items() if s["status"] == "NEEDS_ATTENTION"]
+            messages += [{"orderId": order_id} for order_id in marked]
+        return messages
+
+
+class OrdersHarness(Harness):
+    workflow = "orders"
+
+    def open_world(self) -> None:
+        self.shop = ResilientShop(self.runner)
+
+    def reset(self) -> None:
+        self.shop.reset()
+        self.shop.parking_failed = False
+
+    def prepare(self, sample: Sample, history: bool = True) -> dict[str, Any]:
+        self.seed_sample(sample)
+        for entry in sample.seed.get("dynamodb", []):
+            item = entry["item"]
+            if entry["table"].endswith("Inventory"):
+                self.shop.opening_stock[item["sku"]] = int(item["available"]) + int(item.get("sold", 0))
+            elif str(item.get("pk", "")).startswith("ACCOUNT#"):
+                self.shop.opening_balances[item["pk"].removeprefix("ACCOUNT#")] = int(item["balanceMinor"])
+        order = sample.input if isinstance(sample.input, dict) else {}
+        self.shop.submitted[str(order.get("orderId"))] = order
+        return {}
+
+    def invariants(self, observation: Observation) -> list[str]:
+        result = observation.result
+        self.shop.parked_messages.clear()
+        self.shop.parking_failed = result is not None and "ParkOrder" in failed_states(result)
+        try:
+            self.shop.assert_invariant()
+        except AssertionError as error:
+            return [f"orders invariant: {_assertion_text(error)}"]
+        return []
+
+    def duplicate_names(self, sample: Sample) -> tuple[str | None, str | None]:
+        """`order-<orderId>` as `scripts.orders.submit` names it, then another name: Step Functions'
+        own name check cannot help, the saga's conditional status write must."""
+        first = execution_name(sample.input.get("orderId"))
+        return first, f"{first}-again"
+
+
+# ---- rag -------------------------------------------------------------------------------------------
+
+PRIOR_REVISION = "\n\nAn earlier revision of this document.\n"
+
+
+class RagHarness(Harness):
+    workflow = "rag"
+
+    def open_world(self) -> None:
+        self.plane = RagPlane(self.runner)
+
+    def reset(self) -> None:
+        self.plane.reset()
+
+    def prepare(self, sample: Sample, history: bool = True) -> dict[str, Any]:
+        """Ingest an earlier revision of the sample's documents first, so a failing new version has
+        a previous one to keep (and a commit has one to replace)."""
+        documents = [e for e in sample.seed.get("s3", []) if e["bucket"] == "Workflow/Sources"]
+        previous: dict[str, dict[str, Any]] = {}
+        if documents and history:
+            for entry in documents:
+                self.plane.put(
+                    entry["key"].removeprefix("documents/"), _body(sample, entry) + PRIOR_REVISION.encode()
+                )
+            prior = self.runner.run({"objects": [{"key": entry["key"]} for entry in documents]}, timeout=60)
+            if prior.status != "SUCCEEDED":
+                raise AssertionError(f"rag: the prior revision did not ingest: {prior.error} {prior.cause}")
+            previous = {item["source"]: item for item in self.registry() if item.get("status") == "ingested"}
+        self.seed_sample(sample)
+        return {"previous": previous}
+
+    def registry(self) -> list[dict[str, Any]]:
+        items = self.plane.dynamodb.scan(TableName=self.plane.registry, ConsistentRead=True)["Items"]
+        return [plain(item) for item in items]
+
+    def invariants(self, observation: Observation) -> list[str]:
+        from rag import documents
+
+        problems = []
+        expected: set[str] = set()
+        registry = {item["source"]: item for item in self.registry()}
+        for source, item in registry.items():
+            if item.get("status") not in ("ingested", "failed"):
+                problems.append(f"registry {source}: status {item.get('status')!r}")
+            for entry in (item, item.get("stale")):
+                if entry and entry.get("version") and entry.get("chunkCount") is not None:
+                    doc = item.get("documentId") or documents.document_id(source)
+                    expected |= set(documents.chunk_keys(doc, entry["version"], int(entry["chunkCount"])))
+        actual = set(self.plane.vector_keys())
+        if actual - expected:
+            problems.append(f"orphaned vectors: {sorted(actual - expected)[:3]} ({len(actual - expected)})")
+        if expected - actual:
+            problems.append(f"registry versions without vectors: {sorted(expected - actual)[:3]}")
+        for source, before in observation.context.get("previous", {}).items():
+            now = registry.get(source, {})
+            if now.get("version") != before["version"] and now.get("status") != "ingested":
+                problems.append(f"{source}: previous version {before['version'][:12]} lost, registry {now}")
+        return problems
+
+    def summarize(self, result: RunResult) -> str:
+        text = super().summarize(result)
+        counts = ((result.output or {}).get("report") or {}).get("counts") if result.output else None
+        if counts:
+            text += " " + " ".join(
+                f"{key}={counts.get(key, 0)}" for key in ("ingested", "unchanged", "failed")
+            )
+        return text
+
+    def degraded(self, observation: Observation, baseline: Observation) -> str | None:
+        failed = _count(observation.result, "failed")
+        if failed is not None and failed > (_count(baseline.result, "failed") or 0):
+            return "the document is reported failed and rolled back"
+        return None
+
+    def business_state(self, sample: Sample) -> Any:
+        registry = {
+            item["source"]: {k: item.get(k) for k in ("version", "chunkCount", "status", "contentHash")}
+            for item in self.registry()
+        }
+        return {"vectors": self.plane.vector_keys(), "registry": registry}
+
+
+def _body(sample: Sample, entry: dict[str, Any]) -> bytes:
+    """An S3 seed entry's bytes (`body`, `base64` or `file`, as `localrun.samples.seed` reads them)."""
+    if "base64" in entry:
+        return base64.b64decode(entry["base64"])
+    if "file" in entry:
+        return (sample.path.parent / entry["file"]).read_bytes()
+    body = entry["body"]
+    return body.encode() if isinstance(body, str) else json.dumps(body).encode()
+
+
+def _count(result: RunResult | None, key: str) -> int | None:
+    if result is None or not isinstance(result.output, dict):
+        return None
+    counts = (result.output.get("report") or {}).get("counts")
+    return None if counts is None else int(counts.get(key, 0))
+
+
+# ---- tenants -----------------------------------------------------------------------------------------
+
+TENANTS_OU, QUARANTINE_OU, SUSPENDED_OU = "ou-stpw-tenants01", "ou-stpw-quarantine", "ou-stpw-suspended"
+
+
+class TenantsHarness(Harness):
+    workflow = "tenants"
+
+    def open_world(self) -> None:
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        # moto's CloudFormation skips these two baseline resource types (with a warning).
+        warnings.filterwarnings(
+            "ignore", r"Tried to parse AWS::(S3::BucketPolicy|ResourceGroups::Group) ", UserWarning
+        )
+        self.organization: Organization = ensure_organization(
+            {"tenants": TENANTS_OU, "quarantine": QUARANTINE_OU, "suspended": SUSPENDED_OU}
+        )
+        self.registry = self.runner.resource("Workflow/Registry").name
+
+    def close_world(self) -> None:
+        self._warnings.__exit__(None, None, None)
+
+    def reset(self) -> None:
+        dynamodb = self.runner.client("dynamodb")
+        for item in dynamodb.scan(TableName=self.registry)["Items"]:
+            dynamodb.delete_item(TableName=self.registry, Key={"tenantId": item["tenantId"]})
+
+    def prepare(self, sample: Sample, history: bool = True) -> dict[str, Any]:
+        self.seed_sample(sample)
+        return {"accounts": self.account_ids()}
+
+    def account_ids(self) -> set[str]:
+        return {account["Id"] for account in self.organization.accounts()}
+
+    def record(self, tenant_id: Any) -> dict[str, Any] | None:
+        if not isinstance(tenant_id, str) or not tenant_id:
+            return None
+        item = (
+            self.runner.client("dynamodb")
+            .get_item(TableName=self.registry, Key={"tenantId": {"S": tenant_id}}, ConsistentRead=True)
+            .get("Item")
+        )
+        return plain(item) if item else None
+
+    def failure_events(self) -> list[dict[str, Any]]:
+        sqs = self.runner.client("sqs")
+        received = sqs.receive_message(QueueUrl=self._captures[0], MaxNumberOfMessages=10)
+        return [
+            json.loads(message["Body"])
+            for message in received.get("Messages", [])
+            if "TenantProvisioningFailed" in message["Body"]
+        ]
+
+    def invariants(self, observation: Observation) -> list[str]:
+        result, request = observation.result, observation.scenario.sample.input
+        problems = []
+        new_accounts = self.account_ids() - observation.context.get("accounts", set())
+        if len(new_accounts) > 1:
+            problems.append(f"{len(new_accounts)} accounts created for one tenant")
+        record = self.record(request.get("tenantId") if isinstance(request, dict) else None)
+        for account in new_accounts:
+            parent = self.organization.parent_of(account)
+            if (
+                parent == self.organization.root_id
+                and (record or {}).get("quarantine") != "QUARANTINE_FAILED"
+            ):
+                problems.append(f"account {account} left in the organization's root")
+        if result is None or record is None or record.get("executionId") != result.execution_arn:
+            return problems  # nothing claimed by this run
+        status = record.get("status")
+        if status == "ACTIVE":
+            if record.get("accountId") not in new_accounts:
+                problems.append("ACTIVE without the account this run created")
+            elif self.organization.parent_of(record["accountId"]) != record.get("organizationalUnitId"):
+                problems.append("ACTIVE tenant's account is not in the tenant's OU")
+            if result.status == "FAILED" and result.error != "NotificationFailed":
+                problems.append(f"tenant ACTIVE but the run failed with {result.error}")
+        elif status == "FAILED":
+            missing = [k for k in ("failedStep", "failureError", "quarantine") if not record.get(k)]
+            if missing:
+                problems.append(f"FAILED tenant without {missing}")
+        elif "MarkTenantFailed" in failed_states(result) and self.failure_events():
+            pass  # the record could not be marked; TenantProvisioningFailed carries step and error
+        else:
+            problems.append(f"tenant left {status} after the run ended {result.status}")
+        return problems
+
+    def summarize(self, result: RunResult) -> str:
+        text = super().summarize(result)
+        if isinstance(result.output, dict) and "created" in result.output:
+            text += f" created={result.output['created']}"
+        return text
+
+    def business_state(self, sample: Sample) -> Any:
+        return {"accounts": sorted(self.account_ids()), "state": self.snapshot()}
+
+
+# ---- cv ----------------------------------------------------------------------------------------------
+
+LABELED, AWAITING, LABELING = "LABELED", "AWAITING_LABELS", "LABELING"
+
+
+class CvHarness(Harness):
+    workflow = "cv"
+
+    def open_world(self) -> None:
+        resource = self.runner.resource
+        self.bucket = resource("Workflow/Data/Data").name
+        self.frames = resource("Workflow/Data/Frames").name
+        self.cameras = resource("Workflow/Data/Cameras").name
+
+    def reset(self) -> None:
+        dynamodb, s3 = self.runner.client("dynamodb"), self.runner.client("s3")
+        for table, key in ((self.frames, "frameId"), (self.cameras, "cameraId")):
+            for item in dynamodb.scan(TableName=table, ProjectionExpression=key)["Items"]:
+                dynamodb.delete_item(TableName=table, Key=item)
+        listing = s3.list_object_versions(Bucket=self.bucket)
+        for entry in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+            s3.delete_object(Bucket=self.bucket, Key=entry["Key"], VersionId=entry["VersionId"])
+
+    def prepare(self, sample: Sample, history: bool = True) -> dict[str, Any]:
+        self.seed_sample(sample)
+        cameras = [
+            e["item"]["cameraId"] for e in sample.seed.get("dynamodb", []) if e["table"].endswith("Cameras")
+        ]
+        return {"cameras": cameras}
+
+    def _items(self, table: str) -> list[dict[str, Any]]:
+        return [plain(item) for item in self.runner.client("dynamodb").scan(TableName=table)["Items"]]
+
+    def invariants(self, observation: Observation) -> list[str]:
+        result = observation.result
+        problems = []
+        not_returned = result is not None and result.error == "FramesNotReturned"
+        for frame in self._items(self.frames):
+            status = frame.get("labelStatus")
+            if status in (AWAITING, LABELED):
+                continue
+            if status == LABELING and not_returned and frame.get("labelingJob"):
+                continue  # the run says so: an operator finds them through the job index
+            problems.append(f"frame {frame['frameId']} left {status}")
+        cameras = {camera["cameraId"]: camera for camera in self._items(self.cameras)}
+        for camera_id in observation.context.get("cameras", []):
+            camera = cameras.get(camera_id)
+            if camera is None:
+                problems.append(f"camera {camera_id} lost")
+            elif camera.get("preparationStatus") != "READY_FOR_TAPE_ANNOTATION" and not camera.get(
+                "pendingPreparation"
+            ):
+                problems.append(f"camera {camera_id} neither ready nor pending: {camera}")
+        return problems
+
+    def summarize(self, result: RunResult) -> str:
+        text = super().summarize(result)
+        output = result.output if isinstance(result.output, dict) else {}
+        if "outcome" in output:
+            text += f" {output['outcome']}"
+        if "errors" in output:
+            text += " " + " ".join(f"{key}={output.get(key)}" for key in ("ready", "retry", "errors"))
+        return text
+
+    def degraded(self, observation: Observation, baseline: Observation) -> str | None:
+        if (_output_int(observation.result, "errors") or 0) > 0:
+            return "the camera's error is counted; it stays pending"
+        return None
+
+    def business_state(self, sample: Sample) -> Any:
+        """Labeling: everything. Preparation: what was done for each camera made ready (its record,
+        composite objects and composite frame); a camera left to retry is retried by design."""
+        if not str(sample.state_machine).endswith("TapeLabelingPreparation/Workflow"):
+            return self.snapshot()
+        ready = {
+            c["cameraId"]: c
+            for c in self._items(self.cameras)
+            if c.get("preparationStatus") == "READY_FOR_TAPE_ANNOTATION"
+        }
+        listing = self.runner.client("s3").list_object_versions(Bucket=self.bucket)
+        objects = sorted(
+            (v["Key"], v["ETag"])
+            for v in listing.get("Versions", [])
+            if any(v["Key"].startswith(f"composites/{camera}/") for camera in ready)
+        )
+        frames = sorted(
+            json.dumps(f, sort_keys=True, default=str)
+            for f in self._items(self.frames)
+            if f.get("cameraId") in ready
+        )
+        return {"ready": json.dumps(ready, sort_keys=True, default=str), "objects": objects, "frames": frames}
+
+
+def _output_int(result: RunResult | None, key: str) -> int | None:
+    if result is None or not isinstance(result.output, dict) or key not in result.output:
+        return None
+    return int(result.output[key])
+
+
+HARNESSES: dict[str, type[Harness]] = {
+    "cv": CvHarness,
+    "orders": OrdersHarness,
+    "rag": RagHarness,
+    "tenants": TenantsHarness,
+}
