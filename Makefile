@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 ENV ?= dev
 PYTEST_WORKERS ?= 2
 PY_STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PY_REQUIREMENTS := requirements.txt requirements-dev.txt lambdas/requirements.txt $(wildcard lambdas/*/requirements.txt)
 
@@ -21,6 +23,12 @@ $(PY_STAMP): $(PY_REQUIREMENTS)
 	$(PY) -m pip install --quiet --requirement requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
+# checkov lives in its own venv: its pins conflict with the project's (see requirements-checkov.txt).
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --requirement requirements-checkov.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
@@ -28,7 +36,7 @@ $(NODE_STAMP): package.json package-lock.json
 demo: setup
 	$(PY) -m scripts.demo --env $(ENV)
 
-test: setup lint
+test: setup $(CHECKOV_STAMP) lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
 
 lint: $(PY_STAMP)
