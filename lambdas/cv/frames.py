@@ -1,16 +1,34 @@
-"""Frame status transitions in the frames table, each guarded by the owning labeling job."""
+"""Frames-table access: paged queries and status transitions, each guarded by the owning labeling job."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from cv.model import AWAITING, LABELED, LABELING
 
 
-def _guarded(table: Any, **kwargs: Any) -> bool:
+def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+    """Every item a `table.query(**kwargs)` matches, page by page (pages are read lazily)."""
+    while True:
+        page = table.query(**kwargs)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def job_frames(table: Any, index_name: str, job_name: str) -> Iterator[dict[str, Any]]:
+    """The frames whose `labelingJob` is `job_name`, through the LabelingJob index."""
+    return query_items(table, IndexName=index_name, KeyConditionExpression=Key("labelingJob").eq(job_name))
+
+
+def guarded_update(table: Any, **kwargs: Any) -> bool:
+    """`table.update_item(**kwargs)`; False (not an error) when its condition does not hold."""
     try:
         table.update_item(**kwargs)
     except ClientError as error:
@@ -20,38 +38,40 @@ def _guarded(table: Any, **kwargs: Any) -> bool:
     return True
 
 
-def return_to_awaiting(table: Any, frame_id: str, task_type: str, job_name: str, reason: str) -> bool:
-    """LABELING by this job -> awaiting again (back in the AwaitingLabels index)."""
-    return _guarded(
+def _owned_transition(table: Any, frame_id: str, job_name: str, update: str, values: dict[str, Any]) -> bool:
+    """Apply `update` to a frame only while it is LABELING for `job_name`."""
+    return guarded_update(
         table,
         Key={"frameId": frame_id},
-        UpdateExpression="SET labelStatus = :awaiting, awaitingTask = :task, lastLabelingError = :reason "
-        "REMOVE labelingJob, claimedAt",
+        UpdateExpression=update,
         ConditionExpression="labelingJob = :job AND labelStatus = :labeling",
-        ExpressionAttributeValues={
-            ":awaiting": AWAITING,
-            ":task": task_type,
-            ":reason": reason[:1000],
-            ":job": job_name,
-            ":labeling": LABELING,
-        },
+        ExpressionAttributeValues={**values, ":job": job_name, ":labeling": LABELING},
+    )
+
+
+def return_to_awaiting(table: Any, frame_id: str, task_type: str, job_name: str, reason: str) -> bool:
+    """LABELING by this job -> awaiting again (back in the AwaitingLabels index)."""
+    return _owned_transition(
+        table,
+        frame_id,
+        job_name,
+        "SET labelStatus = :awaiting, awaitingTask = :task, lastLabelingError = :reason "
+        "REMOVE labelingJob, claimedAt",
+        {":awaiting": AWAITING, ":task": task_type, ":reason": reason[:1000]},
     )
 
 
 def mark_labeled(table: Any, frame_id: str, job_name: str, objects: int, dataset_key: str) -> bool:
     """LABELING by this job -> LABELED, with where its labels went."""
-    return _guarded(
+    return _owned_transition(
         table,
-        Key={"frameId": frame_id},
-        UpdateExpression="SET labelStatus = :labeled, labeledAt = :now, labelObjects = :objects, "
-        "datasetKey = :dataset",
-        ConditionExpression="labelingJob = :job AND labelStatus = :labeling",
-        ExpressionAttributeValues={
+        frame_id,
+        job_name,
+        "SET labelStatus = :labeled, labeledAt = :now, labelObjects = :objects, datasetKey = :dataset",
+        {
             ":labeled": LABELED,
             ":now": datetime.now(UTC).isoformat(),
             ":objects": objects,
             ":dataset": dataset_key,
-            ":job": job_name,
-            ":labeling": LABELING,
         },
     )

@@ -10,9 +10,8 @@ import json
 from typing import Any
 
 import boto3
-from boto3.dynamodb.conditions import Key
 
-from cv.frames import return_to_awaiting
+from cv.frames import job_frames, return_to_awaiting
 from cv.jobs import job_name
 from cv.model import LABELING, env
 from shared.errors import InvalidInput
@@ -52,20 +51,11 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     status, reason = describe_failure(event_input.get("error"))
     table = boto3.resource("dynamodb").Table(env("FRAMES_TABLE"))
     returned = 0
-    kwargs: dict[str, Any] = {
-        "IndexName": env("JOB_INDEX"),
-        "KeyConditionExpression": Key("labelingJob").eq(name),
-    }
-    while True:
-        page = table.query(**kwargs)
-        for item in page.get("Items", []):
-            if item.get("labelStatus") == LABELING and return_to_awaiting(
-                table, item["frameId"], task_type, name, f"{status}: {reason}"
-            ):
-                returned += 1
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for item in job_frames(table, env("JOB_INDEX"), name):
+        if item.get("labelStatus") == LABELING and return_to_awaiting(
+            table, item["frameId"], task_type, name, f"{status}: {reason}"
+        ):
+            returned += 1
     metrics.add_metric(name="FramesReturned", unit="Count", value=returned)
     logger.warning(
         "labeling run failed",

@@ -7,9 +7,9 @@ from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import Key
-from botocore.exceptions import ClientError
 
 from cv.errors import UnknownTaskType
+from cv.frames import guarded_update, job_frames, query_items
 from cv.jobs import job_name
 from cv.model import LABELING, TASK_TYPES, env, env_int, selection_key
 from cv.s3io import put_json
@@ -66,53 +66,35 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
 
 def _already_claimed(table: Any, name: str) -> dict[str, dict[str, Any]]:
     """Frames an earlier attempt of this same run claimed (retry after a timeout)."""
-    claimed: dict[str, dict[str, Any]] = {}
-    kwargs: dict[str, Any] = {
-        "IndexName": env("JOB_INDEX"),
-        "KeyConditionExpression": Key("labelingJob").eq(name),
+    return {
+        item["frameId"]: item
+        for item in job_frames(table, env("JOB_INDEX"), name)
+        if item.get("labelStatus") == LABELING and "s3Key" in item
     }
-    while True:
-        page = table.query(**kwargs)
-        for item in page.get("Items", []):
-            if item.get("labelStatus") == LABELING and "s3Key" in item:
-                claimed[item["frameId"]] = item
-        if "LastEvaluatedKey" not in page:
-            return claimed
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _awaiting(table: Any, task_type: str) -> Any:
     """Frames awaiting this task type, oldest first, page by page."""
-    kwargs: dict[str, Any] = {
-        "IndexName": env("AWAITING_INDEX"),
-        "KeyConditionExpression": Key("awaitingTask").eq(task_type),
-        "ScanIndexForward": True,
-    }
-    while True:
-        page = table.query(**kwargs)
-        yield from page.get("Items", [])
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    yield from query_items(
+        table,
+        IndexName=env("AWAITING_INDEX"),
+        KeyConditionExpression=Key("awaitingTask").eq(task_type),
+        ScanIndexForward=True,
+    )
 
 
 def _claim(table: Any, frame_id: str, task_type: str, name: str) -> bool:
     """Move one frame from awaiting to labeling; False when another run claimed it first."""
-    try:
-        table.update_item(
-            Key={"frameId": frame_id},
-            UpdateExpression="SET labelStatus = :labeling, labelingJob = :job, claimedAt = :now "
-            "REMOVE awaitingTask",
-            ConditionExpression="awaitingTask = :task",
-            ExpressionAttributeValues={
-                ":labeling": LABELING,
-                ":job": name,
-                ":now": datetime.now(UTC).isoformat(),
-                ":task": task_type,
-            },
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return guarded_update(
+        table,
+        Key={"frameId": frame_id},
+        UpdateExpression="SET labelStatus = :labeling, labelingJob = :job, claimedAt = :now "
+        "REMOVE awaitingTask",
+        ConditionExpression="awaitingTask = :task",
+        ExpressionAttributeValues={
+            ":labeling": LABELING,
+            ":job": name,
+            ":now": datetime.now(UTC).isoformat(),
+            ":task": task_type,
+        },
+    )

@@ -41,6 +41,10 @@ TRANSIENT_CODES = frozenset(
     }
 )
 ACTIVE = "ACTIVE"
+# Outcomes of `LedgerAdapter._write_entry`.
+WRITTEN = "WRITTEN"
+ENTRY_EXISTS = "ENTRY_EXISTS"
+ACCOUNT_REFUSED = "ACCOUNT_REFUSED"
 
 
 def account_key(token: str) -> dict[str, dict[str, str]]:
@@ -72,54 +76,37 @@ class LedgerAdapter:
             return self._same_charge(existing, request)
         charge_id = f"ch_{uuid.uuid4().hex}"
         amount = {"N": str(request.amount_minor)}
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": {
-                                **order_key(request.order_id, "CHARGE"),
-                                "chargeId": {"S": charge_id},
-                                "account": {"S": request.payment_token},
-                                "customerId": {"S": request.customer_id},
-                                "amountMinor": amount,
-                                "currency": {"S": request.currency},
-                                "createdAt": {"S": _now()},
-                            },
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self.table_name,
-                            "Key": account_key(request.payment_token),
-                            "UpdateExpression": "SET balanceMinor = balanceMinor - :amount",
-                            "ConditionExpression": (
-                                "#status = :active AND currency = :currency "
-                                "AND balanceMinor >= :amount "
-                                "AND (attribute_not_exists(customerId) OR customerId = :customer)"
-                            ),
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": {
-                                ":amount": amount,
-                                ":active": {"S": ACTIVE},
-                                ":currency": {"S": request.currency},
-                                ":customer": {"S": request.customer_id},
-                            },
-                        }
-                    },
-                ]
-            )
-        except ClientError as error:
-            reasons = _cancellation_reasons(error)
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                return self._same_charge(self._require(order_key(request.order_id, "CHARGE")), request)
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise PaymentDeclined(self._decline_reason(request)) from None
-            raise _unavailable(error) from None
-        except BotoCoreError as error:
-            raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
+        outcome = self._write_entry(
+            {
+                **order_key(request.order_id, "CHARGE"),
+                "chargeId": {"S": charge_id},
+                "account": {"S": request.payment_token},
+                "customerId": {"S": request.customer_id},
+                "amountMinor": amount,
+                "currency": {"S": request.currency},
+                "createdAt": {"S": _now()},
+            },
+            {
+                "Key": account_key(request.payment_token),
+                "UpdateExpression": "SET balanceMinor = balanceMinor - :amount",
+                "ConditionExpression": (
+                    "#status = :active AND currency = :currency "
+                    "AND balanceMinor >= :amount "
+                    "AND (attribute_not_exists(customerId) OR customerId = :customer)"
+                ),
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":amount": amount,
+                    ":active": {"S": ACTIVE},
+                    ":currency": {"S": request.currency},
+                    ":customer": {"S": request.customer_id},
+                },
+            },
+        )
+        if outcome == ENTRY_EXISTS:
+            return self._same_charge(self._require(order_key(request.order_id, "CHARGE")), request)
+        if outcome == ACCOUNT_REFUSED:
+            raise PaymentDeclined(self._decline_reason(request))
         return ChargeReceipt(charge_id, request.order_id, request.amount_minor, request.currency)
 
     def refund(self, request: RefundRequest) -> RefundReceipt:
@@ -131,46 +118,59 @@ class LedgerAdapter:
             return _refund_receipt(existing, request.order_id)
         refund_id = f"re_{uuid.uuid4().hex}"
         amount = charge["amountMinor"]
+        outcome = self._write_entry(
+            {
+                **order_key(request.order_id, "REFUND"),
+                "refundId": {"S": refund_id},
+                "chargeId": charge["chargeId"],
+                "account": charge["account"],
+                "amountMinor": amount,
+                "currency": charge["currency"],
+                "reason": {"S": request.reason[:500]},
+                "createdAt": {"S": _now()},
+            },
+            {
+                "Key": account_key(charge["account"]["S"]),
+                "UpdateExpression": "SET balanceMinor = balanceMinor + :amount",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": {":amount": amount},
+            },
+        )
+        if outcome == ENTRY_EXISTS:
+            return _refund_receipt(self._require(order_key(request.order_id, "REFUND")), request.order_id)
+        if outcome == ACCOUNT_REFUSED:
+            raise RefundImpossible(f"payment method {charge['account']['S']} no longer exists")
+        return RefundReceipt(request.order_id, int(amount["N"]), refund_id, charge["currency"]["S"])
+
+    def _write_entry(self, entry: dict[str, Any], account_update: dict[str, Any]) -> str:
+        """In one transaction: put the order's ledger `entry` (only if it is new) and update an account.
+
+        Returns `WRITTEN`, `ENTRY_EXISTS` (an earlier attempt wrote the entry) or `ACCOUNT_REFUSED`
+        (the account update's condition failed); other failures raise.
+        """
         try:
             self.client.transact_write_items(
                 TransactItems=[
                     {
                         "Put": {
                             "TableName": self.table_name,
-                            "Item": {
-                                **order_key(request.order_id, "REFUND"),
-                                "refundId": {"S": refund_id},
-                                "chargeId": charge["chargeId"],
-                                "account": charge["account"],
-                                "amountMinor": amount,
-                                "currency": charge["currency"],
-                                "reason": {"S": request.reason[:500]},
-                                "createdAt": {"S": _now()},
-                            },
+                            "Item": entry,
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
-                    {
-                        "Update": {
-                            "TableName": self.table_name,
-                            "Key": account_key(charge["account"]["S"]),
-                            "UpdateExpression": "SET balanceMinor = balanceMinor + :amount",
-                            "ConditionExpression": "attribute_exists(pk)",
-                            "ExpressionAttributeValues": {":amount": amount},
-                        }
-                    },
+                    {"Update": {"TableName": self.table_name, **account_update}},
                 ]
             )
         except ClientError as error:
             reasons = _cancellation_reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
-                return _refund_receipt(self._require(order_key(request.order_id, "REFUND")), request.order_id)
+                return ENTRY_EXISTS
             if reasons[1:2] == ["ConditionalCheckFailed"]:
-                raise RefundImpossible(f"payment method {charge['account']['S']} no longer exists") from None
+                return ACCOUNT_REFUSED
             raise _unavailable(error) from None
         except BotoCoreError as error:
             raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
-        return RefundReceipt(request.order_id, int(amount["N"]), refund_id, charge["currency"]["S"])
+        return WRITTEN
 
     def _same_charge(self, item: dict[str, Any], request: ChargeRequest) -> ChargeReceipt:
         recorded = (int(item["amountMinor"]["N"]), item["currency"]["S"], item["account"]["S"])

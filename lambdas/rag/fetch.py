@@ -35,32 +35,22 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     entry = registry.get(clients.dynamodb(), source.uri) or {}
 
     if entry.get("version") == version:
-        metrics.add_metric(name="DocumentsUnchanged", unit=MetricUnit.Count, value=1)
-        return {
-            "status": "unchanged",
-            "line": documents.line(
-                source.uri,
-                "unchanged",
-                version=version,
-                contentHash=digest,
-                title=entry.get("title"),
-                chunks=entry.get("chunkCount"),
-            ),
-        }
+        return _unchanged(
+            source.uri,
+            version=version,
+            contentHash=digest,
+            title=entry.get("title"),
+            chunks=entry.get("chunkCount"),
+        )
     if entry.get("failedVersion") == version and entry.get("failedPermanently"):
-        metrics.add_metric(name="DocumentsUnchanged", unit=MetricUnit.Count, value=1)
-        return {
-            "status": "unchanged",
-            "line": documents.line(
-                source.uri,
-                "unchanged",
-                version=version,
-                contentHash=digest,
-                indexed=False,
-                error=entry.get("lastError"),
-                message=entry.get("lastMessage"),
-            ),
-        }
+        return _unchanged(
+            source.uri,
+            version=version,
+            contentHash=digest,
+            indexed=False,
+            error=entry.get("lastError"),
+            message=entry.get("lastMessage"),
+        )
 
     raw_key = layout.raw_key(document_id, digest)
     content_type = fetched.content_type or "application/octet-stream"
@@ -90,3 +80,9 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
 def _ascii(value: str) -> str:
     """S3 user metadata must be ASCII."""
     return value.encode("ascii", "backslashreplace").decode()[:1024]
+
+
+def _unchanged(uri: str, **fields: Any) -> dict[str, Any]:
+    """Nothing to index: count it and carry the document's `unchanged` report line."""
+    metrics.add_metric(name="DocumentsUnchanged", unit=MetricUnit.Count, value=1)
+    return {"status": "unchanged", "line": documents.line(uri, "unchanged", **fields)}

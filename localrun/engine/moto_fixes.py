@@ -20,6 +20,9 @@
   interpreter already named now pass through unchanged, as for the other task types.
 - SendTaskFailure dropped its `cause`: the task now fails with the error and the cause given, so
   the Catch's ResultPath gets both (`{"Error": ..., "Cause": ...}`), as on AWS.
+- A Distributed Map `ResultWriter` wrote a manifest with empty `ResultFiles`: it now writes the
+  child executions' results (`SUCCEEDED_0.json`, `FAILED_0.json`) and lists them in the manifest,
+  as Step Functions does (`engine/result_writer.py`).
 - CloudFormation CreateStackInstances used only the ParameterOverrides when some were given (the
   instances lost every other StackSet parameter); CloudFormation uses the StackSet's parameter
   values with the overrides on top (`UsePreviousValue` keeps the StackSet's value).
@@ -63,6 +66,7 @@ from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped, Pro
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from localrun.engine import result_writer
 from localrun.engine.overrides import replace
 
 
@@ -94,6 +98,7 @@ def install() -> None:
     replace(StepFunctionResponse, "send_task_failure", _build_send_task_failure)
     replace(StackSet, "create_stack_instances", _build_create_stack_instances)
     replace(StateTaskServiceDynamoDB, "_from_error", _build_named_failures_pass)
+    result_writer.install()
 
 
 def _build_named_failures_pass(original: Callable[..., FailureEvent]) -> Callable[..., FailureEvent]:
@@ -151,8 +156,9 @@ def _build_create_stack_instances(original: Callable[..., str]) -> Callable[...,
 
 def _build_map_run(original: Callable[..., None]) -> Callable[..., None]:
     def map_run(self: DistributedIterationComponent, env: Environment, eval_input: Any) -> None:
-        original(self, env, eval_input)
         record = eval_input.map_run_record
+        result_writer.begin(env, record)
+        original(self, env, eval_input)
         counter = record.item_counter
         failed = counter.failed.get() + counter.timed_out.get()
         total = counter.total.get()

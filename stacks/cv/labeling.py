@@ -20,7 +20,6 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
-    TaskFunctionProps,
     acknowledge,
     invoke_lambda,
     sdk_throttling_retry,
@@ -28,6 +27,7 @@ from stacks.common import (
 from stacks.common.nag import arn_token
 from stacks.config import EnvironmentConfig
 from stacks.cv.data import EVENT_SOURCE, CvSafetyData, grant_items
+from stacks.cv.functions import cv_task_function
 from stacks.cv.scheduling import schedule_dead_letters, start_on_schedule
 from stacks.cv.settings import GroundTruthSettings, TaskType
 
@@ -145,17 +145,8 @@ class GroundTruthLabeling(Construct):
     def _function(
         self, construct_id: str, handler: str, environment: dict[str, str], **kwargs: Any
     ) -> PythonTaskFunction:
-        return PythonTaskFunction(
-            self,
-            construct_id,
-            TaskFunctionProps(
-                config=self._props.config,
-                package="cv",
-                handler=handler,
-                service=SERVICE,
-                environment=environment,
-                **kwargs,
-            ),
+        return cv_task_function(
+            self, construct_id, self._props.config, SERVICE, handler, environment, **kwargs
         )
 
     def _create_functions(self) -> None:

@@ -18,12 +18,12 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
-    TaskFunctionProps,
     invoke_lambda,
     sdk_throttling_retry,
 )
 from stacks.config import EnvironmentConfig
 from stacks.cv.data import CvSafetyData, grant_items
+from stacks.cv.functions import cv_task_function
 from stacks.cv.scheduling import schedule_dead_letters, start_on_schedule
 from stacks.cv.settings import TapePreparationSettings
 
@@ -89,17 +89,8 @@ class TapeLabelingPreparation(Construct):
     def _function(
         self, construct_id: str, handler: str, environment: dict[str, str], **kwargs: Any
     ) -> PythonTaskFunction:
-        return PythonTaskFunction(
-            self,
-            construct_id,
-            TaskFunctionProps(
-                config=self._props.config,
-                package="cv",
-                handler=handler,
-                service=SERVICE,
-                environment=environment,
-                **kwargs,
-            ),
+        return cv_task_function(
+            self, construct_id, self._props.config, SERVICE, handler, environment, **kwargs
         )
 
     def _create_functions(self) -> None:

@@ -99,6 +99,11 @@ def _number(path: str) -> tasks.DynamoAttributeValue:
     )
 
 
+def _hold() -> str:
+    """The item attribute that holds this order's reserved quantity (`reservation:<orderId>`)."""
+    return sfn.JsonPath.format("reservation:{}", sfn.JsonPath.string_at("$.orderId"))
+
+
 def compensation_retry(settings: OrdersSettings) -> RetryPolicy:
     """Compensations must try hard: every error is retried (designed final errors are
     excluded by a `MaxAttempts: 0` retrier placed before this one)."""
@@ -174,25 +179,21 @@ class SagaDefinition(Construct):
         reserve = self._reserve_inventory()
         reserve.add_catch(self.release_entry, errors=["States.ALL"], result_path="$.failure")
 
-        out_of_stock = sfn.Pass(
-            self,
+        out_of_stock = self._fail_and_release(
             "OutOfStock",
-            parameters={
+            {
                 "Error": "OutOfStock",
                 "Cause.$": "States.Format('Not enough stock. Lines {} were {}', "
                 "States.JsonToString($.order.items), States.JsonToString($.reservation.outcomes))",
             },
-            result_path="$.failure",
-        ).next(self.release_entry)
-        reservation_failed = sfn.Pass(
-            self,
+        )
+        reservation_failed = self._fail_and_release(
             "ReservationFailed",
-            parameters={
+            {
                 "Error": "ReservationFailed",
                 "Cause": "A stock reservation failed after its retries; every item is released.",
             },
-            result_path="$.failure",
-        ).next(self.release_entry)
+        )
 
         approval = self._request_approval()
         charge_chain = self._charge_and_ship()
@@ -205,6 +206,12 @@ class SagaDefinition(Construct):
             .otherwise(charge_chain)
         )
         return validate.next(record_reserving).next(reserve).next(route)
+
+    def _fail_and_release(self, construct_id: str, failure: dict[str, str]) -> sfn.IChainable:
+        """A failure a Choice or catcher names: set `$.failure`, then release the reservations."""
+        return sfn.Pass(self, construct_id, parameters=failure, result_path="$.failure").next(
+            self.release_entry
+        )
 
     def _request_approval(self) -> tasks.LambdaInvoke:
         r = self.r
@@ -233,15 +240,13 @@ class SagaDefinition(Construct):
             comment="Waits for approve/reject (scripts.orders.approval) or the timeout",
         )
         LAMBDA_RETRY.applied_to(task)
-        timed_out = sfn.Pass(
-            self,
+        timed_out = self._fail_and_release(
             "ApprovalTimedOut",
-            parameters={
+            {
                 "Error": "ApprovalTimedOut",
                 "Cause": f"No approval decision within {timeout} seconds; the order is rejected.",
             },
-            result_path="$.failure",
-        ).next(self.release_entry)
+        )
         task.add_catch(self.release_entry, errors=["OrderRejected"], result_path="$.failure")
         task.add_catch(timed_out, errors=["States.Timeout"], result_path="$.failure")
         task.add_catch(self.release_entry, errors=["States.ALL"], result_path="$.failure")
@@ -377,39 +382,17 @@ class SagaDefinition(Construct):
     def _reserve_inventory(self) -> sfn.Map:
         """One conditional update per item; an iteration never fails, it returns its outcome
         (`RESERVED`, `OUT_OF_STOCK` or `FAILED`), so the Map result lines up with the items."""
-        inventory = self.r.inventory_table
-        hold = sfn.JsonPath.format("reservation:{}", sfn.JsonPath.string_at("$.orderId"))
-        reserve = tasks.DynamoUpdateItem(
-            self,
+        reserve = self._reservation_update(
             "ReserveItem",
-            table=inventory,
-            key={"sku": _string("$.sku")},
-            update_expression="SET available = available - :quantity, #hold = :quantity",
-            condition_expression="available >= :quantity AND attribute_not_exists(#hold)",
-            expression_attribute_names={"#hold": hold},
-            expression_attribute_values={":quantity": _number("$.quantity")},
-            result_selector={"status": "RESERVED"},
-            result_path="$.outcome",
-            output_path="$.outcome.status",
-            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+            update="SET available = available - :quantity, #hold = :quantity",
+            condition="available >= :quantity AND attribute_not_exists(#hold)",
         )
-        DYNAMODB_RETRY.applied_to(reserve)
-        confirm = tasks.DynamoUpdateItem(
-            self,
+        confirm = self._reservation_update(
             "ConfirmReservation",
-            table=inventory,
-            key={"sku": _string("$.sku")},
-            update_expression="SET #hold = :quantity",
-            condition_expression="#hold = :quantity",
-            expression_attribute_names={"#hold": hold},
-            expression_attribute_values={":quantity": _number("$.quantity")},
-            result_selector={"status": "RESERVED"},
-            result_path="$.outcome",
-            output_path="$.outcome.status",
-            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+            update="SET #hold = :quantity",
+            condition="#hold = :quantity",
             comment="A retried reservation that already holds this order's stock",
         )
-        DYNAMODB_RETRY.applied_to(confirm)
         not_enough = sfn.Pass(
             self, "NotEnoughStock", result=sfn.Result.from_string("OUT_OF_STOCK"), result_path="$"
         )
@@ -434,6 +417,28 @@ class SagaDefinition(Construct):
             result_path="$.reservation",
         ).item_processor(reserve)
 
+    def _reservation_update(
+        self, construct_id: str, *, update: str, condition: str, comment: str | None = None
+    ) -> tasks.DynamoUpdateItem:
+        """A reserve-stage update of one item's hold; its output is the `RESERVED` status."""
+        task = tasks.DynamoUpdateItem(
+            self,
+            construct_id,
+            table=self.r.inventory_table,
+            key={"sku": _string("$.sku")},
+            update_expression=update,
+            condition_expression=condition,
+            expression_attribute_names={"#hold": _hold()},
+            expression_attribute_values={":quantity": _number("$.quantity")},
+            result_selector={"status": "RESERVED"},
+            result_path="$.outcome",
+            output_path="$.outcome.status",
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+            comment=comment,
+        )
+        DYNAMODB_RETRY.applied_to(task)
+        return task
+
     def _inventory_map(
         self,
         map_id: str,
@@ -446,7 +451,6 @@ class SagaDefinition(Construct):
         comment: str,
     ) -> sfn.Map:
         """A Map of conditional updates on the order's `reservation:<orderId>` attribute."""
-        hold = sfn.JsonPath.format("reservation:{}", sfn.JsonPath.string_at("$.orderId"))
         values = {":quantity": _number("$.quantity")}
         if ":zero" in update:
             values[":zero"] = tasks.DynamoAttributeValue.from_number(0)
@@ -457,7 +461,7 @@ class SagaDefinition(Construct):
             key={"sku": _string("$.sku")},
             update_expression=update,
             condition_expression="#hold = :quantity",
-            expression_attribute_names={"#hold": hold},
+            expression_attribute_names={"#hold": _hold()},
             expression_attribute_values=values,
             result_selector={"status": done},
             result_path="$.outcome",
@@ -531,9 +535,9 @@ class SagaDefinition(Construct):
         return record
 
     def _refund_compensation(self, then: sfn.IChainable) -> sfn.IChainable:
-        record = self._record("RecordRefunding", "COMPENSATING", "REFUND_PAYMENT", reason=True)
-        refund = invoke_lambda(
-            self,
+        return self._lambda_compensation(
+            "Refunding",
+            "REFUND_PAYMENT",
             "RefundPayment",
             self.r.refund,
             payload={
@@ -541,28 +545,44 @@ class SagaDefinition(Construct):
                 "reason": sfn.JsonPath.string_at("$.failure.Error"),
             },
             result_path="$.refund",
-            retry=None,
+            final_errors=["RefundImpossible", "PaymentConflict"],
+            then=then,
         )
-        refund.add_retry(errors=["RefundImpossible", "PaymentConflict"], max_attempts=0)
-        compensation_retry(self.r.settings).applied_to(refund)
-        self._park_on_failure(record, refund)
-        record.next(refund).next(then)  # type: ignore[arg-type]
-        return record
 
     def _cancel_compensation(self, then: sfn.IChainable) -> sfn.IChainable:
-        record = self._record("RecordCancelling", "COMPENSATING", "CANCEL_SHIPMENT", reason=True)
-        cancel = invoke_lambda(
-            self,
+        return self._lambda_compensation(
+            "Cancelling",
+            "CANCEL_SHIPMENT",
             "CancelShipment",
             self.r.cancel_shipment,
             payload={"orderId": sfn.JsonPath.string_at("$.order.orderId")},
             result_path="$.cancellation",
-            retry=None,
+            final_errors=["ShipmentNotCancellable"],
+            then=then,
         )
-        cancel.add_retry(errors=["ShipmentNotCancellable"], max_attempts=0)
-        compensation_retry(self.r.settings).applied_to(cancel)
-        self._park_on_failure(record, cancel)
-        record.next(cancel).next(then)  # type: ignore[arg-type]
+
+    def _lambda_compensation(
+        self,
+        stage: str,
+        step: str,
+        task_id: str,
+        function: PythonTaskFunction,
+        *,
+        payload: dict[str, Any],
+        result_path: str,
+        final_errors: list[str],
+        then: sfn.IChainable,
+    ) -> sfn.IChainable:
+        """Record `Record<stage>` (COMPENSATING at `step`), run the Lambda undo, continue with `then`.
+
+        `final_errors` are not retried; everything else is retried hard, then the order is parked.
+        """
+        record = self._record(f"Record{stage}", "COMPENSATING", step, reason=True)
+        undo = invoke_lambda(self, task_id, function, payload=payload, result_path=result_path, retry=None)
+        undo.add_retry(errors=final_errors, max_attempts=0)
+        compensation_retry(self.r.settings).applied_to(undo)
+        self._park_on_failure(record, undo)
+        record.next(undo).next(then)  # type: ignore[arg-type]
         return record
 
     def _park_on_failure(self, *states: sfn.TaskStateBase | sfn.Map) -> None:

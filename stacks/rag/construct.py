@@ -20,7 +20,6 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
-    TaskFunctionProps,
     acknowledge,
     encrypted_queue,
     invoke_lambda,
@@ -30,7 +29,7 @@ from stacks.common import (
 )
 from stacks.common.nag import arn_token
 from stacks.config import EnvironmentConfig
-from stacks.rag.document_pipeline import DocumentPipeline, DocumentPipelineProps
+from stacks.rag.document_pipeline import DocumentPipeline, DocumentPipelineProps, rag_function
 from stacks.rag.layout import (
     MAP_RESULTS_PREFIX,
     REQUESTS_PREFIX,
@@ -40,7 +39,6 @@ from stacks.rag.layout import (
 from stacks.rag.settings import RagSettings
 from stacks.rag.vector_store import VectorStore
 
-PACKAGE = "rag"
 COMPLETED_EVENT = "IngestionCompleted"
 
 
@@ -159,19 +157,16 @@ class RagIngestion(Construct):
         memory: int = 512,
         environment: dict[str, str] | None = None,
     ) -> PythonTaskFunction:
-        function = PythonTaskFunction(
+        function = rag_function(
             self._functions_scope,
             construct_id,
-            TaskFunctionProps(
-                config=self.props.config,
-                package=PACKAGE,
-                handler=handler,
-                service=PACKAGE,
-                description=f"Stepwise rag: {description}",
-                timeout=Duration.seconds(timeout),
-                memory_size=memory,
-                environment={"ARTIFACTS_BUCKET": self.artifacts_bucket.bucket_name, **(environment or {})},
-            ),
+            self.props.config,
+            self.artifacts_bucket,
+            handler,
+            description,
+            timeout=timeout,
+            memory=memory,
+            environment=environment,
         )
         self.functions[construct_id] = function
         return function
@@ -275,19 +270,10 @@ class RagIngestion(Construct):
         report = invoke_lambda(self, "Report", self.report_function, result_path="$.report")
         documents.add_catch(report, result_path="$.mapError")
         # Without a report the run still announces itself, as failed, before failing.
-        report_unavailable = sfn.Pass(
-            self,
+        report_unavailable = self._failed_run_report(
             "ReportUnavailable",
-            comment="The report could not be written: announce a failed run without counts",
-            parameters={
-                "outcome": "failed",
-                "event": {
-                    "runId": sfn.JsonPath.execution_name,
-                    "outcome": "failed",
-                    "error": sfn.JsonPath.string_at("$.reportError.Error"),
-                },
-            },
-            result_path="$.report",
+            "$.reportError.Error",
+            "The report could not be written: announce a failed run without counts",
         )
         report.add_catch(report_unavailable, result_path="$.reportError")
 
@@ -330,23 +316,29 @@ class RagIngestion(Construct):
         report_unavailable.next(announce)
         # Planning failed for another reason (listing or request objects not written, a bug): no
         # document was touched; announce a failed run without counts, then fail.
-        plan_failed = sfn.Pass(
+        plan_failed = self._failed_run_report(
+            "PlanFailed", "$.Error", "The run could not be planned: announce a failed run without counts"
+        )
+        plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$")
+        plan_failed.next(announce)
+        return plan.next(documents).next(report).next(announce).next(outcome)
+
+    def _failed_run_report(self, construct_id: str, error_path: str, comment: str) -> sfn.Pass:
+        """A report without counts for a run that failed with the error at `error_path`."""
+        return sfn.Pass(
             self,
-            "PlanFailed",
-            comment="The run could not be planned: announce a failed run without counts",
+            construct_id,
+            comment=comment,
             parameters={
                 "outcome": "failed",
                 "event": {
                     "runId": sfn.JsonPath.execution_name,
                     "outcome": "failed",
-                    "error": sfn.JsonPath.string_at("$.Error"),
+                    "error": sfn.JsonPath.string_at(error_path),
                 },
             },
             result_path="$.report",
         )
-        plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$")
-        plan_failed.next(announce)
-        return plan.next(documents).next(report).next(announce).next(outcome)
 
     def _object_created_rule(self, settings: RagSettings) -> events.Rule:
         key_filter: list[object] = [{"prefix": settings.source_prefix}]

@@ -38,6 +38,36 @@ from stacks.rag.vector_store import DELETE_ACTIONS, READ_ACTIONS, WRITE_ACTIONS,
 
 PACKAGE = "rag"
 
+
+def rag_function(
+    scope: Construct,
+    construct_id: str,
+    config: EnvironmentConfig,
+    artifacts_bucket: s3.IBucket,
+    handler: str,
+    description: str,
+    *,
+    timeout: int = 60,
+    memory: int = 512,
+    environment: dict[str, str] | None = None,
+) -> PythonTaskFunction:
+    """A rag task function: `ARTIFACTS_BUCKET` is always set, `environment` adds to it."""
+    return PythonTaskFunction(
+        scope,
+        construct_id,
+        TaskFunctionProps(
+            config=config,
+            package=PACKAGE,
+            handler=handler,
+            service=PACKAGE,
+            description=f"Stepwise rag: {description}",
+            timeout=Duration.seconds(timeout),
+            memory_size=memory,
+            environment={"ARTIFACTS_BUCKET": artifacts_bucket.bucket_name, **(environment or {})},
+        ),
+    )
+
+
 # Named, transient handler errors (lambdas/rag/errors.py) and how each step retries them.
 FETCH_RETRY = RetryPolicy(("FetchTimeout", "SourceUnavailable"), interval=Duration.seconds(2))
 EMBED_RETRY = RetryPolicy(
@@ -156,22 +186,16 @@ class DocumentPipeline(Construct):
         memory: int = 512,
         environment: dict[str, str] | None = None,
     ) -> PythonTaskFunction:
-        function = PythonTaskFunction(
+        function = rag_function(
             self._functions_scope,
             construct_id,
-            TaskFunctionProps(
-                config=self.props.config,
-                package=PACKAGE,
-                handler=handler,
-                service=PACKAGE,
-                description=f"Stepwise rag: {description}",
-                timeout=Duration.seconds(timeout),
-                memory_size=memory,
-                environment={
-                    "ARTIFACTS_BUCKET": self.props.artifacts_bucket.bucket_name,
-                    **(environment or {}),
-                },
-            ),
+            self.props.config,
+            self.props.artifacts_bucket,
+            handler,
+            description,
+            timeout=timeout,
+            memory=memory,
+            environment=environment,
         )
         self.functions[construct_id] = function
         return function

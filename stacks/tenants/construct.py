@@ -369,6 +369,133 @@ class TenantProvisioning(Construct):
             "root": [f"{base}:root/o-*/r-*"],
         }[kind]
 
+    def _create_account_status(
+        self, construct_id: str, fields: dict[str, str], result_path: str, *, comment: str | None = None
+    ) -> tasks.CallAwsService:
+        """DescribeCreateAccountStatus of `$.account.requestId`, selecting `CreateAccountStatus` fields."""
+        return self._sdk(
+            construct_id,
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={
+                key: sfn.JsonPath.string_at(f"$.CreateAccountStatus.{field}") for key, field in fields.items()
+            },
+            result_path=result_path,
+            comment=comment,
+        )
+
+    def _account_parent(
+        self, construct_id: str, result_path: str, *, comment: str | None = None
+    ) -> tasks.CallAwsService:
+        """ListParents of `$.account.accountId`: `{parentId}` at `result_path`."""
+        return self._sdk(
+            construct_id,
+            "organizations",
+            "listParents",
+            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
+            resources=self._organizations_arns("account"),
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"parentId": _first("$.Parents[*].Id")},
+            result_path=result_path,
+            comment=comment,
+        )
+
+    def _move_account_task(
+        self, construct_id: str, source_path: str, destination: str
+    ) -> tasks.CallAwsService:
+        """MoveAccount of `$.account.accountId` from the parent at `source_path` to `destination`."""
+        return self._sdk(
+            construct_id,
+            "organizations",
+            "moveAccount",
+            {
+                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "SourceParentId": sfn.JsonPath.string_at(source_path),
+                "DestinationParentId": destination,
+            },
+            resources=[
+                *self._organizations_arns("account"),
+                *self._organizations_arns("ou"),
+                *self._organizations_arns("root"),
+            ],
+            retry=ORGANIZATIONS_RETRY,
+        )
+
+    def _stack_set_operation_call(
+        self,
+        construct_id: str,
+        action: str,
+        stack_set_arns: Sequence[str],
+        *,
+        result_selector: dict[str, Any],
+        result_path: str,
+        comment: str | None = None,
+    ) -> tasks.CallAwsService:
+        """A CloudFormation read of the StackSet operation at `$.stackSetName` / `$.operation.id`."""
+        return self._sdk(
+            construct_id,
+            "cloudformation",
+            action,
+            {
+                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+            resources=stack_set_arns,
+            retry=CLOUDFORMATION_RETRY,
+            result_selector=result_selector,
+            result_path=result_path,
+            comment=comment,
+        )
+
+    def _count_poll(self, construct_id: str, path: str, id_key: str) -> sfn.Pass:
+        """Count one more poll of the request at `path`, keeping its `id_key`."""
+        return sfn.Pass(
+            self,
+            construct_id,
+            parameters={
+                id_key: sfn.JsonPath.string_at(f"{path}.{id_key}"),
+                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at(f"{path}.polls"), 1),
+            },
+            result_path=path,
+        )
+
+    def _publish_event(self, event: str, detail: dict[str, Any]) -> tasks.EventBridgePutEvents:
+        """`Publish<event>`: put `detail` on the tenant event bus with detail type `event`."""
+        publish = tasks.EventBridgePutEvents(
+            self,
+            f"Publish{event}",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=self.event_bus,
+                    source=self.settings.event_source,
+                    detail_type=event,
+                    detail=sfn.TaskInput.from_object(detail),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        EVENTS_RETRY.applied_to(publish)
+        return publish
+
+    def _notify(self, event: str, subject: str, detail: dict[str, Any]) -> tasks.SnsPublish:
+        """`Notify<event>`: publish `{"event": event, **detail}` to the notification topic."""
+        notify = tasks.SnsPublish(
+            self,
+            f"Notify{event}",
+            topic=self.notifications,
+            subject=subject,
+            message=sfn.TaskInput.from_object({"event": event, **detail}),
+            message_attributes={"event": tasks.MessageAttribute(value=event)},
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        SNS_RETRY.applied_to(notify)
+        return notify
+
     # -------------------------------------------------------------------------------- definition
 
     def _definition(self) -> sfn.IChainable:
@@ -503,55 +630,20 @@ class TenantProvisioning(Construct):
             "WaitForActivation",
             time=sfn.WaitTime.duration(Duration.seconds(settings.activation.interval_seconds)),
         )
-        status = self._sdk(
-            "GetAccountStatus",
-            "organizations",
-            "describeCreateAccountStatus",
-            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
-            resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={"state": sfn.JsonPath.string_at("$.CreateAccountStatus.State")},
-            result_path="$.account.status",
-        )
+        status = self._create_account_status("GetAccountStatus", {"state": "State"}, "$.account.status")
         self._on_failure(status, "CreateAccount")
-        read_account = self._sdk(
+        read_account = self._create_account_status(
             "ReadAccountId",
-            "organizations",
-            "describeCreateAccountStatus",
-            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
-            resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={
-                "requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"),
-                "accountId": sfn.JsonPath.string_at("$.CreateAccountStatus.AccountId"),
-            },
-            result_path="$.account",
+            {"requestId": "Id", "accountId": "AccountId"},
+            "$.account",
             comment="AccountId exists only once the request SUCCEEDED, so it is read separately",
         )
         self._on_failure(read_account, "CreateAccount")
-        read_reason = self._sdk(
-            "ReadFailureReason",
-            "organizations",
-            "describeCreateAccountStatus",
-            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
-            resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={
-                "requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"),
-                "failureReason": sfn.JsonPath.string_at("$.CreateAccountStatus.FailureReason"),
-            },
-            result_path="$.account",
+        read_reason = self._create_account_status(
+            "ReadFailureReason", {"requestId": "Id", "failureReason": "FailureReason"}, "$.account"
         )
         self._on_failure(read_reason, "CreateAccount")
-        count = sfn.Pass(
-            self,
-            "CountActivationPoll",
-            parameters={
-                "requestId": sfn.JsonPath.string_at("$.account.requestId"),
-                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at("$.account.polls"), 1),
-            },
-            result_path="$.account",
-        )
+        count = self._count_poll("CountActivationPoll", "$.account", "requestId")
         email_exists = self._named_failure(
             "EmailAlreadyExists",
             "CreateAccount",
@@ -610,33 +702,16 @@ class TenantProvisioning(Construct):
         return create
 
     def _move_account(self) -> sfn.IChainable:
-        find_parent = self._sdk(
+        find_parent = self._account_parent(
             "FindAccountParent",
-            "organizations",
-            "listParents",
-            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
-            resources=self._organizations_arns("account"),
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={"parentId": _first("$.Parents[*].Id")},
-            result_path="$.parent",
+            "$.parent",
             comment="New accounts start in the root; read it rather than configure it",
         )
         self._on_failure(find_parent, "MoveAccount")
-        move = self._sdk(
+        move = self._move_account_task(
             "MoveAccount",
-            "organizations",
-            "moveAccount",
-            {
-                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
-                "SourceParentId": sfn.JsonPath.string_at("$.parent.parentId"),
-                "DestinationParentId": sfn.JsonPath.string_at("$.request.organizationalUnitId"),
-            },
-            resources=[
-                *self._organizations_arns("account"),
-                *self._organizations_arns("ou"),
-                *self._organizations_arns("root"),
-            ],
-            retry=ORGANIZATIONS_RETRY,
+            "$.parent.parentId",
+            sfn.JsonPath.string_at("$.request.organizationalUnitId"),
         )
         plan = self._plan_baseline()
         # A retried move whose first attempt landed: the account is already where it belongs.
@@ -715,29 +790,17 @@ class TenantProvisioning(Construct):
             "WaitForStackSetOperation",
             time=sfn.WaitTime.duration(Duration.seconds(poll.interval_seconds)),
         )
-        status = self._sdk(
+        status = self._stack_set_operation_call(
             "GetStackSetOperation",
-            "cloudformation",
             "describeStackSetOperation",
-            {
-                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
-                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
-            },
-            resources=stack_set_arns,
-            retry=CLOUDFORMATION_RETRY,
+            stack_set_arns,
             result_selector={"value": sfn.JsonPath.string_at("$.StackSetOperation.Status")},
             result_path="$.operation.status",
         )
-        results = self._sdk(
+        results = self._stack_set_operation_call(
             "ReadStackSetOperationResults",
-            "cloudformation",
             "listStackSetOperationResults",
-            {
-                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
-                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
-            },
-            resources=stack_set_arns,
-            retry=CLOUDFORMATION_RETRY,
+            stack_set_arns,
             result_selector={"summaries": sfn.JsonPath.list_at("$.Summaries")},
             result_path="$.operation.results",
             comment="Per-instance status and reason: the evidence a failed baseline reports",
@@ -767,15 +830,7 @@ class TenantProvisioning(Construct):
                 str(poll.interval_seconds),
             ),
         )
-        count = sfn.Pass(
-            self,
-            "CountStackSetPoll",
-            parameters={
-                "id": sfn.JsonPath.string_at("$.operation.id"),
-                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at("$.operation.polls"), 1),
-            },
-            result_path="$.operation",
-        )
+        count = self._count_poll("CountStackSetPoll", "$.operation", "id")
         applied = sfn.Pass(
             self,
             "StackSetApplied",
@@ -829,34 +884,8 @@ class TenantProvisioning(Construct):
             "baseline": sfn.JsonPath.list_at("$.baseline[*].stackSetName"),
             "executionId": sfn.JsonPath.execution_id,
         }
-        publish = tasks.EventBridgePutEvents(
-            self,
-            "PublishTenantProvisioned",
-            entries=[
-                tasks.EventBridgePutEventsEntry(
-                    event_bus=self.event_bus,
-                    source=self.settings.event_source,
-                    detail_type="TenantProvisioned",
-                    detail=sfn.TaskInput.from_object(detail),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-        )
-        EVENTS_RETRY.applied_to(publish)
-        notify = tasks.SnsPublish(
-            self,
-            "NotifyTenantProvisioned",
-            topic=self.notifications,
-            subject="Tenant provisioned",
-            message=sfn.TaskInput.from_object({"event": "TenantProvisioned", **detail}),
-            message_attributes={
-                "event": tasks.MessageAttribute(value="TenantProvisioned"),
-            },
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-        )
-        SNS_RETRY.applied_to(notify)
+        publish = self._publish_event("TenantProvisioned", detail)
+        notify = self._notify("TenantProvisioned", "Tenant provisioned", detail)
         # The tenant is ACTIVE by now: a lost notification must not quarantine a good account.
         not_notified = sfn.Fail(
             self,
@@ -896,32 +925,8 @@ class TenantProvisioning(Construct):
                 ":quarantine": _string("$.quarantine.status"),
             },
         )
-        find_parent = self._sdk(
-            "FindQuarantineSource",
-            "organizations",
-            "listParents",
-            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
-            resources=self._organizations_arns("account"),
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={"parentId": _first("$.Parents[*].Id")},
-            result_path="$.quarantineSource",
-        )
-        move = self._sdk(
-            "QuarantineAccount",
-            "organizations",
-            "moveAccount",
-            {
-                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
-                "SourceParentId": sfn.JsonPath.string_at("$.quarantineSource.parentId"),
-                "DestinationParentId": quarantine_ou,
-            },
-            resources=[
-                *self._organizations_arns("account"),
-                *self._organizations_arns("ou"),
-                *self._organizations_arns("root"),
-            ],
-            retry=ORGANIZATIONS_RETRY,
-        )
+        find_parent = self._account_parent("FindQuarantineSource", "$.quarantineSource")
+        move = self._move_account_task("QuarantineAccount", "$.quarantineSource.parentId", quarantine_ou)
         quarantined = sfn.Pass(
             self,
             "AccountQuarantined",
@@ -959,34 +964,10 @@ class TenantProvisioning(Construct):
         quarantined.next(mark_failed)
         quarantine_failed.next(mark_failed)
         no_account.next(mark_failed)
-        publish = tasks.EventBridgePutEvents(
-            self,
-            "PublishTenantProvisioningFailed",
-            entries=[
-                tasks.EventBridgePutEventsEntry(
-                    event_bus=self.event_bus,
-                    source=self.settings.event_source,
-                    detail_type="TenantProvisioningFailed",
-                    detail=sfn.TaskInput.from_object(self._failure_detail()),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        publish = self._publish_event("TenantProvisioningFailed", self._failure_detail())
+        notify = self._notify(
+            "TenantProvisioningFailed", "Tenant provisioning failed", self._failure_detail()
         )
-        EVENTS_RETRY.applied_to(publish)
-        notify = tasks.SnsPublish(
-            self,
-            "NotifyTenantProvisioningFailed",
-            topic=self.notifications,
-            subject="Tenant provisioning failed",
-            message=sfn.TaskInput.from_object(
-                {"event": "TenantProvisioningFailed", **self._failure_detail()}
-            ),
-            message_attributes={"event": tasks.MessageAttribute(value="TenantProvisioningFailed")},
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-        )
-        SNS_RETRY.applied_to(notify)
         fail = sfn.Fail(
             self,
             "ProvisioningFailed",
@@ -1001,29 +982,14 @@ class TenantProvisioning(Construct):
         # The account was requested but its id is not known yet (the failure came while polling,
         # or while recording the request): ask Organizations, so an account that exists is
         # quarantined rather than left in the root.
-        locate = self._sdk(
+        locate = self._create_account_status(
             "LocateAccount",
-            "organizations",
-            "describeCreateAccountStatus",
-            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
-            resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={"state": sfn.JsonPath.string_at("$.CreateAccountStatus.State")},
-            result_path="$.account.status",
+            {"state": "State"},
+            "$.account.status",
             comment="Was the requested account created after all?",
         )
-        resolve = self._sdk(
-            "ResolveAccountId",
-            "organizations",
-            "describeCreateAccountStatus",
-            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
-            resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={
-                "requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"),
-                "accountId": sfn.JsonPath.string_at("$.CreateAccountStatus.AccountId"),
-            },
-            result_path="$.account",
+        resolve = self._create_account_status(
+            "ResolveAccountId", {"requestId": "Id", "accountId": "AccountId"}, "$.account"
         )
         account_unknown = sfn.Pass(
             self,
