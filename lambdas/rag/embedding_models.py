@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ class Embedding:
     tokens: int | None
 
 
-class EmbeddingModel:
+class EmbeddingModel(ABC):
     """One Bedrock model family: how many texts one InvokeModel call takes, and the JSON shapes."""
 
     texts_per_call = 1
@@ -44,11 +45,13 @@ class EmbeddingModel:
         self.model_id = model_id
         self.dimension = dimension
 
+    @abstractmethod
     def request(self, texts: Sequence[str]) -> dict[str, Any]:
-        raise NotImplementedError
+        """The InvokeModel body for these texts."""
 
+    @abstractmethod
     def embeddings(self, response: dict[str, Any], count: int) -> list[Embedding]:
-        raise NotImplementedError
+        """The vectors in an InvokeModel response for `count` texts."""
 
     def embed(self, client: Any, texts: Sequence[str]) -> list[Embedding]:
         """Embed up to `texts_per_call` texts with one InvokeModel call."""
