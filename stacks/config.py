@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import Field, ValidationError, field_validator
 
@@ -62,7 +62,6 @@ class EnvironmentConfig(Settings):
     log_retention_days: int = 14
     removal_policy: Literal["destroy", "retain"] = "retain"
     alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    default_task_timeout_seconds: int = Field(default=60, ge=1, le=900)
     # Workflow sections: one line per workflow, `<key>: <Settings> = <Settings>()`.
     cv: CvSettings = CvSettings()
     orders: OrdersSettings = OrdersSettings()
@@ -84,10 +83,6 @@ class EnvironmentConfig(Settings):
     @property
     def cdk_removal_policy(self) -> RemovalPolicy:
         return RemovalPolicy.DESTROY if self.removal_policy == "destroy" else RemovalPolicy.RETAIN
-
-    @property
-    def default_task_timeout(self) -> Duration:
-        return Duration.seconds(self.default_task_timeout_seconds)
 
 
 def _describe(error: ValidationError, env_name: str) -> str:

@@ -26,7 +26,7 @@ def test_unknown_environment_lists_the_allowed_ones():
         ({"removalPolicy": "keep"}, "environments.dev.removalPolicy: Input should be 'destroy' or"),
         ({"account": "12ab"}, "environments.dev.account: String should match pattern"),
         ({"alarmEmail": "not-an-address"}, "environments.dev.alarmEmail: String should match"),
-        ({"defaultTaskTimeoutSeconds": 0}, "environments.dev.defaultTaskTimeoutSeconds: Input"),
+        ({"region": "Europe"}, "environments.dev.region: String should match pattern"),
         ({"logRetentionDay": 14}, "environments.dev.logRetentionDay: unknown key"),
     ],
 )
