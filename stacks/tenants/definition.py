@@ -1,0 +1,868 @@
+"""The tenant provisioning state graph, built from the resources `TenantProvisioning` creates.
+
+Every state is created with the `TenantProvisioning` construct as its scope, so construct paths
+(and logical ids) are those of the construct itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_cdk import Aws, Duration
+from aws_cdk import aws_cloudformation as cloudformation
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
+from constructs import Construct
+
+from stacks.common import PythonTaskFunction, RetryPolicy, invoke_lambda, sdk_throttling_retry
+from stacks.tenants.settings import TenantSettings
+
+SDK_TIMEOUT = Duration.seconds(30)
+# Failures after which no account exists: a tenant that failed this way may be submitted again.
+RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed")
+
+DYNAMODB_RETRY = sdk_throttling_retry(
+    "DynamoDB",
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.RequestLimitExceeded",
+    "DynamoDB.InternalServerErrorException",
+)
+ORGANIZATIONS_RETRY = sdk_throttling_retry(
+    "Organizations",
+    "Organizations.ConcurrentModificationException",
+    "Organizations.ServiceException",
+)
+CLOUDFORMATION_RETRY = sdk_throttling_retry("CloudFormation", "CloudFormation.StaleRequestException")
+# Another operation on the same StackSet (managed execution queues most of them): wait it out.
+STACK_SET_BUSY_RETRY = RetryPolicy(
+    ("CloudFormation.OperationInProgressException",),
+    interval=Duration.seconds(30),
+    max_attempts=10,
+    backoff_rate=1.5,
+    max_delay=Duration.minutes(5),
+)
+EVENTS_RETRY = sdk_throttling_retry("EventBridge", "EventBridge.FailedEntry", "EventBridge.InternalException")
+SNS_RETRY = sdk_throttling_retry(
+    "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
+)
+
+
+@dataclass(frozen=True)
+class ProvisioningResources:
+    """Everything the state graph refers to."""
+
+    settings: TenantSettings
+    registry: dynamodb.ITableV2
+    notifications: sns.ITopic
+    event_bus: events.IEventBus
+    stack_sets: Mapping[str, cloudformation.CfnStackSet]
+    validate_function: PythonTaskFunction
+    lookup_function: PythonTaskFunction
+
+
+class ProvisioningDefinition:
+    """Builds the failure handler, then the provisioning chain starting at `start`, in `scope`."""
+
+    def __init__(self, scope: Construct, resources: ProvisioningResources) -> None:
+        self.scope = scope
+        self.settings = resources.settings
+        self.registry = resources.registry
+        self.notifications = resources.notifications
+        self.event_bus = resources.event_bus
+        self.stack_sets = resources.stack_sets
+        self.validate_function = resources.validate_function
+        self.lookup_function = resources.lookup_function
+        self._failure_captures: dict[str, sfn.Pass] = {}
+        self._failure_entry = self._failure_handler()
+        self.start: sfn.IChainable = self._definition()
+
+    # ------------------------------------------------------------------------------ task helpers
+
+    def _sdk(
+        self,
+        construct_id: str,
+        service: str,
+        action: str,
+        parameters: dict[str, Any],
+        *,
+        resources: Sequence[str],
+        retry: RetryPolicy,
+        result_selector: dict[str, Any] | None = None,
+        result_path: str | None = sfn.JsonPath.DISCARD,
+        extra_statements: Sequence[iam.PolicyStatement] = (),
+        comment: str | None = None,
+    ) -> tasks.CallAwsService:
+        task = tasks.CallAwsService(
+            self.scope,
+            construct_id,
+            service=service,
+            action=action,
+            parameters=parameters,
+            iam_resources=list(resources),
+            iam_action=f"{service}:{action[0].upper()}{action[1:]}",
+            additional_iam_statements=list(extra_statements) or None,
+            result_selector=result_selector,
+            result_path=result_path,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment=comment,
+        )
+        retry.applied_to(task)
+        return task
+
+    def _registry_update(
+        self,
+        construct_id: str,
+        update: str,
+        values: dict[str, tasks.DynamoAttributeValue],
+        *,
+        condition: str = "executionId = :execution",
+        comment: str | None = None,
+    ) -> tasks.DynamoUpdateItem:
+        """An update of this tenant's record, only while this execution owns the claim."""
+        task = tasks.DynamoUpdateItem(
+            self.scope,
+            construct_id,
+            table=self.registry,
+            key={"tenantId": _string("$.request.tenantId")},
+            update_expression=f"{update}, updatedAt = :now",
+            condition_expression=condition,
+            expression_attribute_names={"#status": "status"} if "#status" in update + condition else None,
+            expression_attribute_values={
+                **values,
+                ":execution": _string("$$.Execution.Id"),
+                ":now": _string("$$.State.EnteredTime"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment=comment,
+        )
+        DYNAMODB_RETRY.applied_to(task)
+        return task
+
+    def _on_failure(self, state: sfn.TaskStateBase | sfn.Map, step: str) -> None:
+        """Route any error of `state` to the failure handler, recording `step` and the error."""
+        capture = self._failure_captures.get(step)
+        if capture is None:
+            capture = sfn.Pass(
+                self.scope,
+                f"{step}Failed",
+                comment=f"Record that {step} failed, then quarantine and report",
+                parameters={
+                    "step": step,
+                    "error": sfn.JsonPath.string_at("$.caught.Error"),
+                    "cause": sfn.JsonPath.string_at("$.caught.Cause"),
+                },
+                result_path="$.failure",
+            )
+            capture.next(self._failure_entry)
+            self._failure_captures[step] = capture
+        state.add_catch(capture, errors=["States.ALL"], result_path="$.caught")
+
+    def _named_failure(self, construct_id: str, step: str, error: str, cause: str) -> sfn.Pass:
+        """A failure a Choice detects (not an exception): name it and enter the failure handler.
+
+        `cause` is literal text or an intrinsic such as `JsonPath.format(...)`.
+        """
+        named = sfn.Pass(
+            self.scope,
+            construct_id,
+            parameters={"step": step, "error": error, "cause": cause},
+            result_path="$.failure",
+        )
+        named.next(self._failure_entry)
+        return named
+
+    def _organizations_arns(self, kind: str) -> list[str]:
+        base = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}"
+        return {
+            "account": [f"{base}:account/o-*/*"],
+            "ou": [f"{base}:ou/o-*/ou-*"],
+            "root": [f"{base}:root/o-*/r-*"],
+        }[kind]
+
+    def _create_account_status(
+        self, construct_id: str, fields: dict[str, str], result_path: str, *, comment: str | None = None
+    ) -> tasks.CallAwsService:
+        """DescribeCreateAccountStatus of `$.account.requestId`, selecting `CreateAccountStatus` fields."""
+        return self._sdk(
+            construct_id,
+            "organizations",
+            "describeCreateAccountStatus",
+            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={
+                key: sfn.JsonPath.string_at(f"$.CreateAccountStatus.{field}") for key, field in fields.items()
+            },
+            result_path=result_path,
+            comment=comment,
+        )
+
+    def _account_parent(
+        self, construct_id: str, result_path: str, *, comment: str | None = None
+    ) -> tasks.CallAwsService:
+        """ListParents of `$.account.accountId`: `{parentId}` at `result_path`."""
+        return self._sdk(
+            construct_id,
+            "organizations",
+            "listParents",
+            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
+            resources=self._organizations_arns("account"),
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"parentId": _first("$.Parents[*].Id")},
+            result_path=result_path,
+            comment=comment,
+        )
+
+    def _move_account_task(
+        self, construct_id: str, source_path: str, destination: str
+    ) -> tasks.CallAwsService:
+        """MoveAccount of `$.account.accountId` from the parent at `source_path` to `destination`."""
+        return self._sdk(
+            construct_id,
+            "organizations",
+            "moveAccount",
+            {
+                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "SourceParentId": sfn.JsonPath.string_at(source_path),
+                "DestinationParentId": destination,
+            },
+            resources=[
+                *self._organizations_arns("account"),
+                *self._organizations_arns("ou"),
+                *self._organizations_arns("root"),
+            ],
+            retry=ORGANIZATIONS_RETRY,
+        )
+
+    def _stack_set_operation_call(
+        self,
+        construct_id: str,
+        action: str,
+        stack_set_arns: Sequence[str],
+        *,
+        result_selector: dict[str, Any],
+        result_path: str,
+        comment: str | None = None,
+    ) -> tasks.CallAwsService:
+        """A CloudFormation read of the StackSet operation at `$.stackSetName` / `$.operation.id`."""
+        return self._sdk(
+            construct_id,
+            "cloudformation",
+            action,
+            {
+                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+            resources=stack_set_arns,
+            retry=CLOUDFORMATION_RETRY,
+            result_selector=result_selector,
+            result_path=result_path,
+            comment=comment,
+        )
+
+    def _count_poll(self, construct_id: str, path: str, id_key: str) -> sfn.Pass:
+        """Count one more poll of the request at `path`, keeping its `id_key`."""
+        return sfn.Pass(
+            self.scope,
+            construct_id,
+            parameters={
+                id_key: sfn.JsonPath.string_at(f"{path}.{id_key}"),
+                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at(f"{path}.polls"), 1),
+            },
+            result_path=path,
+        )
+
+    def _publish_event(self, event: str, detail: dict[str, Any]) -> tasks.EventBridgePutEvents:
+        """`Publish<event>`: put `detail` on the tenant event bus with detail type `event`."""
+        publish = tasks.EventBridgePutEvents(
+            self.scope,
+            f"Publish{event}",
+            entries=[
+                tasks.EventBridgePutEventsEntry(
+                    event_bus=self.event_bus,
+                    source=self.settings.event_source,
+                    detail_type=event,
+                    detail=sfn.TaskInput.from_object(detail),
+                )
+            ],
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        EVENTS_RETRY.applied_to(publish)
+        return publish
+
+    def _notify(self, event: str, subject: str, detail: dict[str, Any]) -> tasks.SnsPublish:
+        """`Notify<event>`: publish `{"event": event, **detail}` to the notification topic."""
+        notify = tasks.SnsPublish(
+            self.scope,
+            f"Notify{event}",
+            topic=self.notifications,
+            subject=subject,
+            message=sfn.TaskInput.from_object({"event": event, **detail}),
+            message_attributes={"event": tasks.MessageAttribute(value=event)},
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+        )
+        SNS_RETRY.applied_to(notify)
+        return notify
+
+    # -------------------------------------------------------------------------------- definition
+
+    def _definition(self) -> sfn.IChainable:
+        validate = invoke_lambda(
+            self.scope,
+            "ValidateRequest",
+            self.validate_function,
+            result_path="$.request",
+        )
+        claim = self._claim()
+        lookup = invoke_lambda(
+            self.scope,
+            "LoadExistingTenant",
+            self.lookup_function,
+            payload={
+                "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+                "executionId": sfn.JsonPath.execution_id,
+            },
+            result_path="$.existing",
+        )
+        validate.add_catch(
+            sfn.Fail(
+                self.scope,
+                "RequestRejected",
+                comment="Invalid request (InvalidInput lists every problem); nothing was created",
+                error_path="$.Error",
+                cause_path="$.Cause",
+            ),
+            errors=["States.ALL"],
+            # The error replaces the state: the request may not even be an object (`[...]`).
+            result_path="$",
+        )
+        registry_unavailable = sfn.Fail(
+            self.scope,
+            "RegistryUnavailable",
+            comment="The tenant id could not be claimed or read; nothing was created",
+            error_path="$.caught.Error",
+            cause_path="$.caught.Cause",
+        )
+        lookup.add_catch(registry_unavailable, errors=["States.ALL"], result_path="$.caught")
+        claim.add_catch(lookup, errors=["DynamoDB.ConditionalCheckFailedException"], result_path="$.caught")
+        claim.add_catch(registry_unavailable, errors=["States.ALL"], result_path="$.caught")
+        already = sfn.Succeed(
+            self.scope,
+            "TenantAlreadyRegistered",
+            comment="Idempotent answer: the existing record, no second account",
+            output_path="$.existing",
+        )
+        create_account = self._create_account()
+        lookup.next(
+            sfn.Choice(self.scope, "ClaimedByThisExecution")
+            .when(sfn.Condition.boolean_equals("$.existing.ownClaim", True), create_account)
+            .otherwise(already)
+        )
+        return validate.next(claim).next(create_account)
+
+    def _claim(self) -> tasks.DynamoPutItem:
+        request = "$.request"
+        task = tasks.DynamoPutItem(
+            self.scope,
+            "ClaimTenant",
+            table=self.registry,
+            item={
+                "tenantId": _string(f"{request}.tenantId"),
+                "status": tasks.DynamoAttributeValue.from_string("PROVISIONING"),
+                "accountName": _string(f"{request}.accountName"),
+                "email": _string(f"{request}.email"),
+                "organizationalUnitId": _string(f"{request}.organizationalUnitId"),
+                "tier": _string(f"{request}.tier"),
+                "tags": tasks.DynamoAttributeValue.map_from_json_path(f"{request}.registry.tags.M"),
+                "executionId": _string("$$.Execution.Id"),
+                "claimedAt": _string("$$.State.EnteredTime"),
+                "updatedAt": _string("$$.State.EnteredTime"),
+            },
+            condition_expression=(
+                "attribute_not_exists(tenantId) OR "
+                "(#status = :failed AND failureError IN (:reclaimable0, :reclaimable1))"
+            ),
+            expression_attribute_names={"#status": "status"},
+            expression_attribute_values={
+                ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
+                **{
+                    f":reclaimable{index}": tasks.DynamoAttributeValue.from_string(error)
+                    for index, error in enumerate(RECLAIMABLE_ERRORS)
+                },
+            },
+            # `$.account` exists from here on (CreateAccount replaces it), so the failure event
+            # can always carry it: the request id of an account still being created included.
+            result_selector={"state": "NOT_REQUESTED"},
+            result_path="$.account",
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment="Claim the tenant id: the registry is the source of truth for idempotency",
+        )
+        DYNAMODB_RETRY.applied_to(task)
+        return task
+
+    def _create_account(self) -> sfn.IChainable:
+        settings = self.settings
+        create = self._sdk(
+            "CreateAccount",
+            "organizations",
+            "createAccount",
+            {
+                "AccountName": sfn.JsonPath.string_at("$.request.accountName"),
+                "Email": sfn.JsonPath.string_at("$.request.email"),
+                "RoleName": settings.account_access_role_name,
+                "IamUserAccessToBilling": "DENY",
+                "Tags": sfn.JsonPath.list_at("$.request.accountTags"),
+            },
+            resources=["*"],
+            retry=ORGANIZATIONS_RETRY,
+            result_selector={"requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"), "polls": 0},
+            result_path="$.account",
+            extra_statements=[
+                iam.PolicyStatement(
+                    actions=["organizations:TagResource"],
+                    resources=self._organizations_arns("account"),
+                )
+            ],
+            comment="Asynchronous: returns a request id that is polled below",
+        )
+        self._on_failure(create, "CreateAccount")
+        record_request = self._registry_update(
+            "RecordAccountRequest",
+            "SET createAccountRequestId = :request",
+            {":request": _string("$.account.requestId")},
+            comment="Keep the request id so an account that appears later can still be found",
+        )
+        self._on_failure(record_request, "CreateAccount")
+        wait = sfn.Wait(
+            self.scope,
+            "WaitForActivation",
+            time=sfn.WaitTime.duration(Duration.seconds(settings.activation.interval_seconds)),
+        )
+        status = self._create_account_status("GetAccountStatus", {"state": "State"}, "$.account.status")
+        self._on_failure(status, "CreateAccount")
+        read_account = self._create_account_status(
+            "ReadAccountId",
+            {"requestId": "Id", "accountId": "AccountId"},
+            "$.account",
+            comment="AccountId exists only once the request SUCCEEDED, so it is read separately",
+        )
+        self._on_failure(read_account, "CreateAccount")
+        read_reason = self._create_account_status(
+            "ReadFailureReason", {"requestId": "Id", "failureReason": "FailureReason"}, "$.account"
+        )
+        self._on_failure(read_reason, "CreateAccount")
+        count = self._count_poll("CountActivationPoll", "$.account", "requestId")
+        email_exists = self._named_failure(
+            "EmailAlreadyExists",
+            "CreateAccount",
+            "EmailAlreadyExists",
+            "Organizations reported EMAIL_ALREADY_EXISTS: the e-mail address already belongs to an "
+            "AWS account",
+        )
+        creation_failed = self._named_failure(
+            "AccountCreationFailed",
+            "CreateAccount",
+            "AccountCreationFailed",
+            sfn.JsonPath.format(
+                "Organizations reported {} for request {}",
+                sfn.JsonPath.string_at("$.account.failureReason"),
+                sfn.JsonPath.string_at("$.account.requestId"),
+            ),
+        )
+        timed_out = self._named_failure(
+            "ActivationTimedOut",
+            "CreateAccount",
+            "AccountActivationTimedOut",
+            sfn.JsonPath.format(
+                "Account request {} was still IN_PROGRESS after {} polls {} seconds apart",
+                sfn.JsonPath.string_at("$.account.requestId"),
+                str(settings.activation.max_polls),
+                str(settings.activation.interval_seconds),
+            ),
+        )
+        record_account = self._registry_update(
+            "RecordAccount",
+            "SET accountId = :account, accountCreatedAt = :now",
+            {":account": _string("$.account.accountId")},
+        )
+        self._on_failure(record_account, "CreateAccount")
+        read_reason.next(
+            sfn.Choice(self.scope, "FailureReason")
+            .when(
+                sfn.Condition.string_equals("$.account.failureReason", "EMAIL_ALREADY_EXISTS"),
+                email_exists,
+            )
+            .otherwise(creation_failed)
+        )
+        create.next(record_request).next(wait).next(status).next(
+            sfn.Choice(self.scope, "AccountStatus")
+            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), read_account)
+            .when(sfn.Condition.string_equals("$.account.status.state", "FAILED"), read_reason)
+            .when(
+                sfn.Condition.number_greater_than_equals(
+                    "$.account.polls", settings.activation.max_polls - 1
+                ),
+                timed_out,
+            )
+            .otherwise(count.next(wait))
+        )
+        read_account.next(record_account).next(self._move_account())
+        return create
+
+    def _move_account(self) -> sfn.IChainable:
+        find_parent = self._account_parent(
+            "FindAccountParent",
+            "$.parent",
+            comment="New accounts start in the root; read it rather than configure it",
+        )
+        self._on_failure(find_parent, "MoveAccount")
+        move = self._move_account_task(
+            "MoveAccount",
+            "$.parent.parentId",
+            sfn.JsonPath.string_at("$.request.organizationalUnitId"),
+        )
+        plan = self._plan_baseline()
+        # A retried move whose first attempt landed: the account is already where it belongs.
+        move.add_catch(plan, errors=["Organizations.DuplicateAccountException"], result_path="$.caught")
+        self._on_failure(move, "MoveAccount")
+        find_parent.next(move).next(plan)
+        return find_parent
+
+    def _plan_baseline(self) -> sfn.IChainable:
+        regions = list(self.settings.baseline.regions) or [Aws.REGION]
+        plan = sfn.Pass(
+            self.scope,
+            "PlanBaseline",
+            parameters={
+                "regions": regions,
+                "stackSets": [
+                    {"baseline": name, "stackSetName": stack_set.stack_set_name}
+                    for name, stack_set in self.stack_sets.items()
+                ],
+            },
+            result_path="$.plan",
+        )
+        apply = sfn.Map(
+            self.scope,
+            "ApplyBaseline",
+            items_path="$.plan.stackSets",
+            item_selector={
+                "baseline": sfn.JsonPath.string_at("$$.Map.Item.Value.baseline"),
+                "stackSetName": sfn.JsonPath.string_at("$$.Map.Item.Value.stackSetName"),
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "regions": sfn.JsonPath.list_at("$.plan.regions"),
+                "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+                "tier": sfn.JsonPath.string_at("$.request.tier"),
+            },
+            max_concurrency=self.settings.baseline.max_concurrency,
+            result_path="$.baseline",
+            comment="One StackSet operation per baseline template, polled to completion",
+        )
+        apply.item_processor(self._apply_one_stack_set())
+        self._on_failure(apply, "ApplyBaseline")
+        return plan.next(apply).next(self._complete())
+
+    def _apply_one_stack_set(self) -> sfn.IChainable:
+        poll = self.settings.baseline.poll
+        stack_set_arns = [_stack_set_arn(stack_set) for stack_set in self.stack_sets.values()]
+        create = self._sdk(
+            "CreateStackInstances",
+            "cloudformation",
+            "createStackInstances",
+            {
+                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "Accounts": sfn.JsonPath.array(sfn.JsonPath.string_at("$.accountId")),
+                "Regions": sfn.JsonPath.list_at("$.regions"),
+                "ParameterOverrides": [
+                    {"ParameterKey": "TenantId", "ParameterValue": sfn.JsonPath.string_at("$.tenantId")},
+                    {"ParameterKey": "TenantTier", "ParameterValue": sfn.JsonPath.string_at("$.tier")},
+                ],
+                # Same id on a retry: CloudFormation runs the operation once.
+                "OperationId": sfn.JsonPath.format(
+                    "{}-{}", sfn.JsonPath.string_at("$.tenantId"), sfn.JsonPath.string_at("$.baseline")
+                ),
+                "OperationPreferences": {
+                    "FailureToleranceCount": 0,
+                    "MaxConcurrentCount": 1,
+                    "RegionConcurrencyType": "PARALLEL",
+                },
+            },
+            resources=stack_set_arns,
+            retry=CLOUDFORMATION_RETRY,
+            result_selector={"id": sfn.JsonPath.string_at("$.OperationId"), "polls": 0},
+            result_path="$.operation",
+        )
+        STACK_SET_BUSY_RETRY.applied_to(create)
+        wait = sfn.Wait(
+            self.scope,
+            "WaitForStackSetOperation",
+            time=sfn.WaitTime.duration(Duration.seconds(poll.interval_seconds)),
+        )
+        status = self._stack_set_operation_call(
+            "GetStackSetOperation",
+            "describeStackSetOperation",
+            stack_set_arns,
+            result_selector={"value": sfn.JsonPath.string_at("$.StackSetOperation.Status")},
+            result_path="$.operation.status",
+        )
+        results = self._stack_set_operation_call(
+            "ReadStackSetOperationResults",
+            "listStackSetOperationResults",
+            stack_set_arns,
+            result_selector={"summaries": sfn.JsonPath.list_at("$.Summaries")},
+            result_path="$.operation.results",
+            comment="Per-instance status and reason: the evidence a failed baseline reports",
+        )
+        failed = sfn.Fail(
+            self.scope,
+            "BaselineOperationFailed",
+            error="BaselineOperationFailed",
+            cause_path=sfn.JsonPath.format(
+                "StackSet {} operation {} ended {}: {}",
+                sfn.JsonPath.string_at("$.stackSetName"),
+                sfn.JsonPath.string_at("$.operation.id"),
+                sfn.JsonPath.string_at("$.operation.status.value"),
+                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.operation.results.summaries")),
+            ),
+        )
+        timed_out = sfn.Fail(
+            self.scope,
+            "BaselineOperationTimedOut",
+            error="BaselineOperationTimedOut",
+            cause_path=sfn.JsonPath.format(
+                "StackSet {} operation {} was still {} after {} polls {} seconds apart",
+                sfn.JsonPath.string_at("$.stackSetName"),
+                sfn.JsonPath.string_at("$.operation.id"),
+                sfn.JsonPath.string_at("$.operation.status.value"),
+                str(poll.max_polls),
+                str(poll.interval_seconds),
+            ),
+        )
+        count = self._count_poll("CountStackSetPoll", "$.operation", "id")
+        applied = sfn.Pass(
+            self.scope,
+            "StackSetApplied",
+            parameters={
+                "baseline": sfn.JsonPath.string_at("$.baseline"),
+                "stackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "operationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+        )
+        create.next(wait).next(status).next(
+            sfn.Choice(self.scope, "StackSetOperationStatus")
+            .when(sfn.Condition.string_equals("$.operation.status.value", "SUCCEEDED"), applied)
+            .when(
+                sfn.Condition.or_(
+                    sfn.Condition.string_equals("$.operation.status.value", "FAILED"),
+                    sfn.Condition.string_equals("$.operation.status.value", "STOPPED"),
+                ),
+                results.next(failed),
+            )
+            .when(
+                sfn.Condition.number_greater_than_equals("$.operation.polls", poll.max_polls - 1),
+                timed_out,
+            )
+            .otherwise(count.next(wait))
+        )
+        return create
+
+    def _complete(self) -> sfn.IChainable:
+        activate = self._registry_update(
+            "ActivateTenant",
+            "SET #status = :active, tierDefaults = :defaults, baseline = :baseline, activatedAt = :now",
+            {
+                ":active": tasks.DynamoAttributeValue.from_string("ACTIVE"),
+                ":provisioning": tasks.DynamoAttributeValue.from_string("PROVISIONING"),
+                ":defaults": tasks.DynamoAttributeValue.map_from_json_path(
+                    "$.request.registry.tierDefaults.M"
+                ),
+                ":baseline": tasks.DynamoAttributeValue.from_string_set(
+                    sfn.JsonPath.list_at("$.baseline[*].stackSetName")
+                ),
+            },
+            condition="executionId = :execution AND #status = :provisioning",
+            comment="Seed the tenant record: ACTIVE, tier defaults and the applied baseline",
+        )
+        self._on_failure(activate, "ActivateTenant")
+        detail = {
+            "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+            "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+            "organizationalUnitId": sfn.JsonPath.string_at("$.request.organizationalUnitId"),
+            "tier": sfn.JsonPath.string_at("$.request.tier"),
+            "baseline": sfn.JsonPath.list_at("$.baseline[*].stackSetName"),
+            "executionId": sfn.JsonPath.execution_id,
+        }
+        publish = self._publish_event("TenantProvisioned", detail)
+        notify = self._notify("TenantProvisioned", "Tenant provisioned", detail)
+        # The tenant is ACTIVE by now: a lost notification must not quarantine a good account.
+        not_notified = sfn.Fail(
+            self.scope,
+            "ProvisionedButNotNotified",
+            error="NotificationFailed",
+            comment="Tenant is ACTIVE; re-send TenantProvisioned from the registry record",
+        )
+        publish.add_catch(not_notified, errors=["States.ALL"])
+        notify.add_catch(not_notified, errors=["States.ALL"])
+        done = sfn.Pass(
+            self.scope,
+            "TenantProvisioned",
+            parameters={
+                "created": True,
+                "tenant": {
+                    **{key: value for key, value in detail.items() if key != "executionId"},
+                    "status": "ACTIVE",
+                },
+            },
+        )
+        return activate.next(publish).next(notify).next(done)
+
+    # ---------------------------------------------------------------------------- failure path
+
+    def _failure_handler(self) -> sfn.IChainable:
+        """Quarantine a created account, mark the tenant FAILED, announce it, fail the execution."""
+        quarantine_ou = self.settings.quarantine_ou_id
+        mark_failed = self._registry_update(
+            "MarkTenantFailed",
+            "SET #status = :failed, failedStep = :step, failureError = :error, "
+            "failureCause = :cause, quarantine = :quarantine, failedAt = :now",
+            {
+                ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
+                ":step": _string("$.failure.step"),
+                ":error": _string("$.failure.error"),
+                ":cause": _string("$.failure.cause"),
+                ":quarantine": _string("$.quarantine.status"),
+            },
+        )
+        find_parent = self._account_parent("FindQuarantineSource", "$.quarantineSource")
+        move = self._move_account_task("QuarantineAccount", "$.quarantineSource.parentId", quarantine_ou)
+        quarantined = sfn.Pass(
+            self.scope,
+            "AccountQuarantined",
+            parameters={
+                "status": "QUARANTINED",
+                "organizationalUnitId": quarantine_ou,
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+            },
+            result_path="$.quarantine",
+        )
+        quarantine_failed = sfn.Pass(
+            self.scope,
+            "QuarantineFailed",
+            comment="Still mark the tenant FAILED; the event carries the quarantine error",
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+                "error": sfn.JsonPath.string_at("$.caught.Error"),
+                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
+            },
+            result_path="$.quarantine",
+        )
+        no_account = sfn.Pass(
+            self.scope,
+            "NoAccountToQuarantine",
+            parameters={"status": "NO_ACCOUNT"},
+            result_path="$.quarantine",
+        )
+        move.add_catch(
+            quarantined, errors=["Organizations.DuplicateAccountException"], result_path="$.caught"
+        )
+        for state in (find_parent, move):
+            state.add_catch(quarantine_failed, errors=["States.ALL"], result_path="$.caught")
+        find_parent.next(move).next(quarantined)
+        quarantined.next(mark_failed)
+        quarantine_failed.next(mark_failed)
+        no_account.next(mark_failed)
+        publish = self._publish_event("TenantProvisioningFailed", self._failure_detail())
+        notify = self._notify(
+            "TenantProvisioningFailed", "Tenant provisioning failed", self._failure_detail()
+        )
+        fail = sfn.Fail(
+            self.scope,
+            "ProvisioningFailed",
+            error_path="$.failure.error",
+            cause_path="$.failure.cause",
+        )
+        # Each reporting step is best effort: the execution still ends in the named error.
+        mark_failed.add_catch(publish, errors=["States.ALL"], result_path="$.caught")
+        publish.add_catch(notify, errors=["States.ALL"], result_path="$.caught")
+        notify.add_catch(fail, errors=["States.ALL"], result_path="$.caught")
+        mark_failed.next(publish).next(notify).next(fail)
+        # The account was requested but its id is not known yet (the failure came while polling,
+        # or while recording the request): ask Organizations, so an account that exists is
+        # quarantined rather than left in the root.
+        locate = self._create_account_status(
+            "LocateAccount",
+            {"state": "State"},
+            "$.account.status",
+            comment="Was the requested account created after all?",
+        )
+        resolve = self._create_account_status(
+            "ResolveAccountId", {"requestId": "Id", "accountId": "AccountId"}, "$.account"
+        )
+        account_unknown = sfn.Pass(
+            self.scope,
+            "AccountUnknown",
+            comment="Whether the account exists is unknown: mark the tenant; the request id finds it later",
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                "requestId": sfn.JsonPath.string_at("$.account.requestId"),
+                "error": sfn.JsonPath.string_at("$.caught.Error"),
+                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
+            },
+            result_path="$.quarantine",
+        )
+        for state in (locate, resolve):
+            state.add_catch(account_unknown, errors=["States.ALL"], result_path="$.caught")
+        account_unknown.next(mark_failed)
+        resolve.next(find_parent)
+        locate.next(
+            sfn.Choice(self.scope, "RequestedAccountExists")
+            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), resolve)
+            .otherwise(no_account)
+        )
+        return (
+            sfn.Choice(self.scope, "AccountCreated")
+            .when(sfn.Condition.is_present("$.account.accountId"), find_parent)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.account.requestId"),
+                    sfn.Condition.is_not_present("$.account.failureReason"),
+                ),
+                locate,
+            )
+            .otherwise(no_account)
+        )
+
+    def _failure_detail(self) -> dict[str, Any]:
+        return {
+            "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+            "step": sfn.JsonPath.string_at("$.failure.step"),
+            "error": sfn.JsonPath.string_at("$.failure.error"),
+            "cause": sfn.JsonPath.string_at("$.failure.cause"),
+            "account": sfn.JsonPath.object_at("$.account"),
+            "quarantine": sfn.JsonPath.object_at("$.quarantine"),
+            "executionId": sfn.JsonPath.execution_id,
+        }
+
+
+def _stack_set_arn(stack_set: cloudformation.CfnStackSet) -> str:
+    region, account = Aws.REGION, Aws.ACCOUNT_ID
+    return f"arn:{Aws.PARTITION}:cloudformation:{region}:{account}:stackset/{stack_set.attr_stack_set_id}"
+
+
+def _first(path: str) -> str:
+    """The first match of a wildcard path (an account has exactly one parent)."""
+    return sfn.JsonPath.array_get_item(sfn.JsonPath.list_at(path), 0)
+
+
+def _string(path: str) -> tasks.DynamoAttributeValue:
+    return tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(path))
