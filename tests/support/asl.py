@@ -72,3 +72,15 @@ def is_lambda_task(state: Mapping[str, Any]) -> bool:
     return state.get("Type") == "Task" and bool(
         _LAMBDA_INTEGRATION.match(resource) or _LAMBDA_FUNCTION_ARN.match(resource)
     )
+
+
+def states_by_name(definition: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Every state of a definition, nested ones included, by name (names must be unique)."""
+    found = {ref.name: ref.state for ref in iter_states(definition)}
+    assert len(found) == len(list(iter_states(definition))), "state names must be unique"
+    return found
+
+
+def catches(state: Mapping[str, Any]) -> dict[str, str]:
+    """Caught error name -> the state its Catch goes to."""
+    return {error: catch["Next"] for catch in state.get("Catch", []) for error in catch["ErrorEquals"]}

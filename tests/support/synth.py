@@ -56,3 +56,8 @@ def definitions_of(template: dict[str, Any], region: str | None = None) -> dict[
         for logical_id, resource in template["Resources"].items()
         if resource["Type"] == "AWS::StepFunctions::StateMachine"
     }
+
+
+def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    """The template's resources of one CloudFormation type, by logical id."""
+    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}

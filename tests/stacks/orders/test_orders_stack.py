@@ -10,8 +10,8 @@ import pytest
 
 from stacks.config import ConfigError, load_environment
 from stacks.orders.settings import OrdersSettings
-from tests.support.asl import iter_states
-from tests.support.synth import app_stacks, definitions_of, template_of
+from tests.support.asl import catches, iter_states, states_by_name
+from tests.support.synth import app_stacks, definitions_of, resources, template_of
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -29,17 +29,7 @@ def asl(template: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def states(asl: dict[str, Any]) -> dict[str, Mapping[str, Any]]:
-    found = {ref.name: ref.state for ref in iter_states(asl)}
-    assert len(found) == len(list(iter_states(asl))), "state names must be unique"
-    return found
-
-
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
-
-
-def catches(state: Mapping[str, Any]) -> dict[str, str]:
-    return {error: catch["Next"] for catch in state.get("Catch", []) for error in catch["ErrorEquals"]}
+    return states_by_name(asl)
 
 
 def chain(states: Mapping[str, Mapping[str, Any]], start: str, length: int) -> list[str]:

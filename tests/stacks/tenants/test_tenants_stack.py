@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from stacks.tenants.settings import BASELINE_DIR
-from tests.support.asl import iter_states
-from tests.support.synth import app_stacks, definitions_of, template_of
+from tests.support.asl import catches, states_by_name
+from tests.support.synth import app_stacks, definitions_of, resources, template_of
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 FAILURE_HANDLER = "AccountCreated"
@@ -29,17 +29,7 @@ def asl(template: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def states(asl: dict[str, Any]) -> dict[str, Mapping[str, Any]]:
-    found = {ref.name: ref.state for ref in iter_states(asl)}
-    assert len(found) == len(list(iter_states(asl))), "state names must be unique"
-    return found
-
-
-def resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {key: value for key, value in template["Resources"].items() if value["Type"] == kind}
-
-
-def catches(state: Mapping[str, Any]) -> dict[str, str]:
-    return {error: catch["Next"] for catch in state.get("Catch", []) for error in catch["ErrorEquals"]}
+    return states_by_name(asl)
 
 
 def statements(template: dict[str, Any], logical_prefix: str) -> list[dict[str, Any]]:
