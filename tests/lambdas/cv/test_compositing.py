@@ -11,6 +11,8 @@ from cv.compositing import (
     compose,
     obstruction_grid,
     region_grid_shape,
+    sorting_network,
+    stitch,
 )
 
 HEIGHT, WIDTH = 90, 130  # deliberately not multiples of the region size
@@ -157,3 +159,60 @@ def test_detection_json_is_validated():
     ) == Detection("cart", 0.7, 1, 2, 3, 4)
     with pytest.raises(CompositingError, match="bad detection"):
         Detection.from_json({"label": "cart", "confidence": 0.7})
+
+
+def reference_stitch(frames: np.ndarray, obstructed: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The definition, pixel by pixel: median (rounded up) of the samples whose region is clear."""
+    count, height, width, _ = frames.shape
+    image = np.zeros((height, width, 3), dtype=np.uint8)
+    mask = np.zeros((height, width), dtype=bool)
+    for y in range(height):
+        for x in range(width):
+            clear = [k for k in range(count) if not obstructed[k, y // size, x // size]]
+            if clear:
+                image[y, x] = np.ceil(np.median(frames[clear, y, x].astype(float), axis=0))
+                mask[y, x] = True
+    return image, mask
+
+
+def random_votes(rng: np.random.Generator, count: int, rows: int, cols: int) -> np.ndarray:
+    """An obstruction grid where regions are clear in every number (0..count) of random frames."""
+    clear_counts = rng.permutation(np.resize(np.arange(count + 1), rows * cols)).reshape(rows, cols)
+    ranks = rng.random((count, rows, cols)).argsort(axis=0).argsort(axis=0)
+    return ranks >= clear_counts
+
+
+@pytest.mark.parametrize("count", range(1, 8))
+@pytest.mark.parametrize("size", [1, 3, 8])
+def test_stitch_matches_the_per_pixel_median_of_the_clear_frames(count, size):
+    rng = np.random.default_rng(count * 100 + size)
+    height, width = 70, 23  # more than one band; partial regions at the bottom and right edges
+    extremes = rng.choice(np.array([0, 1, 127, 128, 254, 255], dtype=np.uint8), (count, height, width, 3))
+    frames = np.where(
+        rng.random((count, height, width, 1)) < 0.5,
+        extremes,
+        rng.integers(0, 256, (count, height, width, 3), dtype=np.uint8),
+    )
+    rows, cols = region_grid_shape(height, width, size)
+    obstructed = random_votes(rng, count, rows, cols)
+    assert set((~obstructed).sum(axis=0).flat) == set(range(count + 1)), "precondition: 0..K clear"
+    before = frames.copy()
+
+    composite = stitch(frames, obstructed, size)
+
+    image, mask = reference_stitch(frames, obstructed, size)
+    np.testing.assert_array_equal(composite.image, image)
+    np.testing.assert_array_equal(composite.mask, mask)
+    np.testing.assert_array_equal(composite.clear_votes, count - obstructed.sum(axis=0))
+    np.testing.assert_array_equal(frames, before)
+
+
+@pytest.mark.parametrize("count", range(1, 13))
+def test_the_sorting_network_sorts_every_zero_one_input(count):
+    values = (np.arange(2**count)[:, None] >> np.arange(count)) & 1  # every 0/1 vector (0-1 principle)
+    for low, high in sorting_network(count):
+        values[:, low], values[:, high] = (
+            np.minimum(values[:, low], values[:, high]),
+            np.maximum(values[:, low], values[:, high]),
+        )
+    assert (np.diff(values, axis=1) >= 0).all()
