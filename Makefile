@@ -9,6 +9,7 @@ PY_STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 NODE_STAMP := node_modules/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 PY_REQUIREMENTS := requirements.txt requirements-dev.txt lambdas/requirements.txt $(wildcard lambdas/*/requirements.txt)
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
@@ -27,6 +28,11 @@ $(PY_STAMP): $(PY_REQUIREMENTS)
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --requirement requirements-checkov.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	@touch $@
+
+# `make bench` only: the peer library the RAG chunk step is measured against.
+$(BENCH_STAMP): requirements-bench.txt $(PY_STAMP)
+	$(PY) -m pip install --quiet --requirement requirements-bench.txt 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -62,8 +68,8 @@ bootstrap: setup
 deploy: setup
 	npx cdk deploy --all -c env=$(ENV) --require-approval broadening
 
-bench: setup
-	$(PY) -m scripts.bench
+bench: setup $(BENCH_STAMP)
+	$(PY) -m bench
 
 clean:
 	rm -rf cdk.out .pytest_cache

@@ -1,0 +1,283 @@
+"""Step Functions charges per execution of every workflow's happy path, and per 100,000 RAG documents.
+
+Transitions and simulated time come from running the synthesized state machines through localrun.
+Standard executions are billed per transition; the RAG parent additionally pays one transition per
+child execution its Distributed Map starts, and each Express child pays a request plus its duration.
+Express durations cannot be measured locally (Bedrock and S3 Vectors latency dominate and localrun
+emulates them in-process), so a child's duration is estimated from named per-document assumptions.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bench import prices
+from bench.figures import Figure, Target
+from bench.happy_paths import (
+    HAPPY_PATHS,
+    HappyPath,
+    HappyPathFailed,
+    fresh_runner,
+    run_checked,
+    state_machine_type,
+)
+from localrun.result import RunResult
+from localrun.runner import LocalRunner
+
+SECTION = "cost"
+EXECUTIONS_PRICED = 1_000_000
+DOCUMENTS_PRICED = 100_000
+ORDER_TRANSITIONS_TARGET = Target("<=", 25)
+RAG_DOLLARS_TARGET = Target("<=", 2.0)
+
+# Assumed wall time one document adds to its Express child (not measurable locally).
+SECONDS_PER_INGESTED_DOCUMENT = 4.0  # fetch + parse + ~10 Titan V2 embeddings + S3 Vectors put/query
+SECONDS_PER_OTHER_DOCUMENT = 0.5  # unchanged (one S3 HEAD + registry read) or failed early
+
+
+@dataclass(frozen=True)
+class ExecutionCost:
+    """One happy-path execution: what it took and what a million of them cost."""
+
+    path: HappyPath
+    machine_type: str
+    status: str
+    transitions: int
+    simulated_seconds: float
+
+    @property
+    def dollars_per_million(self) -> float:
+        if self.machine_type == "EXPRESS":
+            return prices.express_charge([self.simulated_seconds]) * EXECUTIONS_PRICED
+        return prices.standard_charge(self.transitions) * EXECUTIONS_PRICED
+
+
+@dataclass(frozen=True)
+class MapRun:
+    """What a Distributed Map run started: child executions and the documents each one carried."""
+
+    children: int
+    documents: int
+    statuses: Counter[str]
+    inner_concurrency: int
+
+    @property
+    def documents_per_child(self) -> float:
+        return self.documents / self.children if self.children else 0.0
+
+    def child_seconds(self) -> float:
+        """Estimated average Express child duration from the per-document assumptions."""
+        if not self.children:
+            return 0.0
+        ingested = self.statuses.get("ingested", 0)
+        document_seconds = (
+            ingested * SECONDS_PER_INGESTED_DOCUMENT
+            + (self.documents - ingested) * SECONDS_PER_OTHER_DOCUMENT
+        )
+        lanes = max(1, min(self.inner_concurrency, round(self.documents_per_child) or 1))
+        return document_seconds / self.children / lanes
+
+
+@dataclass(frozen=True)
+class RagCost:
+    """Step Functions dollars for `documents` documents, scaled from one measured run."""
+
+    label: str
+    parent_transitions: int
+    run: MapRun
+    documents: int = DOCUMENTS_PRICED
+
+    @property
+    def children(self) -> float:
+        return self.run.children / self.run.documents * self.documents if self.run.documents else 0.0
+
+    @property
+    def parent_dollars(self) -> float:
+        return prices.standard_charge(self.parent_transitions + self.children)
+
+    @property
+    def child_dollars(self) -> float:
+        per_child = prices.express_charge([self.run.child_seconds()])
+        return per_child * self.children
+
+    @property
+    def total(self) -> float:
+        return self.parent_dollars + self.child_dollars
+
+
+def distributed_map(definition: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+    """The (name, state) of the definition's Distributed Map."""
+    for name, state in definition["States"].items():
+        processor = state.get("ItemProcessor") or state.get("Iterator") or {}
+        if state["Type"] == "Map" and processor.get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
+            return name, state
+    raise ValueError("the definition has no Distributed Map state")
+
+
+def inner_concurrency(processor: Mapping[str, Any]) -> int:
+    """Documents a child works on at once: its inline Map's MaxConcurrency (0 = all), else 1."""
+    for state in processor["States"].values():
+        if state["Type"] == "Map":
+            return int(state.get("MaxConcurrency", 0)) or 1_000_000
+    return 1
+
+
+def at_result_path(output: Any, result_path: str) -> Any:
+    """The part of a state's output its `ResultPath` (`$` or `$.a.b`) wrote."""
+    for field in result_path.removeprefix("$").split(".")[1:]:
+        output = output[field]
+    return output
+
+
+def child_entries(
+    runner: LocalRunner, result: RunResult, map_state: str, result_path: str
+) -> list[dict[str, Any]]:
+    """Every child execution the Map run recorded, from its ResultWriter manifest and files."""
+    details = at_result_path(result.state_output(map_state), result_path)["ResultWriterDetails"]
+    s3 = runner.client("s3")
+    manifest = _json_object(s3, details["Bucket"], details["Key"])
+    entries: list[dict[str, Any]] = []
+    for files in manifest["ResultFiles"].values():
+        for file in files:
+            entries.extend(_json_object(s3, manifest["DestinationBucket"], file["Key"]))
+    return entries
+
+
+def documents_in(entry: Mapping[str, Any]) -> int:
+    """A child's documents: the batch's `Items` when the Map batches, else the one item."""
+    child_input = json.loads(entry["Input"])
+    if isinstance(child_input, dict) and isinstance(child_input.get("Items"), list):
+        return len(child_input["Items"])
+    return 1
+
+
+def report_statuses(runner: LocalRunner, result: RunResult) -> Counter[str]:
+    report = result.output["report"]
+    body = runner.client("s3").get_object(Bucket=report["bucket"], Key=report["documentsKey"])["Body"]
+    return Counter(json.loads(line)["status"] for line in body.read().decode().splitlines() if line)
+
+
+def map_run(runner: LocalRunner, result: RunResult) -> MapRun:
+    definition = json.loads(
+        runner.client("stepfunctions").describe_state_machine(stateMachineArn=runner.state_machine_arn())[
+            "definition"
+        ]
+    )
+    name, state = distributed_map(definition)
+    entries = child_entries(runner, result, name, state.get("ResultPath", "$"))
+    return MapRun(
+        children=len(entries),
+        documents=sum(documents_in(entry) for entry in entries),
+        statuses=report_statuses(runner, result),
+        inner_concurrency=inner_concurrency(state.get("ItemProcessor") or state["Iterator"]),
+    )
+
+
+def _json_object(s3: Any, bucket: str, key: str) -> Any:
+    return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+
+def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
+    """Run every happy path once (RAG twice: new corpus, then unchanged) and price them."""
+    figures: list[Figure] = []
+    details: dict[str, Any] = {"executions": [], "rag": []}
+    for path in HAPPY_PATHS:
+        sample = path.load()
+        with fresh_runner(path, env) as runner:
+            result = run_checked(path, runner, sample)
+            cost = ExecutionCost(
+                path,
+                state_machine_type(runner, sample),
+                result.status,
+                result.transitions,
+                result.simulated_seconds,
+            )
+            figures.extend(execution_figures(cost))
+            details["executions"].append(_execution_details(cost))
+            if path.workflow == "rag":
+                rerun = runner.run(sample.input, timeout=300)
+                if not rerun.succeeded:
+                    raise HappyPathFailed(f"{path.label} re-run: {rerun.status} {rerun.error}")
+                for label, run in (("new corpus", result), ("unchanged re-run", rerun)):
+                    rag = RagCost(label, run.transitions, map_run(runner, run))
+                    figures.extend(rag_figures(rag, with_target=label == "new corpus"))
+                    details["rag"].append(_rag_details(rag))
+    details["assumptions"] = {
+        "secondsPerIngestedDocument": SECONDS_PER_INGESTED_DOCUMENT,
+        "secondsPerOtherDocument": SECONDS_PER_OTHER_DOCUMENT,
+        "expressMemoryMB": prices.EXPRESS_MEMORY_CHUNK_MB,
+        "prices": {
+            "source": prices.PRICES_SOURCE,
+            "readOn": prices.PRICES_READ_ON,
+            "region": prices.PRICES_REGION,
+            "standardPerTransition": prices.STANDARD_PER_TRANSITION,
+            "expressPerRequest": prices.EXPRESS_PER_REQUEST,
+            "expressPerGbSecond": prices.EXPRESS_PER_GB_SECOND,
+        },
+    }
+    return figures, details
+
+
+def execution_figures(cost: ExecutionCost) -> Iterable[Figure]:
+    label = cost.path.label
+    is_order = cost.path.workflow == "orders"
+    yield Figure(
+        SECTION,
+        f"{label}: state transitions",
+        cost.transitions,
+        "transitions",
+        ORDER_TRANSITIONS_TARGET if is_order else None,
+        note="3-item order" if is_order else cost.machine_type.lower(),
+    )
+    yield Figure(SECTION, f"{label}: simulated duration", round(cost.simulated_seconds, 3), "s")
+    yield Figure(SECTION, f"{label}: $ per 1,000,000 executions", round(cost.dollars_per_million, 2), "$")
+
+
+def rag_figures(rag: RagCost, *, with_target: bool) -> Iterable[Figure]:
+    per = f"rag {rag.label}: "
+    yield Figure(
+        SECTION,
+        per + "documents per child execution",
+        round(rag.run.documents_per_child, 2),
+        "documents",
+        note=f"{rag.run.children} children for {rag.run.documents} documents",
+    )
+    yield Figure(
+        SECTION,
+        per + f"$ per {rag.documents:,} documents",
+        round(rag.total, 2),
+        "$",
+        RAG_DOLLARS_TARGET if with_target else None,
+        note=f"parent ${rag.parent_dollars:.2f} + Express children ${rag.child_dollars:.2f}",
+    )
+
+
+def _execution_details(cost: ExecutionCost) -> dict[str, Any]:
+    return {
+        "workflow": cost.path.workflow,
+        "sample": cost.path.sample,
+        "type": cost.machine_type,
+        "transitions": cost.transitions,
+        "simulatedSeconds": round(cost.simulated_seconds, 3),
+        "dollarsPerMillion": round(cost.dollars_per_million, 2),
+    }
+
+
+def _rag_details(rag: RagCost) -> dict[str, Any]:
+    return {
+        "run": rag.label,
+        "parentTransitions": rag.parent_transitions,
+        "children": rag.run.children,
+        "documents": rag.run.documents,
+        "statuses": dict(rag.run.statuses),
+        "innerConcurrency": rag.run.inner_concurrency,
+        "estimatedChildSeconds": round(rag.run.child_seconds(), 3),
+        "documentsPriced": rag.documents,
+        "parentDollars": round(rag.parent_dollars, 4),
+        "childDollars": round(rag.child_dollars, 4),
+        "totalDollars": round(rag.total, 4),
+    }

@@ -1,0 +1,46 @@
+"""AWS Step Functions list prices, to turn measured transitions and durations into dollars.
+
+Source: https://aws.amazon.com/step-functions/pricing/ (US East, N. Virginia), read 2026-11-22.
+Standard workflows are billed per state transition, retries included. Express workflows are billed
+per request plus duration times memory: duration rounded up to the next 100 ms, memory in 64 MB chunks
+(64 MB is the minimum; it grows with definition and payload size). Free tiers are not deducted;
+the Express duration price is the first tier (first 1,000 GB-hours a month), the highest.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+PRICES_SOURCE = "https://aws.amazon.com/step-functions/pricing/"
+PRICES_READ_ON = "2026-11-22"
+PRICES_REGION = "us-east-1"
+
+STANDARD_PER_TRANSITION = 0.025 / 1_000
+EXPRESS_PER_REQUEST = 1.00 / 1_000_000
+EXPRESS_PER_GB_SECOND = 0.00001667
+EXPRESS_MEMORY_CHUNK_MB = 64
+EXPRESS_DURATION_STEP_SECONDS = 0.1
+
+
+def standard_charge(transitions: float) -> float:
+    """Dollars for `transitions` Standard state transitions."""
+    return transitions * STANDARD_PER_TRANSITION
+
+
+def billed_express_seconds(seconds: float) -> float:
+    """One Express execution's duration as billed: rounded up to the next 100 ms (at least 100 ms)."""
+    steps = max(1, math.ceil(round(seconds / EXPRESS_DURATION_STEP_SECONDS, 6)))
+    return steps * EXPRESS_DURATION_STEP_SECONDS
+
+
+def express_charge(durations: Iterable[float], memory_mb: int = EXPRESS_MEMORY_CHUNK_MB) -> float:
+    """Dollars for one Express execution per duration in `durations` (seconds), at `memory_mb`."""
+    chunks = max(1, math.ceil(memory_mb / EXPRESS_MEMORY_CHUNK_MB))
+    gigabytes = chunks * EXPRESS_MEMORY_CHUNK_MB / 1024
+    requests = 0
+    gb_seconds = 0.0
+    for seconds in durations:
+        requests += 1
+        gb_seconds += billed_express_seconds(seconds) * gigabytes
+    return requests * EXPRESS_PER_REQUEST + gb_seconds * EXPRESS_PER_GB_SECOND

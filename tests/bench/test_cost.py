@@ -1,0 +1,89 @@
+"""bench/cost.py: reading a Distributed Map run and scaling it to 100,000 documents."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from bench import cost, prices
+from bench.happy_paths import HAPPY_PATHS, HappyPath
+from tests.support.cfn_tokens import definition_of
+from tests.support.synth import template_of
+
+BATCHED_PROCESSOR = {
+    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+    "StartAt": "Documents",
+    "States": {"Documents": {"Type": "Map", "MaxConcurrency": 4, "End": True}},
+}
+
+
+def test_the_rag_parent_has_one_distributed_map() -> None:
+    template = template_of("dev", "rag")
+    (machine,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"
+    ]
+    name, state = cost.distributed_map(definition_of(machine, template))
+    assert state["Type"] == "Map" and name in definition_of(machine, template)["States"]
+
+
+def test_a_definition_without_a_distributed_map_is_refused() -> None:
+    with pytest.raises(ValueError, match="no Distributed Map"):
+        cost.distributed_map({"States": {"Inline": {"Type": "Map", "ItemProcessor": {"States": {}}}}})
+
+
+def test_inner_concurrency_is_the_inline_maps_or_one() -> None:
+    assert cost.inner_concurrency(BATCHED_PROCESSOR) == 4
+    assert cost.inner_concurrency({"States": {"Fetch": {"Type": "Task"}}}) == 1
+    unlimited = {"States": {"Documents": {"Type": "Map", "MaxConcurrency": 0}}}
+    assert cost.inner_concurrency(unlimited) > 1000
+
+
+def test_a_child_carries_its_batch_or_one_item() -> None:
+    assert (
+        cost.documents_in({"Input": json.dumps({"Items": [{"key": "a"}, {"key": "b"}], "BatchInput": {}})})
+        == 2
+    )
+    assert cost.documents_in({"Input": json.dumps({"item": {"key": "a"}})}) == 1
+
+
+def test_result_path_selects_the_maps_output() -> None:
+    output = {"prefix": "p", "map": {"ResultWriterDetails": {"Bucket": "b", "Key": "k"}}}
+    assert cost.at_result_path(output, "$.map") == output["map"]
+    assert cost.at_result_path(output, "$") == output
+
+
+def test_one_child_per_document_pays_a_parent_transition_per_document() -> None:
+    run = cost.MapRun(children=6, documents=6, statuses=Counter(ingested=6), inner_concurrency=1)
+    rag = cost.RagCost("test", parent_transitions=6, run=run, documents=100_000)
+    assert rag.parent_dollars == pytest.approx(prices.standard_charge(6 + 100_000))
+    assert run.child_seconds() == cost.SECONDS_PER_INGESTED_DOCUMENT
+    assert rag.child_dollars == pytest.approx(100_000 * prices.express_charge([4.0]))
+
+
+def test_batching_divides_the_parent_transitions() -> None:
+    run = cost.MapRun(
+        children=2, documents=20, statuses=Counter(ingested=10, unchanged=10), inner_concurrency=5
+    )
+    rag = cost.RagCost("test", parent_transitions=6, run=run, documents=100_000)
+    assert rag.children == pytest.approx(10_000)
+    assert rag.parent_dollars == pytest.approx(prices.standard_charge(6 + 10_000))
+    # each child: (5 x 4 s + 5 x 0.5 s) over 5 lanes
+    assert run.child_seconds() == pytest.approx((10 * 4.0 + 10 * 0.5) / 2 / 5)
+
+
+def test_standard_and_express_executions_are_priced_by_their_own_rules() -> None:
+    path = HappyPath("orders", "happy-path")
+    standard = cost.ExecutionCost(path, "STANDARD", "SUCCEEDED", transitions=20, simulated_seconds=0.6)
+    assert standard.dollars_per_million == pytest.approx(500.0)
+    express = cost.ExecutionCost(path, "EXPRESS", "SUCCEEDED", transitions=20, simulated_seconds=0.6)
+    assert express.dollars_per_million == pytest.approx(prices.express_charge([0.6]) * 1_000_000)
+
+
+def test_every_registered_workflow_has_a_happy_path_that_expects_success() -> None:
+    from stacks.application import WORKFLOW_STACKS
+
+    assert {path.workflow for path in HAPPY_PATHS} == set(WORKFLOW_STACKS)
+    for path in HAPPY_PATHS:
+        assert path.load().expect.status == "SUCCEEDED", path.label
