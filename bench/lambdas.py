@@ -155,7 +155,12 @@ def parse_importtime(output: str, module: str) -> tuple[float, set[str]]:
     return cumulative_us / 1000, modules
 
 
-FLOOR_MODULE = "shared.task"  # Powertools Logger, Tracer (X-Ray SDK) and Metrics: every handler imports it
+# What every handler imports before its own code: the AWS SDK, and Powertools (Logger, Tracer with the
+# X-Ray SDK, Metrics) through shared.task.
+FLOORS = {
+    "boto3": "the AWS SDK alone",
+    "shared.task": "Powertools Logger, Tracer (X-Ray SDK), Metrics, and the SDK they load",
+}
 
 
 def measure_imports(asset: HandlerAsset, scratch: Path, runs: int) -> dict[str, Any]:
@@ -188,18 +193,22 @@ def measure(outdir: Path, env: str = "dev", runs: int = CACHED_RUNS) -> tuple[li
                     **imports,
                 }
             )
-        floor = measure_imports(
-            replace(assets[0], handler=f"{FLOOR_MODULE}.task_handler"), Path(scratch), runs
-        )
+        floors = {
+            module: measure_imports(replace(assets[0], handler=f"{module}.handler"), Path(scratch), runs)
+            for module in FLOORS
+        }
     layer_sizes = {name: size for row in rows for name, size in row["layers"].items()}
-    details = {"runs": runs, "handlers": rows, "layerZipBytes": layer_sizes, "floor": floor}
-    return [*figures(rows, layer_sizes), floor_figure(floor)], details
+    details = {"runs": runs, "handlers": rows, "layerZipBytes": layer_sizes, "floors": floors}
+    return [
+        *figures(rows, layer_sizes),
+        *(floor_figure(module, floor) for module, floor in floors.items()),
+    ], details
 
 
-def floor_figure(floor: Mapping[str, Any]) -> Figure:
+def floor_figure(module: str, floor: Mapping[str, Any]) -> Figure:
     return Figure(
         SECTION,
-        f"cold import of {FLOOR_MODULE} alone (Powertools + X-Ray SDK + boto3)",
+        f"cold import of {module} alone ({FLOORS[module]})",
         round(floor["cachedMs"], 1),
         "ms",
         note=f"the floor under every handler; as deployed, without bytecode: {floor['asDeployedMs']:.0f} ms",

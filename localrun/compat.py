@@ -7,6 +7,8 @@ parser cannot read it, and only where the meaning for the local interpreter is i
 - Distributed Map `ProcessorConfig.ExecutionType: "EXPRESS"` -> `"STANDARD"`: the grammar accepts
   only STANDARD. moto runs map iterations in-process either way; what differs on AWS (child
   executions billed and logged as Express, at-least-once) has no local counterpart.
+- A Map state's `ItemBatcher` is taken out: the grammar has no such field. `item_batchers` returns
+  each one by Map state name and localrun applies it when the Map runs (`engine/item_batcher.py`).
 
 Each rewrite is reported, so a run can say what was adapted.
 """
@@ -27,6 +29,29 @@ def adapt(definition: str) -> tuple[str, list[str]]:
     return json.dumps(document, separators=(",", ":")), notes
 
 
+def item_batchers(definition: str) -> dict[str, dict[str, Any]]:
+    """Each Map state's `ItemBatcher`, by state name (state names are unique in a definition)."""
+    found: dict[str, dict[str, Any]] = {}
+    _collect_batchers(json.loads(definition), found)
+    return found
+
+
+def _collect_batchers(node: Any, found: dict[str, dict[str, Any]]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _collect_batchers(item, found)
+        return
+    if not isinstance(node, dict):
+        return
+    states = node.get("States")
+    if isinstance(states, dict):
+        for name, state in states.items():
+            if isinstance(state, dict) and isinstance(state.get("ItemBatcher"), dict):
+                found[name] = state["ItemBatcher"]
+    for value in node.values():
+        _collect_batchers(value, found)
+
+
 def _walk(node: Any, notes: list[str], path: str) -> None:
     if isinstance(node, list):
         for index, item in enumerate(node):
@@ -42,5 +67,8 @@ def _walk(node: Any, notes: list[str], path: str) -> None:
     if isinstance(config, dict) and config.get("ExecutionType") == "EXPRESS":
         config["ExecutionType"] = "STANDARD"
         notes.append(f"{path}.ProcessorConfig.ExecutionType: EXPRESS run as STANDARD")
+    if node.get("Type") == "Map" and "ItemBatcher" in node:
+        del node["ItemBatcher"]
+        notes.append(f"{path}.ItemBatcher: applied by localrun when the Map runs (moto cannot parse it)")
     for key, value in node.items():
         _walk(value, notes, f"{path}.{key}")

@@ -14,7 +14,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from localrun.compat import adapt
+from localrun.compat import adapt, item_batchers
 from localrun.intrinsics import Pseudo, Resolver, TemplateError, references
 from localrun.naming import physical_name
 from localrun.template import PROJECT_ROOT, SOURCE_METADATA_KEY, StackTemplate
@@ -77,6 +77,8 @@ class Deployment:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     state_machines: dict[str, str] = field(default_factory=dict)
     adaptations: dict[str, list[str]] = field(default_factory=dict)
+    # Map states' `ItemBatcher` by state machine logical id, then state name (moto cannot parse them).
+    item_batchers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -494,9 +496,13 @@ def _empty_zip() -> bytes:
 
 def _state_machine(context: _Context, logical_id: str, properties: dict[str, Any]) -> PhysicalResource:
     name = properties.get("StateMachineName") or context.name(logical_id, "AWS::StepFunctions::StateMachine")
-    definition, notes = adapt(_definition(properties))
+    source = _definition(properties)
+    definition, notes = adapt(source)
     if notes:
         context.deployment.adaptations[logical_id] = notes
+    batchers = item_batchers(source)
+    if batchers:
+        context.deployment.item_batchers[logical_id] = batchers
     request: dict[str, Any] = {
         "name": name,
         "definition": definition,

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from localrun import engine, tracking
-from localrun.engine import lambda_backend
+from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
 from localrun.intrinsics import Pseudo
@@ -220,6 +220,7 @@ class LocalRunner:
             )
             for logical_id, arn in self._deployment.state_machines.items():
                 register_state_machine(arn, self._names_of(logical_id))
+                item_batcher.register(arn, self._deployment.item_batchers.get(logical_id, {}))
         except BaseException:
             self.close()
             raise
@@ -235,6 +236,8 @@ class LocalRunner:
             lambda_backend.unregister_functions(
                 pseudo.account_id, self.region, list(self._deployment.functions.values())
             )
+            for arn in self._deployment.state_machines.values():
+                item_batcher.unregister(arn)
             self._deployment = None
         if self._mock is not None:
             mock, self._mock = self._mock, None

@@ -1,8 +1,10 @@
 """Report: aggregate the run's per-document lines into counts, write the report, shape the event.
 
-Lines come from `runs/<runId>/documents/` (written by each child's RecordOutcome state). Child
-executions that ended without writing one (e.g. an Express timeout) are listed in the Distributed
-Map's ResultWriter manifest as FAILED and are reported as failed documents too.
+Lines come from `runs/<runId>/documents/` (written by the RecordOutcome state of each document).
+A document without one is still reported, as failed, from the Distributed Map's ResultWriter
+manifest: a batch's output names each document whose outcome could not be recorded, with the
+error (`OutcomeNotRecorded`), and every document of a child execution listed FAILED or PENDING
+(e.g. an Express timeout) gets that execution's error.
 """
 
 from __future__ import annotations
@@ -82,31 +84,53 @@ def summarize(lines: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _unrecorded_failures(store: artifacts.Store, details: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Lines for child executions the ResultWriter lists as FAILED or PENDING."""
+    """Failed lines for the documents the ResultWriter's child executions say were not recorded."""
     if not details or not details.get("Key"):
         return []
     s3 = store.client
     manifest = json.loads(s3.get_object(Bucket=details["Bucket"], Key=details["Key"])["Body"].read())
     lines = []
-    for status in ("FAILED", "PENDING"):
+    for status in ("SUCCEEDED", "FAILED", "PENDING"):
         for result_file in manifest.get("ResultFiles", {}).get(status, []):
             body = s3.get_object(Bucket=details["Bucket"], Key=result_file["Key"])["Body"].read()
             for execution in json.loads(body):
-                lines.append(_failure_line(store, execution, status))
+                if status == "SUCCEEDED":
+                    lines += _not_recorded(store, execution)
+                else:
+                    lines += _failed_batch(store, execution, status)
     return lines
 
 
-def _failure_line(store: artifacts.Store, execution: dict[str, Any], status: str) -> dict[str, Any]:
-    item = json.loads(execution.get("Input") or "{}").get("item", {})
+def _not_recorded(store: artifacts.Store, execution: dict[str, Any]) -> list[dict[str, Any]]:
+    """A succeeded batch's documents whose outcome could not be recorded (`OutcomeNotRecorded`)."""
+    outputs = json.loads(execution.get("Output") or "[]")
+    return [
+        _failure_line(store, output.get("item") or {}, output.get("error"), output.get("cause"), execution)
+        for output in (outputs if isinstance(outputs, list) else [])
+        if isinstance(output, dict) and output.get("error")
+    ]
+
+
+def _failed_batch(store: artifacts.Store, execution: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    """Every document of a child execution that failed, timed out or never ran, with its error."""
+    child_input = json.loads(execution.get("Input") or "{}")
+    # {"Items": [...]} from a batched map; {"item": ...} from a run started before batching.
+    items = child_input.get("Items") if "Items" in child_input else [child_input.get("item") or {}]
+    error = execution.get("Error") or ("States.Pending" if status == "PENDING" else "States.Failed")
+    return [_failure_line(store, item, error, execution.get("Cause"), execution) for item in items]
+
+
+def _failure_line(
+    store: artifacts.Store, item: dict[str, Any], error: Any, cause: Any, execution: dict[str, Any]
+) -> dict[str, Any]:
     try:
         source = sources.resolve(store, item).uri
     except Exception:  # an unreadable request item is still a failed document
         source = documents.s3_source(str(item.get("bucket", "")), str(item.get("key", "")))
-    error = execution.get("Error") or ("States.Pending" if status == "PENDING" else "States.Failed")
     return documents.line(
         source,
         "failed",
-        error=error,
-        message=error_message(execution.get("Cause")),
+        error=str(error),
+        message=error_message(cause),
         execution=execution.get("ExecutionArn"),
     )

@@ -10,6 +10,8 @@
 - Distributed Map item failures were swallowed (the map run succeeded with a null item). Failed
   and timed-out items are now counted against `ToleratedFailureCount`/`ToleratedFailurePercentage`
   (default 0): past the threshold the Map fails with States.ExceedToleratedFailureThreshold.
+  With an `ItemBatcher` (emulated in `engine/item_batcher.py`, which this run applies first), the
+  items of a failed child execution all count.
 - A Distributed Map `ItemReader` over `s3:listObjectsV2` read only the first page and failed on
   an empty prefix. localrun lists every page, yields `[]` for no objects, and shapes each item as
   Step Functions does: `{"Etag", "Key", "LastModified" (epoch seconds), "Size", "StorageClass"}`.
@@ -66,7 +68,7 @@ from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped, Pro
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from localrun.engine import result_writer
+from localrun.engine import item_batcher, result_writer
 from localrun.engine.overrides import replace
 
 
@@ -158,7 +160,10 @@ def _build_map_run(original: Callable[..., None]) -> Callable[..., None]:
     def map_run(self: DistributedIterationComponent, env: Environment, eval_input: Any) -> None:
         record = eval_input.map_run_record
         result_writer.begin(env, record)
-        original(self, env, eval_input)
+        batches = item_batcher.batch(env, eval_input)
+        original(self, env, eval_input if batches is None else batches.eval_input)
+        if batches is not None:
+            batches.count_items(record)
         counter = record.item_counter
         failed = counter.failed.get() + counter.timed_out.get()
         total = counter.total.get()

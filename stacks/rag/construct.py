@@ -1,4 +1,4 @@
-"""`RagIngestion`: a Standard run over a prefix, object or URL list, one Express child per document."""
+"""`RagIngestion`: a Standard run over a prefix, object or URL list, one Express child per batch."""
 
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ class RagIngestion(Construct):
                 alarm_topic=props.alarm_topic,
                 timeout=Duration.hours(settings.run_timeout_hours),
                 state_machine_type=sfn.StateMachineType.STANDARD,
-                comment="RAG ingestion run: plan, one Express child per document, report, announce",
+                comment="RAG ingestion run: plan, one Express child per batch of documents, report, announce",
                 task_functions=list(self.functions.values()),
             ),
         )
@@ -243,21 +243,25 @@ class RagIngestion(Construct):
         documents = sfn.DistributedMap(
             self,
             "IngestDocuments",
-            comment="One Express child execution per listed object; failures are per document",
+            comment="One Express child execution per batch of listed objects; failures are per document",
             item_reader=ListingItemReader(
                 buckets=(self.source_bucket, self.artifacts_bucket),
                 bucket_name_path=sfn.JsonPath.string_at("$.plan.bucket"),
                 prefix=sfn.JsonPath.string_at("$.plan.prefix"),
             ),
             item_selector={
-                "item": {
-                    "listing": sfn.JsonPath.string_at("$.plan.listing"),
-                    "bucket": sfn.JsonPath.string_at("$.plan.bucket"),
-                    "key": sfn.JsonPath.string_at("$$.Map.Item.Value.Key"),
-                },
-                "runId": sfn.JsonPath.execution_name,
+                "listing": sfn.JsonPath.string_at("$.plan.listing"),
+                "bucket": sfn.JsonPath.string_at("$.plan.bucket"),
+                "key": sfn.JsonPath.string_at("$$.Map.Item.Value.Key"),
             },
-            max_concurrency=settings.max_concurrency,
+            # Each child gets {"Items": [item, ...], "BatchInput": {"runId"}}: the parent pays one
+            # state transition per batch instead of one per document.
+            item_batcher=sfn.ItemBatcher(
+                max_items_per_batch=settings.documents_per_batch,
+                # CDK renders BatchInput as given: the `.$` suffix is spelled out.
+                batch_input={"runId.$": "$$.Execution.Name"},
+            ),
+            max_concurrency=settings.batches_in_flight,
             map_execution_type=sfn.StateMachineType.EXPRESS,
             tolerated_failure_percentage=100,
             result_writer_v2=PrefixResultWriter(
@@ -265,7 +269,7 @@ class RagIngestion(Construct):
             ),
             result_path="$.map",
         )
-        documents.item_processor(self.pipeline.definition)
+        documents.item_processor(self._batch_definition(settings))
 
         report = invoke_lambda(self, "Report", self.report_function, result_path="$.report")
         documents.add_catch(report, result_path="$.mapError")
@@ -322,6 +326,26 @@ class RagIngestion(Construct):
         plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$")
         plan_failed.next(announce)
         return plan.next(documents).next(report).next(announce).next(outcome)
+
+    def _batch_definition(self, settings: RagSettings) -> sfn.IChainable:
+        """The Express child: the document pipeline for each document of its batch.
+
+        Every document's path ends in a state that succeeds (its line recorded, or a marker naming
+        the document and the error when even that failed), so one document never fails the others.
+        """
+        batch = sfn.Map(
+            self,
+            "IngestBatch",
+            comment="Each document of the batch through the document pipeline",
+            items_path="$.Items",
+            item_selector={
+                "item": sfn.JsonPath.object_at("$$.Map.Item.Value"),
+                "runId": sfn.JsonPath.string_at("$.BatchInput.runId"),
+            },
+            max_concurrency=settings.documents_in_flight_per_batch,
+        )
+        batch.item_processor(self.pipeline.definition)
+        return batch
 
     def _failed_run_report(self, construct_id: str, error_path: str, comment: str) -> sfn.Pass:
         """A report without counts for a run that failed with the error at `error_path`."""

@@ -1,8 +1,11 @@
 """The per-document child workflow: fetch -> parse -> chunk -> embed -> upsert -> validate -> commit.
 
-It runs as the Express item processor of the run's Distributed Map. Every path ends in
-`RecordOutcome`, which writes the document's line under `runs/<runId>/documents/` and returns it,
-so a failure is always recorded and never fails the map run.
+It runs for each document of a batch, inside the Express child of the run's Distributed Map.
+Every path ends in `RecordOutcome`, which writes the document's line under
+`runs/<runId>/documents/` and returns the document id, so a failure is always recorded. If
+recording itself fails (RecordFailure or RecordOutcome, after retries), `OutcomeNotRecorded`
+returns the item and the error instead: the run report lists the document failed from the batch's
+output, and the other documents of the batch carry on.
 """
 
 from __future__ import annotations
@@ -337,6 +340,18 @@ class DocumentPipeline(Construct):
             )
             .otherwise(skip.next(record))
         )
+        not_recorded = sfn.Pass(
+            self,
+            "OutcomeNotRecorded",
+            comment="The outcome could not be recorded: hand the item and the error to the run report",
+            parameters={
+                "item": sfn.JsonPath.object_at("$.item"),
+                "error": sfn.JsonPath.string_at("$.notRecorded.Error"),
+                "cause": sfn.JsonPath.string_at("$.notRecorded.Cause"),
+            },
+        )
+        for step in (record_failure, record):
+            step.add_catch(not_recorded, result_path="$.notRecorded")
         record_failure.next(record)
         return fetch.next(changed)
 
@@ -345,7 +360,7 @@ class DocumentPipeline(Construct):
         record = tasks.CallAwsService(
             self,
             "RecordOutcome",
-            comment="Claim-check the document's line for the run report, then return it",
+            comment="Claim-check the document's line for the run report, then return the document id",
             service="s3",
             action="putObject",
             iam_action="s3:PutObject",
@@ -362,7 +377,7 @@ class DocumentPipeline(Construct):
                 "ContentType": "application/json",
             },
             result_path=sfn.JsonPath.DISCARD,
-            output_path="$.line",
+            output_path="$.line.documentId",
             task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
         )
         # S3 throttles with `SlowDown` (503): Step Functions reports it as `S3.SlowDownException`.

@@ -23,13 +23,22 @@ CONTENT_TYPES = ("text/html", "application/pdf", "text/markdown", "text/x-markdo
 _DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()/-]+/)?$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+# An Express child runs for at most 5 minutes: its batch goes through in rounds of
+# `batchConcurrency` documents, and each round must keep at least a minute of that budget.
+EXPRESS_SECONDS = 300
+SECONDS_PER_ROUND = 60
 
 
 class RagSettings(Settings):
     """Every tunable of the RAG ingestion workflow; defaults suit a first deployment."""
 
     source_prefix: str = "documents/"
+    # Documents in flight across the run: batches in flight x documents in flight per batch.
     max_concurrency: int = Field(default=10, ge=1, le=10_000)
+    # Documents per Express child execution (the Distributed Map's ItemBatcher).
+    documents_per_batch: int = Field(default=10, ge=1, le=50)
+    # Documents of one batch in flight at once (the child's inline Map MaxConcurrency).
+    batch_concurrency: int = Field(default=5, ge=1, le=50)
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
     max_urls_per_run: int = Field(default=1000, ge=1, le=10_000)
     url_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
@@ -81,8 +90,36 @@ class RagSettings(Settings):
             raise ValueError("must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
         return value
 
+    @property
+    def documents_in_flight_per_batch(self) -> int:
+        """The child's inline Map MaxConcurrency (never more than a batch holds)."""
+        return min(self.batch_concurrency, self.documents_per_batch)
+
+    @property
+    def batches_in_flight(self) -> int:
+        """The Distributed Map's MaxConcurrency: as many batches as `maxConcurrency` documents allow."""
+        return self.max_concurrency // self.documents_in_flight_per_batch
+
+    @property
+    def rounds_per_batch(self) -> int:
+        """How many rounds of `batchConcurrency` documents one child goes through."""
+        return -(-self.documents_per_batch // self.batch_concurrency)
+
     @model_validator(mode="after")
     def _consistent(self) -> RagSettings:
+        if self.max_concurrency < self.documents_in_flight_per_batch:
+            raise ValueError(
+                f"maxConcurrency {self.max_concurrency} (documents in flight) is less than one batch's "
+                f"{self.documents_in_flight_per_batch} documents in flight (batchConcurrency): raise it "
+                "or lower batchConcurrency"
+            )
+        if self.rounds_per_batch * SECONDS_PER_ROUND > EXPRESS_SECONDS:
+            raise ValueError(
+                f"documentsPerBatch {self.documents_per_batch} at batchConcurrency {self.batch_concurrency} "
+                f"is {self.rounds_per_batch} rounds per Express child; at most "
+                f"{EXPRESS_SECONDS // SECONDS_PER_ROUND} rounds of {SECONDS_PER_ROUND} s fit its "
+                f"{EXPRESS_SECONDS // 60}-minute limit: lower documentsPerBatch or raise batchConcurrency"
+            )
         if self.chunk_overlap_tokens >= self.chunk_tokens:
             raise ValueError("chunkOverlapTokens must be smaller than chunkTokens")
         dimensions = EMBEDDING_MODELS.get(self.embedding_model_id)

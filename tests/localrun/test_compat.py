@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from localrun.compat import adapt
+from localrun.compat import adapt, item_batchers
 
 
 def test_untouched_definitions_are_returned_as_is() -> None:
@@ -38,3 +38,30 @@ def test_integer_tolerated_failure_and_express_item_processor() -> None:
     assert state["ToleratedFailurePercentage"] == 100.0
     assert state["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] == "STANDARD"
     assert len(notes) == 2
+
+
+def test_item_batchers_are_taken_out_and_kept_by_map_state_name() -> None:
+    batcher = {"MaxItemsPerBatch": 10, "BatchInput": {"run.$": "$$.Execution.Name"}}
+    inner = {"Type": "Map", "ItemBatcher": {"MaxInputBytesPerBatch": 1024}, "ItemProcessor": {}, "End": True}
+    definition = json.dumps(
+        {
+            "StartAt": "Outer",
+            "States": {
+                "Outer": {
+                    "Type": "Map",
+                    "ItemBatcher": batcher,
+                    "ItemProcessor": {"StartAt": "Inner", "States": {"Inner": inner}},
+                    "End": True,
+                }
+            },
+        }
+    )
+
+    text, notes = adapt(definition)
+
+    assert "ItemBatcher" not in text
+    assert [note.split(":")[0] for note in notes] == [
+        "$.States.Outer.ItemBatcher",
+        "$.States.Outer.ItemProcessor.States.Inner.ItemBatcher",
+    ]
+    assert item_batchers(definition) == {"Outer": batcher, "Inner": {"MaxInputBytesPerBatch": 1024}}

@@ -226,7 +226,8 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             reraises_after_compensation=False,
             degraded_success=(
                 "a document whose step fails permanently is rolled back and reported `failed` with the "
-                "error; the run still succeeds (the Distributed Map tolerates every child failure)"
+                "error; the other documents of its batch carry on and the run still succeeds (the "
+                "Distributed Map tolerates every child failure)"
             ),
             transient=(
                 "Lambda service errors, `FetchTimeout`/`SourceUnavailable`, `EmbeddingThrottled`/"
@@ -241,8 +242,10 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
                 "EventBridge does not take ends in `EventNotDelivered`."
             ),
             compensation_failure=(
-                "If recording a document's outcome itself fails, the child fails and the document is "
-                "reported failed from the Distributed Map's result manifest."
+                "If recording a document's failure or outcome itself fails, the document is reported "
+                "failed with that error from its batch's output and the rest of the batch carries on; "
+                "if a whole child execution fails (e.g. the 5-minute Express limit), each of its "
+                "documents without a line is reported failed with the child's error."
             ),
             bad_input=(
                 "Anything but exactly one of `prefix`, `urls`, `objects` (well-formed, within limits) fails "
@@ -300,17 +303,7 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
 # must still end without an escaped error and with the invariants holding; only the missing
 # emulation is excused. Key: `<workflow>/<state path>:<fault kind>`. An entry whose cell is judged
 # designed without it is stale and fails the suite (remove it once localrun closes the gap).
-_FAILED_TWICE = (
-    "localrun lists the child in the ResultWriter's FAILED_0.json and the Report reports the document "
-    "failed with the fault's error (designed), but corrupt-pdf, the only scenario reaching "
-    "RecordFailure, reports that document failed already, so the failed count the rag degraded() "
-    "rule compares with the baseline does not rise."
-)
-LOCALRUN_GAPS: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "rag/IngestDocuments/RecordFailure:permanent": _FAILED_TWICE,
-    }
-)
+LOCALRUN_GAPS: MappingProxyType[str, str] = MappingProxyType({})
 
 # Task states whose permanent failure is accepted as is (the outcome may differ from the designed
 # failure outcome). Key: `<workflow>/<state path>`; every entry needs a reason a reviewer can check.

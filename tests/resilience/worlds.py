@@ -11,16 +11,17 @@ import base64
 import json
 import traceback
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from localrun import RunResult
+from localrun import Fault, RunResult
 from localrun.samples import Sample
 from scripts.orders.submit import execution_name
 from scripts.tenants.local import Organization, ensure_organization
-from tests.resilience.harness import Harness, Observation
+from tests.resilience.harness import Harness, Observation, Scenario
 from tests.workflows.orders.shop import FINAL_STATUSES, Shop
 from tests.workflows.rag.corpus import RagPlane
 
@@ -184,10 +185,30 @@ class RagHarness(Harness):
             )
         return text
 
+    def execute(self, scenario: Scenario, faults: Sequence[Fault] = (), **options: Any) -> Observation:
+        """The run, with each failed document's error from its report kept in the context (the
+        report's objects are gone once the world is reset for the next run)."""
+        observation = super().execute(scenario, faults, **options)
+        observation.context = {**observation.context, "failures": self.failures(observation.result)}
+        return observation
+
+    def failures(self, result: RunResult | None) -> dict[str, str]:
+        """Source -> error of every document the run's report lists as failed."""
+        output = result.output if result is not None and isinstance(result.output, dict) else {}
+        key = (output.get("report") or {}).get("documentsKey")
+        if not key:
+            return {}
+        body = self.plane.s3.get_object(Bucket=self.plane.artifacts, Key=key)["Body"].read()
+        lines = [json.loads(line) for line in body.decode().splitlines()]
+        return {line["source"]: str(line.get("error")) for line in lines if line["status"] == "failed"}
+
     def degraded(self, observation: Observation, baseline: Observation) -> str | None:
-        failed = _count(observation.result, "failed")
-        if failed is not None and failed > (_count(baseline.result, "failed") or 0):
-            return "the document is reported failed and rolled back"
+        """A document reported failed with an error it was not reported with unfaulted: the fault's
+        error reached its line (a document failing for its own reason anyway must change error)."""
+        before, now = baseline.context.get("failures", {}), observation.context.get("failures", {})
+        changed = {error for source, error in now.items() if before.get(source) != error}
+        if changed:
+            return f"a document is reported failed ({', '.join(sorted(changed))})"
         return None
 
     def business_state(self, sample: Sample) -> Any:
@@ -206,13 +227,6 @@ def _body(sample: Sample, entry: dict[str, Any]) -> bytes:
         return (sample.path.parent / entry["file"]).read_bytes()
     body = entry["body"]
     return body.encode() if isinstance(body, str) else json.dumps(body).encode()
-
-
-def _count(result: RunResult | None, key: str) -> int | None:
-    if result is None or not isinstance(result.output, dict):
-        return None
-    counts = (result.output.get("report") or {}).get("counts")
-    return None if counts is None else int(counts.get(key, 0))
 
 
 # ---- tenants -----------------------------------------------------------------------------------------

@@ -62,7 +62,88 @@ def test_report_counts_every_document_and_writes_the_lines(aws):
     assert summary["counts"] == counts and summary["request"]["prefix"] == "documents/"
 
 
-def test_children_that_died_without_a_line_are_reported_from_the_result_writer(aws):
+def _result_writer(aws, run: str, **files: list[dict]) -> dict:
+    """ResultWriter files for `run` (keyword: status -> child results); the Report's map output."""
+    result_files = {"FAILED": [], "SUCCEEDED": [], "PENDING": []}
+    for status, children in files.items():
+        key = f"map-results/{run}/{status}_0.json"
+        aws.s3.put_object(Bucket=ARTIFACTS, Key=key, Body=json.dumps(children))
+        result_files[status] = [{"Key": key, "Size": 1}]
+    manifest_key = f"map-results/{run}/manifest.json"
+    aws.s3.put_object(Bucket=ARTIFACTS, Key=manifest_key, Body=json.dumps({"ResultFiles": result_files}))
+    return {"ResultWriterDetails": {"Bucket": ARTIFACTS, "Key": manifest_key}}
+
+
+def _item(name: str) -> dict:
+    return {"listing": "source", "bucket": SOURCES, "key": f"documents/{name}"}
+
+
+def _written(aws, run: str) -> dict[str, dict]:
+    body = aws.artifact(f"reports/{run}/documents.jsonl").decode()
+    return {json.loads(line)["source"].rsplit("/", 1)[-1]: json.loads(line) for line in body.splitlines()}
+
+
+def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(aws):
+    recorded = _lines()[0]  # a.md finished before its batch timed out
+    _record(aws, "run-4", recorded)
+    batch = {"Items": [_item("a.md"), _item("big.pdf"), _item("late.txt")], "BatchInput": {"runId": "run-4"}}
+    failed_child = {
+        "ExecutionArn": "arn:aws:states:us-east-1:123456789012:express:x:y:z",
+        "Input": json.dumps(batch),
+        "Error": "States.Timeout",
+        "Cause": "The execution timed out",
+        "Status": "TIMED_OUT",
+    }
+    state = {"plan": {"runId": "run-4"}, "map": _result_writer(aws, "run-4", FAILED=[failed_child])}
+
+    result = invoke(report.handler, state, "Report")
+
+    assert (result["counts"]["documents"], result["counts"]["failed"], result["counts"]["ingested"]) == (
+        3,
+        2,
+        1,
+    )
+    lines = _written(aws, "run-4")
+    assert lines["a.md"] == recorded
+    for name in ("big.pdf", "late.txt"):
+        assert (lines[name]["status"], lines[name]["error"], lines[name]["message"]) == (
+            "failed",
+            "States.Timeout",
+            "The execution timed out",
+        )
+        assert lines[name]["execution"] == failed_child["ExecutionArn"]
+
+
+def test_a_document_whose_outcome_was_not_recorded_is_reported_from_its_batch_output(aws):
+    recorded = _lines()[2]
+    _record(aws, "run-5", recorded)
+    cause = json.dumps({"errorType": "RuntimeError", "errorMessage": "registry unavailable"})
+    output = [recorded["documentId"], {"item": _item("lost.md"), "error": "RuntimeError", "cause": cause}]
+    child = {
+        "ExecutionArn": "arn:aws:states:us-east-1:123456789012:express:x:y:w",
+        "Input": json.dumps({"Items": [_item("b.txt"), _item("lost.md")], "BatchInput": {"runId": "run-5"}}),
+        "Output": json.dumps(output),
+        "Status": "SUCCEEDED",
+    }
+    state = {"plan": {"runId": "run-5"}, "map": _result_writer(aws, "run-5", SUCCEEDED=[child])}
+
+    result = invoke(report.handler, state, "Report")
+
+    assert (result["counts"]["documents"], result["counts"]["failed"], result["counts"]["unchanged"]) == (
+        2,
+        1,
+        1,
+    )
+    lost = _written(aws, "run-5")["lost.md"]
+    assert (lost["status"], lost["error"], lost["message"]) == (
+        "failed",
+        "RuntimeError",
+        "registry unavailable",
+    )
+
+
+def test_a_child_of_a_run_started_before_batching_is_reported_too(aws):
+    """A Standard run keeps the definition it started with: its children took one item each."""
     _record(aws, "run-2", _lines()[0])
     failed_child = {
         "ExecutionArn": "arn:aws:states:us-east-1:123456789012:express:x:y:z",

@@ -47,6 +47,14 @@ def test_camel_case_keys_override_defaults():
         ({"allowedDomains": ["https://docs.example.com"]}, "environments.dev.rag.allowedDomains"),
         ({"sourcePrefix": "documents"}, "environments.dev.rag.sourcePrefix"),
         ({"maxConcurrency": 0}, "environments.dev.rag.maxConcurrency"),
+        ({"documentsPerBatch": 0}, "environments.dev.rag.documentsPerBatch"),
+        ({"documentsPerBatch": 51}, "environments.dev.rag.documentsPerBatch"),
+        ({"batchConcurrency": 0}, "environments.dev.rag.batchConcurrency"),
+        ({"maxConcurrency": 3}, "maxConcurrency 3 (documents in flight) is less than one batch's 5"),
+        (
+            {"documentsPerBatch": 50, "batchConcurrency": 8},
+            "documentsPerBatch 50 at batchConcurrency 8 is 7 rounds per Express child; at most 5",
+        ),
         ({"allowedContentTypes": ["application/zip"]}, "environments.dev.rag.allowedContentTypes"),
         ({"maxConcurency": 5}, "unknown key"),
     ],
@@ -55,6 +63,25 @@ def test_bad_values_fail_with_a_message_naming_the_key(rag, message):
     with pytest.raises(ConfigError, match=r"environments\.dev\.rag") as error:
         load_environment(_environment(rag), "dev")
     assert message in str(error.value)
+
+
+def test_documents_in_flight_are_batches_in_flight_times_the_batch_concurrency():
+    defaults = RagSettings()
+    assert (defaults.documents_per_batch, defaults.batch_concurrency, defaults.max_concurrency) == (10, 5, 10)
+    assert (
+        defaults.batches_in_flight,
+        defaults.documents_in_flight_per_batch,
+        defaults.rounds_per_batch,
+    ) == (
+        2,
+        5,
+        2,
+    )
+    small = RagSettings(documents_per_batch=3, batch_concurrency=5, max_concurrency=10)
+    assert (small.documents_in_flight_per_batch, small.batches_in_flight, small.rounds_per_batch) == (3, 3, 1)
+    assert (
+        RagSettings(documents_per_batch=50, batch_concurrency=10, max_concurrency=100).rounds_per_batch == 5
+    )
 
 
 def test_cohere_and_titan_v1_dimensions():

@@ -14,9 +14,9 @@ from tests.support.synth import app_stacks, template_of
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 CHILD_STEPS = ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit")
-# Child tasks without their own Catch: the failure recorder and the outcome writer. Their failure
-# fails only the child execution, which the map run tolerates and the report lists as failed.
-NO_CATCH = {"RecordFailure", "RecordOutcome"}
+# The failure recorder and the outcome writer catch into OutcomeNotRecorded: the batch's output
+# then names the document and the error, and the report lists it failed.
+RECORDERS = {"RecordFailure", "RecordOutcome"}
 
 
 def resources(env: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -38,6 +38,12 @@ def distributed_map(machine: Mapping[str, Any]) -> Mapping[str, Any]:
     return found
 
 
+def document_pipeline(machine: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The per-document states: the item processor of the child's inline Map over its batch."""
+    child = distributed_map(machine)["ItemProcessor"]
+    return child["States"][child["StartAt"]]["ItemProcessor"]
+
+
 def test_stack_name_and_the_two_workflow_types():
     assert app_stacks("dev")["rag"].stack_name == "Stepwise-dev-Rag"
     machine = only("dev", "AWS::StepFunctions::StateMachine")
@@ -53,18 +59,33 @@ def test_the_map_lists_a_prefix_caps_concurrency_tolerates_failures_and_writes_r
     documents = distributed_map(asl())
     assert documents["ItemReader"]["Resource"].endswith(":states:::s3:listObjectsV2")
     assert documents["ItemReader"]["Parameters"] == {"Bucket.$": "$.plan.bucket", "Prefix.$": "$.plan.prefix"}
-    assert documents["MaxConcurrency"] == 10
+    assert documents["MaxConcurrency"] == 2  # maxConcurrency 10 documents / batchConcurrency 5
     assert documents["ToleratedFailurePercentage"] == 100
     assert documents["ResultWriter"]["Parameters"]["Prefix"] == "map-results"
-    assert documents["ItemSelector"]["item"] == {
+    assert documents["ItemSelector"] == {
         "listing.$": "$.plan.listing",
         "bucket.$": "$.plan.bucket",
         "key.$": "$$.Map.Item.Value.Key",
     }
+    assert documents["ItemBatcher"] == {
+        "MaxItemsPerBatch": 10,
+        "BatchInput": {"runId.$": "$$.Execution.Name"},
+    }
+
+
+def test_each_child_runs_its_batch_through_an_inline_map_of_documents():
+    child = distributed_map(asl())["ItemProcessor"]
+    batch = child["States"][child["StartAt"]]
+    assert (child["StartAt"], batch["Type"], batch["End"]) == ("IngestBatch", "Map", True)
+    assert batch["ItemsPath"] == "$.Items"
+    assert batch["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "runId.$": "$.BatchInput.runId"}
+    assert batch["MaxConcurrency"] == 5
+    assert batch["ItemProcessor"]["StartAt"] == "Fetch"
+    assert "Catch" not in batch  # no document can fail its batch: see the recorders' catch
 
 
 def test_child_runs_the_six_steps_in_order_and_every_path_records_an_outcome():
-    processor = distributed_map(asl())["ItemProcessor"]
+    processor = document_pipeline(asl())
     states = processor["States"]
     assert processor["StartAt"] == "Fetch"
     order, name = [], "Parse"
@@ -77,6 +98,21 @@ def test_child_runs_the_six_steps_in_order_and_every_path_records_an_outcome():
     assert states["RecordOutcome"]["End"] is True
     assert states["RecordOutcome"]["Resource"].endswith(":states:::aws-sdk:s3:putObject")
     assert states["RecordOutcome"]["Parameters"]["Body.$"] == "$.line"
+    assert states["RecordOutcome"]["OutputPath"] == "$.line.documentId"
+    for recorder in RECORDERS:
+        assert states[recorder]["Catch"] == [
+            {"ErrorEquals": ["States.ALL"], "ResultPath": "$.notRecorded", "Next": "OutcomeNotRecorded"}
+        ]
+    assert states["OutcomeNotRecorded"] == {
+        "Type": "Pass",
+        "Comment": states["OutcomeNotRecorded"]["Comment"],
+        "Parameters": {
+            "item.$": "$.item",
+            "error.$": "$.notRecorded.Error",
+            "cause.$": "$.notRecorded.Cause",
+        },
+        "End": True,
+    }
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
@@ -94,12 +130,12 @@ def test_every_task_has_a_timeout_a_transient_retry_and_a_designed_catch(env):
             assert state["Catch"] == [
                 {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "RecordFailure"}
             ]
-        elif ref.name not in NO_CATCH:
+        else:
             assert state.get("Catch"), f"{ref.location} has no Catch"
 
 
 def test_named_transient_errors_are_retried_where_they_can_occur():
-    states = distributed_map(asl())["ItemProcessor"]["States"]
+    states = document_pipeline(asl())["States"]
 
     def retried(step: str) -> set[str]:
         return {error for rule in states[step]["Retry"] for error in rule["ErrorEquals"]}
