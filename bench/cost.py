@@ -10,6 +10,7 @@ emulates them in-process), so a child's duration is estimated from named per-doc
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -58,33 +59,38 @@ class ExecutionCost:
 
 @dataclass(frozen=True)
 class MapRun:
-    """What a Distributed Map run started: child executions and the documents each one carried."""
+    """What a Distributed Map run started, and how the definition batches and spreads documents."""
 
     children: int
     documents: int
     statuses: Counter[str]
     inner_concurrency: int
+    batch_size: int = 1
 
     @property
     def documents_per_child(self) -> float:
         return self.documents / self.children if self.children else 0.0
 
-    def child_seconds(self) -> float:
-        """Estimated average Express child duration from the per-document assumptions."""
-        if not self.children:
+    def mean_document_seconds(self) -> float:
+        """Average seconds a document adds, from this run's mix of outcomes and the assumptions."""
+        if not self.documents:
             return 0.0
         ingested = self.statuses.get("ingested", 0)
-        document_seconds = (
+        total = (
             ingested * SECONDS_PER_INGESTED_DOCUMENT
             + (self.documents - ingested) * SECONDS_PER_OTHER_DOCUMENT
         )
-        lanes = max(1, min(self.inner_concurrency, round(self.documents_per_child) or 1))
-        return document_seconds / self.children / lanes
+        return total / self.documents
+
+    def child_seconds(self) -> float:
+        """Estimated duration of a full batch: its documents in rounds of the inner concurrency."""
+        lanes = max(1, min(self.inner_concurrency, self.batch_size))
+        return math.ceil(self.batch_size / lanes) * self.mean_document_seconds()
 
 
 @dataclass(frozen=True)
 class RagCost:
-    """Step Functions dollars for `documents` documents, scaled from one measured run."""
+    """Step Functions dollars for `documents` documents with this run's mix and the definition's batching."""
 
     label: str
     parent_transitions: int
@@ -92,8 +98,8 @@ class RagCost:
     documents: int = DOCUMENTS_PRICED
 
     @property
-    def children(self) -> float:
-        return self.run.children / self.run.documents * self.documents if self.run.documents else 0.0
+    def children(self) -> int:
+        return math.ceil(self.documents / self.run.batch_size)
 
     @property
     def parent_dollars(self) -> float:
@@ -101,8 +107,7 @@ class RagCost:
 
     @property
     def child_dollars(self) -> float:
-        per_child = prices.express_charge([self.run.child_seconds()])
-        return per_child * self.children
+        return prices.express_charge([self.run.child_seconds()]) * self.children
 
     @property
     def total(self) -> float:
@@ -116,6 +121,16 @@ def distributed_map(definition: Mapping[str, Any]) -> tuple[str, Mapping[str, An
         if state["Type"] == "Map" and processor.get("ProcessorConfig", {}).get("Mode") == "DISTRIBUTED":
             return name, state
     raise ValueError("the definition has no Distributed Map state")
+
+
+def batch_size(state: Mapping[str, Any]) -> int:
+    """Items per child execution: the ItemBatcher's MaxItemsPerBatch, or 1 without a batcher."""
+    batcher = state.get("ItemBatcher")
+    if not batcher:
+        return 1
+    if "MaxItemsPerBatch" not in batcher:
+        raise ValueError("the ItemBatcher sets no MaxItemsPerBatch: the batch size is not in the definition")
+    return int(batcher["MaxItemsPerBatch"])
 
 
 def inner_concurrency(processor: Mapping[str, Any]) -> int:
@@ -162,19 +177,30 @@ def report_statuses(runner: LocalRunner, result: RunResult) -> Counter[str]:
 
 
 def map_run(runner: LocalRunner, result: RunResult) -> MapRun:
+    arn = runner.state_machine_arn()
     definition = json.loads(
-        runner.client("stepfunctions").describe_state_machine(stateMachineArn=runner.state_machine_arn())[
-            "definition"
-        ]
+        runner.client("stepfunctions").describe_state_machine(stateMachineArn=arn)["definition"]
     )
     name, state = distributed_map(definition)
+    state = with_item_batcher(runner, arn, name, state)
     entries = child_entries(runner, result, name, state.get("ResultPath", "$"))
     return MapRun(
         children=len(entries),
         documents=sum(documents_in(entry) for entry in entries),
         statuses=report_statuses(runner, result),
         inner_concurrency=inner_concurrency(state.get("ItemProcessor") or state["Iterator"]),
+        batch_size=batch_size(state),
     )
+
+
+def with_item_batcher(
+    runner: LocalRunner, arn: str, name: str, state: Mapping[str, Any]
+) -> Mapping[str, Any]:
+    """The Map state as synthesized: localrun hands moto its definition without `ItemBatcher`."""
+    deployment = runner.deployment
+    logical_ids = [logical_id for logical_id, known in deployment.state_machines.items() if known == arn]
+    batcher = deployment.item_batchers.get(logical_ids[0], {}).get(name) if logical_ids else None
+    return {**state, "ItemBatcher": batcher} if batcher else state
 
 
 def _json_object(s3: Any, bucket: str, key: str) -> Any:
@@ -244,7 +270,8 @@ def rag_figures(rag: RagCost, *, with_target: bool) -> Iterable[Figure]:
         per + "documents per child execution",
         round(rag.run.documents_per_child, 2),
         "documents",
-        note=f"{rag.run.children} children for {rag.run.documents} documents",
+        note=f"measured: {rag.run.children} children for {rag.run.documents} documents; "
+        f"batches of {rag.run.batch_size}, {rag.run.inner_concurrency} at a time",
     )
     yield Figure(
         SECTION,
@@ -252,7 +279,8 @@ def rag_figures(rag: RagCost, *, with_target: bool) -> Iterable[Figure]:
         round(rag.total, 2),
         "$",
         RAG_DOLLARS_TARGET if with_target else None,
-        note=f"parent ${rag.parent_dollars:.2f} + Express children ${rag.child_dollars:.2f}",
+        note=f"parent ${rag.parent_dollars:.2f} ({rag.children:,} child starts) + Express children "
+        f"${rag.child_dollars:.2f} ({rag.run.child_seconds():.1f} s each, estimated)",
     )
 
 
@@ -275,6 +303,8 @@ def _rag_details(rag: RagCost) -> dict[str, Any]:
         "documents": rag.run.documents,
         "statuses": dict(rag.run.statuses),
         "innerConcurrency": rag.run.inner_concurrency,
+        "batchSize": rag.run.batch_size,
+        "childrenPriced": rag.children,
         "estimatedChildSeconds": round(rag.run.child_seconds(), 3),
         "documentsPriced": rag.documents,
         "parentDollars": round(rag.parent_dollars, 4),

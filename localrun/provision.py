@@ -11,9 +11,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
+from localrun import clients
 from localrun.compat import adapt, item_batchers
 from localrun.intrinsics import Pseudo, Resolver, TemplateError, references
 from localrun.naming import physical_name
@@ -547,4 +547,4 @@ PROVISIONERS: dict[str, Provisioner] = {
 
 def boto_client_factory(region: str) -> Client:
     """boto3 clients bound to `region` (credentials come from moto's environment)."""
-    return lambda service: boto3.client(service, region_name=region)
+    return lambda service: clients.client(service, region)

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from localrun import engine, tracking
+from localrun import clients, engine, tracking
 from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
@@ -285,11 +285,9 @@ class LocalRunner:
 
     def client(self, service: str) -> Any:
         """A boto3 client talking to this runner's moto (seed and inspect resources with it)."""
-        import boto3
-
         with self._clients_lock:
             if service not in self._clients:
-                self._clients[service] = boto3.client(service, region_name=self.region)
+                self._clients[service] = clients.client(service, self.region)
             return self._clients[service]
 
     def state_machine_arn(self, state_machine: str | None = None) -> str:

@@ -54,23 +54,33 @@ def test_result_path_selects_the_maps_output() -> None:
     assert cost.at_result_path(output, "$") == output
 
 
+def test_the_batch_size_is_the_item_batchers() -> None:
+    assert cost.batch_size({"Type": "Map"}) == 1
+    assert cost.batch_size({"Type": "Map", "ItemBatcher": {"MaxItemsPerBatch": 10}}) == 10
+    with pytest.raises(ValueError, match="MaxItemsPerBatch"):
+        cost.batch_size({"Type": "Map", "ItemBatcher": {"MaxInputBytesPerBatch": 1024}})
+
+
 def test_one_child_per_document_pays_a_parent_transition_per_document() -> None:
     run = cost.MapRun(children=6, documents=6, statuses=Counter(ingested=6), inner_concurrency=1)
     rag = cost.RagCost("test", parent_transitions=6, run=run, documents=100_000)
+    assert rag.children == 100_000
     assert rag.parent_dollars == pytest.approx(prices.standard_charge(6 + 100_000))
     assert run.child_seconds() == cost.SECONDS_PER_INGESTED_DOCUMENT
     assert rag.child_dollars == pytest.approx(100_000 * prices.express_charge([4.0]))
 
 
-def test_batching_divides_the_parent_transitions() -> None:
-    run = cost.MapRun(
-        children=2, documents=20, statuses=Counter(ingested=10, unchanged=10), inner_concurrency=5
-    )
+def test_batching_divides_the_parent_transitions_and_rounds_run_in_parallel() -> None:
+    statuses = Counter(ingested=3, unchanged=1)
+    run = cost.MapRun(children=1, documents=4, statuses=statuses, inner_concurrency=5, batch_size=10)
     rag = cost.RagCost("test", parent_transitions=6, run=run, documents=100_000)
-    assert rag.children == pytest.approx(10_000)
+    assert rag.children == 10_000
     assert rag.parent_dollars == pytest.approx(prices.standard_charge(6 + 10_000))
-    # each child: (5 x 4 s + 5 x 0.5 s) over 5 lanes
-    assert run.child_seconds() == pytest.approx((10 * 4.0 + 10 * 0.5) / 2 / 5)
+    mean = (3 * 4.0 + 1 * 0.5) / 4
+    assert run.mean_document_seconds() == pytest.approx(mean)
+    assert run.child_seconds() == pytest.approx(2 * mean)  # 10 documents, 5 at a time
+    assert rag.child_dollars == pytest.approx(10_000 * prices.express_charge([2 * mean]))
+    assert rag.total < cost.RagCost("unbatched", 6, cost.MapRun(4, 4, statuses, 1)).total / 4
 
 
 def test_standard_and_express_executions_are_priced_by_their_own_rules() -> None:
