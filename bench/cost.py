@@ -34,6 +34,7 @@ EXECUTIONS_PRICED = 1_000_000
 DOCUMENTS_PRICED = 100_000
 ORDER_TRANSITIONS_TARGET = Target("<=", 25)
 RAG_DOLLARS_TARGET = Target("<=", 2.0)
+EVENT_DRIVEN_SAMPLE = "ingest-new-object"
 
 # Assumed wall time one document adds to its Express child (not measurable locally).
 SECONDS_PER_INGESTED_DOCUMENT = 4.0  # fetch + parse + ~10 Titan V2 embeddings + S3 Vectors put/query
@@ -49,12 +50,18 @@ class ExecutionCost:
     status: str
     transitions: int
     simulated_seconds: float
+    child_starts: int = 0
+
+    @property
+    def billed_transitions(self) -> int:
+        """The execution's transitions plus one per Distributed Map child execution it started."""
+        return self.transitions + self.child_starts
 
     @property
     def dollars_per_million(self) -> float:
         if self.machine_type == "EXPRESS":
             return prices.express_charge([self.simulated_seconds]) * EXECUTIONS_PRICED
-        return prices.standard_charge(self.transitions) * EXECUTIONS_PRICED
+        return prices.standard_charge(self.billed_transitions) * EXECUTIONS_PRICED
 
 
 @dataclass(frozen=True)
@@ -82,10 +89,12 @@ class MapRun:
         )
         return total / self.documents
 
-    def child_seconds(self) -> float:
-        """Estimated duration of a full batch: its documents in rounds of the inner concurrency."""
-        lanes = max(1, min(self.inner_concurrency, self.batch_size))
-        return math.ceil(self.batch_size / lanes) * self.mean_document_seconds()
+    def child_seconds(self, documents: int | None = None) -> float:
+        """Estimated duration of a child with `documents` (a full batch by default), in rounds of
+        the inner concurrency."""
+        documents = self.batch_size if documents is None else documents
+        lanes = max(1, min(self.inner_concurrency, documents))
+        return math.ceil(documents / lanes) * self.mean_document_seconds()
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,8 @@ class RagCost:
 
     @property
     def child_dollars(self) -> float:
-        return prices.express_charge([self.run.child_seconds()]) * self.children
+        per_child = min(self.run.batch_size, self.documents)
+        return prices.express_charge([self.run.child_seconds(per_child)]) * self.children
 
     @property
     def total(self) -> float:
@@ -215,23 +225,31 @@ def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
         sample = path.load()
         with fresh_runner(path, env) as runner:
             result = run_checked(path, runner, sample)
+            mapped = map_run(runner, result) if path.workflow == "rag" else None
             cost = ExecutionCost(
                 path,
                 state_machine_type(runner, sample),
                 result.status,
                 result.transitions,
                 result.simulated_seconds,
+                child_starts=mapped.children if mapped else 0,
             )
             figures.extend(execution_figures(cost))
             details["executions"].append(_execution_details(cost))
-            if path.workflow == "rag":
+            if mapped is not None:
                 rerun = runner.run(sample.input, timeout=300)
                 if not rerun.succeeded:
                     raise HappyPathFailed(f"{path.label} re-run: {rerun.status} {rerun.error}")
-                for label, run in (("new corpus", result), ("unchanged re-run", rerun)):
-                    rag = RagCost(label, run.transitions, map_run(runner, run))
+                for label, run, runs in (
+                    ("new corpus", result, mapped),
+                    ("unchanged re-run", rerun, map_run(runner, rerun)),
+                ):
+                    rag = RagCost(label, run.transitions, runs)
                     figures.extend(rag_figures(rag, with_target=label == "new corpus"))
                     details["rag"].append(_rag_details(rag))
+    figure, event_details = event_driven(env)
+    figures.append(figure)
+    details["rag"].append(event_details)
     details["assumptions"] = {
         "secondsPerIngestedDocument": SECONDS_PER_INGESTED_DOCUMENT,
         "secondsPerOtherDocument": SECONDS_PER_OTHER_DOCUMENT,
@@ -248,16 +266,36 @@ def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
     return figures, details
 
 
+def event_driven(env: str) -> tuple[Figure, dict[str, Any]]:
+    """RAG fed by the Object Created rule: one parent run, with one one-document child, per upload."""
+    path = HappyPath("rag", EVENT_DRIVEN_SAMPLE)
+    with fresh_runner(path, env) as runner:
+        result = run_checked(path, runner)
+        one = RagCost("event-driven", result.transitions, map_run(runner, result), documents=1)
+    total = one.total * DOCUMENTS_PRICED
+    figure = Figure(
+        SECTION,
+        f"rag event-driven (a run per uploaded object): $ per {DOCUMENTS_PRICED:,} documents",
+        round(total, 2),
+        "$",
+        note=f"{result.transitions + one.children} parent transitions per object (bulk loads: prefix runs)",
+    )
+    return figure, {**_rag_details(one), "documentsPriced": DOCUMENTS_PRICED, "totalDollars": round(total, 4)}
+
+
 def execution_figures(cost: ExecutionCost) -> Iterable[Figure]:
     label = cost.path.label
     is_order = cost.path.workflow == "orders"
+    kind = "3-item order" if is_order else cost.machine_type.lower()
+    if cost.child_starts:
+        kind += f", incl. {cost.child_starts} Distributed Map child start(s); children priced below"
     yield Figure(
         SECTION,
         f"{label}: state transitions",
-        cost.transitions,
+        cost.billed_transitions,
         "transitions",
         ORDER_TRANSITIONS_TARGET if is_order else None,
-        note="3-item order" if is_order else cost.machine_type.lower(),
+        note=kind,
     )
     yield Figure(SECTION, f"{label}: simulated duration", round(cost.simulated_seconds, 3), "s")
     yield Figure(SECTION, f"{label}: $ per 1,000,000 executions", round(cost.dollars_per_million, 2), "$")
@@ -270,7 +308,7 @@ def rag_figures(rag: RagCost, *, with_target: bool) -> Iterable[Figure]:
         per + "documents per child execution",
         round(rag.run.documents_per_child, 2),
         "documents",
-        note=f"measured: {rag.run.children} children for {rag.run.documents} documents; "
+        note=f"measured: {rag.run.children} child execution(s) for {rag.run.documents} documents; "
         f"batches of {rag.run.batch_size}, {rag.run.inner_concurrency} at a time",
     )
     yield Figure(
@@ -280,7 +318,8 @@ def rag_figures(rag: RagCost, *, with_target: bool) -> Iterable[Figure]:
         "$",
         RAG_DOLLARS_TARGET if with_target else None,
         note=f"parent ${rag.parent_dollars:.2f} ({rag.children:,} child starts) + Express children "
-        f"${rag.child_dollars:.2f} ({rag.run.child_seconds():.1f} s each, estimated)",
+        f"${rag.child_dollars:.2f} ({rag.run.child_seconds(min(rag.run.batch_size, rag.documents)):.1f} s "
+        "each, estimated)",
     )
 
 
@@ -290,6 +329,7 @@ def _execution_details(cost: ExecutionCost) -> dict[str, Any]:
         "sample": cost.path.sample,
         "type": cost.machine_type,
         "transitions": cost.transitions,
+        "childStarts": cost.child_starts,
         "simulatedSeconds": round(cost.simulated_seconds, 3),
         "dollarsPerMillion": round(cost.dollars_per_million, 2),
     }

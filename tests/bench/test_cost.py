@@ -97,3 +97,12 @@ def test_every_registered_workflow_has_a_happy_path_that_expects_success() -> No
     assert {path.workflow for path in HAPPY_PATHS} == set(WORKFLOW_STACKS)
     for path in HAPPY_PATHS:
         assert path.load().expect.status == "SUCCEEDED", path.label
+
+
+def test_a_standard_parent_pays_for_the_children_it_starts() -> None:
+    path = HappyPath("rag", "ingest-corpus")
+    parent = cost.ExecutionCost(
+        path, "STANDARD", "SUCCEEDED", transitions=6, simulated_seconds=2, child_starts=3
+    )
+    assert parent.billed_transitions == 9
+    assert parent.dollars_per_million == pytest.approx(prices.standard_charge(9) * 1_000_000)
