@@ -51,10 +51,19 @@ def cdk_synth(app: str | None, env: str, outdir: Path, *, validation: bool) -> f
     return elapsed
 
 
-def alternate(apps: Sequence[str | None], env: str, outdirs: Sequence[Path], runs: int, validation: bool):
-    """Median seconds per app, runs alternating between the apps after a warm-up of each."""
+def alternate(
+    apps: Sequence[str | None],
+    env: str,
+    outdirs: Sequence[Path],
+    runs: int,
+    *,
+    validation: bool,
+    warm_up: bool,
+) -> list[float]:
+    """Median seconds per app, runs alternating between the apps (after a warm-up of each)."""
     for app, outdir in zip(apps, outdirs, strict=True):
-        cdk_synth(app, env, outdir, validation=validation)
+        if warm_up:
+            cdk_synth(app, env, outdir, validation=validation)
     timings: list[list[float]] = [[] for _ in apps]
     for _ in range(runs):
         for index, (app, outdir) in enumerate(zip(apps, outdirs, strict=True)):
@@ -86,7 +95,9 @@ def measure(
         details: dict[str, Any] = {"env": env, "runs": runs}
         figures: list[Figure] = []
         for validation in (True, False):
-            app_seconds, minimal_seconds = alternate((None, minimal), env, outdirs, runs, validation)
+            app_seconds, minimal_seconds = alternate(
+                (None, minimal), env, outdirs, runs, validation=validation, warm_up=validation
+            )
             ratio = app_seconds / minimal_seconds
             mode = "with CDK validation" if validation else "without CDK validation"
             details["validation" if validation else "noValidation"] = {
