@@ -20,7 +20,6 @@ import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -179,7 +178,8 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
         )
     module_name, _, function_name = spec.handler.rpartition(".")
     roots = [spec.source_root, LAMBDAS_ROOT.resolve()]
-    saved = {name: module for name, module in list(sys.modules.items()) if _under(module, roots)}
+    prefixes = tuple(f"{root}{os.sep}" for root in roots)
+    saved = {name: module for name, module in list(sys.modules.items()) if _under(module, prefixes)}
     for name in saved:
         del sys.modules[name]
     original_path = list(sys.path)
@@ -196,7 +196,7 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
             f"Runtime.{type(error).__name__}", f"Init error in '{module_name}': {error}"
         ) from error
     finally:
-        for name in [name for name, mod in list(sys.modules.items()) if _under(mod, roots)]:
+        for name in [name for name, mod in list(sys.modules.items()) if _under(mod, prefixes)]:
             del sys.modules[name]
         sys.modules.update(saved)
         sys.path[:] = original_path + [str(root) for root in roots if str(root) not in original_path]
@@ -208,16 +208,23 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
     return handler
 
 
-def _under(module: ModuleType | None, roots: list[Path]) -> bool:
-    """True if the module was loaded from one of `roots` (a project module, not a library)."""
-    prefixes = tuple(f"{root}{os.sep}" for root in roots)
-    file = getattr(module, "__file__", None)
-    locations = [file] if file else []
+def _under(module: ModuleType | None, prefixes: tuple[str, ...]) -> bool:
+    """True if the module was loaded from under one of `prefixes` (a project module, not a library).
+
+    Reads `__file__`/`__path__` from the module's namespace, where the import system puts them,
+    so a module-level `__getattr__` (lazy modules) is not run for each of the process's modules.
+    """
+    namespace = getattr(module, "__dict__", None)
+    if isinstance(namespace, dict):
+        file, path = namespace.get("__file__"), namespace.get("__path__")
+    else:
+        file, path = getattr(module, "__file__", None), None
+    if isinstance(file, str) and file.startswith(prefixes):
+        return True
     try:
-        locations.extend(getattr(module, "__path__", None) or [])
+        return any(str(location).startswith(prefixes) for location in path or ())
     except Exception:
         return False
-    return any(str(location).startswith(prefixes) for location in locations)
 
 
 def _decode(event: bytes | str | None) -> Any:

@@ -1,8 +1,11 @@
 """Session-wide test set-up: fast synth (no CloudFormation WASM validation, no bundling)."""
 
+import gc
 import os
 import sys
 from pathlib import Path
+
+import pytest
 
 os.environ.setdefault("CDK_VALIDATION", "false")
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -20,3 +23,28 @@ if str(LAMBDAS_ROOT) not in sys.path:
     sys.path.insert(0, str(LAMBDAS_ROOT))
 
 pytest_plugins = ("tests.resilience.report",)  # prints the fault matrix (tests/resilience) under xdist too
+
+
+# A test process holds a large, long-lived heap (synthesized apps, botocore models, moto backends):
+# with the default thresholds, ~35 full collections re-scanned all of it (~12 s of a worker's run).
+GC_THRESHOLDS = (7000, 10, 100)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test process gets localrun's speed-ups of botocore and moto that keep their behaviour
+    (`localrun/engine/shared_caches.py`, `deferred.py`) and fewer collections of its long-lived
+    heap; the xdist controller runs no test."""
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    from localrun.engine import deferred, shared_caches
+
+    shared_caches.install()
+    deferred.install()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection built (modules, the dev app, parametrized cells) lives as long as the
+    process: full collections stop re-scanning it (objects made later are collected as usual)."""
+    gc.collect()
+    gc.freeze()

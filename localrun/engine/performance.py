@@ -8,6 +8,10 @@
   client per (service, region); the interpreter's clients carry fixed credentials anyway.
 - JSONPath: every path evaluation built a new jsonpath-ng parser (~1 ms, ~18 per ten-state run).
   Parsed paths are immutable, so localrun keeps them per expression.
+- botocore and moto: service models, endpoint data and endpoint rule sets are parsed once per
+  process, not once per session or client, and moto's S3 URL table is not re-imported per request
+  (`engine/shared_caches.py`); KMS key pairs and EC2's default AMIs are made when first used
+  (`engine/deferred.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from localrun.engine import deferred, shared_caches
 from localrun.engine.overrides import replace
 
 _SERVICE_MODULES = [
@@ -48,6 +53,8 @@ _clients_lock = threading.Lock()
 
 
 def install() -> None:
+    shared_caches.install()
+    deferred.install()
     replace(StepFunctionsParserBackend, "_validate_definition", _build_validate)
     replace(ExecutionWorker, "_get_evaluation_entrypoint", _build_entrypoint)
     for module_name in _SERVICE_MODULES:

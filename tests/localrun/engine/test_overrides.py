@@ -63,6 +63,21 @@ EXPECTED = {
     "string_operators.extract_json",
     "timestamp_operators.extract_json",
     "states.extract_json",
+    "Loader.list_available_services",
+    "Loader.determine_latest_version",
+    "Loader.list_api_versions",
+    "Loader.load_service_model",
+    "Loader.load_data_with_path",
+    "regions.EndpointProvider",
+    "EventAliaser.__copy__",
+    "S3Backend._url_module",
+    "ext.parse",
+    "models.generate_private_key",
+    "Key.private_key",
+    "AmiBackend._load_amis",
+    "EC2Backend.amis",
+    "EC2Backend.volumes",
+    "EC2Backend.snapshots",
 }
 
 
