@@ -4,7 +4,7 @@ Both go through the CDK CLI the way users run them (`npx cdk synth`), into their
 folders, after one warm-up each (the warm-up also builds the Lambda layers once; later synths reuse
 them, as a developer's repeated synths do). Runs alternate between the two apps so machine load
 affects both alike; the medians and their ratio are reported, with and without CDK's built-in
-CloudFormation validation (on by default; `--no-validation` turns it off).
+CloudFormation validation (on by default; `CDK_VALIDATION=false` turns it off).
 """
 
 from __future__ import annotations
@@ -33,14 +33,20 @@ class SynthFailed(RuntimeError):
 
 
 def cdk_synth(app: str | None, env: str, outdir: Path, *, validation: bool) -> float:
-    """Seconds one `npx cdk synth` takes (quiet, into `outdir`)."""
+    """Seconds one `npx cdk synth` takes (quiet, into `outdir`).
+
+    CDK's built-in CloudFormation validation is on unless `CDK_VALIDATION=false`; the variable is
+    set explicitly both ways, because this process's own environment may have turned it off.
+    """
     command = ["npx", "--no-install", "cdk", "synth", "--quiet", "--output", str(outdir)]
     command += ["--context", f"env={env}"]
     if app is not None:
         command += ["--app", app]
-    if not validation:
-        command.append("--no-validation")
-    environment = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    environment = {
+        **os.environ,
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CDK_VALIDATION": "true" if validation else "false",
+    }
     started = time.perf_counter()
     completed = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, env=environment, check=False

@@ -14,6 +14,12 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# What `cdk synth` passes to the app, so the assembly written matches the CLI's (asset metadata).
+CLI_CONTEXT = {
+    "aws:cdk:enable-path-metadata": True,
+    "aws:cdk:enable-asset-metadata": True,
+    "aws:cdk:version-reporting": True,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
     phases["import stacks"] = time.perf_counter() - started
     started = time.perf_counter()
-    app = App(outdir=args.outdir, context={"env": args.env})
+    app = App(outdir=args.outdir, context={"env": args.env, **CLI_CONTEXT})
     build(app)
     phases["build constructs"] = time.perf_counter() - started
     started = time.perf_counter()
