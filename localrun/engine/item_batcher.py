@@ -208,12 +208,16 @@ def _limit(env: Environment, settings: dict[str, Any], field: str, default: int 
     upper = MAX_BATCH_BYTES if field == "MaxInputBytesPerBatch" else None
     if isinstance(value, bool) or not isinstance(value, int) or value < 1 or (upper and value > upper):
         bound = f" of at most {upper}" if upper else ""
-        raise _runtime_error(env, f"ItemBatcher {field} must be a positive integer{bound}, got {value!r}")
+        raise map_run_failure(
+            env,
+            StatesErrorNameType.StatesRuntime,
+            f"ItemBatcher {field} must be a positive integer{bound}, got {value!r}",
+        )
     return value
 
 
-def _runtime_error(env: Environment, cause: str) -> FailureEventException:
-    name = StatesErrorNameType.StatesRuntime
+def map_run_failure(env: Environment, name: StatesErrorNameType, cause: str) -> FailureEventException:
+    """The exception that fails a Map run with the `States.*` error `name` and `cause`."""
     return FailureEventException(
         FailureEvent(
             env=env,

@@ -38,7 +38,6 @@ from typing import Any
 
 from moto.cloudformation.models import StackSet
 from moto.core.responses import EmptyResult
-from moto.stepfunctions.parser.api import ExecutionFailedEventDetails, HistoryEventType
 from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import (
     CustomErrorName,
 )
@@ -63,7 +62,6 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
     StateTaskServiceDynamoDB,
 )
 from moto.stepfunctions.parser.asl.eval.environment import Environment
-from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped, ProgramTimedOut
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -175,16 +173,8 @@ def _build_map_run(original: Callable[..., None]) -> Callable[..., None]:
             f"failed (ToleratedFailureCount {record.tolerated_failure_count}, "
             f"ToleratedFailurePercentage {record.tolerated_failure_percentage})"
         )
-        name = StatesErrorNameType.StatesExceedToleratedFailureThreshold
-        raise FailureEventException(
-            FailureEvent(
-                env=env,
-                error_name=StatesErrorName(typ=name),
-                event_type=HistoryEventType.MapRunFailed,
-                event_details=EventDetails(
-                    executionFailedEventDetails=ExecutionFailedEventDetails(error=name.to_name(), cause=cause)
-                ),
-            )
+        raise item_batcher.map_run_failure(
+            env, StatesErrorNameType.StatesExceedToleratedFailureThreshold, cause
         )
 
     return map_run

@@ -33,13 +33,6 @@ def runner() -> Iterator[LocalRunner]:
         yield local
 
 
-@pytest.fixture
-def plane(runner: LocalRunner) -> Iterator[RagPlane]:
-    plane = RagPlane(runner)
-    plane.reset()
-    yield plane
-
-
 def _children(runner: LocalRunner, result: RunResult) -> dict[str, list[dict[str, Any]]]:
     """The map run's child executions by ResultWriter status."""
     s3 = runner.client("s3")
