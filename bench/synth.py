@@ -32,6 +32,15 @@ class SynthFailed(RuntimeError):
     """`cdk synth` exited non-zero; the message carries its output."""
 
 
+def synth_environment(*, validation: bool) -> dict[str, str]:
+    """This process's environment with CDK's built-in validation set explicitly on or off."""
+    return {
+        **os.environ,
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        "CDK_VALIDATION": "true" if validation else "false",
+    }
+
+
 def cdk_synth(app: str | None, env: str, outdir: Path, *, validation: bool) -> float:
     """Seconds one `npx cdk synth` takes (quiet, into `outdir`).
 
@@ -42,11 +51,7 @@ def cdk_synth(app: str | None, env: str, outdir: Path, *, validation: bool) -> f
     command += ["--context", f"env={env}"]
     if app is not None:
         command += ["--app", app]
-    environment = {
-        **os.environ,
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "CDK_VALIDATION": "true" if validation else "false",
-    }
+    environment = synth_environment(validation=validation)
     started = time.perf_counter()
     completed = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, env=environment, check=False
@@ -79,8 +84,7 @@ def alternate(
 
 def phases(env: str, outdir: Path, *, validation: bool) -> dict[str, float]:
     """Seconds per phase of the app's synth (bench/synth_phases.py) in a fresh interpreter."""
-    environment = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    environment["CDK_VALIDATION"] = "true" if validation else "false"
+    environment = synth_environment(validation=validation)
     command = [sys.executable, "-m", "bench.synth_phases", "--env", env, "--outdir", str(outdir)]
     completed = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, env=environment, check=False
