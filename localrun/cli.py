@@ -56,6 +56,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="STATE=ERROR[:N]",
         help="fail STATE (or fn:FUNCTION) with ERROR, N times (default 1); repeatable",
     )
+    run.add_argument(
+        "--lose-response",
+        action="append",
+        default=[],
+        metavar="STATE=ERROR[:N]",
+        help="let STATE's (or fn:FUNCTION's) call take effect, then fail it with ERROR as if the "
+        "response were lost, N times (default 1); repeatable",
+    )
     run.add_argument("--mock-config", type=Path, help="MockConfigFile for unsupported integrations")
     run.add_argument("--test-case", help="test case of --mock-config to apply")
     run.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds (default 60)")
@@ -99,6 +107,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     is_sample = isinstance(raw, dict) and "input" in raw and "expect" in raw
     sample = Sample.load(args.input, args.workflow) if is_sample else None
     faults = [Fault.parse(spec) for spec in args.fail]
+    faults += [Fault.parse(spec, ambiguous=True) for spec in args.lose_response]
     with LocalRunner(load_template(args.workflow, args.env)) as runner:
         if sample is not None:
             sample = _with_overrides(sample, args, faults)

@@ -1,4 +1,13 @@
-"""Fault injection: make a named state or Lambda function fail with a given error N times."""
+"""Fault injection: make a named state or Lambda function fail with a given error N times.
+
+Two kinds of fault:
+- a plain fault fails the task *before* its effect (the request never reached the service);
+- an ambiguous fault (`ambiguous=True`) lets the call happen for real, then fails the task with
+  the error as if the response had been lost: the handler ran (the card was charged) or AWS
+  accepted the SDK call, but Step Functions saw `Lambda.ServiceException`, a timeout, a 5xx. On
+  AWS this is the dangerous case: a retry repeats an effect that already happened, and a catch
+  path compensates for an effect it may believe never happened.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +17,21 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 _SPEC = re.compile(r"^(?P<target>[^=]+)=(?P<error>[^:]+)(?::(?P<times>\d+))?$")
+AMBIGUOUS_CAUSE = "the call took effect but its response was lost"
 
 
 @dataclass(frozen=True)
 class Fault:
     """Fail `times` attempts of a state (by name) or of a function (logical id, name, handler or
-    construct id) with `error`; `times=None` fails every attempt."""
+    construct id) with `error`; `times=None` fails every attempt. With `ambiguous`, each failed
+    attempt first performs the call for real (the effect happens, the response is lost)."""
 
     error: str
     state: str | None = None
     function: str | None = None
     cause: str | None = None
     times: int | None = 1
+    ambiguous: bool = False
 
     def __post_init__(self) -> None:
         if (self.state is None) == (self.function is None):
@@ -35,10 +47,11 @@ class Fault:
         if self.cause:
             return self.cause
         limit = "always" if self.times is None else f"{attempt}/{self.times}"
-        return f"Fault injected by localrun ({limit})"
+        kind = f"; {AMBIGUOUS_CAUSE}" if self.ambiguous else ""
+        return f"Fault injected by localrun ({limit}{kind})"
 
     @classmethod
-    def parse(cls, spec: str) -> Fault:
+    def parse(cls, spec: str, *, ambiguous: bool = False) -> Fault:
         """`STATE=ERROR[:N]` (CLI form); prefix the target with `fn:` to fail a function instead."""
         match = _SPEC.match(spec.strip())
         if match is None:
@@ -46,8 +59,8 @@ class Fault:
         target, error = match.group("target").strip(), match.group("error").strip()
         times = int(match.group("times")) if match.group("times") else 1
         if target.startswith("fn:"):
-            return cls(error=error, function=target.removeprefix("fn:"), times=times)
-        return cls(error=error, state=target, times=times)
+            return cls(error=error, function=target.removeprefix("fn:"), times=times, ambiguous=ambiguous)
+        return cls(error=error, state=target, times=times, ambiguous=ambiguous)
 
 
 @dataclass(frozen=True)

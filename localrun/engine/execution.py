@@ -40,10 +40,12 @@ from localrun.clock import Clock
 from localrun.engine.moto_fixes import error_name
 from localrun.engine.overrides import replace
 from localrun.engine.timekeeping import RUN_ATTRIBUTE, attach, clock_of
+from localrun.faults import Injection
 
 _state_machine_names: dict[str, tuple[str, ...]] = {}
 _entering = threading.local()
 _waiting: dict[str, tuple[Environment, float | None]] = {}
+_LOST_RESPONSE = "_localrun_lost_response"
 
 
 def time_out_task(token: str) -> bool:
@@ -105,6 +107,7 @@ def install() -> None:
     replace(ContextObject, "update_task_token", _build_update_task_token)
     replace(StateTaskServiceCallback, "_eval_body", _build_callback_body)
     replace(StateTaskServiceCallback, "_assert_integration_pattern_is_supported", _build_pattern_check)
+    replace(StateTaskServiceCallback, "_after_eval_execution", _build_after_call)
     for state_class in _execution_state_classes():
         replace(state_class, "_eval_execution", _build_eval_execution)
 
@@ -251,20 +254,61 @@ def _build_eval_execution(original: Callable[[Any, Environment], None]) -> Calla
             return original(self, env)
         state = env.states.context_object.context_object_data["State"]["Name"]
         injection = run.faults.for_state(state)
-        if injection is not None:
-            raise FailureEventException(
-                FailureEvent(
-                    env=env,
-                    error_name=error_name(injection.fault.error),
-                    event_type=HistoryEventType.TaskFailed,
-                    event_details=EventDetails(
-                        taskFailedEventDetails=TaskFailedEventDetails(
-                            error=injection.fault.error, cause=injection.cause
-                        )
-                    ),
-                )
-            )
+        if injection is not None and not injection.fault.ambiguous:
+            raise _injected_failure(env, injection)
         with tracking.task_scope(tracking.TaskScope(run=run, state=state, env=env)):
-            return original(self, env)
+            if injection is None:
+                return original(self, env)
+            _lose_response(self, env, injection, lambda: original(self, env))
+            return None
 
     return eval_execution
+
+
+def _lose_response(state: Any, env: Environment, injection: Injection, call: Callable[[], None]) -> None:
+    """Perform the task's call for real, then fail the task as if its response had been lost.
+
+    A task with an integration pattern (`.waitForTaskToken`, `.sync`) loses the response of the
+    request that started the work: the token was handed out or the job started, and the task
+    fails before it is recorded as submitted and starts waiting. Any other task (Lambda invoke,
+    request-response SDK call) loses the call's result after the effect took place.
+    """
+    if isinstance(state, StateTaskServiceCallback) and state._is_integration_pattern():
+        setattr(env, _LOST_RESPONSE, injection)
+        try:
+            call()
+        finally:
+            if hasattr(env, _LOST_RESPONSE):
+                delattr(env, _LOST_RESPONSE)
+        return
+    call()
+    raise _injected_failure(env, injection)
+
+
+def _build_after_call(original: Callable[..., None]) -> Callable[..., None]:
+    """The request of a `.waitForTaskToken`/`.sync` task went through: an ambiguous fault loses its
+    response here, before the task is recorded as submitted and waits."""
+
+    def after_eval_execution(self: StateTaskServiceCallback, env: Environment, **kwargs: Any) -> None:
+        injection = getattr(env, _LOST_RESPONSE, None)
+        if injection is None:
+            return original(self, env=env, **kwargs)
+        delattr(env, _LOST_RESPONSE)
+        raise _injected_failure(env, injection)
+
+    return after_eval_execution
+
+
+def _injected_failure(env: Environment, injection: Injection) -> FailureEventException:
+    return FailureEventException(
+        FailureEvent(
+            env=env,
+            error_name=error_name(injection.fault.error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    error=injection.fault.error, cause=injection.cause
+                )
+            ),
+        )
+    )

@@ -11,6 +11,7 @@ from moto.awslambda_simple.models import LambdaSimpleBackend
 
 from localrun import tracking
 from localrun.engine.overrides import replace
+from localrun.faults import Injection
 from localrun.lambda_runtime import InvocationOutcome, LambdaRuntime
 from localrun.provision import FunctionSpec
 
@@ -79,20 +80,15 @@ def _invoke(
 ) -> InvocationOutcome:
     run = scope.run if scope is not None else None
     injection = run.faults.for_function(spec.matches) if run is not None else None
-    if injection is not None:
-        outcome = InvocationOutcome(
-            payload=json.dumps(
-                {"errorType": injection.fault.error, "errorMessage": injection.cause}
-            ).encode(),
-            function_error="Unhandled",
-            error_type=injection.fault.error,
-            request_id="injected-fault",
-            duration_ms=0.0,
-            logs="",
-        )
+    if injection is not None and not injection.fault.ambiguous:
+        outcome = _failed(injection, request_id="injected-fault", duration_ms=0.0, logs="")
     else:
         with tracking.task_scope(scope):
             outcome = runtime.invoke(spec, body)
+        if injection is not None:  # the handler ran; its response is lost
+            outcome = _failed(
+                injection, request_id=outcome.request_id, duration_ms=outcome.duration_ms, logs=outcome.logs
+            )
     if run is not None:
         run.record_invocation(
             tracking.Invocation(
@@ -106,3 +102,15 @@ def _invoke(
             )
         )
     return outcome
+
+
+def _failed(injection: Injection, *, request_id: str, duration_ms: float, logs: str) -> InvocationOutcome:
+    """The invocation as the caller sees it when `injection` fires: an unhandled function error."""
+    return InvocationOutcome(
+        payload=json.dumps({"errorType": injection.fault.error, "errorMessage": injection.cause}).encode(),
+        function_error="Unhandled",
+        error_type=injection.fault.error,
+        request_id=request_id,
+        duration_ms=duration_ms,
+        logs=logs,
+    )

@@ -72,6 +72,20 @@ def test_run_with_a_fault_and_json_output(tmp_path: Path) -> None:
     assert result["states"] == ["Validate", "RecordRejection", "Rejected"]
 
 
+def test_lose_response_lets_the_call_take_effect_then_fails_the_task(tmp_path: Path) -> None:
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(ORDER))
+
+    code, out = run_cli(
+        "run", "kitchen", "--input", str(path), "--lose-response", "Validate=InvalidInput", "--json"
+    )
+    result = json.loads(out)
+
+    assert code == 1
+    assert (result["status"], result["error"]) == ("FAILED", "OrderRejected")
+    assert [invocation["state"] for invocation in result["invocations"]] == ["Validate"]
+
+
 def test_bad_fault_spec_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "input.json"
     path.write_text("{}")
