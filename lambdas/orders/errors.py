@@ -21,6 +21,10 @@ class PaymentConflict(TaskError):
     """The order was already charged with different terms; charging again would double-charge."""
 
 
+class ChargeVoided(TaskError):
+    """The order was compensated before this charge ran (a late invocation): nothing is charged."""
+
+
 class RefundImpossible(TaskError):
     """A recorded charge cannot be returned (its payment method no longer exists)."""
 

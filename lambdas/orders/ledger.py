@@ -4,12 +4,18 @@ Items (partition key `pk`, sort key `sk`):
 - a payment method: `ACCOUNT#<token>` / `ACCOUNT` with `balanceMinor`, `currency`, `status`
   (`ACTIVE` or `BLOCKED`) and optionally the owning `customerId`;
 - a charge: `ORDER#<orderId>` / `CHARGE` with `chargeId`, `account`, `amountMinor`, `currency`;
-- a refund: `ORDER#<orderId>` / `REFUND` with `refundId`, `chargeId`, `account`, `amountMinor`.
+- a refund: `ORDER#<orderId>` / `REFUND` with `refundId`, `chargeId`, `account`, `amountMinor`;
+- a void: `ORDER#<orderId>` / `VOID`, written by a refund that found no charge.
 
 Charging moves money out of the account and writes the charge in one transaction whose
 conditions make the order id the idempotency key: an order is charged at most once and
 refunded at most once, and the account balance always equals its opening balance minus
 charges plus refunds.
+
+A refund that finds no charge voids the order (in one transaction that also checks no charge
+exists), and a charge checks in its own transaction that the order is not void: a charge still in
+flight when the saga compensated (its response was lost, the retry gave up) can then never land
+after the refund, and the refund's "nothing to refund" stays true.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import (
+    ChargeVoided,
     PaymentConflict,
     PaymentDeclined,
     PaymentProviderUnavailable,
@@ -45,6 +52,7 @@ ACTIVE = "ACTIVE"
 WRITTEN = "WRITTEN"
 ENTRY_EXISTS = "ENTRY_EXISTS"
 ACCOUNT_REFUSED = "ACCOUNT_REFUSED"
+GUARD_FAILED = "GUARD_FAILED"
 
 
 def account_key(token: str) -> dict[str, dict[str, str]]:
@@ -74,6 +82,8 @@ class LedgerAdapter:
         existing = self._get(order_key(request.order_id, "CHARGE"))
         if existing is not None:
             return self._same_charge(existing, request)
+        if self._get(order_key(request.order_id, "VOID")) is not None:
+            raise _voided(request.order_id)
         charge_id = f"ch_{uuid.uuid4().hex}"
         amount = {"N": str(request.amount_minor)}
         outcome = self._write_entry(
@@ -102,9 +112,12 @@ class LedgerAdapter:
                     ":customer": {"S": request.customer_id},
                 },
             },
+            absent=order_key(request.order_id, "VOID"),
         )
         if outcome == ENTRY_EXISTS:
             return self._same_charge(self._require(order_key(request.order_id, "CHARGE")), request)
+        if outcome == GUARD_FAILED:
+            raise _voided(request.order_id)
         if outcome == ACCOUNT_REFUSED:
             raise PaymentDeclined(self._decline_reason(request))
         return ChargeReceipt(charge_id, request.order_id, request.amount_minor, request.currency)
@@ -112,7 +125,9 @@ class LedgerAdapter:
     def refund(self, request: RefundRequest) -> RefundReceipt:
         charge = self._get(order_key(request.order_id, "CHARGE"))
         if charge is None:
-            return RefundReceipt(request.order_id, 0)
+            if self._void(request):
+                return RefundReceipt(request.order_id, 0)
+            charge = self._require(order_key(request.order_id, "CHARGE"))
         existing = self._get(order_key(request.order_id, "REFUND"))
         if existing is not None:
             return _refund_receipt(existing, request.order_id)
@@ -142,31 +157,63 @@ class LedgerAdapter:
             raise RefundImpossible(f"payment method {charge['account']['S']} no longer exists")
         return RefundReceipt(request.order_id, int(amount["N"]), refund_id, charge["currency"]["S"])
 
-    def _write_entry(self, entry: dict[str, Any], account_update: dict[str, Any]) -> str:
-        """In one transaction: put the order's ledger `entry` (only if it is new) and update an account.
-
-        Returns `WRITTEN`, `ENTRY_EXISTS` (an earlier attempt wrote the entry) or `ACCOUNT_REFUSED`
-        (the account update's condition failed); other failures raise.
-        """
-        try:
-            self.client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": entry,
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
+    def _void(self, request: RefundRequest) -> bool:
+        """Void the order unless a charge exists (one transaction); False if a charge got there first."""
+        outcome = self._transact(
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": {
+                        **order_key(request.order_id, "VOID"),
+                        "reason": {"S": request.reason[:500]},
+                        "createdAt": {"S": _now()},
                     },
-                    {"Update": {"TableName": self.table_name, **account_update}},
-                ]
-            )
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            _absent(self.table_name, order_key(request.order_id, "CHARGE")),
+        )
+        return outcome != GUARD_FAILED
+
+    def _write_entry(
+        self,
+        entry: dict[str, Any],
+        account_update: dict[str, Any],
+        *,
+        absent: dict[str, Any] | None = None,
+    ) -> str:
+        """In one transaction: put the order's ledger `entry` (only if it is new) and update an account,
+        provided the item at key `absent` (if given) does not exist.
+
+        Returns `WRITTEN`, `ENTRY_EXISTS` (an earlier attempt wrote the entry), `ACCOUNT_REFUSED`
+        (the account update's condition failed) or `GUARD_FAILED` (the `absent` item exists);
+        other failures raise.
+        """
+        put = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": entry,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        update = {"Update": {"TableName": self.table_name, **account_update}}
+        if absent is None:
+            return self._transact(put, update, refused=ACCOUNT_REFUSED)
+        return self._transact(put, _absent(self.table_name, absent), update, refused=ACCOUNT_REFUSED)
+
+    def _transact(self, put: dict[str, Any], *others: dict[str, Any], refused: str = GUARD_FAILED) -> str:
+        """Run `put` and `others` as one transaction: `ENTRY_EXISTS` if `put`'s condition failed, the
+        outcome named for the first other item whose condition failed (a condition check is
+        `GUARD_FAILED`, an update `refused`), else `WRITTEN`; other failures raise."""
+        try:
+            self.client.transact_write_items(TransactItems=[put, *others])
         except ClientError as error:
             reasons = _cancellation_reasons(error)
             if reasons[:1] == ["ConditionalCheckFailed"]:
                 return ENTRY_EXISTS
-            if reasons[1:2] == ["ConditionalCheckFailed"]:
-                return ACCOUNT_REFUSED
+            for item, reason in zip(others, reasons[1:], strict=False):
+                if reason == "ConditionalCheckFailed":
+                    return GUARD_FAILED if "ConditionCheck" in item else refused
             raise _unavailable(error) from None
         except BotoCoreError as error:
             raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
@@ -208,6 +255,21 @@ class LedgerAdapter:
         if item is None:
             raise PaymentProviderUnavailable("ledger entry vanished during a concurrent write")
         return item
+
+
+def _absent(table_name: str, key: dict[str, Any]) -> dict[str, Any]:
+    """A transaction item that holds only while no item exists at `key`."""
+    return {
+        "ConditionCheck": {
+            "TableName": table_name,
+            "Key": key,
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def _voided(order_id: str) -> ChargeVoided:
+    return ChargeVoided(f"order {order_id} was compensated (voided) before this charge ran; nothing charged")
 
 
 def _cancellation_reasons(error: ClientError) -> list[str]:

@@ -271,17 +271,21 @@ def _lose_response(state: Any, env: Environment, injection: Injection, call: Cal
     A task with an integration pattern (`.waitForTaskToken`, `.sync`) loses the response of the
     request that started the work: the token was handed out or the job started, and the task
     fails before it is recorded as submitted and starts waiting. Any other task (Lambda invoke,
-    request-response SDK call) loses the call's result after the effect took place.
+    request-response SDK call) loses the call's result after the effect took place. Whatever
+    the call answered (a result or its own error), the task sees only the injected error.
     """
-    if isinstance(state, StateTaskServiceCallback) and state._is_integration_pattern():
+    waits = isinstance(state, StateTaskServiceCallback) and state._is_integration_pattern()
+    if waits:
         setattr(env, _LOST_RESPONSE, injection)
-        try:
-            call()
-        finally:
-            if hasattr(env, _LOST_RESPONSE):
-                delattr(env, _LOST_RESPONSE)
-        return
-    call()
+    try:
+        call()
+    except Exception as error:
+        if waits and not hasattr(env, _LOST_RESPONSE):
+            raise  # `_build_after_call` lost the response: the injected failure itself
+        raise _injected_failure(env, injection) from error  # the call's own error is what got lost
+    finally:
+        if hasattr(env, _LOST_RESPONSE):
+            delattr(env, _LOST_RESPONSE)
     raise _injected_failure(env, injection)
 
 

@@ -296,7 +296,11 @@ class RagIngestion(Construct):
             task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
         )
         sdk_throttling_retry(
-            "EventBridge", "EventBridge.AmazonEventBridgeException", "EventBridge.SdkClientException"
+            "EventBridge",
+            "EventBridge.InternalException",
+            "EventBridge.FailedEntry",
+            "EventBridge.AmazonEventBridgeException",
+            "EventBridge.SdkClientException",
         ).applied_to(announce)
         run_failed = sfn.Fail(
             self,

@@ -97,3 +97,16 @@ def test_the_cli_form_marks_a_fault_ambiguous() -> None:
     )
     assert Fault.parse("fn:Ship=Sandbox.Timedout", ambiguous=True).ambiguous
     assert not Fault.parse("Charge=X").ambiguous
+
+
+def test_a_call_that_failed_on_its_own_loses_that_answer_too(kitchen: LocalRunner) -> None:
+    fault = Fault(state="Validate", error="Lambda.ServiceException", ambiguous=True)
+
+    result = kitchen.run({"orderId": "o-empty", "items": []}, name="lost-error", faults=[fault])
+
+    assert result.faults_fired == {fault: 1}
+    assert result.retries == 1
+    assert [event["taskFailedEventDetails"]["error"] for event in result.events("TaskFailed")] == [
+        "Lambda.ServiceException"
+    ]
+    assert result.states == ("Validate", "RecordRejection", "Rejected")

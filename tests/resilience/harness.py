@@ -19,7 +19,16 @@ from localrun import Fault, LocalRunner, RunResult, TaskFailure, TaskTimeout
 from localrun.runner import RunTimeout
 from localrun.samples import Sample, discover, seed
 from localrun.tracking import TaskToken
-from tests.resilience.matrix import CATCH_ALL, TRANSIENT, Cell, Machine, Path, designed_route, machines
+from tests.resilience.matrix import (
+    AMBIGUOUS,
+    CATCH_ALL,
+    PERMANENT,
+    Cell,
+    Machine,
+    Path,
+    designed_route,
+    machines,
+)
 from tests.resilience.outcomes import (
     LOCALRUN_GAPS,
     POLICIES,
@@ -294,7 +303,12 @@ class Harness:
     # ---- judging a cell ------------------------------------------------------------------------------
 
     def run_cell(self, cell: Cell) -> Verdict:
-        fault = Fault(state=cell.state, error=cell.error, times=1 if cell.kind == TRANSIENT else None)
+        fault = Fault(
+            state=cell.state,
+            error=cell.error,
+            times=None if cell.kind == PERMANENT else 1,
+            ambiguous=cell.kind == AMBIGUOUS,
+        )
         tried: list[str] = []
         for scenario in self.scenarios(cell.machine, cell.path):
             base = self.baseline(scenario)
@@ -317,7 +331,7 @@ class Harness:
         escaped = _escaped(cell.machine, result)
         if escaped:
             problems.append(escaped)
-        if cell.kind == TRANSIENT:
+        if cell.kind != PERMANENT:  # transient or ambiguous: retried, and the run ends as without it
             if observation.summary != baseline.summary:
                 problems.append(f"ended {observation.summary!r}, unfaulted {baseline.summary!r}")
             if baseline.result is not None and result.retries <= baseline.result.retries:

@@ -1,4 +1,9 @@
-"""The fault matrix, generated from the synthesized definitions: every Task state x two faults.
+"""The fault matrix, generated from the synthesized definitions: every Task state x three faults.
+
+- transient: the call fails before its effect with the service's throttling error (retried);
+- permanent: the call fails before its effect with an error no retry can cure (designed failure);
+- ambiguous: the call takes effect, then its response is lost with the service's 5xx error (the
+  retry or the failure path must cope with an effect that already happened).
 
 Cells are listed at collection time from the dev app's templates (one synth per session, shared
 with the other suites), walking every state machine of every registered workflow, Parallel
@@ -13,12 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from stacks.application import WORKFLOW_STACKS
-from tests.resilience.outcomes import permanent_error, transient_error
+from tests.resilience.outcomes import ambiguous_error, permanent_error, transient_error
 from tests.support.asl import StateRef, is_distributed_map, iter_states, sub_machines
 from tests.support.synth import app_stacks, definitions_of, template_of
 
 ENV = "dev"
-TRANSIENT, PERMANENT = "transient", "permanent"
+TRANSIENT, PERMANENT, AMBIGUOUS = "transient", "permanent", "ambiguous"
+KINDS = (TRANSIENT, PERMANENT, AMBIGUOUS)
 CATCH_ALL = frozenset({"States.ALL", "States.TaskFailed"})
 Path = tuple[str, ...]
 
@@ -70,7 +76,8 @@ class Cell:
 
     @property
     def error(self) -> str:
-        return transient_error(self.resource) if self.kind == TRANSIENT else permanent_error(self.resource)
+        errors = {TRANSIENT: transient_error, PERMANENT: permanent_error, AMBIGUOUS: ambiguous_error}
+        return errors[self.kind](self.resource)
 
     @property
     def id(self) -> str:
@@ -101,7 +108,7 @@ def cells() -> list[Cell]:
         for machine in machines(workflow):
             for path, ref in machine.states.items():
                 if ref.type == "Task":
-                    found += [Cell(workflow, machine, path, kind) for kind in (TRANSIENT, PERMANENT)]
+                    found += [Cell(workflow, machine, path, kind) for kind in KINDS]
     return found
 
 

@@ -62,6 +62,22 @@ SERVICE_PREFIXES: MappingProxyType[str, str] = MappingProxyType(
         "cloudformation": "CloudFormation",
     }
 )
+# The ambiguous fault: the call takes effect, then its response is lost and the task sees a server
+# fault. Step Functions reports the service's modeled 5xx error where it has one (Lambda
+# `ServiceException`, DynamoDB `InternalServerError`, SNS `InternalError`, EventBridge
+# `InternalException`, CloudWatch `InternalServiceFault`, Organizations `ServiceException`), named by
+# the same rule as above; other services answer the 503 `ServiceUnavailable` every AWS API may return.
+AMBIGUOUS_ERRORS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "lambda": "Lambda.ServiceException",
+        "dynamodb": "DynamoDB.InternalServerErrorException",
+        "sns": "SNS.InternalErrorException",
+        "events": "EventBridge.InternalException",
+        "cloudwatch": "CloudWatch.InternalServiceFaultException",
+        "organizations": "Organizations.ServiceException",
+    }
+)
+
 # The permanent fault: an unexpected handler exception for a Lambda task (what a bug raises);
 # for a service integration, AccessDenied (a missing grant or a disabled key: retrying cannot help).
 PERMANENT_LAMBDA_ERROR = "RuntimeError"
@@ -96,12 +112,22 @@ def transient_error(resource: str) -> str:
     return THROTTLING_ERRORS[service]
 
 
+def ambiguous_error(resource: str) -> str:
+    service = service_of(resource)
+    if service in AMBIGUOUS_ERRORS:
+        return AMBIGUOUS_ERRORS[service]
+    return f"{_error_prefix(service)}.ServiceUnavailableException"
+
+
+def _error_prefix(service: str) -> str:
+    return SERVICE_PREFIXES.get(service, THROTTLING_ERRORS.get(service, service).split(".")[0])
+
+
 def permanent_error(resource: str) -> str:
     service = service_of(resource)
     if service == "lambda":
         return PERMANENT_LAMBDA_ERROR
-    prefix = SERVICE_PREFIXES.get(service, THROTTLING_ERRORS.get(service, service).split(".")[0])
-    return f"{prefix}.{PERMANENT_SERVICE_ERROR}"
+    return f"{_error_prefix(service)}.{PERMANENT_SERVICE_ERROR}"
 
 
 # ---- what each workflow promises -----------------------------------------------------------------

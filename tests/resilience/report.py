@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+KINDS = ("transient", "permanent", "ambiguous")  # matrix.KINDS, without importing the app here
+
 _cells: list[dict[str, Any]] = []
 
 
@@ -33,7 +35,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     width = max(len(f"{w} {m} {s}") for w, m, s in rows) + 2
     for (workflow, machine, state), kinds in sorted(rows.items()):
         name = f"{workflow} {machine} {state}"
-        for kind in ("transient", "permanent"):
+        for kind in KINDS:
             cell = kinds.get(kind)
             if cell is None:
                 continue

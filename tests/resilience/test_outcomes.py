@@ -7,8 +7,8 @@ import pytest
 
 from localrun.samples import discover
 from stacks.application import WORKFLOW_STACKS
-from tests.resilience.matrix import PERMANENT, TRANSIENT, cells, machines
-from tests.resilience.outcomes import LOCALRUN_GAPS, POLICIES, TOLERATED, transient_error
+from tests.resilience.matrix import KINDS, cells, machines
+from tests.resilience.outcomes import LOCALRUN_GAPS, POLICIES, TOLERATED, ambiguous_error, transient_error
 from tests.resilience.worlds import HARNESSES
 from tests.support.asl import iter_states
 from tests.support.synth import definitions_of, template_of
@@ -24,7 +24,7 @@ def test_every_workflow_has_a_policy_a_harness_and_its_happy_paths(workflow: str
 
 
 @pytest.mark.parametrize("workflow", sorted(WORKFLOW_STACKS))
-def test_the_matrix_has_two_cells_for_every_task_state(workflow: str) -> None:
+def test_the_matrix_has_three_cells_for_every_task_state(workflow: str) -> None:
     tasks = [
         ref
         for definition in definitions_of(template_of("dev", workflow)).values()
@@ -32,10 +32,11 @@ def test_the_matrix_has_two_cells_for_every_task_state(workflow: str) -> None:
         if ref.type == "Task"
     ]
     own = [cell for cell in cells() if cell.workflow == workflow]
-    assert len(own) == 2 * len(tasks)
-    assert {cell.kind for cell in own} == {TRANSIENT, PERMANENT}
+    assert len(own) == len(KINDS) * len(tasks)
+    assert {cell.kind for cell in own} == set(KINDS)
     for cell in own:
         assert transient_error(cell.resource)  # raises for a service without a known throttling error
+        assert ambiguous_error(cell.resource).endswith(("Exception", "Error"))
 
 
 def test_no_stale_tolerated_or_gap_entries() -> None:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from orders.errors import (
+    ChargeVoided,
     PaymentConflict,
     PaymentDeclined,
     PaymentProviderUnavailable,
@@ -98,10 +99,42 @@ def test_refund_returns_the_charged_amount_once(aws: Aws, ledger: LedgerAdapter)
     assert refund["reason"]["S"] == "PaymentDeclined"
 
 
-def test_refund_without_a_charge_is_a_no_op(aws: Aws, ledger: LedgerAdapter) -> None:
+def test_refund_without_a_charge_voids_the_order(aws: Aws, ledger: LedgerAdapter) -> None:
     receipt = ledger.refund(RefundRequest("o-never", "OutOfStock"))
-    assert receipt.status == "NOTHING_TO_REFUND" and receipt.amount_minor == 0
-    assert aws.ledger_entries("o-never") == {}
+    again = ledger.refund(RefundRequest("o-never", "OutOfStock"))
+    assert receipt.status == again.status == "NOTHING_TO_REFUND" and receipt.amount_minor == 0
+    assert set(aws.ledger_entries("o-never")) == {"VOID"}
+    assert aws.balance("pm_alice") == 10_000
+
+
+def test_a_charge_arriving_after_the_void_is_refused_and_moves_no_money(
+    aws: Aws, ledger: LedgerAdapter
+) -> None:
+    ledger.refund(RefundRequest("o-1", "OutOfStock"))
+    with pytest.raises(ChargeVoided, match="o-1"):
+        ledger.charge(charge_request())
+    assert set(aws.ledger_entries("o-1")) == {"VOID"}
+    assert aws.balance("pm_alice") == 10_000
+
+
+def test_a_charge_that_lands_between_the_refunds_read_and_its_void_is_refunded(
+    aws: Aws, ledger: LedgerAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_get = LedgerAdapter._get
+    raced: list[bool] = []
+
+    def charge_lands_after_first_read(self: LedgerAdapter, key: dict[str, Any]) -> dict[str, Any] | None:
+        if not raced and key["sk"]["S"] == "CHARGE":
+            raced.append(True)
+            found = real_get(self, key)
+            LedgerAdapter.charge(self, charge_request())
+            return found
+        return real_get(self, key)
+
+    monkeypatch.setattr(LedgerAdapter, "_get", charge_lands_after_first_read)
+    receipt = ledger.refund(RefundRequest("o-1", "PaymentDeclined"))
+    assert receipt.status == "REFUNDED" and receipt.amount_minor == 2500
+    assert set(aws.ledger_entries("o-1")) == {"CHARGE", "REFUND"}
     assert aws.balance("pm_alice") == 10_000
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
 from orders import charge, refund
-from orders.errors import PaymentDeclined
+from orders.errors import ChargeVoided, PaymentDeclined
+from orders.ledger import LedgerAdapter
 
 from shared.errors import InvalidInput
 from tests.lambdas.orders.conftest import IDEMPOTENCY_TABLE, Aws, call
@@ -91,3 +93,42 @@ def test_refund_of_an_uncharged_order_does_nothing(aws: Aws) -> None:
         "currency": None,
         "status": "NOTHING_TO_REFUND",
     }
+
+
+def test_a_charge_still_in_flight_when_the_saga_compensates_never_lands(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The charge invocation's response is lost while it still runs; the retry finds it in progress
+    and gives up, the saga refunds — the first invocation must not charge afterwards."""
+    aws.put_account("pm_alice", 10_000)
+    started, release = threading.Event(), threading.Event()
+    real_charge = LedgerAdapter.charge
+
+    def slow_charge(self: LedgerAdapter, request: Any) -> Any:
+        started.set()
+        release.wait(30)
+        return real_charge(self, request)
+
+    monkeypatch.setattr(LedgerAdapter, "charge", slow_charge)
+    outcome: dict[str, Any] = {}
+
+    def first_invocation() -> None:
+        try:
+            outcome["first"] = call(charge.handler, charge_input(), "ChargePayment")
+        except Exception as error:
+            outcome["first"] = error
+
+    worker = threading.Thread(target=first_invocation)
+    worker.start()
+    assert started.wait(30)
+    with pytest.raises(Exception) as retry:
+        call(charge.handler, charge_input(), "ChargePayment")
+    assert type(retry.value).__name__ == "IdempotencyAlreadyInProgressError"
+    compensation = call(refund.handler, {"orderId": "o-1", "reason": "IdempotencyAlreadyInProgressError"})
+    release.set()
+    worker.join(30)
+
+    assert compensation["status"] == "NOTHING_TO_REFUND"
+    assert isinstance(outcome["first"], ChargeVoided)
+    assert aws.balance("pm_alice") == 10_000
+    assert set(aws.ledger_entries("o-1")) == {"VOID"}
