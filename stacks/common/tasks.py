@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +32,7 @@ class RetryPolicy:
     max_attempts: int = 3
     backoff_rate: float = 2.0
     max_delay: Duration = field(default_factory=lambda: Duration.seconds(30))
+    jitter: bool = True
 
     def applied_to(self, state: sfn.TaskStateBase | sfn.Parallel | sfn.Map) -> None:
         state.add_retry(
@@ -39,7 +41,7 @@ class RetryPolicy:
             max_attempts=self.max_attempts,
             backoff_rate=self.backoff_rate,
             max_delay=self.max_delay,
-            jitter_strategy=sfn.JitterType.FULL,
+            jitter_strategy=sfn.JitterType.FULL if self.jitter else sfn.JitterType.NONE,
         )
 
     def with_errors(self, *errors: str) -> RetryPolicy:
@@ -47,6 +49,28 @@ class RetryPolicy:
 
 
 LAMBDA_RETRY = RetryPolicy(LAMBDA_TRANSIENT_ERRORS)
+IN_PROGRESS_ERROR = "IdempotencyAlreadyInProgressError"
+
+
+def outlasting_retry(errors: Sequence[str], duration: Duration, *, attempts: int = 3) -> RetryPolicy:
+    """Retry `errors` without jitter, with backoff that adds up to at least `duration`.
+
+    For an error that means "an earlier attempt is still running" (Powertools'
+    `IdempotencyAlreadyInProgressError` while an invocation whose response was lost still runs):
+    the retries must outlast that invocation's timeout, so the last one finds its result or an
+    expired in-progress record. Full jitter could shrink the waits to nothing, so none is applied.
+    """
+    seconds = duration.to_seconds()
+    steps = sum(2**step for step in range(attempts))
+    interval = max(1, math.ceil(seconds / steps))
+    return RetryPolicy(
+        tuple(errors),
+        interval=Duration.seconds(interval),
+        max_attempts=attempts,
+        backoff_rate=2.0,
+        max_delay=Duration.seconds(interval * 2 ** (attempts - 1)),
+        jitter=False,
+    )
 
 
 def sdk_throttling_retry(service: str, *extra_errors: str) -> RetryPolicy:

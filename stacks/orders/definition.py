@@ -26,7 +26,12 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import LAMBDA_RETRY, PythonTaskFunction, RetryPolicy, invoke_lambda
-from stacks.common.tasks import sdk_throttling_retry
+from stacks.common.tasks import (
+    IN_PROGRESS_ERROR,
+    TIMEOUT_MARGIN,
+    outlasting_retry,
+    sdk_throttling_retry,
+)
 from stacks.config import EnvironmentConfig
 from stacks.orders.settings import OrdersSettings
 
@@ -268,8 +273,9 @@ class SagaDefinition(Construct):
                 "paymentToken": sfn.JsonPath.string_at("$.order.payment.token"),
             },
             result_path="$.charge",
-            retry=LAMBDA_RETRY.with_errors("PaymentProviderUnavailable", "IdempotencyAlreadyInProgressError"),
+            retry=None,
         )
+        self._retry_idempotent(charge, r.charge, LAMBDA_RETRY.with_errors("PaymentProviderUnavailable"))
         charge.add_catch(self.release_entry, errors=["PaymentDeclined"], result_path="$.failure")
         charge.add_catch(self.refund_entry, errors=["States.ALL"], result_path="$.failure")
 
@@ -285,8 +291,9 @@ class SagaDefinition(Construct):
                 "items": sfn.JsonPath.list_at("$.order.items"),
             },
             result_path="$.shipment",
-            retry=LAMBDA_RETRY.with_errors("ShipmentStoreUnavailable", "IdempotencyAlreadyInProgressError"),
+            retry=None,
         )
+        self._retry_idempotent(ship, r.create_shipment, LAMBDA_RETRY.with_errors("ShipmentStoreUnavailable"))
         ship.add_catch(self.refund_entry, errors=["AddressUndeliverable"], result_path="$.failure")
         ship.add_catch(self.cancel_entry, errors=["States.ALL"], result_path="$.failure")
 
@@ -580,10 +587,17 @@ class SagaDefinition(Construct):
         record = self._record(f"Record{stage}", "COMPENSATING", step, reason=True)
         undo = invoke_lambda(self, task_id, function, payload=payload, result_path=result_path, retry=None)
         undo.add_retry(errors=final_errors, max_attempts=0)
-        compensation_retry(self.r.settings).applied_to(undo)
+        self._retry_idempotent(undo, function, compensation_retry(self.r.settings))
         self._park_on_failure(record, undo)
         record.next(undo).next(then)  # type: ignore[arg-type]
         return record
+
+    @staticmethod
+    def _retry_idempotent(task: sfn.TaskStateBase, function: PythonTaskFunction, then: RetryPolicy) -> None:
+        """Retry a Powertools-idempotent task: an attempt still in progress (an earlier invocation
+        whose response was lost) is waited out beyond the function's timeout, then `then` applies."""
+        outlasting_retry([IN_PROGRESS_ERROR], function.timeout.plus(TIMEOUT_MARGIN)).applied_to(task)
+        then.applied_to(task)
 
     def _park_on_failure(self, *states: sfn.TaskStateBase | sfn.Map) -> None:
         for state in states:

@@ -22,9 +22,17 @@ TRANSIENT_LAMBDA_ERRORS = (
     "Lambda.TooManyRequestsException",
 )
 
+# Powertools idempotency's answer while an earlier invocation with the same key still runs (its
+# response was lost, or a duplicate start raced it). Kept literal, as above.
+IN_PROGRESS_ERROR = "IdempotencyAlreadyInProgressError"
+
 RULES: dict[str, str] = {
     "TASK-TIMEOUT": "every Task has TimeoutSeconds(Path); a callback task may use HeartbeatSeconds(Path)",
     "LAMBDA-RETRY": "every Lambda task retries the transient Lambda errors with backoff and full jitter",
+    "IN-PROGRESS-RETRY": (
+        "a Task that retries an in-progress error waits, without jitter, at least its TimeoutSeconds "
+        "in total (the attempt still running must have finished or expired by the last retry)"
+    ),
     "TASK-CATCH": "every Task has a Catch (its own or an enclosing Parallel/Map's) or is allow-listed",
     "MACHINE-TIMEOUT": "every state machine has an execution timeout (top-level TimeoutSeconds)",
     "MACHINE-LOGGING": "every state machine logs at level ALL with execution data to a destination",
@@ -78,6 +86,24 @@ def retry_problems(state: Mapping[str, Any], errors: Sequence[str] = TRANSIENT_L
     return problems
 
 
+def in_progress_problems(state: Mapping[str, Any]) -> list[str]:
+    """Why `state`'s retry of an in-progress error could give up before the attempt still running
+    ends (empty if it waits long enough, or does not retry that error)."""
+    retrier = first_retrier(state, IN_PROGRESS_ERROR)
+    if retrier is None or IN_PROGRESS_ERROR not in retrier.get("ErrorEquals", []):
+        return []
+    if retrier.get("JitterStrategy", "NONE") != "NONE":
+        return [f"{IN_PROGRESS_ERROR} is retried with jitter: the waits may add up to nothing"]
+    interval, rate = retrier.get("IntervalSeconds", 1), retrier.get("BackoffRate", 2.0)
+    cap = retrier.get("MaxDelaySeconds")
+    waits = [interval * rate**attempt for attempt in range(retrier.get("MaxAttempts", 3))]
+    total = sum(min(wait, cap) if cap else wait for wait in waits)
+    timeout = state.get("TimeoutSeconds")
+    if isinstance(timeout, int | float) and total < timeout:  # no literal timeout: TASK-TIMEOUT's call
+        return [f"{IN_PROGRESS_ERROR} retries wait {total:g} s in all, less than TimeoutSeconds {timeout}"]
+    return []
+
+
 def is_caught(ref: StateRef) -> bool:
     """The task's failure is routed somewhere: by its own Catch or an enclosing Parallel/Map's."""
     return bool(ref.state.get("Catch")) or any(container.get("Catch") for container in ref.containers)
@@ -99,6 +125,7 @@ def check_definition(
             findings.append(Finding("TASK-TIMEOUT", location, f"no {wanted}"))
         if is_lambda_task(ref.state):
             findings.extend(Finding("LAMBDA-RETRY", location, p) for p in retry_problems(ref.state))
+        findings.extend(Finding("IN-PROGRESS-RETRY", location, p) for p in in_progress_problems(ref.state))
         if not is_caught(ref) and location not in allowed_to_fail:
             findings.append(
                 Finding(

@@ -125,6 +125,13 @@ RETRY = {
     "JitterStrategy": "FULL",
 }
 CATCH = [{"ErrorEquals": ["States.ALL"], "Next": "Failed"}]
+IN_PROGRESS_RETRY = {
+    "ErrorEquals": ["IdempotencyAlreadyInProgressError"],
+    "IntervalSeconds": 6,
+    "MaxAttempts": 3,
+    "BackoffRate": 2,
+    "JitterStrategy": "NONE",
+}
 
 
 def _lambda_task(**fields: Any) -> dict[str, Any]:
@@ -149,7 +156,7 @@ def _good() -> dict[str, Any]:
         "StartAt": "First",
         "TimeoutSeconds": 600,
         "States": {
-            "First": _step("Fan", Catch=CATCH),
+            "First": _step("Fan", Catch=CATCH, Retry=[dict(IN_PROGRESS_RETRY), dict(RETRY)]),
             "Fan": {
                 "Type": "Parallel",
                 "Next": "Inline",
@@ -283,6 +290,16 @@ MUTATIONS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "Distributed/PerObject",
     ),
     "no execution timeout": (_root(TimeoutSeconds=None), "MACHINE-TIMEOUT", ""),
+    "in-progress retry with jitter": (
+        _set("First", Retry=[{**IN_PROGRESS_RETRY, "JitterStrategy": "FULL"}, dict(RETRY)]),
+        "IN-PROGRESS-RETRY",
+        "First",
+    ),
+    "in-progress retry shorter than the task's timeout": (
+        _set("First", Retry=[{**IN_PROGRESS_RETRY, "IntervalSeconds": 2}, dict(RETRY)]),
+        "IN-PROGRESS-RETRY",
+        "First",
+    ),
 }
 
 
