@@ -30,7 +30,13 @@ def render() -> str:
     """The section's body (without the markers)."""
     from stacks.application import WORKFLOW_STACKS
     from tests.resilience.matrix import cells, machines
-    from tests.resilience.outcomes import LOCALRUN_GAPS, POLICIES, TOLERATED
+    from tests.resilience.outcomes import (
+        LOCALRUN_GAPS,
+        POLICIES,
+        TOLERATED,
+        ambiguous_error,
+        transient_error,
+    )
 
     all_cells = cells()
     lines = [
@@ -41,9 +47,12 @@ def render() -> str:
         "Every Task state of every workflow is run through the fault matrix (`tests/resilience`, "
         f"{len(all_cells)} cells in the dev app): the workflow's happy-path sample (or the sample that "
         "reaches the state) once with a transient error injected once — the service's throttling "
-        "error, `Lambda.TooManyRequestsException` for Lambda tasks — and once with a permanent error "
-        "on every attempt (`RuntimeError` from a Lambda handler, `<Service>.AccessDeniedException` "
-        "from a service). A transient error must be retried and the run must end as without it; a "
+        "error, `Lambda.TooManyRequestsException` for Lambda tasks — once with an ambiguous failure "
+        "(the call takes effect for real, then its response is lost with the service's 5xx error, "
+        "`Lambda.ServiceException` for Lambda tasks) and once with a permanent error on every "
+        "attempt (`RuntimeError` from a Lambda handler, `<Service>.AccessDeniedException` from a "
+        "service). A transient or ambiguous error must be retried and the run must end as without "
+        "it, its effect single; a "
         "permanent one must end where the table says, never with an error escaping a task or a "
         "`States.Runtime`; the invariants listed per workflow are checked after every run. A corpus "
         "of bad inputs per workflow (`tests/resilience/bad_inputs/`) must be refused by validation "
@@ -58,6 +67,7 @@ def render() -> str:
             f"### `{workflow}`",
             "",
             f"- **Transient errors:** {policy.transient}",
+            f"- **Lost responses (the call took effect):** {policy.ambiguous}",
             f"- **Permanent errors:** {policy.permanent}",
             f"- **When compensating fails too:** {policy.compensation_failure}",
             f"- **Bad input:** {policy.bad_input}",
@@ -66,8 +76,9 @@ def render() -> str:
             "",
             f"{count} cells. Per step (nested steps are `Container/Step`):",
             "",
-            "| State machine | Step | Transient error → retries | Permanent error → caught by → ends |",
-            "| --- | --- | --- | --- |",
+            "| State machine | Step | Transient error → retries | Lost response → retries "
+            "| Permanent error → caught by → ends |",
+            "| --- | --- | --- | --- | --- |",
         ]
         for machine in machines(workflow):
             for path, ref in machine.states.items():
@@ -75,8 +86,8 @@ def render() -> str:
                     continue
                 location = "/".join(path)
                 lines.append(
-                    f"| {machine.short_name} | `{location}` | {_transient(machine, path)} | "
-                    f"{_permanent(machine, path)} |"
+                    f"| {machine.short_name} | `{location}` | {_retries(machine, path, transient_error)} | "
+                    f"{_retries(machine, path, ambiguous_error)} | {_permanent(machine, path)} |"
                 )
         exceptions = [
             f"- `{key.split('/', 1)[1]}` permanent failure tolerated: {reason}"
@@ -92,11 +103,10 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _transient(machine: Any, path: tuple[str, ...]) -> str:
-    from tests.resilience.outcomes import transient_error
-
+def _retries(machine: Any, path: tuple[str, ...], error_of: Any) -> str:
+    """How the state's Retry treats the error `error_of(resource)` names."""
     state = machine.states[path].state
-    error = transient_error(str(state.get("Resource", "")))
+    error = error_of(str(state.get("Resource", "")))
     for retrier in state.get("Retry", []):
         names = retrier.get("ErrorEquals", [])
         if error in names or "States.ALL" in names:

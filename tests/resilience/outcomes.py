@@ -150,6 +150,7 @@ class WorkflowPolicy:
     degraded_success: str | None
     # One line per kind of failure, for the README (rendered by failure_doc.py).
     transient: str
+    ambiguous: str
     permanent: str
     compensation_failure: str
     bad_input: str
@@ -178,6 +179,12 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             transient=(
                 "Lambda throttling and service errors, EventBridge/DynamoDB/SageMaker throttling are "
                 "retried with full-jitter backoff; the run ends as without the fault."
+            ),
+            ambiguous=(
+                "A lost response is retried like a transient error, and each step's effect is safe to "
+                "repeat: frame and camera updates are conditional writes keyed on the job or the camera, "
+                "manifests and composites overwrite their own S3 keys. A repeated event can be delivered "
+                "twice (EventBridge is at least once): consumers dedupe on the job name."
             ),
             permanent=(
                 "Labeling: any step failing sends the run's frames back to `AWAITING_LABELS`, announces "
@@ -217,6 +224,14 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
                 "Lambda service errors, the payment/shipment providers' named transient errors and "
                 "DynamoDB/SNS/EventBridge/SQS/CloudWatch throttling are retried with jittered backoff; "
                 "charge, refund and shipment calls are idempotent per order, so a retry never charges twice."
+            ),
+            ambiguous=(
+                "A lost response is retried: charge, refund, shipment and cancellation are idempotent per "
+                "order, an attempt still running (`IdempotencyAlreadyInProgressError`) is waited out "
+                "beyond the function's timeout, and a refund that finds no charge voids the order so a "
+                "charge landing late is refused (`ChargeVoided`) and moves no money. Stock and status "
+                "updates are conditional on the order's own reservation and step. A confirmation or "
+                "`OrderCompleted` can be delivered twice: consumers dedupe on `orderId`."
             ),
             permanent=(
                 "A failure before anything is reserved ends in `OrderNotAccepted` (nothing written); after "
@@ -260,6 +275,12 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
                 "`ModelUnavailable`, `VectorStoreBusy` and S3/EventBridge throttling are retried with "
                 "backoff; embeddings are checkpointed so a retry only embeds what is missing."
             ),
+            ambiguous=(
+                "A lost response is retried: vectors are keyed by document and version, the registry "
+                "commit is conditional on the version, embeddings are checkpointed and the report and "
+                "outcome lines overwrite their own keys, so a repeated step rewrites the same data. "
+                "`IngestionCompleted` can be delivered twice: consumers dedupe on the run id."
+            ),
             permanent=(
                 "A document's failure goes to `RecordFailure`: its new vectors are deleted, the previous "
                 "version keeps serving, the registry says `failed` with the error and the run report "
@@ -297,6 +318,12 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             transient=(
                 "Organizations, CloudFormation, DynamoDB, EventBridge and SNS throttling (and Lambda "
                 "service errors) are retried with full-jitter backoff."
+            ),
+            ambiguous=(
+                "A lost response is retried where repeating is safe: registry writes are conditional on "
+                "this execution's claim, StackSet instances are created with an operation id, reads are "
+                "repeated. Notifications and events can be delivered twice: consumers dedupe on "
+                "`tenantId`."
             ),
             permanent=(
                 "A failure after the claim quarantines an existing account, marks the tenant `FAILED` "
