@@ -56,17 +56,23 @@ format: $(PY_STAMP)
 snapshots: $(PY_STAMP)
 	$(PY) -m pytest tests/stacks/test_snapshots.py -q --snapshot-update
 
+# ENVIRONMENTS_FILE=FILE: read the environments from FILE (shaped like cdk.json's context.environments).
+ENVIRONMENTS_CONTEXT = $(if $(ENVIRONMENTS_FILE),-c environmentsFile=$(ENVIRONMENTS_FILE))
+
 synth: setup
-	npx cdk synth -c env=$(ENV)
+	npx cdk synth -c env=$(ENV) $(ENVIRONMENTS_CONTEXT)
 
 diff: setup
-	npx cdk diff --all -c env=$(ENV)
+	npx cdk diff --all -c env=$(ENV) $(ENVIRONMENTS_CONTEXT)
 
 bootstrap: setup
 	npx cdk bootstrap -c env=$(ENV)
 
+# make deploy ENV=prod [STACKS="Orders Rag"] [ENVIRONMENTS_FILE=FILE] [CDK_ARGS="--profile ops"]:
+# refuses (exit 2) before the CDK CLI runs when a non-sandbox environment holds placeholder settings.
 deploy: setup
-	npx cdk deploy --all -c env=$(ENV) --require-approval broadening
+	$(PY) -m scripts.deploy --env "$(ENV)" --stacks "$(STACKS)" \
+		$(if $(ENVIRONMENTS_FILE),--environments-file "$(ENVIRONMENTS_FILE)") -- $(CDK_ARGS)
 
 bench: setup $(BENCH_STAMP)
 	$(PY) -m bench

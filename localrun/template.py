@@ -115,5 +115,10 @@ def workflow_stack(workflow: str, env_name: str = "dev") -> Stack:
     if workflow not in WORKFLOW_STACKS:
         known = ", ".join(sorted(WORKFLOW_STACKS)) or "none registered yet"
         raise KeyError(f"unknown workflow {workflow!r} (known: {known})")
-    _, stacks = build(local_app(), env_name)
+    config, stacks = build(local_app(), env_name)
+    if workflow not in stacks:
+        raise KeyError(
+            f"workflow {workflow!r} is not deployed by environment {env_name!r} "
+            f"(its workflows: {', '.join(config.workflows)})"
+        )
     return stacks[workflow]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from aws_cdk import RemovalPolicy
@@ -12,10 +12,12 @@ from pydantic import Field, ValidationError, field_validator
 from stacks.cv.settings import CvSettings
 from stacks.orders.settings import OrdersSettings
 from stacks.rag.settings import RagSettings
-from stacks.settings import Settings
+from stacks.settings import ReadinessProblem, Settings
 from stacks.tenants.settings import TenantSettings
 
 DEFAULT_ENVIRONMENT = "dev"
+# The workflow sections of an environment, each deployed as one stack (stacks/application.py).
+WORKFLOW_KEYS = ("cv", "orders", "rag", "tenants")
 
 _RETENTION_NAMES = [
     "ONE_DAY",
@@ -50,13 +52,19 @@ LOG_RETENTION_DAYS = tuple(RETENTION_BY_DAYS)
 
 
 class ConfigError(ValueError):
-    """A configuration problem, worded as one line that names the offending key."""
+    """A configuration problem, worded as one line that names the offending key (a readiness refusal
+    adds one line per offending key under its headline)."""
 
 
 class EnvironmentConfig(Settings):
     """Everything one deployment environment (dev, staging, prod, ...) needs at synth time."""
 
     name: str
+    # The workflows this environment deploys; the others are not synthesized (their sections are still
+    # validated, so a typo is caught before the workflow is switched on).
+    workflows: tuple[str, ...] = WORKFLOW_KEYS
+    # A sandbox may deploy placeholder and permissive settings; any other environment may not.
+    sandbox: bool = Field(default=False, strict=True)
     account: str | None = Field(default=None, pattern=r"^\d{12}$")
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
     log_retention_days: int = 14
@@ -75,6 +83,39 @@ class EnvironmentConfig(Settings):
             allowed = ", ".join(str(days) for days in LOG_RETENTION_DAYS)
             raise ValueError(f"must be one of {allowed}")
         return value
+
+    @field_validator("workflows")
+    @classmethod
+    def _known_workflows(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        allowed = ", ".join(WORKFLOW_KEYS)
+        for value in values:
+            if value not in WORKFLOW_KEYS:
+                raise ValueError(f"unknown workflow {value!r}: allowed values are {allowed}")
+        if len(set(values)) != len(values):
+            raise ValueError("each workflow at most once")
+        if not values:
+            raise ValueError(f"needs at least one workflow of {allowed}")
+        return values
+
+    def readiness_problems(self, workflows: Iterable[str] | None = None) -> list[ReadinessProblem]:
+        """Every placeholder or permissive setting of the environment and of the given workflows
+        (default: the environment's `workflows`), whatever `sandbox` says."""
+        unset = {
+            "account": (self.account, "the stacks go to whichever account the credentials reach"),
+            "region": (self.region, "the stacks go to the credentials' default region"),
+            "alarmEmail": (self.alarm_email, "every alarm goes to a topic nobody is subscribed to"),
+        }
+        problems = [
+            ReadinessProblem(key, f"unset, so {effect}")
+            for key, (value, effect) in unset.items()
+            if not value
+        ]
+        selected = set(self.workflows if workflows is None else workflows)
+        for key in WORKFLOW_KEYS:
+            if key in selected:
+                section = getattr(self, key)
+                problems.extend(problem.under(key) for problem in section.readiness_problems())
+        return problems
 
     @property
     def log_retention(self) -> logs.RetentionDays:

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from stacks.application import PROJECT_ROOT, project_context
+from tests.support.environments import ACCOUNT, SHIPPED_PROD_PROBLEMS, with_environment
 
 
 def _synth(tmp_path, env_name: str) -> subprocess.CompletedProcess:
@@ -58,3 +59,26 @@ def test_prod_synthesizes_without_credentials(tmp_path):
         name for name, item in manifest["artifacts"].items() if item["type"] == "aws:cloudformation:stack"
     ]
     assert all(name.startswith("Stepwise-prod-") for name in stacks)
+
+
+def test_a_pinned_non_sandbox_environment_with_placeholders_stops_synth(tmp_path):
+    """What `npx cdk deploy -c env=prod` runs once prod names its account: the refusal, before any stack."""
+    context = {
+        **project_context(),
+        "environments": with_environment("prod", account=ACCOUNT),
+        "env": "prod",
+        "aws:cdk:bundling-stacks": [],
+    }
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    headline, *lines = result.stderr.strip().splitlines()
+    assert headline.startswith("stepwise config error: environment 'prod' is not a sandbox and 8 of its")
+    assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS[1:]
+    assert not (tmp_path / "manifest.json").exists()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, App, Stack, Validations
+from aws_cdk import Acknowledgment, App, Stack, Token, Validations
 from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
@@ -23,3 +23,19 @@ def arn_token(scope: IConstruct) -> str:
     """The `<LogicalId.Arn>` spelling cdk-nag uses for a resource's ARN inside finding ids."""
     stack = Stack.of(scope)
     return f"<{stack.get_logical_id(scope.node.default_child)}.Arn>"  # type: ignore[arg-type]
+
+
+def arn_prefix(scope: IConstruct, service: str) -> str:
+    """`arn:<partition>:<service>:<region>:<account>:` as cdk-nag spells a `Stack.format_arn` ARN of the
+    scope's stack in finding ids: the stack's values where it is pinned to an account and region,
+    `<AWS::Partition>`, `<AWS::Region>`, `<AWS::AccountId>` where they are deploy-time tokens."""
+    stack = Stack.of(scope)
+    partition, region, account = (
+        f"<AWS::{pseudo}>" if Token.is_unresolved(value) else value
+        for value, pseudo in (
+            (stack.partition, "Partition"),
+            (stack.region, "Region"),
+            (stack.account, "AccountId"),
+        )
+    )
+    return f"arn:{partition}:{service}:{region}:{account}:"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -23,6 +25,9 @@ def stack_name(config: EnvironmentConfig, workflow: str) -> str:
 class WorkflowStack(Stack):
     """A stack that only composes one workflow construct; subclasses add the construct."""
 
+    # The stack name's suffix (`Stepwise-<env>-<WORKFLOW_NAME>`): registered stacks declare it, so tools
+    # name a workflow's stack without synthesizing it.
+    WORKFLOW_NAME: ClassVar[str]
     config: EnvironmentConfig
     alarm_topic: sns.Topic
     alarm_key: kms.Key

@@ -24,7 +24,7 @@ from stacks.common import (
     invoke_lambda,
     sdk_throttling_retry,
 )
-from stacks.common.nag import arn_token
+from stacks.common.nag import arn_prefix, arn_token
 from stacks.config import EnvironmentConfig
 from stacks.cv.data import EVENT_SOURCE, CvSafetyData, grant_items
 from stacks.cv.functions import cv_task_function
@@ -294,7 +294,7 @@ class GroundTruthLabeling(Construct):
             )
         acknowledge(
             policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:"
+            f"AwsSolutions-IAM5[Resource::{arn_prefix(policy, 'logs')}"
             "log-group:/aws/sagemaker/LabelingJobs*]",
             "Ground Truth writes to its own service log group family; the job names are not known at deploy.",
         )
@@ -593,7 +593,7 @@ class GroundTruthLabeling(Construct):
         )
         acknowledge(
             self.workflow.role.node.find_child("DefaultPolicy"),
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:"
+            f"AwsSolutions-IAM5[Resource::{arn_prefix(self, 'sagemaker')}"
             f"labeling-job/{self.job_name_prefix}-*]",
             "Labeling job names are generated per execution; the pattern is limited to this "
             "workflow's prefix.",

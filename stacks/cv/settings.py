@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.settings import Settings
+from stacks.settings import ReadinessProblem, Settings
 
 TaskType = Literal["bounding_box", "floor_tape"]
 TASK_TYPES: tuple[TaskType, ...] = ("bounding_box", "floor_tape")
@@ -132,3 +132,17 @@ class CvSettings(Settings):
 
     labeling: GroundTruthSettings = GroundTruthSettings()
     tape_preparation: TapePreparationSettings = TapePreparationSettings()
+
+    def readiness_problems(self) -> list[ReadinessProblem]:
+        """Without `labeling.workteamArn` the jobs go to a work team named after `workteamName` in the
+        stack's account, which this app does not create."""
+        if self.labeling.workteam_arn:
+            return []
+        return [
+            ReadinessProblem(
+                "labeling.workteamArn",
+                f"unset, so labeling jobs go to the private work team {self.labeling.workteam_name!r} of "
+                "the stack's account, which this app does not create and may not exist: set the ARN of an "
+                "existing work team",
+            )
+        ]

@@ -10,8 +10,10 @@ from stacks.cv.construct import CvSafety, CvSafetyProps
 
 
 class CvSafetyStack(WorkflowStack):
+    WORKFLOW_NAME = "CvSafety"
+
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "CvSafety", config)
+        super().__init__(scope, self.WORKFLOW_NAME, config)
         self.cv = CvSafety(
             self, "Workflow", CvSafetyProps(config=config, settings=config.cv, alarm_topic=self.alarm_topic)
         )

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.settings import Settings
+from stacks.settings import ReadinessProblem, Settings
 
 CURRENCY_CODE = r"^[A-Z]{3}$"
 COUNTRY_CODE = r"^[A-Z]{2}$"
@@ -76,6 +76,18 @@ class OrdersSettings(Settings):
             if not re.fullmatch(COUNTRY_CODE, code):
                 raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 code")
         return value
+
+    def readiness_problems(self) -> list[ReadinessProblem]:
+        """Without an approver nobody sees approval requests: every order above a threshold times out."""
+        if self.approver_email:
+            return []
+        return [
+            ReadinessProblem(
+                "approverEmail",
+                "unset, so approval requests go to a topic nobody reads and every order above its "
+                "currency's approvalThreshold is rejected when approvalTimeoutSeconds runs out",
+            )
+        ]
 
     def currencies_json(self) -> str:
         """The currency rules as the JSON the validate function reads from its environment."""

@@ -9,14 +9,14 @@ from stacks.common import WorkflowStack
 from stacks.config import EnvironmentConfig
 from stacks.orders.construct import OrderSaga, OrderSagaProps
 
-WORKFLOW_NAME = "Orders"
-
 
 class OrdersStack(WorkflowStack):
     """Composes the order saga with the environment's `orders` settings."""
 
+    WORKFLOW_NAME = "Orders"
+
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, WORKFLOW_NAME, config)
+        super().__init__(scope, self.WORKFLOW_NAME, config)
         self.orders = OrderSaga(
             self,
             "Workflow",

@@ -27,7 +27,7 @@ from stacks.common import (
     secure_bucket,
     secure_table,
 )
-from stacks.common.nag import arn_token
+from stacks.common.nag import arn_prefix, arn_token
 from stacks.config import EnvironmentConfig
 from stacks.rag.document_pipeline import DocumentPipeline, DocumentPipelineProps, rag_function
 from stacks.rag.layout import (
@@ -212,8 +212,7 @@ class RagIngestion(Construct):
         for suffix in (":*", "/*:*"):
             acknowledge(
                 distributed_map_policy,
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:"
-                f"<AWS::AccountId>:execution:{name}{suffix}]",
+                f"AwsSolutions-IAM5[Resource::{arn_prefix(self, 'states')}execution:{name}{suffix}]",
                 "A Distributed Map describes, stops and redrives the child executions of this "
                 "state machine only; their names are generated per map run.",
             )

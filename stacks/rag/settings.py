@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.settings import Settings
+from stacks.settings import ReadinessProblem, Settings
 
 # Embedding models the embed task knows how to call, with the output dimensions each supports.
 EMBEDDING_MODELS: dict[str, tuple[int, ...]] = {
@@ -89,6 +89,11 @@ class RagSettings(Settings):
         if not _EVENT_SOURCE.match(value) or value.startswith("aws."):
             raise ValueError("must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
         return value
+
+    def readiness_problems(self) -> list[ReadinessProblem]:
+        """None: every default is safe. An empty `allowedDomains` refuses every URL (`DomainNotAllowed`),
+        it does not allow any host; documents then come only from the stack's own source bucket."""
+        return []
 
     @property
     def documents_in_flight_per_batch(self) -> int:

@@ -12,10 +12,11 @@ from stacks.rag.construct import RagIngestion, RagIngestionProps
 class RagIngestionStack(WorkflowStack):
     """The RAG ingestion workflow of one environment."""
 
+    WORKFLOW_NAME = "Rag"
     rag: RagIngestion
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "Rag", config)
+        super().__init__(scope, self.WORKFLOW_NAME, config)
         self.rag = RagIngestion(
             self,
             "Workflow",

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from stacks.settings import Settings
+from stacks.settings import ReadinessProblem, Settings
 
 BASELINE_DIR = Path(__file__).resolve().parent / "baseline"
 OU_ID_PATTERN = r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"
@@ -17,6 +17,8 @@ TIER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}$")
 EXECUTION_MARGIN_MINUTES = 15
+# The shipped OU ids are placeholders of this form: no organization has them.
+PLACEHOLDER_OU_PREFIX = "ou-stpw-"
 
 
 class TierSettings(Settings):
@@ -146,6 +148,39 @@ class TenantSettings(Settings):
                 f"budgets plus {EXECUTION_MARGIN_MINUTES} minutes: at least {needed}"
             )
         return self
+
+    def readiness_problems(self) -> list[ReadinessProblem]:
+        """Empty allow-lists accept any OU and any root e-mail; placeholder OUs make every move fail."""
+        problems = []
+        if not self.allowed_ou_ids:
+            problems.append(
+                ReadinessProblem(
+                    "allowedOuIds",
+                    "empty, so whoever can start an execution places the new account in any OU",
+                )
+            )
+        placeholders = [value for value in self.allowed_ou_ids if value.startswith(PLACEHOLDER_OU_PREFIX)]
+        if placeholders:
+            problems.append(
+                ReadinessProblem(
+                    "allowedOuIds", f"holds placeholder OU ids {', '.join(placeholders)} (no such OU)"
+                )
+            )
+        if not self.allowed_email_domains:
+            problems.append(
+                ReadinessProblem(
+                    "allowedEmailDomains",
+                    "empty, so a caller can give the account a root e-mail they control and take root "
+                    "by password reset",
+                )
+            )
+        for key, value, effect in (
+            ("quarantineOuId", self.quarantine_ou_id, "every quarantine of a failed account fails"),
+            ("suspendedOuId", self.suspended_ou_id, "every tenant retirement fails"),
+        ):
+            if value.startswith(PLACEHOLDER_OU_PREFIX):
+                problems.append(ReadinessProblem(key, f"placeholder {value!r} (no such OU), so {effect}"))
+        return problems
 
     @property
     def worst_case_seconds(self) -> int:

@@ -9,14 +9,14 @@ from stacks.common import WorkflowStack
 from stacks.config import EnvironmentConfig
 from stacks.tenants.construct import TenantProvisioning, TenantProvisioningProps
 
-WORKFLOW = "Tenants"
-
 
 class TenantProvisioningStack(WorkflowStack):
     """Deploy into the organization's management account: only it may call CreateAccount."""
 
+    WORKFLOW_NAME = "Tenants"
+
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, WORKFLOW, config)
+        super().__init__(scope, self.WORKFLOW_NAME, config)
         self.tenants = TenantProvisioning(
             self, "Workflow", TenantProvisioningProps(config=config, alarm_topic=self.alarm_topic)
         )

@@ -73,8 +73,13 @@ def environments() -> tuple[str, ...]:
 
 
 def targets() -> list[Target]:
-    """Every registered workflow in every environment, and the probe stack (dev)."""
-    found = [Target(env, workflow) for env in environments() for workflow in sorted(WORKFLOW_STACKS)]
+    """Every workflow each environment deploys, and the probe stack (dev)."""
+    found = [
+        Target(env, workflow)
+        for env in environments()
+        for workflow in sorted(WORKFLOW_STACKS)
+        if workflow in load_environment(project_context()["environments"], env).workflows
+    ]
     return [*found, Target("dev", PROBE)]
 
 

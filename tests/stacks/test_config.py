@@ -1,7 +1,7 @@
 import pytest
 
 from stacks.application import project_context
-from stacks.config import ConfigError, load_environment
+from stacks.config import WORKFLOW_KEYS, ConfigError, load_environment
 
 ENVIRONMENTS = project_context()["environments"]
 
@@ -53,3 +53,36 @@ def test_config_is_immutable():
     config = load_environment(ENVIRONMENTS, "dev")
     with pytest.raises(ValueError):
         config.log_retention_days = 1  # type: ignore[misc]
+
+
+def test_shipped_environments_choose_their_workflows_and_only_dev_is_a_sandbox():
+    for name in ("dev", "staging", "prod"):
+        config = load_environment(ENVIRONMENTS, name)
+        assert config.workflows == WORKFLOW_KEYS
+        assert config.sandbox is (name == "dev")
+
+
+def test_an_environment_without_workflows_deploys_every_workflow_and_is_no_sandbox():
+    config = load_environment({"qa": {}}, "qa")
+    assert config.workflows == WORKFLOW_KEYS
+    assert config.sandbox is False
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (
+            {"workflows": ["orders", "billing"]},
+            "environments.dev.workflows: unknown workflow 'billing': allowed values are cv, orders, rag, "
+            "tenants (got ['orders', 'billing'])",
+        ),
+        ({"workflows": ["rag", "rag"]}, "environments.dev.workflows: each workflow at most once"),
+        ({"workflows": []}, "environments.dev.workflows: needs at least one workflow of cv, orders"),
+        ({"workflows": "orders"}, "environments.dev.workflows: Input should be a valid tuple"),
+        ({"sandbox": "yes"}, "environments.dev.sandbox: Input should be a valid boolean (got 'yes')"),
+    ],
+)
+def test_bad_workflows_or_sandbox_name_the_key(override, expected):
+    with pytest.raises(ConfigError) as raised:
+        load_environment({"dev": {**ENVIRONMENTS["dev"], **override}}, "dev")
+    assert str(raised.value).startswith(expected)

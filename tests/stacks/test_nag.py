@@ -11,9 +11,10 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from stacks.application import WORKFLOW_STACKS, project_context
+from stacks.application import WORKFLOW_STACKS, build, project_context
 from stacks.common import nag
 from stacks.config import load_environment
+from tests.support.environments import complete_environments
 from tests.support.probe_stack import ProbeStack
 from tests.support.synth import app_stacks, fresh_app
 
@@ -73,6 +74,14 @@ def _violations(error: RuntimeError) -> set[tuple[str, str]]:
 @pytest.mark.parametrize("env_name", ENVIRONMENTS)
 def test_every_workflow_stack_has_no_unacknowledged_findings(env_name):
     for stack in app_stacks(env_name).values():
+        Template.from_stack(stack)
+
+
+def test_an_environment_pinned_to_an_account_and_region_has_no_unacknowledged_findings():
+    """Pinned stacks spell ARNs with literal partition, region and account: acknowledgements must follow."""
+    _, stacks = build(fresh_app(environments=complete_environments()), "prod")
+    assert list(stacks) == sorted(WORKFLOW_STACKS)
+    for stack in stacks.values():
         Template.from_stack(stack)
 
 
