@@ -11,17 +11,17 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import (
+    AlarmedQueue,
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
     acknowledge,
-    encrypted_queue,
+    dead_letter_queue,
     invoke_lambda,
     sdk_throttling_retry,
     secure_bucket,
@@ -75,7 +75,7 @@ class RagIngestion(Construct):
     state_machine: sfn.StateMachine
     event_bus: events.IEventBus
     object_created_rule: events.Rule
-    trigger_dead_letters: sqs.Queue
+    trigger_dead_letters: AlarmedQueue
 
     def __init__(self, scope: Construct, construct_id: str, props: RagIngestionProps) -> None:
         super().__init__(scope, construct_id)
@@ -121,7 +121,13 @@ class RagIngestion(Construct):
         )
         self.state_machine = self.workflow.state_machine
         self._grant_state_machine()
-        self.trigger_dead_letters = encrypted_queue(self, "TriggerDeadLetters")
+        self.trigger_dead_letters = dead_letter_queue(
+            self,
+            "TriggerDeadLetters",
+            alarm_topic=props.alarm_topic,
+            description="An Object Created event could not start an ingestion run (8 retries over up "
+            "to 24 hours); the event is in the trigger dead-letter queue.",
+        )
         self.object_created_rule = self._object_created_rule(settings)
 
     # -- resources ---------------------------------------------------------------------------
