@@ -4,7 +4,8 @@ Lines come from `runs/<runId>/documents/` (written by the RecordOutcome state of
 A document without one is still reported, as failed, from the Distributed Map's ResultWriter
 manifest: a batch's output names each document whose outcome could not be recorded, with the
 error (`OutcomeNotRecorded`), and every document of a child execution listed FAILED or PENDING
-(e.g. an Express timeout) gets that execution's error.
+(e.g. an Express timeout) gets that execution's error. Those documents are counted in the
+`DocumentsFailed` metric here, since RecordFailure never counted them.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rag import artifacts, clients, documents, layout, sources
 from rag.errors import InvalidInput
 from rag.record_failure import error_message
-from shared.task import logger, task_handler
+from shared.task import logger, metrics, task_handler
 
 READERS = 16
 STATUSES = ("ingested", "unchanged", "failed", "ignored")
@@ -37,10 +39,15 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         lines = list(pool.map(store.get_json, keys))
     recorded = {line["documentId"] for line in lines}
     map_output = event_input.get("map") or {}
+    unrecorded = 0
     for line in _unrecorded_failures(store, map_output.get("ResultWriterDetails")):
         if line["documentId"] not in recorded:
             lines.append(line)
             recorded.add(line["documentId"])
+            unrecorded += 1
+    if unrecorded:
+        # RecordFailure never counted these: the failed-documents alarm must still see them.
+        metrics.add_metric(name="DocumentsFailed", unit=MetricUnit.Count, value=unrecorded)
     lines.sort(key=lambda line: line["source"])
 
     map_error = event_input.get("mapError")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -16,6 +17,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import (
+    ALARM_PERIOD,
     AlarmedQueue,
     ObservableStateMachine,
     ObservableStateMachineProps,
@@ -23,6 +25,7 @@ from stacks.common import (
     acknowledge,
     dead_letter_queue,
     invoke_lambda,
+    page_on,
     sdk_throttling_retry,
     secure_bucket,
     secure_table,
@@ -40,6 +43,9 @@ from stacks.rag.settings import RagSettings
 from stacks.rag.vector_store import VectorStore
 
 COMPLETED_EVENT = "IngestionCompleted"
+# Emitted by lambdas/rag/record_failure.py per failed document, and by report.py for each failed
+# document whose failure could not be recorded.
+FAILED_DOCUMENTS_METRIC = "DocumentsFailed"
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class RagIngestion(Construct):
     event_bus: events.IEventBus
     object_created_rule: events.Rule
     trigger_dead_letters: AlarmedQueue
+    failed_documents_alarm: cloudwatch.Alarm
 
     def __init__(self, scope: Construct, construct_id: str, props: RagIngestionProps) -> None:
         super().__init__(scope, construct_id)
@@ -129,6 +136,14 @@ class RagIngestion(Construct):
             "to 24 hours); the event is in the trigger dead-letter queue.",
         )
         self.object_created_rule = self._object_created_rule(settings)
+        self.failed_documents_alarm = page_on(
+            self,
+            "DocumentsFailedAlarm",
+            self.report_function.metric(FAILED_DOCUMENTS_METRIC, period=ALARM_PERIOD),
+            topic=props.alarm_topic,
+            description="Documents failed to ingest in the last 5 minutes; their previous versions keep "
+            "serving. The run report (reports/<runId>/documents.jsonl) names each with its error.",
+        )
 
     # -- resources ---------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import json
 from rag import documents, report
 
 from tests.lambdas.rag.ragaws import ARTIFACTS, SOURCES, invoke
+from tests.support.metrics import emitted_metrics
 
 
 def _record(aws, run_id: str, line: dict) -> None:
@@ -30,14 +31,16 @@ def _lines() -> list[dict]:
     ]
 
 
-def test_report_counts_every_document_and_writes_the_lines(aws):
+def test_report_counts_every_document_and_writes_the_lines(aws, capsys):
     for line in _lines():
         _record(aws, "run-1", line)
     state = {
         "plan": {"runId": "run-1", "listing": "source", "bucket": SOURCES, "prefix": "documents/"},
         "map": {},
     }
+    capsys.readouterr()
     result = invoke(report.handler, state, "Report")
+    assert _failed_documents_counted(capsys.readouterr().out) == []  # RecordFailure counted c.pdf
     counts = {
         "documents": 5, "ingested": 2, "unchanged": 1, "failed": 1, "ignored": 1,
         "chunks": 6, "vectors": 6, "deletedVectors": 2, "duplicates": 2,
@@ -83,7 +86,11 @@ def _written(aws, run: str) -> dict[str, dict]:
     return {json.loads(line)["source"].rsplit("/", 1)[-1]: json.loads(line) for line in body.splitlines()}
 
 
-def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(aws):
+def _failed_documents_counted(output: str) -> list[float]:
+    return [metric.value for metric in emitted_metrics(output) if metric.name == "DocumentsFailed"]
+
+
+def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(aws, capsys):
     recorded = _lines()[0]  # a.md finished before its batch timed out
     _record(aws, "run-4", recorded)
     batch = {"Items": [_item("a.md"), _item("big.pdf"), _item("late.txt")], "BatchInput": {"runId": "run-4"}}
@@ -95,8 +102,12 @@ def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(
         "Status": "TIMED_OUT",
     }
     state = {"plan": {"runId": "run-4"}, "map": _result_writer(aws, "run-4", FAILED=[failed_child])}
+    capsys.readouterr()
 
     result = invoke(report.handler, state, "Report")
+
+    # RecordFailure never ran for them: the report counts them for the failed-documents alarm.
+    assert _failed_documents_counted(capsys.readouterr().out) == [2]
 
     assert (result["counts"]["documents"], result["counts"]["failed"], result["counts"]["ingested"]) == (
         3,
