@@ -46,6 +46,8 @@ COMPLETED_EVENT = "IngestionCompleted"
 # Emitted by lambdas/rag/record_failure.py per failed document, and by report.py for each failed
 # document whose failure could not be recorded.
 FAILED_DOCUMENTS_METRIC = "DocumentsFailed"
+# The run's error when documents failed and none was ingested or unchanged (lambdas/rag/report.py).
+ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 
 
 @dataclass(frozen=True)
@@ -332,9 +334,25 @@ class RagIngestion(Construct):
             cause="EventBridge rejected the IngestionCompleted event",
         )
         announce.add_catch(not_delivered, result_path="$.announceError")
+        # Documents failed and none was ingested or unchanged: the report and the event say so, and
+        # the run fails so the failed-executions alarm pages. A run with no documents succeeds.
+        all_failed = sfn.Fail(
+            self,
+            "AllDocumentsFailed",
+            error=ALL_DOCUMENTS_FAILED,
+            cause="Documents failed and none was ingested or unchanged; the run report "
+            "(reports/<execution name>/documents.jsonl) names each document's error",
+        )
         outcome = (
             sfn.Choice(self, "EventDelivered?")
             .when(sfn.Condition.number_greater_than("$.announce.FailedEntryCount", 0), not_delivered)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.report.error"),
+                    sfn.Condition.string_equals("$.report.error", ALL_DOCUMENTS_FAILED),
+                ),
+                all_failed,
+            )
             .when(sfn.Condition.string_equals("$.report.outcome", "failed"), run_failed)
             .otherwise(sfn.Succeed(self, "RunComplete"))
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from rag import documents, report
 
 from tests.lambdas.rag.ragaws import ARTIFACTS, SOURCES, invoke
@@ -199,3 +200,50 @@ def test_a_failed_map_run_is_reported_as_failed_with_what_was_processed(aws):
     summary = json.loads(aws.artifact("reports/run-3/summary.json"))
     assert summary["error"] == {"error": "States.ItemReaderFailed", "message": "Access denied"}
     assert result["event"]["error"] == "States.ItemReaderFailed"
+
+
+def test_a_run_in_which_every_document_failed_is_a_failed_run_with_every_line_reported(aws):
+    failed = _lines()[3]
+    also_failed = documents.line(f"s3://{SOURCES}/documents/d.rtf", "failed", error="UnsupportedFormat")
+    for line in (failed, also_failed, _lines()[4]):  # plus a folder marker, which is nothing to ingest
+        _record(aws, "run-6", line)
+
+    result = invoke(report.handler, {"plan": {"runId": "run-6"}, "map": {}}, "Report")
+
+    assert (result["outcome"], result["error"], result["event"]["error"]) == (
+        "failed",
+        "AllDocumentsFailed",
+        "AllDocumentsFailed",
+    )
+    assert result["event"]["outcome"] == "failed" and result["event"]["counts"]["failed"] == 2
+    summary = json.loads(aws.artifact("reports/run-6/summary.json"))
+    assert summary["error"] == {
+        "error": "AllDocumentsFailed",
+        "message": "2 of 3 documents failed and none was ingested or unchanged",
+    }
+    lines = _written(aws, "run-6")
+    assert {name: line.get("error") for name, line in lines.items() if line["status"] == "failed"} == {
+        "c.pdf": "CorruptDocument",
+        "d.rtf": "UnsupportedFormat",
+    }
+
+
+@pytest.mark.parametrize(
+    ("statuses", "outcome"),
+    [
+        ((), "succeeded"),  # nothing to ingest: nothing failed
+        (("ignored",), "succeeded"),
+        (("failed", "unchanged"), "succeeded"),
+        (("failed", "ingested"), "succeeded"),
+        (("failed",), "failed"),
+        (("failed", "ignored"), "failed"),
+    ],
+)
+def test_the_run_fails_only_when_documents_failed_and_none_made_it(aws, statuses, outcome):
+    for index, status in enumerate(statuses):
+        _record(aws, "run-7", documents.line(f"s3://{SOURCES}/documents/{index}.md", status))
+
+    result = invoke(report.handler, {"plan": {"runId": "run-7"}, "map": {}}, "Report")
+
+    assert result["outcome"] == result["event"]["outcome"] == outcome
+    assert ("error" in result) is (outcome == "failed")

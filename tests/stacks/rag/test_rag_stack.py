@@ -167,7 +167,10 @@ def test_parent_reports_and_announces_even_when_the_map_run_fails():
         "$.report.event",
     )
     choices = states["EventDelivered?"]["Choices"]
-    assert [choice["Next"] for choice in choices] == ["EventNotDelivered", "RunFailed"]
+    assert [choice["Next"] for choice in choices] == ["EventNotDelivered", "AllDocumentsFailed", "RunFailed"]
+    assert choices[1]["And"][1] == {"Variable": "$.report.error", "StringEquals": "AllDocumentsFailed"}
+    assert states["AllDocumentsFailed"]["Type"] == "Fail"
+    assert states["AllDocumentsFailed"]["Error"] == "AllDocumentsFailed"
 
 
 def test_vector_index_is_defined_by_the_stack_from_config():
