@@ -21,7 +21,7 @@ import ast
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,7 +151,7 @@ def unalarmed(found: Iterable[Subject], exempt: Mapping[str, str]) -> list[str]:
     return problems
 
 
-def _watching(known: Iterable[Alarm], matches: Any) -> tuple[Alarm, ...]:
+def _watching(known: Iterable[Alarm], matches: Callable[[Metric], bool]) -> tuple[Alarm, ...]:
     return tuple(alarm for alarm in known if any(matches(metric) for metric in alarm.metrics))
 
 
