@@ -18,6 +18,13 @@ CORPUS = HERE / "corpus"
 SOURCES = "Workflow/Sources"
 PREFIX = "documents/"
 RUN_STATES = ["Plan", "IngestDocuments", "Report", "AnnounceCompletion", "RunComplete"]
+# Every document failed: the report is written and IngestionCompleted announced, then the run fails.
+ALL_FAILED = {
+    "status": "FAILED",
+    "error": "AllDocumentsFailed",
+    "states": ["Plan", "IngestDocuments", "Report", "AnnounceCompletion", "AllDocumentsFailed"],
+    "notStates": ["RunComplete"],
+}
 
 
 def seed(*names: str, **bodies: str) -> dict[str, Any]:
@@ -67,23 +74,26 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "expect": {"status": "SUCCEEDED", "output": report(documents=1, ingested=1, failed=0)},
     },
     "fetch-timeout": {
-        "description": "The source never answers: Fetch is retried, then the document is failed",
+        "description": "The source never answers: Fetch is retried, then the document is failed; it "
+        "was the run's only document, so the run fails with AllDocumentsFailed after its report",
         "input": one("release-notes.txt"),
         "seed": seed("release-notes.txt"),
         "faults": [{"state": "Fetch", "error": "FetchTimeout", "times": None}],
-        "expect": {"status": "SUCCEEDED", "output": report(documents=1, ingested=0, failed=1)},
+        "expect": ALL_FAILED,
     },
     "validation-mismatch": {
-        "description": "Validation fails after upsert: the new vectors are deleted, the document failed",
+        "description": "Validation fails after upsert: the new vectors are deleted, the document failed; "
+        "no other document, so the run fails with AllDocumentsFailed after its report",
         "input": one("getting-started.html"),
         "seed": seed("getting-started.html"),
         "faults": [{"state": "Validate", "error": "ValidationMismatch", "times": None}],
-        "expect": {"status": "SUCCEEDED", "output": report(documents=1, ingested=0, failed=1, vectors=0)},
+        "expect": ALL_FAILED,
     },
     "urls-not-allowed": {
-        "description": "URLs outside allowedDomains (empty in dev) are reported as DomainNotAllowed",
+        "description": "URLs outside allowedDomains (empty in dev) are reported as DomainNotAllowed; "
+        "none could be ingested, so the run fails with AllDocumentsFailed",
         "input": {"urls": ["https://docs.example.com/guide", "http://insecure.example.com/"]},
-        "expect": {"status": "SUCCEEDED", "output": report(documents=2, failed=2)},
+        "expect": ALL_FAILED,
     },
     "request-rejected": {
         "description": "A prefix outside sourcePrefix is refused before any document is touched",

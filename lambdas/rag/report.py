@@ -4,7 +4,11 @@ Lines come from `runs/<runId>/documents/` (written by the RecordOutcome state of
 A document without one is still reported, as failed, from the Distributed Map's ResultWriter
 manifest: a batch's output names each document whose outcome could not be recorded, with the
 error (`OutcomeNotRecorded`), and every document of a child execution listed FAILED or PENDING
-(e.g. an Express timeout) gets that execution's error.
+(e.g. an Express timeout) gets that execution's error. Those documents are counted in the
+`DocumentsFailed` metric here, since RecordFailure never counted them.
+
+The run's outcome is `failed` when the map run failed, or when documents failed and none was
+ingested or unchanged (`AllDocumentsFailed`): the workflow then fails after announcing it.
 """
 
 from __future__ import annotations
@@ -14,15 +18,18 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rag import artifacts, clients, documents, layout, sources
 from rag.errors import InvalidInput
 from rag.record_failure import error_message
-from shared.task import logger, task_handler
+from shared.task import logger, metrics, task_handler
 
 READERS = 16
 STATUSES = ("ingested", "unchanged", "failed", "ignored")
+# The run's error when documents failed and none was ingested or unchanged (the run then fails).
+ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 
 
 @task_handler
@@ -37,15 +44,20 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         lines = list(pool.map(store.get_json, keys))
     recorded = {line["documentId"] for line in lines}
     map_output = event_input.get("map") or {}
+    unrecorded = 0
     for line in _unrecorded_failures(store, map_output.get("ResultWriterDetails")):
         if line["documentId"] not in recorded:
             lines.append(line)
             recorded.add(line["documentId"])
+            unrecorded += 1
+    if unrecorded:
+        # RecordFailure never counted these: the failed-documents alarm must still see them.
+        metrics.add_metric(name="DocumentsFailed", unit=MetricUnit.Count, value=unrecorded)
     lines.sort(key=lambda line: line["source"])
 
-    map_error = event_input.get("mapError")
-    outcome = "failed" if map_error else "succeeded"
     counts = summarize(lines)
+    error = run_error(counts, event_input.get("mapError"))
+    outcome = "failed" if error else "succeeded"
     summary_key, documents_key = layout.report_keys(run_id)
     store.put_jsonl(documents_key, lines)
     summary = {
@@ -55,18 +67,32 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "request": {key: plan[key] for key in ("listing", "bucket", "prefix") if key in plan},
         "documentsKey": documents_key,
     }
-    if map_error:
-        summary["error"] = {
-            "error": map_error.get("Error"),
-            "message": error_message(map_error.get("Cause")),
-        }
+    if error:
+        summary["error"] = error
     store.put_json(summary_key, summary)
     logger.info("run report", extra={"outcome": outcome, **counts})
     report = {"bucket": store.bucket, "summaryKey": summary_key, "documentsKey": documents_key}
     event = {"runId": run_id, "outcome": outcome, "counts": counts, "report": report}
+    result = {"outcome": outcome, "counts": counts, **report, "event": event}
+    if error:
+        event["error"] = result["error"] = error["error"]
+    return result
+
+
+def run_error(counts: dict[str, int], map_error: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Why the run failed (the map run's error, or no document made it), or None if it succeeded.
+
+    A run with no document at all (or only folder markers) succeeds: there was nothing to do.
+    """
     if map_error:
-        event["error"] = map_error.get("Error")
-    return {"outcome": outcome, "counts": counts, **report, "event": event}
+        return {"error": map_error.get("Error"), "message": error_message(map_error.get("Cause"))}
+    if counts["failed"] and not counts["ingested"] and not counts["unchanged"]:
+        return {
+            "error": ALL_DOCUMENTS_FAILED,
+            "message": f"{counts['failed']} of {counts['documents']} documents failed and none was "
+            "ingested or unchanged",
+        }
+    return None
 
 
 def summarize(lines: list[dict[str, Any]]) -> dict[str, int]:

@@ -2,12 +2,14 @@
 
 `stacks.common.invoke_lambda` sends `{"input": ..., "executionId": ..., "stateName": ...}`;
 `@task_handler` passes `input` to the wrapped function and makes the execution id the correlation id
-of every log line, so one execution's logs can be followed across all of its tasks.
+of every log line, so one execution's logs can be followed across all of its tasks. Metrics carry the
+`service` and `environment` dimensions, so environments sharing an account alarm apart.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -19,6 +21,8 @@ from shared.errors import InvalidInput
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+
+ENVIRONMENT_DIMENSION = "environment"
 
 Result = TypeVar("Result")
 TaskFunction = Callable[[dict[str, Any], LambdaContext], Result]
@@ -35,6 +39,9 @@ def task_handler(
     def handler(event: Mapping[str, Any], context: LambdaContext) -> Result:
         if not isinstance(event, Mapping) or not isinstance(event.get("input"), dict):
             raise InvalidInput("task event must be an object with an object 'input'")
+        environment = os.environ.get("STEPWISE_ENV")
+        if environment:
+            metrics.set_default_dimensions(**{ENVIRONMENT_DIMENSION: environment})
         logger.set_correlation_id(event.get("executionId"))
         logger.append_keys(state=event.get("stateName"))
         return function(event["input"], context)

@@ -1,8 +1,10 @@
 """Reusable building blocks shared by every Stepwise workflow stack."""
 
+from stacks.common.alarms import ALARM_PERIOD, page_on
 from stacks.common.nag import acknowledge, enable_nag
+from stacks.common.queues import AlarmedQueue, QueueAlarm, dead_letter_queue, encrypted_queue
 from stacks.common.state_machine import ObservableStateMachine, ObservableStateMachineProps
-from stacks.common.storage import encrypted_queue, encrypted_topic, secure_bucket, secure_table
+from stacks.common.storage import encrypted_topic, secure_bucket, secure_table
 from stacks.common.task_function import PythonTaskFunction, TaskFunctionProps
 from stacks.common.tasks import (
     LAMBDA_RETRY,
@@ -13,18 +15,23 @@ from stacks.common.tasks import (
 from stacks.common.workflow_stack import WorkflowStack, stack_name
 
 __all__ = [
+    "ALARM_PERIOD",
     "LAMBDA_RETRY",
+    "AlarmedQueue",
     "ObservableStateMachine",
     "ObservableStateMachineProps",
     "PythonTaskFunction",
+    "QueueAlarm",
     "RetryPolicy",
     "TaskFunctionProps",
     "WorkflowStack",
     "acknowledge",
+    "dead_letter_queue",
     "enable_nag",
     "encrypted_queue",
     "encrypted_topic",
     "invoke_lambda",
+    "page_on",
     "sdk_throttling_retry",
     "secure_bucket",
     "secure_table",

@@ -1,4 +1,4 @@
-"""Hardened defaults for the data stores workflows use: buckets, tables, topics and queues."""
+"""Hardened defaults for the data stores workflows use: buckets, tables and topics (queues: `queues`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.config import EnvironmentConfig
@@ -78,29 +77,3 @@ def secure_table(
 def encrypted_topic(scope: Construct, construct_id: str, key: kms.IKey, display_name: str) -> sns.Topic:
     """A TLS-only topic encrypted with the given customer-managed key."""
     return sns.Topic(scope, construct_id, master_key=key, enforce_ssl=True, display_name=display_name)
-
-
-def encrypted_queue(
-    scope: Construct,
-    construct_id: str,
-    *,
-    retention: Duration = Duration.days(14),
-    visibility_timeout: Duration = Duration.seconds(60),
-) -> sqs.Queue:
-    """A TLS-only, SQS-encrypted queue with its own dead-letter queue for poison messages."""
-    dead_letters = sqs.Queue(
-        scope,
-        f"{construct_id}DeadLetters",
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
-        enforce_ssl=True,
-        retention_period=Duration.days(14),
-    )
-    return sqs.Queue(
-        scope,
-        construct_id,
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
-        enforce_ssl=True,
-        retention_period=retention,
-        visibility_timeout=visibility_timeout,
-        dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
-    )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -24,6 +25,9 @@ RUNTIME = lambda_.Runtime.PYTHON_3_14
 ARCHITECTURE = lambda_.Architecture.ARM_64
 SOURCE_METADATA_KEY = "Stepwise:Source"
 METRICS_NAMESPACE = "Stepwise"
+# Dimensions of every metric a handler emits (`lambdas/shared/task.py`): service and environment.
+SERVICE_DIMENSION = "service"
+ENVIRONMENT_DIMENSION = "environment"
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class PythonTaskFunction(Construct):
     role: iam.Role
     log_group: logs.LogGroup
     timeout: Duration
+    props: TaskFunctionProps
 
     def __init__(self, scope: Construct, construct_id: str, props: TaskFunctionProps) -> None:
         super().__init__(scope, construct_id)
@@ -59,6 +64,7 @@ class PythonTaskFunction(Construct):
         if not (package_dir / f"{props.handler.rsplit('.', 1)[0]}.py").is_file():
             raise FileNotFoundError(f"handler module for {props.handler!r} not found in {package_dir}")
         self.timeout = props.timeout
+        self.props = props
         self.log_group = logs.LogGroup(
             self,
             "Logs",
@@ -114,6 +120,22 @@ class PythonTaskFunction(Construct):
             "AwsSolutions-IAM5[Resource::*]",
             "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords, which support no "
             "resource-level permissions.",
+        )
+
+    def metric(self, metric_name: str, *, period: Duration, statistic: str = "Sum") -> cloudwatch.Metric:
+        """A metric the handler emits with Powertools: namespace, service and environment as deployed.
+
+        Every function of the same service and environment emits to the same metric.
+        """
+        return cloudwatch.Metric(
+            namespace=METRICS_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={
+                SERVICE_DIMENSION: self.props.service,
+                ENVIRONMENT_DIMENSION: self.props.config.name,
+            },
+            period=period,
+            statistic=statistic,
         )
 
     def grant_object_access(self, bucket: s3.IBucket, actions: Sequence[str], key_pattern: str = "*") -> None:

@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from aws_cdk import Duration, TimeZone
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sns as sns
@@ -15,30 +13,17 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from stacks.common import acknowledge
+from stacks.common import AlarmedQueue, dead_letter_queue
 
 
-def schedule_dead_letters(scope: Construct, construct_id: str, alarm_topic: sns.ITopic) -> sqs.Queue:
+def schedule_dead_letters(scope: Construct, construct_id: str, alarm_topic: sns.ITopic) -> AlarmedQueue:
     """Where start requests the scheduler could not deliver go, with an alarm when any arrive."""
-    queue = sqs.Queue(
+    return dead_letter_queue(
         scope,
         construct_id,
-        encryption=sqs.QueueEncryption.SQS_MANAGED,
-        enforce_ssl=True,
-        retention_period=Duration.days(14),
+        alarm_topic=alarm_topic,
+        description="A scheduled workflow start could not be delivered",
     )
-    acknowledge(queue, "AwsSolutions-SQS3", "This queue is itself the schedules' dead-letter queue.")
-    alarm = queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5)).create_alarm(
-        scope,
-        f"{construct_id}Alarm",
-        threshold=1,
-        evaluation_periods=1,
-        comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarm_description="A scheduled workflow start could not be delivered",
-    )
-    alarm.add_alarm_action(cloudwatch_actions.SnsAction(alarm_topic))
-    return queue
 
 
 def start_on_schedule(

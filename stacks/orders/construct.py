@@ -21,14 +21,15 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.common import (
+    AlarmedQueue,
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
+    QueueAlarm,
     TaskFunctionProps,
     acknowledge,
     encrypted_queue,
@@ -73,7 +74,7 @@ class OrderSaga(Construct):
     approval_topic: sns.Topic
     customer_topic: sns.Topic
     event_bus: events.IEventBus
-    parked_queue: sqs.Queue
+    parked_queue: AlarmedQueue
     validate_function: PythonTaskFunction
     request_approval_function: PythonTaskFunction
     charge_function: PythonTaskFunction
@@ -185,7 +186,12 @@ class OrderSaga(Construct):
             f"Stepwise order confirmations ({config.name})",
         )
         self.event_bus = self.props.event_bus or events.EventBus(self, "OrderEvents")
-        self.parked_queue = encrypted_queue(self, "ParkedOrders")
+        self.parked_queue = encrypted_queue(
+            self,
+            "ParkedOrders",
+            alarm_topic=self.props.alarm_topic,
+            alarm=QueueAlarm("Parked orders are waiting for an operator."),
+        )
 
     def _task_function(
         self, construct_id: str, handler: str, description: str, environment: dict[str, str]
@@ -365,15 +371,4 @@ class OrderSaga(Construct):
             "(NEEDS_ATTENTION) in the parked-orders queue.",
         )
         self.parked_alarm.add_alarm_action(topic_action)
-        self.parked_waiting_alarm = self.parked_queue.metric_approximate_number_of_messages_visible(
-            period=Duration.minutes(5), statistic="Maximum"
-        ).create_alarm(
-            self,
-            "ParkedOrdersWaitingAlarm",
-            threshold=1,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="Parked orders are waiting for an operator.",
-        )
-        self.parked_waiting_alarm.add_alarm_action(topic_action)
+        self.parked_waiting_alarm = self.parked_queue.alarm

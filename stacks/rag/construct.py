@@ -5,24 +5,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aws_cdk import Duration, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import (
+    ALARM_PERIOD,
+    AlarmedQueue,
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
     acknowledge,
-    encrypted_queue,
+    dead_letter_queue,
     invoke_lambda,
+    page_on,
     sdk_throttling_retry,
     secure_bucket,
     secure_table,
@@ -40,6 +43,11 @@ from stacks.rag.settings import RagSettings
 from stacks.rag.vector_store import VectorStore
 
 COMPLETED_EVENT = "IngestionCompleted"
+# Emitted by lambdas/rag/record_failure.py per failed document, and by report.py for each failed
+# document whose failure could not be recorded.
+FAILED_DOCUMENTS_METRIC = "DocumentsFailed"
+# The run's error when documents failed and none was ingested or unchanged (lambdas/rag/report.py).
+ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,8 @@ class RagIngestion(Construct):
     state_machine: sfn.StateMachine
     event_bus: events.IEventBus
     object_created_rule: events.Rule
-    trigger_dead_letters: sqs.Queue
+    trigger_dead_letters: AlarmedQueue
+    failed_documents_alarm: cloudwatch.Alarm
 
     def __init__(self, scope: Construct, construct_id: str, props: RagIngestionProps) -> None:
         super().__init__(scope, construct_id)
@@ -121,8 +130,22 @@ class RagIngestion(Construct):
         )
         self.state_machine = self.workflow.state_machine
         self._grant_state_machine()
-        self.trigger_dead_letters = encrypted_queue(self, "TriggerDeadLetters")
+        self.trigger_dead_letters = dead_letter_queue(
+            self,
+            "TriggerDeadLetters",
+            alarm_topic=props.alarm_topic,
+            description="An Object Created event could not start an ingestion run (8 retries over up "
+            "to 24 hours); the event is in the trigger dead-letter queue.",
+        )
         self.object_created_rule = self._object_created_rule(settings)
+        self.failed_documents_alarm = page_on(
+            self,
+            "DocumentsFailedAlarm",
+            self.report_function.metric(FAILED_DOCUMENTS_METRIC, period=ALARM_PERIOD),
+            topic=props.alarm_topic,
+            description="Documents failed to ingest in the last 5 minutes; their previous versions keep "
+            "serving. The run report (reports/<runId>/documents.jsonl) names each with its error.",
+        )
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -314,9 +337,25 @@ class RagIngestion(Construct):
             cause="EventBridge rejected the IngestionCompleted event",
         )
         announce.add_catch(not_delivered, result_path="$.announceError")
+        # Documents failed and none was ingested or unchanged: the report and the event say so, and
+        # the run fails so the failed-executions alarm pages. A run with no documents succeeds.
+        all_failed = sfn.Fail(
+            self,
+            "AllDocumentsFailed",
+            error=ALL_DOCUMENTS_FAILED,
+            cause="Documents failed and none was ingested or unchanged; the run report "
+            "(reports/<execution name>/documents.jsonl) names each document's error",
+        )
         outcome = (
             sfn.Choice(self, "EventDelivered?")
             .when(sfn.Condition.number_greater_than("$.announce.FailedEntryCount", 0), not_delivered)
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.report.error"),
+                    sfn.Condition.string_equals("$.report.error", ALL_DOCUMENTS_FAILED),
+                ),
+                all_failed,
+            )
             .when(sfn.Condition.string_equals("$.report.outcome", "failed"), run_failed)
             .otherwise(sfn.Succeed(self, "RunComplete"))
         )

@@ -83,3 +83,15 @@ STATELINT_SCHEMA_GAPS: dict[str, str] = {
     "ToleratedFailureCount": _DISTRIBUTED_MAP,
     "ToleratedFailureCountPath": _DISTRIBUTED_MAP,
 }
+
+# Failure metrics (rule ALARMS, tests/quality/alarms.py) that need no alarm of their own.
+# Key: `<handler package>/<metric name>`.
+UNALARMED_FAILURE_METRICS: dict[str, str] = {
+    "tenants/TenantRequestsRejected": (
+        "A rejected request is the caller's mistake, answered to the caller as the execution's "
+        "InvalidInput error naming every problem; the metric is its trend line. The rejection already "
+        "pages: it fails the Provisioning execution (RequestRejected), which the machine's "
+        "ExecutionsFailed alarm counts (tenants declares no expected errors, since requests come from "
+        "operators), so an alarm on the metric would page twice for one event."
+    ),
+}

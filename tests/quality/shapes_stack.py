@@ -21,6 +21,7 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
+    QueueAlarm,
     TaskFunctionProps,
     WorkflowStack,
     encrypted_queue,
@@ -58,7 +59,12 @@ class ShapesStack(WorkflowStack):
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         )
         topic = encrypted_topic(self, "Notices", self.alarm_key, "notices")
-        queue = encrypted_queue(self, "Approvals")
+        queue = encrypted_queue(
+            self,
+            "Approvals",
+            alarm_topic=self.alarm_topic,
+            alarm=QueueAlarm("Approval requests wait too long.", max_age=Duration.hours(1)),
+        )
         work = PythonTaskFunction(
             self,
             "Work",

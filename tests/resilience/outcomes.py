@@ -268,7 +268,8 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             degraded_success=(
                 "a document whose step fails permanently is rolled back and reported `failed` with the "
                 "error; the other documents of its batch carry on and the run still succeeds (the "
-                "Distributed Map tolerates every child failure)"
+                "Distributed Map tolerates every child failure) if any document was ingested or "
+                "unchanged; otherwise it ends `AllDocumentsFailed`, judged by the same report line"
             ),
             transient=(
                 "Lambda service errors, `FetchTimeout`/`SourceUnavailable`, `EmbeddingThrottled`/"
@@ -283,10 +284,12 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             ),
             permanent=(
                 "A document's failure goes to `RecordFailure`: its new vectors are deleted, the previous "
-                "version keeps serving, the registry says `failed` with the error and the run report "
-                "lists it; the run still succeeds. If planning or the report fails, the run announces "
-                "`IngestionCompleted` with `outcome: failed` and fails with `IngestionRunFailed`; an event "
-                "EventBridge does not take ends in `EventNotDelivered`."
+                "version keeps serving, the registry says `failed` with the error, the run report "
+                "lists it and `DocumentsFailed` pages; the run still succeeds if any document was "
+                "ingested or unchanged (or there was none), else it announces `IngestionCompleted` "
+                "with `outcome: failed` and fails with `AllDocumentsFailed`. If planning or the report "
+                "fails, the run announces `IngestionCompleted` with `outcome: failed` and fails with "
+                "`IngestionRunFailed`; an event EventBridge does not take ends in `EventNotDelivered`."
             ),
             compensation_failure=(
                 "If recording a document's failure or outcome itself fails, the document is reported "

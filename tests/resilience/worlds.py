@@ -12,7 +12,7 @@ import json
 import traceback
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -21,7 +21,8 @@ from localrun import Fault, RunResult
 from localrun.samples import Sample
 from scripts.orders.submit import execution_name
 from scripts.tenants.local import Organization, ensure_organization
-from tests.resilience.harness import Harness, Observation, Scenario
+from tests.resilience.harness import Harness, Observation, Scenario, Verdict
+from tests.resilience.matrix import PERMANENT, Cell
 from tests.workflows.orders.shop import FINAL_STATUSES, Shop
 from tests.workflows.rag.corpus import RagPlane
 
@@ -120,6 +121,7 @@ class OrdersHarness(Harness):
 # ---- rag -------------------------------------------------------------------------------------------
 
 PRIOR_REVISION = "\n\nAn earlier revision of this document.\n"
+ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 
 
 class RagHarness(Harness):
@@ -193,14 +195,32 @@ class RagHarness(Harness):
         return observation
 
     def failures(self, result: RunResult | None) -> dict[str, str]:
-        """Source -> error of every document the run's report lists as failed."""
-        output = result.output if result is not None and isinstance(result.output, dict) else {}
-        key = (output.get("report") or {}).get("documentsKey")
-        if not key:
+        """Source -> error of every document the run's report lists as failed (a failed run's too:
+        the report is found by the run id, which is the execution name)."""
+        from rag import layout
+
+        if result is None:
             return {}
-        body = self.plane.s3.get_object(Bucket=self.plane.artifacts, Key=key)["Body"].read()
+        _, key = layout.report_keys(result.name)
+        try:
+            body = self.plane.s3.get_object(Bucket=self.plane.artifacts, Key=key)["Body"].read()
+        except self.plane.s3.exceptions.NoSuchKey:
+            return {}
         lines = [json.loads(line) for line in body.decode().splitlines()]
         return {line["source"]: str(line.get("error")) for line in lines if line["status"] == "failed"}
+
+    def judge(self, cell: Cell, observation: Observation, baseline: Observation) -> Verdict:
+        """A run ending `AllDocumentsFailed` is designed only if the fault reached a document's line
+        in its report, as for a run that succeeds with the failure recorded per document."""
+        verdict = super().judge(cell, observation, baseline)
+        result = observation.result
+        if cell.kind != PERMANENT or result is None or result.error != ALL_DOCUMENTS_FAILED:
+            return verdict
+        reason = self.degraded(observation, baseline)
+        if reason is None:
+            problem = "ended AllDocumentsFailed, but no document's report line names the fault"
+            return Verdict("UNHANDLED", verdict.outcome, verdict.scenario, (*verdict.problems, problem))
+        return replace(verdict, outcome=f"{verdict.outcome} ({reason})")
 
     def degraded(self, observation: Observation, baseline: Observation) -> str | None:
         """A document reported failed with an error it was not reported with unfaulted: the fault's

@@ -23,6 +23,7 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
+    QueueAlarm,
     TaskFunctionProps,
     WorkflowStack,
     encrypted_queue,
@@ -48,7 +49,12 @@ class KitchenSinkStack(WorkflowStack):
             config,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         )
-        self.approvals = encrypted_queue(self, "Approvals")
+        self.approvals = encrypted_queue(
+            self,
+            "Approvals",
+            alarm_topic=self.alarm_topic,
+            alarm=QueueAlarm("Approval requests wait too long.", max_age=Duration.hours(1)),
+        )
 
         validate = self._function(config, "Validator", "validate.handler", {"MAX_ITEMS": "5"})
         price = self._function(config, "Pricer", "price.handler")

@@ -13,6 +13,7 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
+    QueueAlarm,
     TaskFunctionProps,
     WorkflowStack,
     encrypted_queue,
@@ -35,7 +36,9 @@ class ProbeStack(WorkflowStack):
             config,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         )
-        self.queue = encrypted_queue(self, "Parked")
+        self.queue = encrypted_queue(
+            self, "Parked", alarm_topic=self.alarm_topic, alarm=QueueAlarm("Probe items are parked.")
+        )
         self.echo = PythonTaskFunction(
             self,
             "Echo",

@@ -9,6 +9,7 @@ from rag import commit, documents, record_failure, registry
 from rag.errors import ConcurrentUpdate
 
 from tests.lambdas.rag.ragaws import ARTIFACTS, LONG_MARKDOWN, REGISTRY, SOURCES, invoke, run_steps
+from tests.support.metrics import emitted_metrics
 
 SOURCE = f"s3://{SOURCES}/documents/guide.md"
 
@@ -112,10 +113,13 @@ def test_validation_failure_rolls_back_to_the_previous_version(aws, bedrock):
     )
 
 
-def test_permanent_failures_are_marked_so_the_next_run_skips_them(aws, bedrock):
+def test_permanent_failures_are_marked_so_the_next_run_skips_them(aws, bedrock, capsys):
     state = run_steps(aws, bedrock, "documents/guide.md", LONG_MARKDOWN, until="chunk")
     del state["chunk"], state["parse"]
+    capsys.readouterr()
     line = _failed(state, "CorruptDocument", json.dumps({"errorMessage": "unreadable PDF"}))
+    counted = [m.value for m in emitted_metrics(capsys.readouterr().out) if m.name == "DocumentsFailed"]
+    assert counted == [1]  # what the failed-documents alarm watches
     assert "removedVectors" not in line
     assert aws.registry_item(SOURCE)["failedPermanently"] is True
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from rag import documents, report
 
 from tests.lambdas.rag.ragaws import ARTIFACTS, SOURCES, invoke
+from tests.support.metrics import emitted_metrics
 
 
 def _record(aws, run_id: str, line: dict) -> None:
@@ -30,14 +32,16 @@ def _lines() -> list[dict]:
     ]
 
 
-def test_report_counts_every_document_and_writes_the_lines(aws):
+def test_report_counts_every_document_and_writes_the_lines(aws, capsys):
     for line in _lines():
         _record(aws, "run-1", line)
     state = {
         "plan": {"runId": "run-1", "listing": "source", "bucket": SOURCES, "prefix": "documents/"},
         "map": {},
     }
+    capsys.readouterr()
     result = invoke(report.handler, state, "Report")
+    assert _failed_documents_counted(capsys.readouterr().out) == []  # RecordFailure counted c.pdf
     counts = {
         "documents": 5, "ingested": 2, "unchanged": 1, "failed": 1, "ignored": 1,
         "chunks": 6, "vectors": 6, "deletedVectors": 2, "duplicates": 2,
@@ -83,7 +87,11 @@ def _written(aws, run: str) -> dict[str, dict]:
     return {json.loads(line)["source"].rsplit("/", 1)[-1]: json.loads(line) for line in body.splitlines()}
 
 
-def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(aws):
+def _failed_documents_counted(output: str) -> list[float]:
+    return [metric.value for metric in emitted_metrics(output) if metric.name == "DocumentsFailed"]
+
+
+def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(aws, capsys):
     recorded = _lines()[0]  # a.md finished before its batch timed out
     _record(aws, "run-4", recorded)
     batch = {"Items": [_item("a.md"), _item("big.pdf"), _item("late.txt")], "BatchInput": {"runId": "run-4"}}
@@ -95,8 +103,12 @@ def test_every_unrecorded_document_of_a_failed_batch_is_reported_with_its_error(
         "Status": "TIMED_OUT",
     }
     state = {"plan": {"runId": "run-4"}, "map": _result_writer(aws, "run-4", FAILED=[failed_child])}
+    capsys.readouterr()
 
     result = invoke(report.handler, state, "Report")
+
+    # RecordFailure never ran for them: the report counts them for the failed-documents alarm.
+    assert _failed_documents_counted(capsys.readouterr().out) == [2]
 
     assert (result["counts"]["documents"], result["counts"]["failed"], result["counts"]["ingested"]) == (
         3,
@@ -188,3 +200,50 @@ def test_a_failed_map_run_is_reported_as_failed_with_what_was_processed(aws):
     summary = json.loads(aws.artifact("reports/run-3/summary.json"))
     assert summary["error"] == {"error": "States.ItemReaderFailed", "message": "Access denied"}
     assert result["event"]["error"] == "States.ItemReaderFailed"
+
+
+def test_a_run_in_which_every_document_failed_is_a_failed_run_with_every_line_reported(aws):
+    failed = _lines()[3]
+    also_failed = documents.line(f"s3://{SOURCES}/documents/d.rtf", "failed", error="UnsupportedFormat")
+    for line in (failed, also_failed, _lines()[4]):  # plus a folder marker, which is nothing to ingest
+        _record(aws, "run-6", line)
+
+    result = invoke(report.handler, {"plan": {"runId": "run-6"}, "map": {}}, "Report")
+
+    assert (result["outcome"], result["error"], result["event"]["error"]) == (
+        "failed",
+        "AllDocumentsFailed",
+        "AllDocumentsFailed",
+    )
+    assert result["event"]["outcome"] == "failed" and result["event"]["counts"]["failed"] == 2
+    summary = json.loads(aws.artifact("reports/run-6/summary.json"))
+    assert summary["error"] == {
+        "error": "AllDocumentsFailed",
+        "message": "2 of 3 documents failed and none was ingested or unchanged",
+    }
+    lines = _written(aws, "run-6")
+    assert {name: line.get("error") for name, line in lines.items() if line["status"] == "failed"} == {
+        "c.pdf": "CorruptDocument",
+        "d.rtf": "UnsupportedFormat",
+    }
+
+
+@pytest.mark.parametrize(
+    ("statuses", "outcome"),
+    [
+        ((), "succeeded"),  # nothing to ingest: nothing failed
+        (("ignored",), "succeeded"),
+        (("failed", "unchanged"), "succeeded"),
+        (("failed", "ingested"), "succeeded"),
+        (("failed",), "failed"),
+        (("failed", "ignored"), "failed"),
+    ],
+)
+def test_the_run_fails_only_when_documents_failed_and_none_made_it(aws, statuses, outcome):
+    for index, status in enumerate(statuses):
+        _record(aws, "run-7", documents.line(f"s3://{SOURCES}/documents/{index}.md", status))
+
+    result = invoke(report.handler, {"plan": {"runId": "run-7"}, "map": {}}, "Report")
+
+    assert result["outcome"] == result["event"]["outcome"] == outcome
+    assert ("error" in result) is (outcome == "failed")

@@ -3,7 +3,8 @@ from dataclasses import dataclass
 import pytest
 
 from shared.errors import InvalidInput
-from shared.task import logger, task_handler
+from shared.task import logger, metrics, task_handler
+from tests.support.metrics import emitted_metrics
 
 
 @dataclass
@@ -30,3 +31,20 @@ def test_unwraps_input_and_tags_logs_with_the_execution_id():
 def test_rejects_an_event_without_an_object_input(event):
     with pytest.raises(InvalidInput, match="object 'input'"):
         double(event, FakeContext())
+
+
+@task_handler
+def count(event_input, context):
+    metrics.add_metric(name="ThingsCounted", unit="Count", value=event_input["value"])
+    return {}
+
+
+def test_metrics_carry_the_service_and_the_environment_they_run_in(monkeypatch, capsys):
+    monkeypatch.setenv("STEPWISE_ENV", "staging")
+    # In Lambda, Powertools reads POWERTOOLS_SERVICE_NAME when the module is imported.
+    monkeypatch.setattr(metrics.provider, "service", "probe")
+    capsys.readouterr()
+    count({"input": {"value": 3}, "executionId": "arn:exec:2", "stateName": "Count"}, FakeContext())
+    (metric,) = [m for m in emitted_metrics(capsys.readouterr().out) if m.name == "ThingsCounted"]
+    assert metric.value == 3
+    assert metric.dimensions == {"environment": "staging", "service": "probe"}

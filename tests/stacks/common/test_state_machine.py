@@ -24,7 +24,11 @@ def test_execution_timeout_is_in_the_definition():
 
 def test_alarms_on_failed_timed_out_and_throttled_notify_the_topic():
     template = probe_template()
-    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    alarms = {
+        logical_id: alarm
+        for logical_id, alarm in template.find_resources("AWS::CloudWatch::Alarm").items()
+        if logical_id.startswith("ProbeWorkflow")
+    }
     metric_names = sorted(alarm["Properties"]["MetricName"] for alarm in alarms.values())
     assert metric_names == ["ExecutionThrottled", "ExecutionsTimedOut", "ProbeWorkflowUnexpectedFailures"]
     for alarm in alarms.values():

@@ -42,14 +42,3 @@ def test_tables_have_point_in_time_recovery():
             ],
         },
     )
-
-
-def test_queues_are_encrypted_with_a_dead_letter_queue():
-    template = probe_template()
-    template.has_resource_properties(
-        "AWS::SQS::Queue",
-        {
-            "SqsManagedSseEnabled": True,
-            "RedrivePolicy": {"maxReceiveCount": 5, "deadLetterTargetArn": Match.any_value()},
-        },
-    )

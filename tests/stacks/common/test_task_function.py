@@ -1,7 +1,9 @@
+from aws_cdk import Duration
 from aws_cdk.assertions import Match
 
-from stacks.common.task_function import LAMBDAS_ROOT, _exclusions
-from tests.support.probe import probe_template
+from shared import task
+from stacks.common.task_function import ENVIRONMENT_DIMENSION, LAMBDAS_ROOT, _exclusions
+from tests.support.probe import probe_stack, probe_template
 
 
 def test_latest_python_on_arm64_with_tracing_and_environment():
@@ -58,3 +60,12 @@ def test_asset_keeps_only_the_package_and_shared_code():
 
 def test_log_group_retention_follows_config():
     probe_template().has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 14})
+
+
+def test_a_task_metric_names_what_the_handler_emits():
+    """The dimensions `metric()` alarms on are the ones `shared.task` adds to every handler metric."""
+
+    assert task.ENVIRONMENT_DIMENSION == ENVIRONMENT_DIMENSION
+    metric = probe_stack().echo.metric("EchoesFailed", period=Duration.minutes(5))
+    assert (metric.namespace, metric.metric_name, metric.statistic) == ("Stepwise", "EchoesFailed", "Sum")
+    assert metric.dimensions == {"service": "probe", "environment": "dev"}

@@ -228,8 +228,13 @@ def test_parked_queue_is_encrypted_and_alarmed(template: dict[str, Any]) -> None
     assert parked[0]["Namespace"] == "Stepwise"
     assert {"Name": "Environment", "Value": "dev"} in parked[0]["Dimensions"]
     assert parked[0]["AlarmActions"]
-    waiting = [a for a in alarms if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"]
-    assert len(waiting) == 1 and waiting[0]["AlarmActions"]
+    waiting = {
+        a["Dimensions"][0]["Value"]["Fn::GetAtt"][0]: a
+        for a in alarms
+        if a.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    }
+    assert set(waiting) == set(queues)  # the parked queue and its dead-letter queue
+    assert all(alarm["AlarmActions"] for alarm in waiting.values())
 
 
 def test_topics_are_kms_encrypted(template: dict[str, Any]) -> None:

@@ -167,7 +167,10 @@ def test_parent_reports_and_announces_even_when_the_map_run_fails():
         "$.report.event",
     )
     choices = states["EventDelivered?"]["Choices"]
-    assert [choice["Next"] for choice in choices] == ["EventNotDelivered", "RunFailed"]
+    assert [choice["Next"] for choice in choices] == ["EventNotDelivered", "AllDocumentsFailed", "RunFailed"]
+    assert choices[1]["And"][1] == {"Variable": "$.report.error", "StringEquals": "AllDocumentsFailed"}
+    assert states["AllDocumentsFailed"]["Type"] == "Fail"
+    assert states["AllDocumentsFailed"]["Error"] == "AllDocumentsFailed"
 
 
 def test_vector_index_is_defined_by_the_stack_from_config():
@@ -204,6 +207,37 @@ def test_object_created_rule_starts_a_one_document_run_with_a_dead_letter_queue(
         in target["InputTransformer"]["InputTemplate"]
     )
     assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] == 8
+    (queue_id,) = resources("dev", "AWS::SQS::Queue")
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    (alarm,) = [
+        alarm["Properties"]
+        for alarm in resources("dev", "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("Dimensions", [{}])[0].get("Value")
+        == {"Fn::GetAtt": [queue_id, "QueueName"]}
+    ]
+    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
+    assert alarm["AlarmActions"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_failed_documents_page_per_environment(env: str):
+    (alarm,) = [
+        alarm["Properties"]
+        for alarm in resources(env, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "DocumentsFailed"
+    ]
+    assert alarm["Namespace"] == "Stepwise"
+    assert sorted(alarm["Dimensions"], key=lambda d: d["Name"]) == [
+        {"Name": "environment", "Value": env},
+        {"Name": "service", "Value": "rag"},
+    ]
+    assert (alarm["Statistic"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "Sum",
+        1,
+        "GreaterThanOrEqualToThreshold",
+    )
+    (action,) = alarm["AlarmActions"]
+    assert action["Ref"].startswith("AlarmTopic")
 
 
 def _statements(env: str, fragment: str) -> list[dict[str, Any]]:

@@ -59,10 +59,12 @@ class RagPlane:
         return f"s3://{self.sources}/{PREFIX}{name}"
 
     def report(self, result: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-        """(summary, lines by file name) of a finished run."""
-        report = result.output["report"]
-        summary = json.loads(self._read(report["summaryKey"]))
-        lines = [json.loads(line) for line in self._read(report["documentsKey"]).decode().splitlines()]
+        """(summary, lines by file name) of a finished run, succeeded or failed (its name is the run id)."""
+        from rag import layout
+
+        summary_key, documents_key = layout.report_keys(result.name)
+        summary = json.loads(self._read(summary_key))
+        lines = [json.loads(line) for line in self._read(documents_key).decode().splitlines()]
         return summary, {line["source"].rsplit("/", 1)[-1]: line for line in lines}
 
     def _read(self, key: str) -> bytes:

@@ -99,7 +99,8 @@ def test_a_fetch_timeout_is_retried_then_recorded_as_the_documents_failure(runne
         {"objects": [{"key": PREFIX + "release-notes.txt"}]},
         faults=[Fault(state="Fetch", error="FetchTimeout", times=None)],
     )
-    assert always.status == "SUCCEEDED"
+    # Its only document failed: the run reports it, then fails (see the all-failed test below).
+    assert (always.status, always.error) == ("FAILED", "AllDocumentsFailed")
     summary, lines = plane.report(always)
     assert (lines["release-notes.txt"]["status"], lines["release-notes.txt"]["error"]) == (
         "failed",
@@ -129,6 +130,7 @@ def test_a_validation_mismatch_rolls_back_to_the_previous_version(runner, plane)
     plane.put("runbook.md", plane_corpus_file("runbook.md") + b"\n## Appendix\n\nA new section.\n")
     mismatch = Fault(state="Validate", error="ValidationMismatch", times=None)
     result = runner.run({"objects": [{"key": PREFIX + "runbook.md"}]}, faults=[mismatch])
+    assert (result.status, result.error) == ("FAILED", "AllDocumentsFailed")  # its only document
     assert _invoked(result, "Upsert") == 1  # the new version was written before validation failed
     assert result.faults_fired[mismatch] == 3  # re-checked twice before the rollback
     line = plane.report(result)[1]["runbook.md"]
@@ -149,7 +151,7 @@ def test_a_validation_mismatch_rolls_back_to_the_previous_version(runner, plane)
 
 def test_urls_outside_the_allow_list_are_reported_not_fetched(runner, plane):
     result = runner.run({"urls": ["https://docs.example.com/guide", "http://insecure.example.com/"]})
-    assert result.status == "SUCCEEDED"
+    assert (result.status, result.error) == ("FAILED", "AllDocumentsFailed")
     summary, lines = plane.report(result)
     assert summary["counts"]["failed"] == 2
     assert {line["error"] for line in lines.values()} == {"DomainNotAllowed"}
@@ -174,3 +176,37 @@ def test_a_run_whose_report_fails_still_announces_itself_and_fails(runner, plane
     ]
     (event,) = plane.events()
     assert event["detail"] == {"runId": result.name, "outcome": "failed", "error": "ReportWriteFailed"}
+
+
+def test_a_run_in_which_every_document_failed_reports_announces_and_fails(runner, plane):
+    pdf = plane_corpus_file("handbook.pdf")
+    plane.put("broken.pdf", pdf[: len(pdf) // 3])
+    plane.put(UNSUPPORTED, plane_corpus_file(UNSUPPORTED))
+
+    result = _prefix_run(runner)
+
+    assert (result.status, result.error) == ("FAILED", "AllDocumentsFailed")
+    assert "documents.jsonl" in result.cause
+    assert list(result.states) == [*RUN_STATES[:-1], "AllDocumentsFailed"]
+    summary, lines = plane.report(result)
+    assert (summary["outcome"], summary["error"]["error"]) == ("failed", "AllDocumentsFailed")
+    assert {name: (line["status"], line["error"]) for name, line in lines.items()} == {
+        "broken.pdf": ("failed", "CorruptDocument"),
+        UNSUPPORTED: ("failed", "UnsupportedFormat"),
+    }
+    (event,) = plane.events()
+    assert event["detail-type"] == "IngestionCompleted"
+    assert (event["detail"]["outcome"], event["detail"]["error"]) == ("failed", "AllDocumentsFailed")
+    assert event["detail"]["counts"] == summary["counts"]
+    assert (summary["counts"]["failed"], summary["counts"]["ingested"]) == (2, 0)
+
+
+def test_a_run_with_nothing_to_ingest_succeeds_with_an_empty_report(runner, plane):
+    result = _prefix_run(runner)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert list(result.states) == RUN_STATES
+    summary, lines = plane.report(result)
+    assert (summary["outcome"], summary["counts"]["documents"], lines) == ("succeeded", 0, {})
+    (event,) = plane.events()
+    assert event["detail"]["outcome"] == "succeeded"
