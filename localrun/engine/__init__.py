@@ -18,6 +18,7 @@ from localrun.engine import (
     lambda_backend,
     moto_fixes,
     performance,
+    service_locks,
     timekeeping,
 )
 from localrun.engine.overrides import Override, check_moto_version, installed
@@ -45,5 +46,6 @@ def install() -> list[Override]:
             emulated_apis.install()
             performance.install()
             moto_fixes.install()
+            service_locks.install()
             _installed = True
     return installed()

@@ -78,6 +78,9 @@ EXPECTED = {
     "EC2Backend.amis",
     "EC2Backend.volumes",
     "EC2Backend.snapshots",
+    "DynamoHandler.call_action",
+    "S3VectorsResponse.call_action",
+    "StepFunctionsParserBackend.start_execution",
 }
 
 
