@@ -244,7 +244,7 @@ class LocalRunner:
             mock, self._mock = self._mock, None
             mock.stop()
         self._clients.clear()
-        self._runtime.handlers.clear()
+        self._runtime.reset()
 
     @property
     def deployment(self) -> Deployment:
