@@ -19,6 +19,7 @@ import importlib
 import json
 import os
 import sys
+import sysconfig
 import threading
 import time
 import traceback
@@ -31,7 +32,7 @@ from typing import Any
 
 from localrun.isolation import SandboxLoggers, invocation_scope
 from localrun.provision import FunctionSpec
-from localrun.template import LAMBDAS_ROOT
+from localrun.template import LAMBDAS_ROOT, PROJECT_ROOT
 
 Handler = Callable[[Any, Any], Any]
 _import_lock = threading.RLock()
@@ -177,7 +178,10 @@ class LambdaRuntime:
             result = handler(_decode(event), context)
         except Exception as error:
             error_type = type(error).__name__
-            return _error_payload(error_type, str(error), request_id, error), error_type
+            trace = sandbox_stack_trace(error, spec)
+            return _error_payload(error_type, str(error), request_id, trace), error_type
+        if isinstance(result, bytes):
+            return result, None  # the Python runtime sends bytes as they are (application/unknown)
         try:
             return json.dumps(result).encode(), None
         except (TypeError, ValueError) as error:
@@ -296,12 +300,46 @@ def _decode(event: bytes | str | None) -> Any:
 
 
 def _error_payload(
-    error_type: str, message: str, request_id: str, error: BaseException | None = None
+    error_type: str, message: str, request_id: str, stack_trace: list[str] | None = None
 ) -> bytes:
+    """The error response as the Python runtime writes it (`json.dumps` separators: `", "`)."""
     body: dict[str, Any] = {
         "errorMessage": message,
         "errorType": error_type,
         "requestId": request_id,
-        "stackTrace": traceback.format_tb(error.__traceback__) if error is not None else [],
+        "stackTrace": stack_trace or [],
     }
     return json.dumps(body).encode()
+
+
+def sandbox_stack_trace(error: BaseException, spec: FunctionSpec) -> list[str]:
+    """The error's traceback as the Python runtime reports it: from the handler's frame on
+    (localrun's frames dropped, as the runtime drops its bootstrap's), each file at its path in
+    the sandbox: the function's code and bundled packages under `/var/task`, the standard library
+    under `/var/lang/lib/pythonX.Y`."""
+    frames = [
+        traceback.FrameSummary(_sandbox_path(frame.filename, spec), frame.lineno, frame.name, line=frame.line)
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith(_LOCALRUN_PREFIX)
+    ]
+    return traceback.format_list(frames)
+
+
+_LOCALRUN_PREFIX = f"{Path(__file__).resolve().parent}{os.sep}"
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+
+
+def _sandbox_path(filename: str, spec: FunctionSpec) -> str:
+    path = Path(filename).resolve()
+    for root in _code_roots(spec):
+        if path.is_relative_to(root):
+            return f"/var/task/{path.relative_to(root).as_posix()}"
+    if "site-packages" in path.parts:
+        index = len(path.parts) - 1 - path.parts[::-1].index("site-packages")
+        return "/var/task/" + "/".join(path.parts[index + 1 :])
+    if path.is_relative_to(_STDLIB):
+        version = spec.runtime.removeprefix("python") or "3"
+        return f"/var/lang/lib/python{version}/{path.relative_to(_STDLIB).as_posix()}"
+    if path.is_relative_to(PROJECT_ROOT):
+        return f"/var/task/{path.relative_to(PROJECT_ROOT).as_posix()}"
+    return f"/var/task/{path.name}"

@@ -16,6 +16,7 @@ from localrun.engine import (
     integrations,
     json_path,
     lambda_backend,
+    lambda_results,
     moto_fixes,
     performance,
     service_locks,
@@ -39,6 +40,7 @@ def install() -> list[Override]:
             logging.getLogger("moto.cloudformation.parsing").addHandler(logging.NullHandler())
             isolation.install()
             lambda_backend.install()
+            lambda_results.install()
             timekeeping.install()
             execution.install()
             integrations.install()

@@ -81,6 +81,8 @@ EXPECTED = {
     "DynamoHandler.call_action",
     "S3VectorsResponse.call_action",
     "StepFunctionsParserBackend.start_execution",
+    "lambda_eval_utils._invoke_lambda_function",
+    "StateTaskLambda._from_error",
 }
 
 
