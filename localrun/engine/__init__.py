@@ -11,6 +11,7 @@ import threading
 
 from localrun import isolation
 from localrun.engine import (
+    api_limits,
     emulated_apis,
     execution,
     integrations,
@@ -21,6 +22,7 @@ from localrun.engine import (
     performance,
     service_locks,
     timekeeping,
+    variables,
 )
 from localrun.engine.overrides import Override, check_moto_version, installed
 
@@ -48,6 +50,8 @@ def install() -> list[Override]:
             emulated_apis.install()
             performance.install()
             moto_fixes.install()
+            api_limits.install()
+            variables.install()
             service_locks.install()
             _installed = True
     return installed()

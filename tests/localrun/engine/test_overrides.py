@@ -83,6 +83,12 @@ EXPECTED = {
     "StepFunctionsParserBackend.start_execution",
     "lambda_eval_utils._invoke_lambda_function",
     "StateTaskLambda._from_error",
+    "StepFunctionResponse.start_execution",
+    "CommonStateField._eval_state_input",
+    "AssignDecl._eval_body",
+    "CommonStateField._eval_state_output",
+    "ExecutionState._eval_state_output",
+    "StateChoice._eval_state_output",
 }
 
 
