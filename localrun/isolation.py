@@ -15,12 +15,18 @@ Threads that moto or localrun start for the emulated services (execution workers
 invocations) do not inherit a handler's state: on AWS that work runs elsewhere. Concurrent
 invocations never see each other's state, and nothing is serialized by a process-wide lock.
 Threads without an active invocation see and change the real process state as usual.
+
+Named loggers too: `logging.getLogger(name)` called from a sandbox's own modules (see
+`SandboxLoggers`) returns a logger private to that sandbox, as each Lambda sandbox is a process
+with its own logging registry; Powertools' Logger keeps its handler, formatter and appended keys
+on the named logger, so two sandboxes of one service would otherwise share them.
 """
 
 from __future__ import annotations
 
 import contextvars
 import io
+import logging
 import os
 import sys
 import threading
@@ -35,12 +41,25 @@ _REMOVED = object()
 _EMULATOR_MODULES = ("moto.", "localrun.")
 
 
+class SandboxLoggers:
+    """The logging registry of one sandbox: the named loggers its own modules ask for.
+
+    `owns(module_name, module_file)` tells which calling modules belong to the sandbox; loggers
+    asked for by anything else (libraries shared by the process, moto) stay process-wide.
+    """
+
+    def __init__(self, owns: Callable[[str, str | None], bool]) -> None:
+        self.manager = logging.Manager(logging.root)
+        self.owns = owns
+
+
 @dataclass
 class InvocationState:
-    """What one invocation sees instead of the process state: its environment overlay and output."""
+    """What one invocation sees instead of the process state: environment overlay, output, loggers."""
 
     environ: dict[str, Any]
     output: io.StringIO = field(default_factory=io.StringIO)
+    loggers: SandboxLoggers | None = None
 
 
 _current: contextvars.ContextVar[InvocationState | None] = contextvars.ContextVar(
@@ -152,6 +171,7 @@ def install() -> None:
         if not _installed_threading:
             threading.Thread.start = _inheriting_start(threading.Thread.start)  # type: ignore[method-assign]
             ThreadPoolExecutor.submit = _context_submit(ThreadPoolExecutor.submit)  # type: ignore[method-assign]
+            logging.getLogger = _sandbox_get_logger(logging.getLogger)
             _installed_threading = True
 
 
@@ -183,6 +203,21 @@ def _context_submit(original: Callable[..., Future[Any]]) -> Callable[..., Futur
     return submit
 
 
+def _sandbox_get_logger(original: Callable[..., logging.Logger]) -> Callable[..., logging.Logger]:
+    def get_logger(name: str | None = None) -> logging.Logger:
+        state = _current.get()
+        loggers = state.loggers if state is not None else None
+        if loggers is None or not name or name == logging.root.name:
+            return original(name)
+        caller = sys._getframe(1).f_globals
+        if not loggers.owns(caller.get("__name__", ""), caller.get("__file__")):
+            return original(name)
+        return loggers.manager.getLogger(name)
+
+    get_logger.__wrapped__ = original  # type: ignore[attr-defined]
+    return get_logger
+
+
 def ensure_streams() -> None:
     """Re-install the stream proxies if someone (e.g. a test harness) replaced sys.stdout/stderr."""
     for name in ("stdout", "stderr"):
@@ -193,12 +228,14 @@ def ensure_streams() -> None:
 
 
 @contextmanager
-def invocation_scope(environment: Mapping[str, str]) -> Iterator[io.StringIO]:
-    """Within the block (and in the threads it starts), `environment` overlays os.environ and
-    output is captured."""
+def invocation_scope(
+    environment: Mapping[str, str], loggers: SandboxLoggers | None = None
+) -> Iterator[io.StringIO]:
+    """Within the block (and in the threads it starts), `environment` overlays os.environ, output
+    is captured and the sandbox's modules get their loggers from `loggers`."""
     install()
     ensure_streams()
-    state = InvocationState(environ=dict(environment))
+    state = InvocationState(environ=dict(environment), loggers=loggers)
     token = _current.set(state)
     try:
         yield state.output

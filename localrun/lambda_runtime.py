@@ -1,9 +1,14 @@
 """Run a Lambda function's real Python handler in-process, the way the Lambda runtime would.
 
-Each function gets its own copy of the project modules it imports (its package and `shared`),
-loaded with its own environment, as separate Lambda sandboxes would: module-level state such as
-`TABLE = os.environ["TABLE_NAME"]`, boto3 clients or Powertools loggers is per function and
-survives between invocations (warm starts). Third-party packages are shared by the process.
+Each function runs in sandboxes, as on Lambda: a sandbox serves one invocation at a time and
+keeps its module state between invocations (warm starts); an invocation that finds every sandbox
+of its function busy gets a new one (a cold start), so concurrent invocations never share module
+state ("Understanding the Lambda execution environment lifecycle", Lambda Developer Guide). A
+sandbox has its own copy of the project modules its function imports (its package and `shared`),
+loaded with its environment (`TABLE = os.environ["TABLE_NAME"]`, boto3 clients), its own copy of
+the packages that keep per-process state (`SANDBOX_PACKAGES`: Powertools' Metrics, Logger and
+Tracer hold class-level state) and its own named loggers (`isolation.SandboxLoggers`). Other
+third-party packages are shared by the process.
 Errors follow Lambda's contract: the response is `{"errorType", "errorMessage", ...}` with
 `FunctionError: Unhandled`, so Step Functions Retry/Catch see the exception's class name.
 """
@@ -14,21 +19,26 @@ import importlib
 import json
 import os
 import sys
+import sysconfig
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from localrun.isolation import invocation_scope
+from localrun.isolation import SandboxLoggers, invocation_scope
 from localrun.provision import FunctionSpec
-from localrun.template import LAMBDAS_ROOT
+from localrun.template import LAMBDAS_ROOT, PROJECT_ROOT
 
 Handler = Callable[[Any, Any], Any]
 _import_lock = threading.RLock()
+# Loaded again in every sandbox: they keep state for the whole process (class attributes,
+# module globals) that on Lambda belongs to one execution environment.
+SANDBOX_PACKAGES = ("aws_lambda_powertools",)
 
 LOCAL_OVERRIDES = {
     # No X-Ray daemon locally: Powertools Tracer becomes a no-op, as in unit tests.
@@ -76,19 +86,32 @@ class HandlerLoadError(Exception):
 
 
 @dataclass
+class Sandbox:
+    """One execution environment of a function: its handler, module copies and loggers."""
+
+    loggers: SandboxLoggers
+    handler: Handler | None = None
+
+
+@dataclass
 class LambdaRuntime:
-    """Loads and invokes the handlers of one runner's functions (one sandbox per function)."""
+    """Loads and invokes the handlers of one runner's functions, each in a pool of sandboxes."""
 
     region: str
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    idle: dict[str, list[Sandbox]] = field(default_factory=dict)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def invoke(self, spec: FunctionSpec, event: bytes | str | None) -> InvocationOutcome:
         request_id = str(uuid.uuid4())
         environment = self._environment(spec, request_id)
+        sandbox = self._acquire(spec)
         started = time.monotonic()
-        with invocation_scope(environment) as output:
-            payload, error_type = self._run(spec, event, request_id, environment, started)
-            logs = output.getvalue()
+        try:
+            with invocation_scope(environment, sandbox.loggers) as output:
+                payload, error_type = self._run(spec, sandbox, event, request_id, environment, started)
+                logs = output.getvalue()
+        finally:
+            self._release(spec, sandbox)
         duration_ms = (time.monotonic() - started) * 1000
         if error_type is None and duration_ms > spec.timeout_seconds * 1000:
             error_type = "Sandbox.Timedout"
@@ -106,16 +129,39 @@ class LambdaRuntime:
             logs=logs,
         )
 
+    def reset(self) -> None:
+        """Discard every sandbox (the next invocations start cold)."""
+        with self._pool_lock:
+            self.idle.clear()
+
+    def _acquire(self, spec: FunctionSpec) -> Sandbox:
+        """A warm idle sandbox of the function (the most recently used), or a new one."""
+        with self._pool_lock:
+            pool = self.idle.get(spec.name)
+            if pool:
+                return pool.pop()
+        return Sandbox(loggers=SandboxLoggers(_sandbox_module_check(spec)))
+
+    def _release(self, spec: FunctionSpec, sandbox: Sandbox) -> None:
+        if sandbox.handler is None:
+            return  # its init failed: Lambda starts the next invocation in a new sandbox
+        with self._pool_lock:
+            self.idle.setdefault(spec.name, []).append(sandbox)
+
     def _run(
         self,
         spec: FunctionSpec,
+        sandbox: Sandbox,
         event: bytes | str | None,
         request_id: str,
         environment: Mapping[str, str],
         started: float,
     ) -> tuple[bytes, str | None]:
         try:
-            handler = self._handler(spec, environment)
+            if sandbox.handler is None:
+                with _import_lock:
+                    sandbox.handler = _load(spec, environment, sandbox.loggers)
+            handler = sandbox.handler
         except HandlerLoadError as error:
             return _error_payload(error.error_type, str(error), request_id), error.error_type
         context = LambdaContext(
@@ -132,7 +178,10 @@ class LambdaRuntime:
             result = handler(_decode(event), context)
         except Exception as error:
             error_type = type(error).__name__
-            return _error_payload(error_type, str(error), request_id, error), error_type
+            trace = sandbox_stack_trace(error, spec)
+            return _error_payload(error_type, str(error), request_id, trace), error_type
+        if isinstance(result, bytes):
+            return result, None  # the Python runtime sends bytes as they are (application/unknown)
         try:
             return json.dumps(result).encode(), None
         except (TypeError, ValueError) as error:
@@ -159,16 +208,24 @@ class LambdaRuntime:
             **LOCAL_OVERRIDES,
         }
 
-    def _handler(self, spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
-        handler = self.handlers.get(spec.name)
-        if handler is None:
-            with _import_lock:
-                handler = self.handlers.get(spec.name) or _load(spec, environment)
-                self.handlers[spec.name] = handler
-        return handler
+
+def _code_roots(spec: FunctionSpec) -> list[Path]:
+    return [root for root in (spec.source_root, LAMBDAS_ROOT.resolve()) if root is not None]
 
 
-def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
+def _sandbox_module_check(spec: FunctionSpec) -> Callable[[str, str | None], bool]:
+    """Which modules belong to a sandbox of `spec`: its code roots' modules and SANDBOX_PACKAGES."""
+    prefixes = tuple(f"{root}{os.sep}" for root in _code_roots(spec))
+
+    def owns(module_name: str, module_file: str | None) -> bool:
+        if module_name.partition(".")[0] in SANDBOX_PACKAGES:
+            return True
+        return isinstance(module_file, str) and module_file.startswith(prefixes)
+
+    return owns
+
+
+def _load(spec: FunctionSpec, environment: Mapping[str, str], loggers: SandboxLoggers) -> Handler:
     """Import the handler module from the function's code roots into a private module set."""
     if spec.source_root is None or not spec.runtime.startswith("python"):
         raise HandlerLoadError(
@@ -177,15 +234,15 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
             "(Stepwise:Source metadata); it cannot run locally",
         )
     module_name, _, function_name = spec.handler.rpartition(".")
-    roots = [spec.source_root, LAMBDAS_ROOT.resolve()]
+    roots = _code_roots(spec)
     prefixes = tuple(f"{root}{os.sep}" for root in roots)
-    saved = {name: module for name, module in list(sys.modules.items()) if _under(module, prefixes)}
+    saved = {name: module for name, module in list(sys.modules.items()) if _private(name, module, prefixes)}
     for name in saved:
         del sys.modules[name]
     original_path = list(sys.path)
     sys.path[:0] = [str(root) for root in roots]
     try:
-        with invocation_scope(environment):
+        with invocation_scope(environment, loggers):
             module = importlib.import_module(module_name)
     except ImportError as error:
         raise HandlerLoadError(
@@ -196,7 +253,7 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
             f"Runtime.{type(error).__name__}", f"Init error in '{module_name}': {error}"
         ) from error
     finally:
-        for name in [name for name, mod in list(sys.modules.items()) if _under(mod, prefixes)]:
+        for name in [name for name, mod in list(sys.modules.items()) if _private(name, mod, prefixes)]:
             del sys.modules[name]
         sys.modules.update(saved)
         sys.path[:] = original_path + [str(root) for root in roots if str(root) not in original_path]
@@ -206,6 +263,11 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str]) -> Handler:
             "Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'"
         )
     return handler
+
+
+def _private(name: str, module: ModuleType | None, prefixes: tuple[str, ...]) -> bool:
+    """True for the modules each sandbox loads for itself: project code and SANDBOX_PACKAGES."""
+    return name.partition(".")[0] in SANDBOX_PACKAGES or _under(module, prefixes)
 
 
 def _under(module: ModuleType | None, prefixes: tuple[str, ...]) -> bool:
@@ -238,12 +300,46 @@ def _decode(event: bytes | str | None) -> Any:
 
 
 def _error_payload(
-    error_type: str, message: str, request_id: str, error: BaseException | None = None
+    error_type: str, message: str, request_id: str, stack_trace: list[str] | None = None
 ) -> bytes:
+    """The error response as the Python runtime writes it (`json.dumps` separators: `", "`)."""
     body: dict[str, Any] = {
         "errorMessage": message,
         "errorType": error_type,
         "requestId": request_id,
-        "stackTrace": traceback.format_tb(error.__traceback__) if error is not None else [],
+        "stackTrace": stack_trace or [],
     }
     return json.dumps(body).encode()
+
+
+def sandbox_stack_trace(error: BaseException, spec: FunctionSpec) -> list[str]:
+    """The error's traceback as the Python runtime reports it: from the handler's frame on
+    (localrun's frames dropped, as the runtime drops its bootstrap's), each file at its path in
+    the sandbox: the function's code and bundled packages under `/var/task`, the standard library
+    under `/var/lang/lib/pythonX.Y`."""
+    frames = [
+        traceback.FrameSummary(_sandbox_path(frame.filename, spec), frame.lineno, frame.name, line=frame.line)
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith(_LOCALRUN_PREFIX)
+    ]
+    return traceback.format_list(frames)
+
+
+_LOCALRUN_PREFIX = f"{Path(__file__).resolve().parent}{os.sep}"
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+
+
+def _sandbox_path(filename: str, spec: FunctionSpec) -> str:
+    path = Path(filename).resolve()
+    for root in _code_roots(spec):
+        if path.is_relative_to(root):
+            return f"/var/task/{path.relative_to(root).as_posix()}"
+    if "site-packages" in path.parts:
+        index = len(path.parts) - 1 - path.parts[::-1].index("site-packages")
+        return "/var/task/" + "/".join(path.parts[index + 1 :])
+    if path.is_relative_to(_STDLIB):
+        version = spec.runtime.removeprefix("python") or "3"
+        return f"/var/lang/lib/python{version}/{path.relative_to(_STDLIB).as_posix()}"
+    if path.is_relative_to(PROJECT_ROOT):
+        return f"/var/task/{path.relative_to(PROJECT_ROOT).as_posix()}"
+    return f"/var/task/{path.name}"

@@ -41,6 +41,7 @@ _names = itertools.count(1)
 
 _active_stacks: set[str] = set()
 _active_lock = threading.Lock()
+_starting = threading.Lock()  # registers a run and starts its execution as one step
 
 
 def _claim_stack_name(name: str) -> str:
@@ -243,7 +244,7 @@ class LocalRunner:
             mock, self._mock = self._mock, None
             mock.stop()
         self._clients.clear()
-        self._runtime.handlers.clear()
+        self._runtime.reset()
 
     @property
     def deployment(self) -> Deployment:
@@ -328,22 +329,29 @@ class LocalRunner:
         if test_case is not None and mocks is None:
             raise ValueError("test_case= needs a mock_config (MockConfigFile format)")
         execution_arn = arn.replace(":stateMachine:", ":execution:") + f":{name}"
-        run = tracking.RunContext(
-            execution_arn=execution_arn,
-            state_machine_names=self._names_of(logical_id),
-            faults=FaultPlan(faults),
-            mock_config=mocks,
-            test_case=test_case,
-        )
-        tracking.register(run)
+        document = json.dumps({} if input is None else input)
         started = time.monotonic()
-        try:
-            self.client("stepfunctions").start_execution(
-                stateMachineArn=arn, name=name, input=json.dumps({} if input is None else input)
+        with _starting:
+            existing = tracking.run_for(execution_arn)
+            if existing is not None:
+                # Same name as an execution localrun still tracks: StartExecution either returns
+                # that execution (same input, still running; the new call's faults and mocks do
+                # not apply, as nothing new runs) or fails with ExecutionAlreadyExists.
+                self.client("stepfunctions").start_execution(stateMachineArn=arn, name=name, input=document)
+                return LocalExecution(self, existing, started)
+            run = tracking.RunContext(
+                execution_arn=execution_arn,
+                state_machine_names=self._names_of(logical_id),
+                faults=FaultPlan(faults),
+                mock_config=mocks,
+                test_case=test_case,
             )
-        except BaseException:
-            tracking.unregister(run)
-            raise
+            tracking.register(run)
+            try:
+                self.client("stepfunctions").start_execution(stateMachineArn=arn, name=name, input=document)
+            except BaseException:
+                tracking.unregister(run)
+                raise
         return LocalExecution(self, run, started)
 
     def run(

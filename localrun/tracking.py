@@ -106,10 +106,11 @@ def register(run: RunContext) -> None:
 
 
 def unregister(run: RunContext) -> None:
+    """Forget `run` and its children (idempotent: several callers may wait on one execution)."""
     with _runs_lock:
-        for child in run.children:
-            _runs.pop(child.execution_arn, None)
-        _runs.pop(run.execution_arn, None)
+        for entry in (*run.children, run):
+            if _runs.get(entry.execution_arn) is entry:
+                del _runs[entry.execution_arn]
 
 
 def run_for(execution_arn: str) -> RunContext | None:

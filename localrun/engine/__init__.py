@@ -11,14 +11,18 @@ import threading
 
 from localrun import isolation
 from localrun.engine import (
+    api_limits,
     emulated_apis,
     execution,
     integrations,
     json_path,
     lambda_backend,
+    lambda_results,
     moto_fixes,
     performance,
+    service_locks,
     timekeeping,
+    variables,
 )
 from localrun.engine.overrides import Override, check_moto_version, installed
 
@@ -38,6 +42,7 @@ def install() -> list[Override]:
             logging.getLogger("moto.cloudformation.parsing").addHandler(logging.NullHandler())
             isolation.install()
             lambda_backend.install()
+            lambda_results.install()
             timekeeping.install()
             execution.install()
             integrations.install()
@@ -45,5 +50,8 @@ def install() -> list[Override]:
             emulated_apis.install()
             performance.install()
             moto_fixes.install()
+            api_limits.install()
+            variables.install()
+            service_locks.install()
             _installed = True
     return installed()

@@ -1,4 +1,10 @@
-"""moto's Lambda "simple" backend runs registered functions' real handlers instead of echoing."""
+"""moto's Lambda "simple" backend runs registered functions' real handlers instead of echoing.
+
+A function that does not exist is refused as Lambda's Invoke API refuses it: 404
+`ResourceNotFoundException` ("Function not found: <arn>"), which a Step Functions task reports as
+`Lambda.ResourceNotFoundException`; moto's echo backend answered 200 with the request as payload.
+Functions that exist in moto but that localrun did not register keep moto's echo.
+"""
 
 from __future__ import annotations
 
@@ -56,6 +62,7 @@ def _build_invoke(original: Callable[..., Any]) -> Callable[..., Any]:
         with _lock:
             entry = _functions.get((self.account_id, self.region_name, _function_name(function_name)))
         if entry is None:
+            self.get_function(function_name, qualifier)  # UnknownFunctionException: 404, as Lambda
             return original(self, function_name, qualifier, body, headers, response_headers)
         spec, runtime = entry
         invocation_type = headers.get("X-Amz-Invocation-Type", "RequestResponse")

@@ -1,4 +1,10 @@
-"""Virtual time in moto's interpreter: clocks on environments, Wait/Retry without sleeping."""
+"""Virtual time in moto's interpreter: clocks on environments, Wait/Retry without sleeping.
+
+A Wait longer than Step Functions allows fails the execution with States.Runtime ("Wait state
+delay is too long") instead of passing in virtual time: "the maximum wait time that you can
+specify for Standard Workflows and Express workflows is one year and five minutes respectively"
+(Wait workflow state, Step Functions Developer Guide).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,21 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from moto.stepfunctions.parser.api import ExecutionTimedOutEventDetails, HistoryEventType
+from moto.stepfunctions.parser.api import (
+    ExecutionFailedEventDetails,
+    ExecutionTimedOutEventDetails,
+    HistoryEventType,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
 from moto.stepfunctions.parser.asl.component.common.retry.max_attempts_decl import (
     MaxAttemptsOutcome,
 )
@@ -28,6 +48,8 @@ from localrun.clock import Clock
 from localrun.engine.overrides import replace
 
 _TIMEOUT_POLL_SECONDS = 0.01
+MAX_WAIT_SECONDS_STANDARD = 365 * 24 * 3600  # one year
+MAX_WAIT_SECONDS_EXPRESS = 5 * 60
 CLOCK_ATTRIBUTE = "_localrun_clock"
 RUN_ATTRIBUTE = "_localrun_run"
 
@@ -87,11 +109,30 @@ def _build_wait(original: Callable[..., None]) -> Callable[..., None]:
             return original(self, env, wait_seconds)
         if isinstance(self, Timestamp):
             wait_seconds = int(wait_seconds - clock.offset)
+        limit = MAX_WAIT_SECONDS_STANDARD if env.is_standard_workflow() else MAX_WAIT_SECONDS_EXPRESS
+        if wait_seconds > limit:
+            raise _delay_too_long(env)
         if wait_seconds > 0 and env.is_running():
             clock.sleep(wait_seconds)
         return None
 
     return wait_interval
+
+
+def _delay_too_long(env: Environment) -> FailureEventException:
+    error = StatesErrorNameType.StatesRuntime
+    return FailureEventException(
+        failure_event=FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=HistoryEventType.ExecutionFailed,
+            event_details=EventDetails(
+                executionFailedEventDetails=ExecutionFailedEventDetails(
+                    error=error.to_name(), cause="Wait state delay is too long"
+                )
+            ),
+        )
+    )
 
 
 def _build_retrier(original: Callable[[RetrierDecl, Environment], None]) -> Callable[..., None]:

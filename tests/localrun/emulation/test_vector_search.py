@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections import Counter
+
 import pytest
 
 from localrun import LocalRunner
@@ -93,3 +97,61 @@ def test_query_vectors_through_boto3(probe: LocalRunner) -> None:
     assert response["vectors"][0]["metadata"] == {"topic": "maps", "year": 2020}
     assert response["vectors"][0]["distance"] == pytest.approx(0.0, abs=1e-6)
     assert response["distanceMetric"] == "cosine"
+
+
+def test_queries_during_concurrent_upserts_see_a_consistent_index(probe: LocalRunner) -> None:
+    """QueryVectors while another document's PutVectors lands: each query sees the index before or
+    after each PutVectors request (S3 Vectors writes are immediately visible to queries), never a
+    half-changed one; nothing fails."""
+    client = probe.client("s3vectors")
+    client.create_vector_bucket(vectorBucketName="concurrent-vectors")
+    client.create_index(
+        vectorBucketName="concurrent-vectors", indexName="docs", dataType="float32", dimension=2,
+        distanceMetric="cosine",
+    )  # fmt: skip
+    documents, chunks = 12, 8  # at most topK (100) vectors in all
+    errors: list[BaseException] = []
+    seen: list[int] = []
+    done = threading.Event()
+
+    def upsert() -> None:
+        try:
+            for document in range(documents):
+                client.put_vectors(
+                    vectorBucketName="concurrent-vectors",
+                    indexName="docs",
+                    vectors=[
+                        {"key": f"d{document}-c{chunk}", "data": {"float32": [1.0, chunk + 1.0]},
+                         "metadata": {"document": document}}
+                        for chunk in range(chunks)
+                    ],
+                )  # fmt: skip
+        finally:
+            done.set()
+
+    def query() -> None:
+        while not done.is_set():
+            try:
+                response = client.query_vectors(
+                    vectorBucketName="concurrent-vectors", indexName="docs", topK=100,
+                    queryVector={"float32": [1.0, 1.0]}, returnMetadata=True,
+                )  # fmt: skip
+            except Exception as error:
+                errors.append(error)
+                return
+            per_document = Counter(item["metadata"]["document"] for item in response["vectors"])
+            seen.extend(per_document.values())
+
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for work in (upsert, query, query)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+
+    assert errors == []
+    assert set(seen) <= {chunks}  # a document's chunks arrive together, in one PutVectors request

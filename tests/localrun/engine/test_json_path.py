@@ -50,12 +50,15 @@ def test_definite_paths_yield_a_value_indefinite_ones_an_array(path: str, expect
     assert extract_json(path, ONE) == expected
 
 
-@pytest.mark.parametrize(
-    "path", ["$.nothing", "$.items[7]", "$.a.b[0].missing", "$.nothing[*]", "$.a.b.c[?(@.x)]"]
-)
-def test_a_missing_property_before_any_wildcard_or_filter_fails(path: str) -> None:
+@pytest.mark.parametrize("path", ["$.nothing", "$.items[7]", "$.a.b[0].missing"])
+def test_a_definite_path_to_nothing_fails(path: str) -> None:
     with pytest.raises(NoSuchJsonPathError):
         extract_json(path, ONE)
+
+
+@pytest.mark.parametrize("path", ["$.nothing[*]", "$.nothing[0:2]", "$.a.b.c[?(@.x)]", "$.nothing.*.x"])
+def test_an_indefinite_path_over_a_missing_property_is_empty(path: str) -> None:
+    assert extract_json(path, ONE) == []
 
 
 MACHINE = {
@@ -89,3 +92,41 @@ def test_payload_templates_and_intrinsics_see_aws_shapes() -> None:
 
     assert result.status == "SUCCEEDED", result.cause
     assert result.output == {"xs": [1], "unmatched": [], "big": [2, 3], "first": 1, "count": 1}
+
+
+MISSING = {
+    "StartAt": "Shape",
+    "States": {
+        "Shape": {
+            "Type": "Pass",
+            "Parameters": {
+                "all.$": "$.items[*]",
+                "some.$": "$.items[1:3]",
+                "groups": [{"members": [{"id": 1}]}, {"name": "no members"}],
+            },
+            "Next": "Each",
+        },
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.groups",
+            "ItemSelector": {"ids.$": "$$.Map.Item.Value.members[*].id"},
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Keep",
+                "States": {"Keep": {"Type": "Pass", "End": True}},
+            },
+            "ResultPath": "$.selected",
+            "End": True,
+        },
+    },
+}
+
+
+def test_a_wildcard_or_slice_over_a_missing_property_is_an_empty_list() -> None:
+    """On AWS `$.items[*]` over an input without `items` selects nothing: `[]`, not States.Runtime."""
+    with LocalRunner(asl_template("JsonPathMissing", MISSING)) as runner:
+        result = runner.run({"other": 1})
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output["all"] == [] and result.output["some"] == []
+    assert result.output["selected"] == [{"ids": [1]}, {"ids": []}]

@@ -78,6 +78,17 @@ EXPECTED = {
     "EC2Backend.amis",
     "EC2Backend.volumes",
     "EC2Backend.snapshots",
+    "DynamoHandler.call_action",
+    "S3VectorsResponse.call_action",
+    "StepFunctionsParserBackend.start_execution",
+    "lambda_eval_utils._invoke_lambda_function",
+    "StateTaskLambda._from_error",
+    "StepFunctionResponse.start_execution",
+    "CommonStateField._eval_state_input",
+    "AssignDecl._eval_body",
+    "CommonStateField._eval_state_output",
+    "ExecutionState._eval_state_output",
+    "StateChoice._eval_state_output",
 }
 
 
