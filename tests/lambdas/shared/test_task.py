@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from shared.errors import InvalidInput
-from shared.task import logger, task_handler
+from shared.task import execution_id, logger, task_handler
 
 
 @dataclass
@@ -30,3 +30,16 @@ def test_unwraps_input_and_tags_logs_with_the_execution_id():
 def test_rejects_an_event_without_an_object_input(event):
     with pytest.raises(InvalidInput, match="object 'input'"):
         double(event, FakeContext())
+
+
+@task_handler
+def whose(event_input, context):
+    return execution_id()
+
+
+def test_the_task_knows_its_execution_while_it_runs():
+    assert whose({"input": {}, "executionId": "arn:exec:2"}, FakeContext()) == "arn:exec:2"
+    with pytest.raises(InvalidInput, match="executionId"):
+        whose({"input": {}}, FakeContext())
+    with pytest.raises(InvalidInput, match="executionId"):
+        execution_id()
