@@ -82,9 +82,9 @@ class ObservableStateMachine(Construct):
             acknowledge(
                 self.state_machine,
                 "AwsSolutions-SF1",
-                f"This environment logs at level {logging.level}, without the ALL level's every-state "
-                "events: executions carry customer data, and the failure events this level keeps "
-                "feed the unexpected-failures alarm (docs/logging.md).",
+                f"This environment's executionLogging sets level {logging.level}: executions carry "
+                "customer data that level ALL would log event by event; the execution history keeps "
+                "every event for operators (docs/logging.md says what each level logs).",
             )
         self.dashboard = self._dashboard(construct_id, props.task_functions)
         self._acknowledge_role_findings(props.task_functions)
