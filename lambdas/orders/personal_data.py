@@ -8,7 +8,6 @@ events and logs, and the messages built from the state never carry it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -53,7 +52,7 @@ class PersonalDataStore:
         self.client = client or boto3.client("dynamodb")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] = os.environ) -> PersonalDataStore:
+    def from_environment(cls, environ: Mapping[str, str]) -> PersonalDataStore:
         return cls(environ[TABLE_VARIABLE])
 
     def store(self, order_id: str, execution_id: str, data: PersonalData) -> None:
