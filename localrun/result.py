@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localrun.faults import Fault
-from localrun.tracking import Invocation, RunContext
+from localrun.tracking import Invocation, RunContext, TaskToken
 
 _TERMINAL_EVENTS = {
     "ExecutionSucceeded",
@@ -21,7 +21,8 @@ _TERMINAL_EVENTS = {
 
 @dataclass(frozen=True)
 class RunResult:
-    """Status, output or error, the states entered, billed transitions, simulated time, history."""
+    """Status, output or error, the states entered, billed transitions, simulated time, history,
+    Lambda invocations and the task tokens the run issued."""
 
     name: str
     execution_arn: str
@@ -39,6 +40,7 @@ class RunResult:
     invocations: tuple[Invocation, ...] = ()
     faults_fired: Mapping[Fault, int] = field(default_factory=dict)
     children: tuple[RunResult, ...] = ()
+    task_tokens: tuple[TaskToken, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -129,6 +131,7 @@ def build_result(
         invocations=tuple(run.invocations),
         faults_fired=run.faults.fired() if run.parent is None else {},
         children=tuple(children),
+        task_tokens=tuple(run.tokens) if run.parent is None else (),
     )
 
 

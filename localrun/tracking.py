@@ -24,6 +24,9 @@ class Invocation:
     duration_ms: float
     error_type: str | None
     logs: str
+    # The error response of a failed invocation (errorType, errorMessage, stackTrace), which the
+    # Lambda runtime also writes to the function's log.
+    error: str | None = None
 
 
 @dataclass(frozen=True)

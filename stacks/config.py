@@ -10,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from pydantic import Field, ValidationError, field_validator
 
 from stacks.cv.settings import CvSettings
+from stacks.execution_logging import ExecutionLogging
 from stacks.orders.settings import OrdersSettings
 from stacks.rag.settings import RagSettings
 from stacks.settings import ReadinessProblem, Settings
@@ -70,6 +71,7 @@ class EnvironmentConfig(Settings):
     log_retention_days: int = 14
     removal_policy: Literal["destroy", "retain"] = "retain"
     alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    execution_logging: ExecutionLogging = ExecutionLogging()
     # Workflow sections: one line per workflow, `<key>: <Settings> = <Settings>()`.
     cv: CvSettings = CvSettings()
     orders: OrdersSettings = OrdersSettings()

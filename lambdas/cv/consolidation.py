@@ -28,7 +28,10 @@ def consolidate_object(dataset_object: dict[str, Any]) -> dict[str, Any]:
         try:
             forms.append(json.loads(content) if isinstance(content, str) else dict(content or {}))
         except (TypeError, ValueError):
-            logger.warning("unreadable worker answer", extra={"worker": annotation.get("workerId")})
+            # Names the data object, not the worker: a worker id identifies a person.
+            logger.warning(
+                "unreadable worker answer", extra={"datasetObjectId": dataset_object.get("datasetObjectId")}
+            )
     size = _image_size(forms)
     if any(POLYGON_FIELD in form for form in forms):
         workers = [form.get(POLYGON_FIELD, {}).get("polygons", []) for form in forms]

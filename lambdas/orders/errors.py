@@ -39,3 +39,15 @@ class ShipmentNotCancellable(TaskError):
 
 class ShipmentStoreUnavailable(TransientError):
     """The shipment table throttled or failed; the call is safe to retry."""
+
+
+class DuplicateOrder(TaskError):
+    """Another execution already owns this order id; nothing was changed."""
+
+
+class PersonalDataMissing(TaskError):
+    """The order's personal data item is gone (never stored by Validate, or erased)."""
+
+
+class PersonalDataUnavailable(TransientError):
+    """The personal data table throttled or failed; the call is safe to retry."""

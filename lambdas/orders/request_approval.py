@@ -1,9 +1,9 @@
 """Request-approval task (`.waitForTaskToken`): park the task token and notify the reviewers.
 
 The token is stored on the order's status item so `python -m scripts.orders.approval` can
-approve or reject by order id; the notification carries it too, for reviewers with tooling of
-their own. The workflow resumes when a decision calls SendTaskSuccess/SendTaskFailure, or
-rejects the order when the configured timeout passes.
+approve or reject by order id; the notification names the order and the commands to run, never
+the token (whoever holds a token can decide the order). The workflow resumes when a decision calls
+SendTaskSuccess/SendTaskFailure, or rejects the order when the configured timeout passes.
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "expiresAt": expires.isoformat(timespec="seconds"),
         "approve": command.format("approve"),
         "reject": command.format("reject"),
-        "taskToken": event_input["taskToken"],
     }
     boto3.client("sns").publish(
         TopicArn=os.environ["APPROVAL_TOPIC_ARN"],

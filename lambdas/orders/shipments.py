@@ -50,9 +50,8 @@ def check_deliverable(address: Mapping[str, Any], countries: Sequence[str]) -> N
     pattern = POSTAL_CODES.get(str(country))
     postal_code = str(address.get("postalCode", "")).strip()
     if not postal_code or (pattern is not None and not pattern.fullmatch(postal_code)):
-        raise AddressUndeliverable(
-            f"shippingAddress.postalCode: {postal_code!r} is not a valid {country} postal code"
-        )
+        # The value itself is personal data: the message names the rule, not the postal code.
+        raise AddressUndeliverable(f"shippingAddress.postalCode: not a valid {country} postal code")
 
 
 class ShipmentStore:

@@ -1,4 +1,8 @@
-"""Validate task: check the incoming order and return it normalized; writes nothing."""
+"""Validate task: check the incoming order, store its personal data, return the rest normalized.
+
+Nothing is written for an invalid order. A valid order's shipping address and payment token go to
+the personal data table (`orders.personal_data`); the state carries only the order without them.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,17 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders.order import Rules, parse_order
-from shared.task import logger, task_handler
+from orders.personal_data import PersonalDataStore, separate
+from shared.task import execution_id, logger, task_handler
 
 
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Return `{"order": <normalized order>}` or raise `InvalidOrder` naming the field."""
-    order = parse_order(event_input, Rules.from_environment(os.environ))
+    """Return `{"order": <normalized order without personal data>}`; raise `InvalidOrder` naming the
+    field, or `DuplicateOrder` if another execution owns the order id."""
+    order, personal = separate(parse_order(event_input, Rules.from_environment(os.environ)))
     logger.append_keys(order_id=order["orderId"])
+    PersonalDataStore.from_environment(os.environ).store(order["orderId"], execution_id(), personal)
     logger.info(
         "order valid",
         extra={

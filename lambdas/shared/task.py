@@ -2,8 +2,9 @@
 
 `stacks.common.invoke_lambda` sends `{"input": ..., "executionId": ..., "stateName": ...}`;
 `@task_handler` passes `input` to the wrapped function and makes the execution id the correlation id
-of every log line, so one execution's logs can be followed across all of its tasks. Metrics carry the
-`service` and `environment` dimensions, so environments sharing an account alarm apart.
+of every log line, so one execution's logs can be followed across all of its tasks
+(`execution_id()` returns it to the task). It never logs the event: inputs can carry customer data.
+Metrics carry the `service` and `environment` dimensions, so environments sharing an account alarm apart.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -23,6 +25,7 @@ tracer = Tracer()
 metrics = Metrics()
 
 ENVIRONMENT_DIMENSION = "environment"
+_execution_id: ContextVar[str | None] = ContextVar("stepwise_execution_id", default=None)
 
 Result = TypeVar("Result")
 TaskFunction = Callable[[dict[str, Any], LambdaContext], Result]
@@ -42,8 +45,21 @@ def task_handler(
         environment = os.environ.get("STEPWISE_ENV")
         if environment:
             metrics.set_default_dimensions(**{ENVIRONMENT_DIMENSION: environment})
-        logger.set_correlation_id(event.get("executionId"))
+        execution = event.get("executionId")
+        logger.set_correlation_id(execution)
         logger.append_keys(state=event.get("stateName"))
-        return function(event["input"], context)
+        token = _execution_id.set(execution if isinstance(execution, str) else None)
+        try:
+            return function(event["input"], context)
+        finally:
+            _execution_id.reset(token)
 
     return handler
+
+
+def execution_id() -> str:
+    """The id of the execution whose task is being handled (the envelope's `executionId`)."""
+    current = _execution_id.get()
+    if current is None:
+        raise InvalidInput("task event must carry the string 'executionId' of its execution")
+    return current

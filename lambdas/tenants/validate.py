@@ -49,7 +49,9 @@ def _tags(raw: Any, problems: list[str]) -> dict[str, str]:
     tags: dict[str, str] = {}
     for key, value in pairs:
         if not isinstance(key, str) or not isinstance(value, str):
-            problems.append(f"tags: key and value must be strings (got {key!r}: {value!r})")
+            problems.append(
+                f"tags: key and value must be strings (got {type(key).__name__}: {type(value).__name__})"
+            )
             continue
         if not 1 <= len(key) <= 128 or not TAG_TEXT.match(key):
             problems.append(f"tags: invalid key {key!r}")

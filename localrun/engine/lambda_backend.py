@@ -106,6 +106,7 @@ def _invoke(
                 duration_ms=outcome.duration_ms,
                 error_type=outcome.error_type,
                 logs=outcome.logs,
+                error=outcome.payload.decode(errors="replace") if outcome.function_error else None,
             )
         )
     return outcome

@@ -1,4 +1,8 @@
-"""A state machine that is observable by default: full logs, tracing, alarms and a dashboard."""
+"""A state machine that is observable by default: execution logs, tracing, alarms and a dashboard.
+
+What it logs comes from the environment's `executionLogging` (level, execution data); the log group
+is encrypted with the stack's logs key (`stacks.common.log_encryption`).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from stacks.common.log_encryption import logs_key
 from stacks.common.nag import acknowledge, arn_token
 from stacks.common.task_function import PythonTaskFunction
 from stacks.config import EnvironmentConfig
@@ -37,21 +42,24 @@ class ObservableStateMachineProps:
 
 
 class ObservableStateMachine(Construct):
-    """Standard or Express state machine with logs at level ALL, X-Ray, alarms and a dashboard."""
+    """Standard or Express state machine with execution logs, X-Ray, alarms and a dashboard."""
 
     state_machine: sfn.StateMachine
     role: iam.IRole
     log_group: logs.LogGroup
+    logs_failures: bool
     alarms: list[cloudwatch.Alarm]
     dashboard: cloudwatch.Dashboard
 
     def __init__(self, scope: Construct, construct_id: str, props: ObservableStateMachineProps) -> None:
         super().__init__(scope, construct_id)
+        logging = props.config.execution_logging
         self.log_group = logs.LogGroup(
             self,
             "Logs",
             retention=props.config.log_retention,
             removal_policy=props.config.cdk_removal_policy,
+            encryption_key=logs_key(self, props.config),
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -62,11 +70,22 @@ class ObservableStateMachine(Construct):
             tracing_enabled=True,
             comment=props.comment,
             logs=sfn.LogOptions(
-                destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=True
+                destination=self.log_group,
+                level=sfn.LogLevel[logging.level],
+                include_execution_data=logging.include_execution_data,
             ),
         )
         self.role = self.state_machine.role
+        self.logs_failures = logging.level != "OFF"
         self.alarms = self._alarms(props.alarm_topic, props.expected_errors)
+        if logging.level != "ALL":
+            acknowledge(
+                self.state_machine,
+                "AwsSolutions-SF1",
+                f"This environment's executionLogging sets level {logging.level}: executions carry "
+                "customer data that level ALL would log event by event; the execution history keeps "
+                "every event for operators (docs/logging.md says what each level logs).",
+            )
         self.dashboard = self._dashboard(construct_id, props.task_functions)
         self._acknowledge_role_findings(props.task_functions)
 
@@ -74,7 +93,7 @@ class ObservableStateMachine(Construct):
         machine = self.state_machine
         metrics = {
             "Failed": self._unexpected_failures(expected_errors)
-            if expected_errors
+            if expected_errors and self.logs_failures
             else machine.metric_failed(period=ALARM_PERIOD, statistic="Sum"),
             "TimedOut": machine.metric_timed_out(period=ALARM_PERIOD, statistic="Sum"),
             "Throttled": machine.metric_throttled(period=ALARM_PERIOD, statistic="Sum"),
@@ -95,7 +114,13 @@ class ObservableStateMachine(Construct):
         return alarms
 
     def _unexpected_failures(self, expected_errors: Sequence[str]) -> cloudwatch.Metric:
-        """Failed executions whose error is not a designed outcome, counted from the execution log."""
+        """Failed executions whose error is not a designed outcome, counted from the execution log.
+
+        ExecutionFailed is logged at levels ALL, ERROR and FATAL (step-functions/latest/dg/
+        cloudwatch-log-level.html), and its `error` is not execution data, which is an event's
+        input or output (apireference/API_GetExecutionHistory.html), so it stays when
+        includeExecutionData is false. With logging OFF the alarm counts every failed execution.
+        """
         pattern = logs.FilterPattern.all(
             logs.FilterPattern.string_value("$.type", "=", "ExecutionFailed"),
             *(logs.FilterPattern.string_value("$.details.error", "!=", error) for error in expected_errors),

@@ -15,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common.bundling import dependency_layer
+from stacks.common.log_encryption import logs_key
 from stacks.common.nag import acknowledge, arn_token
 from stacks.config import EnvironmentConfig
 
@@ -70,6 +71,7 @@ class PythonTaskFunction(Construct):
             "Logs",
             retention=props.config.log_retention,
             removal_policy=props.config.cdk_removal_policy,
+            encryption_key=logs_key(self, props.config),
         )
         self.role = iam.Role(
             self,

@@ -5,7 +5,10 @@ updates) -> Route -> [RequestApproval (.waitForTaskToken)] -> RecordCharging -> 
 RecordShipping -> CreateShipment -> Notify (SNS || EventBridge || status) -> SettleInventory.
 A failure after step k runs the compensations of steps k..1 in reverse (CancelShipment ->
 RefundPayment -> ReleaseInventory), each retried; a compensation that keeps failing parks the
-order (SQS message with the whole state, `OrdersParked` metric, alarm) as NEEDS_ATTENTION.
+order (SQS message naming the order, step and error, `OrdersParked` metric, alarm) as
+NEEDS_ATTENTION. The order's personal data (shipping address, payment token) lives on an item of
+`personal_data_table`, stored by Validate and read by ChargePayment and CreateShipment; the state
+carries the order id and non-personal fields only.
 """
 
 from __future__ import annotations
@@ -66,6 +69,7 @@ class OrderSaga(Construct):
     """
 
     status_table: dynamodb.TableV2
+    personal_data_table: dynamodb.TableV2
     inventory_table: dynamodb.TableV2
     ledger_table: dynamodb.TableV2
     shipments_table: dynamodb.TableV2
@@ -142,6 +146,9 @@ class OrderSaga(Construct):
         self.status_table = secure_table(
             self, "OrderStatus", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
         )
+        self.personal_data_table = secure_table(
+            self, "PersonalData", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
+        )
         self.inventory_table = secure_table(
             self, "Inventory", config, partition_key=dynamodb.Attribute(name="sku", type=string)
         )
@@ -212,6 +219,7 @@ class OrderSaga(Construct):
 
     def _create_functions(self) -> None:
         settings = self.settings
+        personal_data = {"PERSONAL_DATA_TABLE": self.personal_data_table.table_name}
         idempotency = {
             "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
             "IDEMPOTENCY_TTL_SECONDS": str(settings.idempotency_ttl_seconds),
@@ -229,8 +237,9 @@ class OrderSaga(Construct):
         self.validate_function = self._task_function(
             "Validate",
             "validate.handler",
-            "Order saga: validate and normalize an order (writes nothing)",
+            "Order saga: validate an order, store its personal data, pass the rest on",
             {
+                **personal_data,
                 "CURRENCIES": settings.currencies_json(),
                 "MAX_ITEMS": str(settings.max_items),
                 "MAX_QUANTITY": str(settings.max_quantity),
@@ -247,13 +256,19 @@ class OrderSaga(Construct):
             },
         )
         self.charge_function = self._task_function(
-            "ChargePayment", "charge.handler", "Order saga: charge the order once", payments
+            "ChargePayment",
+            "charge.handler",
+            "Order saga: charge the order once",
+            {**payments, **personal_data},
         )
         self.refund_function = self._task_function(
             "RefundPayment", "refund.handler", "Order saga: refund the order (compensation)", payments
         )
         self.create_shipment_function = self._task_function(
-            "CreateShipment", "ship.handler", "Order saga: record the order's shipment", shipping
+            "CreateShipment",
+            "ship.handler",
+            "Order saga: record the order's shipment",
+            {**shipping, **personal_data},
         )
         self.cancel_shipment_function = self._task_function(
             "CancelShipment",
@@ -298,6 +313,15 @@ class OrderSaga(Construct):
                     resources=[self.shipments_table.table_arn],
                 )
             )
+        self.validate_function.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[self.personal_data_table.table_arn])
+        )
+        for task in (self.charge_function, self.create_shipment_function):
+            task.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:GetItem"], resources=[self.personal_data_table.table_arn]
+                )
+            )
         approval = self.request_approval_function
         approval.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])
@@ -314,6 +338,7 @@ class OrderSaga(Construct):
             config=self.props.config,
             settings=self.settings,
             status_table=self.status_table,
+            personal_data_table=self.personal_data_table,
             inventory_table=self.inventory_table,
             customer_topic=self.customer_topic,
             event_bus=self.event_bus,

@@ -1,6 +1,8 @@
 """The order saga's state graph, built from the resources `OrderSaga` creates.
 
-State data (JSONPath): `$.order` (normalized by Validate), `$.progress` (last recorded status),
+State data (JSONPath): `$.order` (normalized by Validate, without personal data: the shipping
+address and payment token are on the order's item in the personal data table, which Validate
+writes and ChargePayment/CreateShipment read by order id), `$.progress` (last recorded status),
 `$.reservation`, `$.approval`, `$.charge`, `$.shipment`; `$.failure` holds the error that
 started compensation and `$.compensationFailure` the one that parked the order.
 
@@ -80,6 +82,7 @@ class SagaResources:
     config: EnvironmentConfig
     settings: OrdersSettings
     status_table: dynamodb.ITableV2
+    personal_data_table: dynamodb.ITableV2
     inventory_table: dynamodb.ITableV2
     customer_topic: sns.ITopic
     event_bus: events.IEventBus
@@ -145,7 +148,12 @@ class SagaDefinition(Construct):
     def _forward(self) -> sfn.IChainable:
         r = self.r
         validate = invoke_lambda(
-            self, "Validate", r.validate, result_path="$", comment="Schema and business rules"
+            self,
+            "Validate",
+            r.validate,
+            result_path="$",
+            retry=LAMBDA_RETRY.with_errors("PersonalDataUnavailable"),
+            comment="Schema and business rules; stores the personal data, passes the rest on",
         )
         invalid = sfn.Fail(
             self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
@@ -166,20 +174,24 @@ class SagaDefinition(Construct):
             error="OrderNotAccepted",
             cause="The order could not be validated or recorded; nothing was reserved or charged.",
         )
-        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
-        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
-        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
-        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
-
-        record_reserving = self._record_start()
         duplicate = sfn.Fail(
             self,
             "DuplicateOrder",
             error="DuplicateOrder",
             cause="Another execution already owns this order id; nothing was changed.",
         )
+        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
+        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
+        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
+        validate.add_catch(duplicate, errors=["DuplicateOrder"], result_path="$")
+        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
+
+        record_reserving = self._record_start()
+        forget = self._forget_personal_data()
+        forget.add_catch(not_accepted, errors=["States.ALL"], result_path="$.forgetFailure")
+        forget.next(not_accepted)
         record_reserving.add_catch(duplicate, errors=[CONDITION_FAILED], result_path="$.failure")
-        record_reserving.add_catch(not_accepted, errors=["States.ALL"], result_path="$.failure")
+        record_reserving.add_catch(forget, errors=["States.ALL"], result_path="$.failure")
 
         reserve = self._reserve_inventory()
         reserve.add_catch(self.release_entry, errors=["States.ALL"], result_path="$.failure")
@@ -211,6 +223,25 @@ class SagaDefinition(Construct):
             .otherwise(charge_chain)
         )
         return validate.next(record_reserving).next(reserve).next(route)
+
+    def _forget_personal_data(self) -> tasks.DynamoDeleteItem:
+        """An order that is not accepted keeps nothing: delete the personal data this execution stored."""
+        task = tasks.DynamoDeleteItem(
+            self,
+            "ForgetPersonalData",
+            table=self.r.personal_data_table,
+            key={"orderId": _string("$.order.orderId")},
+            condition_expression="executionId = :executionId",
+            expression_attribute_values={
+                ":executionId": tasks.DynamoAttributeValue.from_string(sfn.JsonPath.execution_id)
+            },
+            result_path=sfn.JsonPath.DISCARD,
+            task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
+            comment="Only this execution's own item (a retried Validate may have stored it)",
+        )
+        task.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
+        DYNAMODB_RETRY.applied_to(task)
+        return task
 
     def _fail_and_release(self, construct_id: str, failure: dict[str, str]) -> sfn.IChainable:
         """A failure a Choice or catcher names: set `$.failure`, then release the reservations."""
@@ -270,7 +301,6 @@ class SagaDefinition(Construct):
                 "customerId": sfn.JsonPath.string_at("$.order.customerId"),
                 "amountMinor": sfn.JsonPath.number_at("$.order.totalMinor"),
                 "currency": sfn.JsonPath.string_at("$.order.currency"),
-                "paymentToken": sfn.JsonPath.string_at("$.order.payment.token"),
             },
             result_path="$.charge",
             retry=None,
@@ -287,7 +317,6 @@ class SagaDefinition(Construct):
             r.create_shipment,
             payload={
                 "orderId": sfn.JsonPath.string_at("$.order.orderId"),
-                "shippingAddress": sfn.JsonPath.object_at("$.order.shippingAddress"),
                 "items": sfn.JsonPath.list_at("$.order.items"),
             },
             result_path="$.shipment",
@@ -604,7 +633,8 @@ class SagaDefinition(Construct):
             state.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
 
     def _parking(self) -> sfn.IChainable:
-        """Best effort, every step: queue the full context, mark the order, count it, fail."""
+        """Best effort, every step: queue what an operator needs (order id, step, error, execution;
+        no state, which is in the execution's history), mark the order, count it, fail."""
         r = self.r
         park = tasks.SqsSendMessage(
             self,
@@ -616,8 +646,7 @@ class SagaDefinition(Construct):
                     "executionId": sfn.JsonPath.execution_id,
                     "parkedAt": sfn.JsonPath.string_at("$$.State.EnteredTime"),
                     "step": sfn.JsonPath.string_at("$.progress.step"),
-                    "error": sfn.JsonPath.object_at("$.compensationFailure"),
-                    "context": sfn.JsonPath.entire_payload,
+                    "error": sfn.JsonPath.string_at("$.compensationFailure.Error"),
                 }
             ),
             result_path=sfn.JsonPath.DISCARD,

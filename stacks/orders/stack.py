@@ -25,6 +25,7 @@ class OrdersStack(WorkflowStack):
         outputs = {
             "StateMachineArn": self.orders.state_machine.state_machine_arn,
             "StatusTableName": self.orders.status_table.table_name,
+            "PersonalDataTableName": self.orders.personal_data_table.table_name,
             "InventoryTableName": self.orders.inventory_table.table_name,
             "LedgerTableName": self.orders.ledger_table.table_name,
             "ParkedQueueUrl": self.orders.parked_queue.queue_url,

@@ -145,6 +145,7 @@ def test_task_token_can_be_answered_from_the_test(kitchen: LocalRunner) -> None:
     assert result.status == "SUCCEEDED"
     assert json.loads(message["Body"]) == {"token": token, "orderId": "o-3", "total": 335}
     assert ledger(kitchen)["o-3"]["approver"] == "carol"
+    assert [(issued.token, issued.state) for issued in result.task_tokens] == [(token, "AwaitApproval")]
 
 
 def test_trace_reads_as_the_path_taken(kitchen: LocalRunner) -> None:

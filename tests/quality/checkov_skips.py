@@ -4,10 +4,6 @@ A check id listed here that no template fails any more makes the suite fail, so 
 """
 
 CHECKOV_SKIPS: dict[str, str] = {
-    "CKV_AWS_158": (
-        "Log groups use CloudWatch Logs' default encryption at rest; a customer-managed key per log "
-        "group adds key-policy coupling and cost without protecting against a different threat here."
-    ),
     "CKV_AWS_116": (
         "Task functions are invoked synchronously by Step Functions; a Lambda DLQ only applies to "
         "asynchronous invocations. Failures are retried and caught by the workflow instead."

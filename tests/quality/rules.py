@@ -10,6 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stacks.execution_logging import ExecutionLogging
 from tests.support.asl import StateRef, is_callback, is_lambda_task, iter_states
 
 # The Lambda service errors AWS documents as transient (Step Functions best practices:
@@ -35,7 +36,7 @@ RULES: dict[str, str] = {
     ),
     "TASK-CATCH": "every Task has a Catch (its own or an enclosing Parallel/Map's) or is allow-listed",
     "MACHINE-TIMEOUT": "every state machine has an execution timeout (top-level TimeoutSeconds)",
-    "MACHINE-LOGGING": "every state machine logs at level ALL with execution data to a destination",
+    "MACHINE-LOGGING": "every state machine logs as its environment's executionLogging says, to a log group",
     "MACHINE-TRACING": "every state machine has X-Ray tracing enabled",
 }
 
@@ -139,17 +140,28 @@ def check_definition(
     return findings
 
 
-def check_machine_resource(resource: Mapping[str, Any], where: str) -> list[Finding]:
-    """Logging and tracing rules for one `AWS::StepFunctions::StateMachine` resource."""
+def check_machine_resource(
+    resource: Mapping[str, Any], where: str, expected: ExecutionLogging
+) -> list[Finding]:
+    """Logging and tracing rules for one `AWS::StepFunctions::StateMachine` resource; `expected` is
+    its environment's `executionLogging`."""
     properties = resource.get("Properties", {})
     logging = properties.get("LoggingConfiguration", {})
     findings = []
-    if logging.get("Level") != "ALL":
+    if logging.get("Level") != expected.level:
         findings.append(
-            Finding("MACHINE-LOGGING", where, f"log level is {logging.get('Level')!r}, not 'ALL'")
+            Finding(
+                "MACHINE-LOGGING", where, f"log level is {logging.get('Level')!r}, not {expected.level!r}"
+            )
         )
-    if logging.get("IncludeExecutionData") is not True:
-        findings.append(Finding("MACHINE-LOGGING", where, "IncludeExecutionData is not true"))
+    if logging.get("IncludeExecutionData", False) is not expected.include_execution_data:
+        findings.append(
+            Finding(
+                "MACHINE-LOGGING",
+                where,
+                f"IncludeExecutionData is not {str(expected.include_execution_data).lower()}",
+            )
+        )
     if not logging.get("Destinations"):
         findings.append(Finding("MACHINE-LOGGING", where, "no log destination"))
     if properties.get("TracingConfiguration", {}).get("Enabled") is not True:

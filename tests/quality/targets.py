@@ -13,6 +13,7 @@ from typing import Any
 
 from stacks.application import WORKFLOW_STACKS, project_context
 from stacks.config import load_environment
+from stacks.execution_logging import ExecutionLogging
 from tests.support.synth import definitions_of, template_of
 
 PROBE = "probe"
@@ -33,6 +34,10 @@ class Target:
     @property
     def region(self) -> str | None:
         return load_environment(project_context()["environments"], self.env).region
+
+    @property
+    def execution_logging(self) -> ExecutionLogging:
+        return load_environment(project_context()["environments"], self.env).execution_logging
 
     @property
     def template(self) -> dict[str, Any]:

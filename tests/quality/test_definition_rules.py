@@ -10,6 +10,7 @@ import pytest
 
 from stacks.application import WORKFLOW_STACKS
 from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
+from stacks.execution_logging import ExecutionLogging
 from tests.quality.allowlists import ALLOWED_TO_FAIL
 from tests.quality.rules import (
     RULES,
@@ -26,13 +27,14 @@ from tests.support.asl import is_callback, is_lambda_task, iter_states
 from tests.support.synth import definitions_of
 
 TARGETS = targets()
+DEV_LOGGING = ExecutionLogging(level="ALL", include_execution_data=True)
 
 
 def findings_of(machine: Machine) -> list[Finding]:
     where = f"{machine.target.env}/{machine.key}"
     allowed = {f"{machine.target.env}/{key}" for key in ALLOWED_TO_FAIL}
     return check_definition(machine.definition, where, allowed) + check_machine_resource(
-        machine.resource, where
+        machine.resource, where, machine.target.execution_logging
     )
 
 
@@ -109,7 +111,7 @@ def test_shapes_fixture_follows_every_rule():
     template = shapes_template()
     ((logical_id, definition),) = definitions_of(template).items()
     findings = check_definition(definition, "shapes") + check_machine_resource(
-        template["Resources"][logical_id], "shapes"
+        template["Resources"][logical_id], "shapes", DEV_LOGGING
     )
     assert not findings, "\n".join(map(str, findings))
 
@@ -348,7 +350,13 @@ RESOURCE_MUTATIONS = {
 
 
 def test_the_compliant_resource_passes():
-    assert check_machine_resource(GOOD_RESOURCE, "wf") == []
+    assert check_machine_resource(GOOD_RESOURCE, "wf", DEV_LOGGING) == []
+
+
+def test_execution_data_where_the_environment_keeps_it_out_is_a_finding():
+    prod = ExecutionLogging(level="ERROR", include_execution_data=False)
+    messages = {f.message for f in check_machine_resource(GOOD_RESOURCE, "wf", prod)}
+    assert messages == {"log level is 'ALL', not 'ERROR'", "IncludeExecutionData is not false"}
 
 
 @pytest.mark.parametrize("name", sorted(RESOURCE_MUTATIONS))
@@ -359,7 +367,7 @@ def test_each_machine_rule_can_fail(name):
         del resource["Properties"][section]
     else:
         resource["Properties"][section][key] = value
-    findings = check_machine_resource(resource, "wf")
+    findings = check_machine_resource(resource, "wf", DEV_LOGGING)
     assert findings and {f.rule for f in findings} == {rule}
 
 

@@ -234,14 +234,16 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
                 "`OrderCompleted` can be delivered twice: consumers dedupe on `orderId`."
             ),
             permanent=(
-                "A failure before anything is reserved ends in `OrderNotAccepted` (nothing written); after "
+                "A failure before anything is reserved ends in `OrderNotAccepted` (the personal data "
+                "Validate stored is deleted again); after "
                 "that the saga compensates in reverse (cancel shipment, refund, release stock), marks the "
                 "order `FAILED` (or `REJECTED`) and fails with the step's error (`OrderFailed` for a "
                 "`States.*` error)."
             ),
             compensation_failure=(
-                "A compensation that keeps failing parks the order: SQS message with the whole state, "
-                "status `NEEDS_ATTENTION`, `OrdersParked` metric, execution error `OrderNeedsAttention`."
+                "A compensation that keeps failing parks the order: SQS message with the order id, step, "
+                "error and execution (no state), status `NEEDS_ATTENTION`, `OrdersParked` metric, "
+                "execution error `OrderNeedsAttention`."
             ),
             bad_input=(
                 "Schema or business-rule violations (unknown fields at any level included) fail with "

@@ -86,3 +86,29 @@ def test_bad_workflows_or_sandbox_name_the_key(override, expected):
     with pytest.raises(ConfigError) as raised:
         load_environment({"dev": {**ENVIRONMENTS["dev"], **override}}, "dev")
     assert str(raised.value).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("logging", "expected"),
+    [
+        ({"level": "DEBUG"}, "environments.dev.executionLogging.level: Input should be 'ALL', 'ERROR'"),
+        (
+            {"level": "OFF", "includeExecutionData": True},
+            "environments.dev.executionLogging: includeExecutionData needs",
+        ),
+        ({"includeData": True}, "environments.dev.executionLogging.includeData: unknown key"),
+    ],
+)
+def test_bad_execution_logging_names_the_key(logging, expected):
+    environments = {"dev": {**ENVIRONMENTS["dev"], "executionLogging": logging}}
+    with pytest.raises(ConfigError) as raised:
+        load_environment(environments, "dev")
+    assert str(raised.value).startswith(expected)
+
+
+def test_execution_logging_defaults_to_failures_without_data():
+    environments = {
+        "qa": {key: value for key, value in ENVIRONMENTS["dev"].items() if key != "executionLogging"}
+    }
+    logging = load_environment(environments, "qa").execution_logging
+    assert (logging.level, logging.include_execution_data) == ("ERROR", False)

@@ -12,12 +12,14 @@ import pytest
 from moto import mock_aws
 
 STATUS_TABLE = "orders-status"
+PERSONAL_DATA_TABLE = "orders-personal-data"
 INVENTORY_TABLE = "orders-inventory"
 LEDGER_TABLE = "orders-ledger"
 SHIPMENTS_TABLE = "orders-shipments"
 IDEMPOTENCY_TABLE = "orders-idempotency"
 TABLES = {
     STATUS_TABLE: ["orderId"],
+    PERSONAL_DATA_TABLE: ["orderId"],
     INVENTORY_TABLE: ["sku"],
     LEDGER_TABLE: ["pk", "sk"],
     SHIPMENTS_TABLE: ["orderId"],
@@ -36,6 +38,7 @@ ENVIRONMENT = {
     "MAX_ITEMS": "5",
     "MAX_QUANTITY": "100",
     "STATUS_TABLE": STATUS_TABLE,
+    "PERSONAL_DATA_TABLE": PERSONAL_DATA_TABLE,
     "LEDGER_TABLE": LEDGER_TABLE,
     "SHIPMENTS_TABLE": SHIPMENTS_TABLE,
     "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE,
@@ -109,6 +112,27 @@ class Aws:
         if customer_id:
             item["customerId"] = {"S": customer_id}
         self.dynamodb.put_item(TableName=LEDGER_TABLE, Item=item)
+
+    def put_personal_data(
+        self, order_id: str, token: str = "pm_alice", address: dict[str, str] | None = None
+    ) -> None:
+        """The item Validate stores for an order: its shipping address and payment token."""
+        address = address or {
+            "name": "Ada",
+            "line1": "10 Downing St",
+            "city": "London",
+            "postalCode": "SW1A 2AA",
+            "country": "GB",
+        }
+        self.dynamodb.put_item(
+            TableName=PERSONAL_DATA_TABLE,
+            Item={
+                "orderId": {"S": order_id},
+                "executionId": {"S": EXECUTION_ID},
+                "shippingAddress": {"M": {key: {"S": value} for key, value in address.items()}},
+                "paymentToken": {"S": token},
+            },
+        )
 
     def balance(self, token: str) -> int:
         item = self.dynamodb.get_item(

@@ -1,4 +1,5 @@
-"""Charge and refund handlers: the adapter behind Powertools idempotency keyed on the order."""
+"""Charge and refund handlers: the adapter behind Powertools idempotency keyed on the order; the
+payment token comes from the order's personal data item, never from the task input."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 from orders import charge, refund
-from orders.errors import ChargeVoided, PaymentDeclined
+from orders.errors import ChargeVoided, PaymentDeclined, PersonalDataMissing
 from orders.ledger import LedgerAdapter
 
 from shared.errors import InvalidInput
@@ -20,9 +21,13 @@ def charge_input(**overrides: Any) -> dict[str, Any]:
         "customerId": "c-1",
         "amountMinor": 4_200,
         "currency": "USD",
-        "paymentToken": "pm_alice",
         **overrides,
     }
+
+
+@pytest.fixture(autouse=True)
+def _personal_data(aws: Aws) -> None:
+    aws.put_personal_data("o-1", token="pm_alice")
 
 
 def test_charge_returns_the_receipt(aws: Aws) -> None:
@@ -132,3 +137,19 @@ def test_a_charge_still_in_flight_when_the_saga_compensates_never_lands(
     assert isinstance(outcome["first"], ChargeVoided)
     assert aws.balance("pm_alice") == 10_000
     assert set(aws.ledger_entries("o-1")) == {"VOID"}
+
+
+def test_charge_takes_the_token_stored_for_the_order(aws: Aws) -> None:
+    aws.put_account("pm_alice", 10_000)
+    aws.put_account("pm_bob", 10_000)
+    aws.put_personal_data("o-2", token="pm_bob")
+    call(charge.handler, charge_input(orderId="o-2"), "ChargePayment")
+    assert (aws.balance("pm_alice"), aws.balance("pm_bob")) == (10_000, 5_800)
+    assert aws.ledger_entries("o-2")["CHARGE"]["account"]["S"] == "pm_bob"
+
+
+def test_charge_without_stored_personal_data_fails_named_and_charges_nothing(aws: Aws) -> None:
+    aws.put_account("pm_alice", 10_000)
+    with pytest.raises(PersonalDataMissing, match="o-3 has no personal data"):
+        call(charge.handler, charge_input(orderId="o-3"), "ChargePayment")
+    assert aws.balance("pm_alice") == 10_000 and aws.ledger_entries("o-3") == {}

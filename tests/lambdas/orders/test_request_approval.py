@@ -1,6 +1,9 @@
-"""Request approval: the token is parked on the status item and sent to the reviewers."""
+"""Request approval: the token is parked on the status item; the reviewers get the order and the
+commands to run, never the token."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from botocore.exceptions import ClientError
@@ -35,7 +38,7 @@ def test_stores_the_token_and_notifies_reviewers(aws: Aws) -> None:
     assert item["approvalToken"]["S"] == "token-abc"
     assert item["approvalExpiresAt"]["S"] == result["expiresAt"]
     [message] = aws.approval_messages()
-    assert message["taskToken"] == "token-abc"
+    assert "taskToken" not in message and "token-abc" not in json.dumps(message)
     assert message["total"] == "1500.00" and message["currency"] == "USD"
     assert message["approve"] == "python -m scripts.orders.approval approve o-7 --env test"
     assert message["reject"] == "python -m scripts.orders.approval reject o-7 --env test"

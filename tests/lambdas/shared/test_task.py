@@ -3,7 +3,7 @@ from dataclasses import dataclass
 import pytest
 
 from shared.errors import InvalidInput
-from shared.task import logger, metrics, task_handler
+from shared.task import execution_id, logger, metrics, task_handler
 from tests.support.metrics import emitted_metrics
 
 
@@ -48,3 +48,15 @@ def test_metrics_carry_the_service_and_the_environment_they_run_in(monkeypatch, 
     (metric,) = [m for m in emitted_metrics(capsys.readouterr().out) if m.name == "ThingsCounted"]
     assert metric.value == 3
     assert metric.dimensions == {"environment": "staging", "service": "probe"}
+
+
+def whose(event_input, context):
+    return execution_id()
+
+
+def test_the_task_knows_its_execution_while_it_runs():
+    assert whose({"input": {}, "executionId": "arn:exec:2"}, FakeContext()) == "arn:exec:2"
+    with pytest.raises(InvalidInput, match="executionId"):
+        whose({"input": {}}, FakeContext())
+    with pytest.raises(InvalidInput, match="executionId"):
+        execution_id()

@@ -94,13 +94,18 @@ def test_compensations_run_in_reverse(states: dict[str, Mapping[str, Any]]) -> N
             {
                 "InvalidOrder": "ExplainInvalidOrder",
                 "InvalidInput": "ExplainInvalidOrder",
+                "DuplicateOrder": "DuplicateOrder",
                 "States.ALL": "OrderNotAccepted",
             },
         ),
         (
             "RecordReserving",
-            {"DynamoDB.ConditionalCheckFailedException": "DuplicateOrder", "States.ALL": "OrderNotAccepted"},
+            {
+                "DynamoDB.ConditionalCheckFailedException": "DuplicateOrder",
+                "States.ALL": "ForgetPersonalData",
+            },
         ),
+        ("ForgetPersonalData", {"States.ALL": "OrderNotAccepted"}),
         ("ReserveInventory", {"States.ALL": "RecordReleasing"}),
         (
             "RequestApproval",
@@ -191,6 +196,15 @@ def test_approval_waits_for_a_token_with_the_configured_timeout(
     assert approval["Parameters"]["Payload"]["input"]["taskToken.$"] == "$$.Task.Token"
 
 
+def test_charge_and_shipment_get_the_order_id_not_the_personal_data(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    charge = states["ChargePayment"]["Parameters"]["input"]
+    assert set(charge) == {"orderId.$", "customerId.$", "amountMinor.$", "currency.$"}
+    ship = states["CreateShipment"]["Parameters"]["input"]
+    assert set(ship) == {"orderId.$", "items.$"}
+
+
 def test_notify_fans_out_to_sns_eventbridge_and_the_status_table(
     states: dict[str, Mapping[str, Any]],
 ) -> None:
@@ -243,9 +257,9 @@ def test_topics_are_kms_encrypted(template: dict[str, Any]) -> None:
     assert all("KmsMasterKeyId" in topic["Properties"] for topic in topics.values())
 
 
-def test_five_tables_with_point_in_time_recovery(template: dict[str, Any]) -> None:
+def test_six_tables_with_point_in_time_recovery(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::GlobalTable")
-    assert len(tables) == 5
+    assert len(tables) == 6
     for table in tables.values():
         replica = table["Properties"]["Replicas"][0]
         assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
@@ -273,8 +287,61 @@ def test_functions_have_least_privilege(template: dict[str, Any]) -> None:
     assert tables["Invent"] not in charge and tables["OrderS"] not in charge
     ship = _targets(_policy_of(template, "CreateShipment"))
     assert tables["Shipme"] in ship and tables["Paymen"] not in ship
-    validate = _policy_of(template, "Validate")
-    assert all("dynamodb" not in json.dumps(statement["Action"]) for statement in validate)
+    validate = [s for s in _policy_of(template, "Validate") if "dynamodb" in json.dumps(s["Action"])]
+    assert [(s["Action"], s["Resource"]["Fn::GetAtt"][0]) for s in validate] == [
+        ("dynamodb:PutItem", tables["Person"])
+    ]
+
+
+def test_only_validate_writes_and_only_charge_and_shipment_read_the_personal_data(
+    template: dict[str, Any],
+) -> None:
+    [table] = [key for key in resources(template, "AWS::DynamoDB::GlobalTable") if "PersonalData" in key]
+    users = {}
+    for key, policy in resources(template, "AWS::IAM::Policy").items():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if table in json.dumps(statement["Resource"]):
+                actions = (
+                    statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                )
+                users[key.removeprefix("Workflow").split("Role")[0]] = sorted(actions)
+    assert users == {
+        "Validate": ["dynamodb:PutItem"],
+        "ChargePayment": ["dynamodb:GetItem"],
+        "CreateShipment": ["dynamodb:GetItem"],
+        "StateMachine": ["dynamodb:DeleteItem"],
+    }
+
+
+def test_personal_data_never_travels_in_task_payloads_or_messages(asl: dict[str, Any]) -> None:
+    """The state holds no personal data; the definition reads no path that used to hold it."""
+    text = json.dumps(asl)
+    for path in ("$.order.payment", "$.order.shippingAddress", "$$.Task.Token"):
+        occurrences = text.count(f'"{path}')
+        assert occurrences == (1 if path == "$$.Task.Token" else 0), path
+
+
+def test_forgetting_the_personal_data_deletes_only_this_executions_item(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    forget = states["ForgetPersonalData"]
+    assert forget["Resource"].endswith(":states:::dynamodb:deleteItem")
+    assert forget["Parameters"]["ConditionExpression"] == "executionId = :executionId"
+    assert forget["Parameters"]["ExpressionAttributeValues"][":executionId"] == {"S.$": "$$.Execution.Id"}
+    assert forget["Next"] == "OrderNotAccepted"
+
+
+def test_the_parked_message_names_the_order_step_error_and_execution_only(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    body = states["ParkOrder"]["Parameters"]["MessageBody"]
+    assert body == {
+        "orderId.$": "$.order.orderId",
+        "executionId.$": "$$.Execution.Id",
+        "parkedAt.$": "$$.State.EnteredTime",
+        "step.$": "$.progress.step",
+        "error.$": "$.compensationFailure.Error",
+    }
 
 
 def test_metric_permission_is_limited_to_the_namespace(template: dict[str, Any]) -> None:
@@ -300,7 +367,9 @@ def test_validate_reads_its_rules_from_settings(template: dict[str, Any]) -> Non
 
 
 def test_outputs_for_the_operator_tools(template: dict[str, Any]) -> None:
-    assert {"StateMachineArn", "StatusTableName", "ParkedQueueUrl"} <= set(template["Outputs"])
+    assert {"StateMachineArn", "StatusTableName", "PersonalDataTableName", "ParkedQueueUrl"} <= set(
+        template["Outputs"]
+    )
 
 
 def test_orders_settings_are_validated_with_the_key_named() -> None:

@@ -59,6 +59,7 @@ class Shop:
         self.dynamodb = self.runner.client("dynamodb")
         self.sqs = self.runner.client("sqs")
         self.status_table = resource("Workflow/OrderStatus").name
+        self.personal_data_table = resource("Workflow/PersonalData").name
         self.inventory_table = resource("Workflow/Inventory").name
         self.ledger_table = resource("Workflow/PaymentLedger").name
         self.shipments_table = resource("Workflow/Shipments").name
@@ -70,6 +71,7 @@ class Shop:
     def reset(self) -> None:
         keys = {
             self.status_table: ("orderId",),
+            self.personal_data_table: ("orderId",),
             self.inventory_table: ("sku",),
             self.ledger_table: ("pk", "sk"),
             self.shipments_table: ("orderId",),

@@ -245,11 +245,11 @@ def test_a_refund_that_keeps_failing_parks_the_order(shop: Shop, runner: LocalRu
     status = shop.status("o-stuck")
     assert (status["status"], status["step"]) == ("NEEDS_ATTENTION", "REFUND_PAYMENT")
     assert status["attentionError"] == "PaymentProviderUnavailable"
+    assert status["reason"] == "AddressUndeliverable", "the failure that started compensating"
     [message] = shop.parked()
+    assert set(message) == {"orderId", "executionId", "parkedAt", "step", "error"}, "no state, no data"
     assert message["orderId"] == "o-stuck" and message["step"] == "REFUND_PAYMENT"
-    assert message["error"]["Error"] == "PaymentProviderUnavailable"
-    assert message["context"]["failure"]["Error"] == "AddressUndeliverable"
-    assert message["context"]["charge"]["amountMinor"] == 500
+    assert message["error"] == "PaymentProviderUnavailable"
     assert message["executionId"] == result.execution_arn
     metrics = runner.client("cloudwatch").list_metrics(Namespace="Stepwise", MetricName="OrdersParked")[
         "Metrics"
@@ -303,7 +303,7 @@ def test_approval_granted_completes_the_order(
     assert waiting["step"] == "APPROVAL" and waiting["approvalToken"]
     [request] = drain_until(runner, approval_requests, count=1)
     assert request["orderId"] == "o-big" and request["total"] == "1200.00"
-    assert request["taskToken"] == waiting["approvalToken"]
+    assert waiting["approvalToken"] not in json.dumps(request), "the token stays on the status item"
     assert shop.balance("pm_alice") == 500_000, "nothing is charged before the decision"
 
     decide_as_reviewer(shop, "o-big", "approve", "known customer")
@@ -365,7 +365,7 @@ def test_starting_the_same_order_twice_charges_once(shop: Shop, runner: LocalRun
         shop.run(order("o-twice", ("SKU-1", 1, "7.00")))
     renamed = shop.run(order("o-twice", ("SKU-1", 1, "7.00")), name="someone-else-s-name")
     assert (renamed.status, renamed.error) == ("FAILED", "DuplicateOrder")
-    assert renamed.states == ("Validate", "RecordReserving", "DuplicateOrder")
+    assert renamed.states == ("Validate", "DuplicateOrder")
     assert list(shop.ledger()["o-twice"]) == ["CHARGE"]
     assert shop.balance("pm_alice") == 500_000 - 700
     assert shop.inventory()["SKU-1"] == {"available": 9, "sold": 1, "holds": {}}
