@@ -154,7 +154,10 @@ class LedgerAdapter:
         if outcome == ENTRY_EXISTS:
             return _refund_receipt(self._require(order_key(request.order_id, "REFUND")), request.order_id)
         if outcome == ACCOUNT_REFUSED:
-            raise RefundImpossible(f"payment method {charge['account']['S']} no longer exists")
+            raise RefundImpossible(
+                f"the payment method order {request.order_id} was charged to (charge "
+                f"{charge['chargeId']['S']}) no longer exists"
+            )
         return RefundReceipt(request.order_id, int(amount["N"]), refund_id, charge["currency"]["S"])
 
     def _void(self, request: RefundRequest) -> bool:
@@ -223,9 +226,11 @@ class LedgerAdapter:
         recorded = (int(item["amountMinor"]["N"]), item["currency"]["S"], item["account"]["S"])
         asked = (request.amount_minor, request.currency, request.payment_token)
         if recorded != asked:
+            method = "the same payment method" if recorded[2] == asked[2] else "another payment method"
             raise PaymentConflict(
                 f"order {request.order_id} was already charged {recorded[0]} {recorded[1]} "
-                f"to {recorded[2]}; refusing a second charge of {asked[0]} {asked[1]} to {asked[2]}"
+                f"(charge {item['chargeId']['S']}); refusing a second charge of {asked[0]} {asked[1]} "
+                f"to {method}"
             )
         return ChargeReceipt(item["chargeId"]["S"], request.order_id, recorded[0], recorded[1])
 

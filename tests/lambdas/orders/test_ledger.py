@@ -56,9 +56,10 @@ def test_charging_the_same_order_twice_charges_once(aws: Aws, ledger: LedgerAdap
 
 def test_a_second_charge_with_other_terms_is_refused(aws: Aws, ledger: LedgerAdapter) -> None:
     ledger.charge(charge_request())
-    with pytest.raises(PaymentConflict, match="already charged 2500 USD"):
+    with pytest.raises(PaymentConflict, match="already charged 2500 USD") as raised:
         ledger.charge(charge_request(amount=3000))
     assert aws.balance("pm_alice") == 7500
+    assert "pm_alice" not in str(raised.value)  # error causes reach the logs: no payment token
 
 
 @pytest.mark.parametrize(
@@ -143,9 +144,10 @@ def test_refund_to_a_deleted_payment_method_is_impossible(aws: Aws, ledger: Ledg
     aws.dynamodb.delete_item(
         TableName=LEDGER_TABLE, Key={"pk": {"S": "ACCOUNT#pm_alice"}, "sk": {"S": "ACCOUNT"}}
     )
-    with pytest.raises(RefundImpossible, match="pm_alice no longer exists"):
+    with pytest.raises(RefundImpossible, match="no longer exists") as raised:
         ledger.refund(RefundRequest("o-1", "ShipmentFailed"))
     assert "REFUND" not in aws.ledger_entries("o-1")
+    assert "pm_alice" not in str(raised.value)  # error causes reach the logs: no payment token
 
 
 class FlakyClient:
