@@ -112,6 +112,14 @@ class EnvironmentConfig(Settings):
             for key, (value, effect) in unset.items()
             if not value
         ]
+        if self.execution_logging.include_execution_data:
+            problems.append(
+                ReadinessProblem(
+                    "executionLogging.includeExecutionData",
+                    "true, so execution inputs and outputs (customers' addresses and payment tokens, "
+                    "tenants' root e-mails, approval task tokens) are written to CloudWatch Logs",
+                )
+            )
         selected = set(self.workflows if workflows is None else workflows)
         for key in WORKFLOW_KEYS:
             if key in selected:

@@ -77,6 +77,15 @@ def test_environment_level_keys():
     assert "nobody is subscribed" in config.readiness_problems()[2].reason
 
 
+def test_execution_data_in_the_logs_is_for_sandboxes_only():
+    config = EnvironmentConfig(
+        name="x", workflows=("rag",), executionLogging={"level": "ALL", "includeExecutionData": True}
+    )
+    assert keys(config.readiness_problems())[-1] == "executionLogging.includeExecutionData"
+    assert "payment tokens" in config.readiness_problems()[-1].reason
+    assert load_environment(shipped_environments(), "dev").execution_logging.include_execution_data
+
+
 def test_the_shipped_prod_lacks_every_readiness_key():
     config = load_environment(shipped_environments(), "prod")
     assert keys(config.readiness_problems()) == SHIPPED_PROD_PROBLEMS
