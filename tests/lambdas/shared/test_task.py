@@ -50,6 +50,7 @@ def test_metrics_carry_the_service_and_the_environment_they_run_in(monkeypatch, 
     assert metric.dimensions == {"environment": "staging", "service": "probe"}
 
 
+@task_handler
 def whose(event_input, context):
     return execution_id()
 

@@ -32,9 +32,11 @@ def logging_configuration(template: Template) -> dict[str, Any]:
 
 
 def alarm_metrics(template: Template) -> list[str]:
+    """The metrics the state machine's alarms watch (the probe's queue alarms aside)."""
     return sorted(
         alarm["Properties"]["MetricName"]
         for alarm in template.find_resources("AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("Namespace") != "AWS/SQS"
     )
 
 
