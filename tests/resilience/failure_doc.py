@@ -30,7 +30,7 @@ def render() -> str:
     """The section's body (without the markers)."""
     from stacks.application import WORKFLOW_STACKS
     from tests.resilience.matrix import cells, machines
-    from tests.resilience.outcomes import LOCALRUN_GAPS, POLICIES, TOLERATED
+    from tests.resilience.outcomes import LOCALRUN_GAPS, POLICIES, RECONCILED, TOLERATED
 
     all_cells = cells()
     lines = [
@@ -78,15 +78,23 @@ def render() -> str:
                     f"| {machine.short_name} | `{location}` | {_transient(machine, path)} | "
                     f"{_permanent(machine, path)} |"
                 )
-        exceptions = [
-            f"- `{key.split('/', 1)[1]}` permanent failure tolerated: {reason}"
-            for key, reason in TOLERATED.items()
-            if key.startswith(f"{workflow}/")
-        ] + [
-            f"- `{key.split('/', 1)[1]}` not judged locally: {reason}"
-            for key, reason in LOCALRUN_GAPS.items()
-            if key.startswith(f"{workflow}/")
-        ]
+        exceptions = (
+            [
+                f"- `{key.split('/', 1)[1]}` lost answer reconciled by `{reconciler}`, not retried: {reason}."
+                for key, (reconciler, reason) in RECONCILED.items()
+                if key.startswith(f"{workflow}/")
+            ]
+            + [
+                f"- `{key.split('/', 1)[1]}` permanent failure tolerated: {reason}"
+                for key, reason in TOLERATED.items()
+                if key.startswith(f"{workflow}/")
+            ]
+            + [
+                f"- `{key.split('/', 1)[1]}` not judged locally: {reason}"
+                for key, reason in LOCALRUN_GAPS.items()
+                if key.startswith(f"{workflow}/")
+            ]
+        )
         if exceptions:
             lines += ["", *exceptions]
     return "\n".join(lines) + "\n"

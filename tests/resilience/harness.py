@@ -32,6 +32,7 @@ from tests.resilience.matrix import (
 from tests.resilience.outcomes import (
     LOCALRUN_GAPS,
     POLICIES,
+    RECONCILED,
     TOLERATED,
     UNHANDLED_ERRORS,
     WorkflowPolicy,
@@ -334,9 +335,10 @@ class Harness:
         if cell.kind != PERMANENT:  # transient or ambiguous: retried, and the run ends as without it
             if observation.summary != baseline.summary:
                 problems.append(f"ended {observation.summary!r}, unfaulted {baseline.summary!r}")
-            if baseline.result is not None and result.retries <= baseline.result.retries:
+            reconciled = cell.kind == AMBIGUOUS and _entered_more(cell, result, baseline.result)
+            if baseline.result is not None and result.retries <= baseline.result.retries and not reconciled:
                 problems.append(f"{cell.error} was not retried")
-            outcome = f"{outcome} (retried)" if not problems else outcome
+            outcome = f"{outcome} ({'reconciled' if reconciled else 'retried'})" if not problems else outcome
             return Verdict("happy" if not problems else "UNHANDLED", outcome, label, tuple(problems))
 
         tolerated = TOLERATED.get(f"{cell.workflow}/{cell.location}")
@@ -442,6 +444,15 @@ def _same_machine(name: str, machine: Machine) -> bool:
 
 def _paths_named(machine: Machine, name: str) -> list[Path]:
     return [path for path in machine.states if path[-1] == name]
+
+
+def _entered_more(cell: Cell, result: RunResult, baseline: RunResult | None) -> bool:
+    """Whether the run entered the cell's reconciling state (`RECONCILED`) more than the baseline."""
+    entry = RECONCILED.get(f"{cell.workflow}/{cell.location}")
+    if entry is None:
+        return False
+    before = baseline.states.count(entry[0]) if baseline is not None else 0
+    return result.states.count(entry[0]) > before
 
 
 def _escaped(machine: Machine, result: RunResult) -> str | None:
