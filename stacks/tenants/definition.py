@@ -51,9 +51,11 @@ CREATE_ACCOUNT_UNANSWERED = (
     "Organizations.ServiceUnavailableException",
     "States.Timeout",
 )
-# ReconcileAccount: its own unanswered CreateAccount (or a timed-out attempt) is safe to retry, as every
-# attempt looks for the request before sending one.
-RECONCILE_RETRY = RetryPolicy(("AccountRequestUnconfirmed", "States.Timeout"), interval=Duration.seconds(5))
+# ReconcileAccount: its own unanswered CreateAccount (or an attempt that timed out, in the function or
+# the task) is safe to retry, as every attempt looks for the request before sending one.
+RECONCILE_RETRY = RetryPolicy(
+    ("AccountRequestUnconfirmed", "Sandbox.Timedout", "States.Timeout"), interval=Duration.seconds(5)
+)
 CLOUDFORMATION_RETRY = sdk_throttling_retry("CloudFormation", "CloudFormation.StaleRequestException")
 # Another operation on the same StackSet (managed execution queues most of them): wait it out.
 STACK_SET_BUSY_RETRY = RetryPolicy(

@@ -208,7 +208,7 @@ def test_a_lost_create_account_answer_is_reconciled_then_polled(
         "executionId.$": "$$.Execution.Id",
     }
     retries = {tuple(retry["ErrorEquals"]): retry for retry in reconcile["Retry"]}
-    assert retries[("AccountRequestUnconfirmed", "States.Timeout")]["MaxAttempts"] == 3
+    assert retries[("AccountRequestUnconfirmed", "Sandbox.Timedout", "States.Timeout")]["MaxAttempts"] == 3
     pending = retries[("AccountRequestPending",)]
     assert (pending["IntervalSeconds"], pending["MaxAttempts"], pending["BackoffRate"]) == (30, 40, 1)
     assert catches(reconcile) == {"States.ALL": "CreateAccountFailed"}
