@@ -118,7 +118,8 @@ def reconcile(organization: Organization, request: AccountRequest, claimed_at: d
         code = error.response["Error"]["Code"]
         if code in UNCONFIRMED or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
             raise AccountRequestUnconfirmed(f"CreateAccount was not answered: {code}") from error
-        raise AccountRequestRejected(f"Organizations refused CreateAccount: {code}: {error}") from error
+        # Only the code: Organizations' message may quote the request (the e-mail is personal data).
+        raise AccountRequestRejected(f"Organizations refused CreateAccount: {code}") from error
     except BotoCoreError as error:
         raise AccountRequestUnconfirmed(f"CreateAccount was not answered: {type(error).__name__}") from error
 

@@ -178,10 +178,12 @@ def test_a_request_still_in_progress_is_waited_for(organizations: Any) -> None:
 def test_create_errors_are_named_for_the_retry_or_the_failure_path(
     organizations: Any, error: dict[str, Any], raised: type[Exception]
 ) -> None:
-    creator, _ = stubbed("create_account", **error)
+    creator, _ = stubbed("create_account", service_message="aws+soylent@example.com is not allowed", **error)
 
-    with pytest.raises(raised):
+    with pytest.raises(raised) as caught:
         reconcile.reconcile(Organization(creator=creator), request_for("soylent"), NOW)
+    assert error["service_error_code"] in str(caught.value)
+    assert "@" not in str(caught.value), "no e-mail in the error a cause carries"
 
 
 def test_no_answer_at_all_is_unconfirmed(organizations: Any, monkeypatch: pytest.MonkeyPatch) -> None:
