@@ -1,4 +1,5 @@
-"""Wire localrun's emulations into moto: bedrock-runtime InvokeModel (Titan V2), S3 Vectors QueryVectors."""
+"""Wire localrun's emulations into moto: bedrock-runtime InvokeModel (Titan V2), S3 Vectors QueryVectors,
+AWS Organizations (e-mail uniqueness, asynchronous account creation, MoveAccount duplicates)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from moto.s3vectors.exceptions import ValidationError
 from moto.s3vectors.models import S3VectorsBackend
 from moto.s3vectors.responses import S3VectorsResponse
 
-from localrun.emulation import titan, vector_search
+from localrun.emulation import organizations, titan, vector_search
 from localrun.engine.overrides import add, replace
 
 
@@ -25,6 +26,7 @@ def install() -> None:
     replace(BedrockRuntimeBackend, "invoke_model", _build_invoke_model)
     replace(s3vectors_urls, "url_paths", _with_query_path)
     add(S3VectorsResponse, "query_vectors", _query_vectors_response)
+    organizations.install()
 
 
 def _build_invoke_model(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:

@@ -5,7 +5,9 @@ talks to AWS. It closes these gaps between moto and AWS:
 - the organization: moto starts without one, and its OU ids are random while the stack's config
   names fixed ones (quarantine, suspended), so the OUs created here can take given ids;
   `sample_organization` is the samples' `setup` hook (examples/tenants/*.json);
-- moto creates accounts synchronously; `activation_latency` restores the IN_PROGRESS phase.
+- moto creates accounts synchronously; `activation_latency` restores the IN_PROGRESS phase (through
+  localrun's Organizations emulation, `localrun/emulation/organizations.py`, the one place that
+  patches Organizations' behaviour: e-mail uniqueness and MoveAccount duplicates live there too).
 localrun itself now provisions the template's `AWS::CloudFormation::StackSet` resources and makes
 moto's CreateStackInstances merge ParameterOverrides over the StackSet's parameters, as
 CloudFormation does; `create_stack_sets_from_template` and `merged_stack_set_parameters` remain
@@ -25,6 +27,7 @@ from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.organizations.models import OrganizationsBackend, organizations_backends
 
+from localrun.emulation.organizations import creation_latency
 from stacks.tenants.baseline import BaselineTemplate
 
 if TYPE_CHECKING:
@@ -123,31 +126,10 @@ def merged_stack_set_parameters() -> Iterator[None]:
     yield
 
 
-@contextlib.contextmanager
-def activation_latency(polls: int) -> Iterator[None]:
-    """Accounts report IN_PROGRESS for their first `polls` status reads, as real ones do for minutes.
-
-    moto creates accounts synchronously (SUCCEEDED at once); this restores the asynchronous shape.
-    """
-    original = OrganizationsBackend.describe_create_account_status
-    reads: dict[str, int] = {}
-
-    def describe_create_account_status(self: OrganizationsBackend, **kwargs: Any) -> dict[str, Any]:
-        status = original(self, **kwargs)
-        request_id = kwargs["CreateAccountRequestId"]
-        reads[request_id] = reads.get(request_id, 0) + 1
-        if reads[request_id] > polls:
-            return status
-        pending = dict(status["CreateAccountStatus"], State="IN_PROGRESS")
-        pending.pop("AccountId", None)
-        pending.pop("CompletedTimestamp", None)
-        return {"CreateAccountStatus": pending}
-
-    setattr(OrganizationsBackend, "describe_create_account_status", describe_create_account_status)  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(OrganizationsBackend, "describe_create_account_status", original)  # noqa: B010
+def activation_latency(polls: int) -> contextlib.AbstractContextManager[None]:
+    """Accounts requested inside the block report IN_PROGRESS for their first `polls` status reads,
+    as real ones do for minutes (moto creates them synchronously)."""
+    return creation_latency(polls)
 
 
 def create_stack_sets_from_template(

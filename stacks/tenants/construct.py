@@ -2,7 +2,7 @@
 
 The workflow is a Standard state machine made of native integrations (Organizations, CloudFormation
 StackSets, DynamoDB, EventBridge, SNS); Lambdas run only where there is logic (request validation,
-reading an existing tenant record).
+reading an existing tenant record, reconciling an account request whose answer was lost).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class TenantProvisioning(Construct):
     stack_sets: dict[str, cloudformation.CfnStackSet]
     validate_function: PythonTaskFunction
     lookup_function: PythonTaskFunction
+    reconcile_function: PythonTaskFunction
     workflow: ObservableStateMachine
     state_machine: sfn.StateMachine
 
@@ -96,6 +97,7 @@ class TenantProvisioning(Construct):
         self.stack_sets = {template.name: self._stack_set(template) for template in self.baseline}
         self.validate_function = self._validate_function()
         self.lookup_function = self._lookup_function()
+        self.reconcile_function = self._reconcile_function()
         self._provisioning_definition = ProvisioningDefinition(
             self,
             ProvisioningResources(
@@ -106,6 +108,7 @@ class TenantProvisioning(Construct):
                 stack_sets=self.stack_sets,
                 validate_function=self.validate_function,
                 lookup_function=self.lookup_function,
+                reconcile_function=self.reconcile_function,
             ),
         )
         self.workflow = ObservableStateMachine(
@@ -117,7 +120,7 @@ class TenantProvisioning(Construct):
                 alarm_topic=props.alarm_topic,
                 timeout=Duration.minutes(self.settings.execution_timeout_minutes),
                 comment="Create, move, baseline, register and announce one tenant account",
-                task_functions=[self.validate_function, self.lookup_function],
+                task_functions=[self.validate_function, self.lookup_function, self.reconcile_function],
             ),
         )
         self.state_machine = self.workflow.state_machine
@@ -236,6 +239,59 @@ class TenantProvisioning(Construct):
         )
         function.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.registry.table_arn])
+        )
+        return function
+
+    def _reconcile_function(self) -> PythonTaskFunction:
+        """ReconcileAccount: finds the request a CreateAccount with a lost answer made, or sends it."""
+        function = PythonTaskFunction(
+            self,
+            "ReconcileFunction",
+            TaskFunctionProps(
+                config=self.props.config,
+                package="tenants",
+                handler="reconcile.handler",
+                service=SERVICE,
+                description="Adopt the account request a lost CreateAccount made, or request the account",
+                timeout=Duration.seconds(60),
+                environment={
+                    "REGISTRY_TABLE": self.registry.table_name,
+                    "ACCOUNT_ACCESS_ROLE_NAME": self.settings.account_access_role_name,
+                },
+            ),
+        )
+        accounts = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}:account/o-*/*"
+        for statement in (
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.registry.table_arn]),
+            iam.PolicyStatement(
+                actions=["organizations:ListCreateAccountStatus", "organizations:ListAccounts"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                actions=["organizations:DescribeAccount", "organizations:ListTagsForResource"],
+                resources=[accounts],
+            ),
+            # Only accounts tagged for a tenant: the handler always sends stepwise:tenant.
+            iam.PolicyStatement(
+                actions=["organizations:CreateAccount"],
+                resources=["*"],
+                conditions={"Null": {"aws:RequestTag/stepwise:tenant": "false"}},
+            ),
+            iam.PolicyStatement(actions=["organizations:TagResource"], resources=[accounts]),
+        ):
+            function.role.add_to_policy(statement)
+        policy = function.role.node.find_child("DefaultPolicy")
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "organizations:ListCreateAccountStatus, ListAccounts and CreateAccount have no resource "
+            "type (the account does not exist yet); CreateAccount requires the stepwise:tenant tag.",
+        )
+        acknowledge(
+            policy,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/o-*/*]",
+            "The account to check or tag is only known at run time; scoped to accounts of this "
+            "management account's organization.",
         )
         return function
 

@@ -25,7 +25,7 @@ from stacks.tenants.settings import TenantSettings
 
 SDK_TIMEOUT = Duration.seconds(30)
 # Failures after which no account exists: a tenant that failed this way may be submitted again.
-RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed")
+RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed", "EmailBelongsToAnotherAccount")
 
 DYNAMODB_RETRY = sdk_throttling_retry(
     "DynamoDB",
@@ -37,6 +37,24 @@ ORGANIZATIONS_RETRY = sdk_throttling_retry(
     "Organizations",
     "Organizations.ConcurrentModificationException",
     "Organizations.ServiceException",
+)
+# CreateAccount has no idempotency token: retried only on errors that mean Organizations did not
+# accept the request (throttled, or busy with another change). A 5xx or a timeout may hide an accepted
+# request: those are reconciled (ReconcileAccount), never retried blindly.
+CREATE_ACCOUNT_RETRY = RetryPolicy(
+    ("Organizations.TooManyRequestsException", "Organizations.ConcurrentModificationException"),
+    interval=Duration.seconds(1),
+    max_attempts=5,
+)
+CREATE_ACCOUNT_UNANSWERED = (
+    "Organizations.ServiceException",
+    "Organizations.ServiceUnavailableException",
+    "States.Timeout",
+)
+# ReconcileAccount: its own unanswered CreateAccount (or an attempt that timed out, in the function or
+# the task) is safe to retry, as every attempt looks for the request before sending one.
+RECONCILE_RETRY = RetryPolicy(
+    ("AccountRequestUnconfirmed", "Sandbox.Timedout", "States.Timeout"), interval=Duration.seconds(5)
 )
 CLOUDFORMATION_RETRY = sdk_throttling_retry("CloudFormation", "CloudFormation.StaleRequestException")
 # Another operation on the same StackSet (managed execution queues most of them): wait it out.
@@ -64,6 +82,7 @@ class ProvisioningResources:
     stack_sets: Mapping[str, cloudformation.CfnStackSet]
     validate_function: PythonTaskFunction
     lookup_function: PythonTaskFunction
+    reconcile_function: PythonTaskFunction
 
 
 class ProvisioningDefinition:
@@ -78,6 +97,7 @@ class ProvisioningDefinition:
         self.stack_sets = resources.stack_sets
         self.validate_function = resources.validate_function
         self.lookup_function = resources.lookup_function
+        self.reconcile_function = resources.reconcile_function
         self._failure_captures: dict[str, sfn.Pass] = {}
         self._failure_entry = self._failure_handler()
         self.start: sfn.IChainable = self._definition()
@@ -362,15 +382,24 @@ class ProvisioningDefinition:
             output_path="$.existing",
         )
         create_account = self._create_account()
+        # ClaimTenant's own write landed but its answer was lost: carry on as after a claim.
+        resume = sfn.Pass(
+            self.scope,
+            "ResumeOwnClaim",
+            parameters={"state": "NOT_REQUESTED"},
+            result_path="$.account",
+        )
+        resume.next(create_account)
         lookup.next(
             sfn.Choice(self.scope, "ClaimedByThisExecution")
-            .when(sfn.Condition.boolean_equals("$.existing.ownClaim", True), create_account)
+            .when(sfn.Condition.boolean_equals("$.existing.ownClaim", True), resume)
             .otherwise(already)
         )
         return validate.next(claim).next(create_account)
 
     def _claim(self) -> tasks.DynamoPutItem:
         request = "$.request"
+        reclaimable = {f":reclaimable{index}": error for index, error in enumerate(RECLAIMABLE_ERRORS)}
         task = tasks.DynamoPutItem(
             self.scope,
             "ClaimTenant",
@@ -389,14 +418,14 @@ class ProvisioningDefinition:
             },
             condition_expression=(
                 "attribute_not_exists(tenantId) OR "
-                "(#status = :failed AND failureError IN (:reclaimable0, :reclaimable1))"
+                f"(#status = :failed AND failureError IN ({', '.join(reclaimable)}))"
             ),
             expression_attribute_names={"#status": "status"},
             expression_attribute_values={
                 ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
                 **{
-                    f":reclaimable{index}": tasks.DynamoAttributeValue.from_string(error)
-                    for index, error in enumerate(RECLAIMABLE_ERRORS)
+                    placeholder: tasks.DynamoAttributeValue.from_string(error)
+                    for placeholder, error in reclaimable.items()
                 },
             },
             # `$.account` exists from here on (CreateAccount replaces it), so the failure event
@@ -423,7 +452,7 @@ class ProvisioningDefinition:
                 "Tags": sfn.JsonPath.list_at("$.request.accountTags"),
             },
             resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
+            retry=CREATE_ACCOUNT_RETRY,
             result_selector={"requestId": sfn.JsonPath.string_at("$.CreateAccountStatus.Id"), "polls": 0},
             result_path="$.account",
             extra_statements=[
@@ -434,7 +463,19 @@ class ProvisioningDefinition:
             ],
             comment="Asynchronous: returns a request id that is polled below",
         )
+        reconcile = self._reconcile_account()
+        # Until ReconcileAccount answers, an account may or may not exist: the failure handler must
+        # not report NO_ACCOUNT for it.
+        unanswered = sfn.Pass(
+            self.scope,
+            "CreateAccountUnanswered",
+            parameters={"state": "UNCONFIRMED"},
+            result_path="$.account",
+        )
+        unanswered.next(reconcile)
+        create.add_catch(unanswered, errors=list(CREATE_ACCOUNT_UNANSWERED), result_path="$.caught")
         self._on_failure(create, "CreateAccount")
+        self._on_failure(reconcile, "CreateAccount")
         record_request = self._registry_update(
             "RecordAccountRequest",
             "SET createAccountRequestId = :request",
@@ -503,6 +544,7 @@ class ProvisioningDefinition:
             )
             .otherwise(creation_failed)
         )
+        reconcile.next(record_request)
         create.next(record_request).next(wait).next(status).next(
             sfn.Choice(self.scope, "AccountStatus")
             .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), read_account)
@@ -517,6 +559,36 @@ class ProvisioningDefinition:
         )
         read_account.next(record_account).next(self._move_account())
         return create
+
+    def _reconcile_account(self) -> tasks.LambdaInvoke:
+        """ReconcileAccount: after a lost CreateAccount answer, the request it made (or a new one)."""
+        request = "$.request"
+        reconcile = invoke_lambda(
+            self.scope,
+            "ReconcileAccount",
+            self.reconcile_function,
+            payload={
+                "tenantId": sfn.JsonPath.string_at(f"{request}.tenantId"),
+                "accountName": sfn.JsonPath.string_at(f"{request}.accountName"),
+                "email": sfn.JsonPath.string_at(f"{request}.email"),
+                "accountTags": sfn.JsonPath.list_at(f"{request}.accountTags"),
+                "executionId": sfn.JsonPath.execution_id,
+            },
+            result_path="$.account",
+            comment="CreateAccount's answer was lost: adopt the request it made, or request the account",
+        )
+        RECONCILE_RETRY.applied_to(reconcile)
+        # A request of this account name still IN_PROGRESS: wait for it as activation would.
+        activation = self.settings.activation
+        interval = Duration.seconds(activation.interval_seconds)
+        RetryPolicy(
+            ("AccountRequestPending",),
+            interval=interval,
+            max_attempts=activation.max_polls,
+            backoff_rate=1.0,
+            max_delay=interval,
+        ).applied_to(reconcile)
+        return reconcile
 
     def _move_account(self) -> sfn.IChainable:
         find_parent = self._account_parent(
@@ -689,7 +761,9 @@ class ProvisioningDefinition:
                     sfn.JsonPath.list_at("$.baseline[*].stackSetName")
                 ),
             },
-            condition="executionId = :execution AND #status = :provisioning",
+            # ACTIVE under this execution is this task's own write whose answer was lost: apply it
+            # again (same values); another execution's claim or any other status still fails.
+            condition="executionId = :execution AND #status IN (:provisioning, :active)",
             comment="Seed the tenant record: ACTIVE, tier defaults and the applied baseline",
         )
         self._on_failure(activate, "ActivateTenant")
@@ -823,6 +897,19 @@ class ProvisioningDefinition:
         for state in (locate, resolve):
             state.add_catch(account_unknown, errors=["States.ALL"], result_path="$.caught")
         account_unknown.next(mark_failed)
+        request_unresolved = sfn.Pass(
+            self.scope,
+            "AccountRequestUnresolved",
+            comment="CreateAccount's answer was lost and not reconciled: an account tagged for the "
+            "tenant may exist; mark the tenant, the cause says why",
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                "error": sfn.JsonPath.string_at("$.failure.error"),
+                "cause": sfn.JsonPath.string_at("$.failure.cause"),
+            },
+            result_path="$.quarantine",
+        )
+        request_unresolved.next(mark_failed)
         resolve.next(find_parent)
         locate.next(
             sfn.Choice(self.scope, "RequestedAccountExists")
@@ -838,6 +925,17 @@ class ProvisioningDefinition:
                     sfn.Condition.is_not_present("$.account.failureReason"),
                 ),
                 locate,
+            )
+            .when(
+                sfn.Condition.and_(
+                    sfn.Condition.is_present("$.account.state"),
+                    sfn.Condition.string_equals("$.account.state", "UNCONFIRMED"),
+                    # Reconciling proved it: the e-mail's account is not this claim's, none was made.
+                    sfn.Condition.not_(
+                        sfn.Condition.string_equals("$.failure.error", "EmailBelongsToAnotherAccount")
+                    ),
+                ),
+                request_unresolved,
             )
             .otherwise(no_account)
         )

@@ -184,6 +184,8 @@ class TenantSettings(Settings):
 
     @property
     def worst_case_seconds(self) -> int:
-        """Activation polling plus every baseline wave polling to its limit."""
+        """Activation polling (twice: a lost CreateAccount answer may first wait the same budget for a
+        request still in progress, then request the account again) plus every baseline wave polling
+        to its limit."""
         waves = math.ceil(len(self.baseline.templates) / self.baseline.max_concurrency)
-        return self.activation.budget_seconds + waves * self.baseline.poll.budget_seconds
+        return 2 * self.activation.budget_seconds + waves * self.baseline.poll.budget_seconds

@@ -55,6 +55,14 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
     "organizations:DescribeCreateAccountStatus": (
         "Polling the create-account request by its request id; the action has no resource type."
     ),
+    "organizations:ListCreateAccountStatus": (
+        "Tenant account reconciliation lists create-account requests to find one whose answer was "
+        "lost; the action has no resource type."
+    ),
+    "organizations:ListAccounts": (
+        "Tenant account reconciliation looks up the account holding the tenant's e-mail before "
+        "requesting one; the action has no resource type."
+    ),
     "cloudwatch:PutMetricData": (
         "Publishing metrics to a namespace cannot be scoped by ARN (metrics have no ARN; the only listed "
         "resource type is a metrics dataset); the statement must pin the namespace with the "

@@ -33,6 +33,7 @@ def render() -> str:
     from tests.resilience.outcomes import (
         LOCALRUN_GAPS,
         POLICIES,
+        RECONCILED,
         TOLERATED,
         ambiguous_error,
         transient_error,
@@ -89,15 +90,23 @@ def render() -> str:
                     f"| {machine.short_name} | `{location}` | {_retries(machine, path, transient_error)} | "
                     f"{_retries(machine, path, ambiguous_error)} | {_permanent(machine, path)} |"
                 )
-        exceptions = [
-            f"- `{key.split('/', 1)[1]}` permanent failure tolerated: {reason}"
-            for key, reason in TOLERATED.items()
-            if key.startswith(f"{workflow}/")
-        ] + [
-            f"- `{key.split('/', 1)[1]}` not judged locally: {reason}"
-            for key, reason in LOCALRUN_GAPS.items()
-            if key.startswith(f"{workflow}/")
-        ]
+        exceptions = (
+            [
+                f"- `{key.split('/', 1)[1]}` lost answer reconciled by `{reconciler}`, not retried: {reason}."
+                for key, (reconciler, reason) in RECONCILED.items()
+                if key.startswith(f"{workflow}/")
+            ]
+            + [
+                f"- `{key.split('/', 1)[1]}` permanent failure tolerated: {reason}"
+                for key, reason in TOLERATED.items()
+                if key.startswith(f"{workflow}/")
+            ]
+            + [
+                f"- `{key.split('/', 1)[1]}` not judged locally: {reason}"
+                for key, reason in LOCALRUN_GAPS.items()
+                if key.startswith(f"{workflow}/")
+            ]
+        )
         if exceptions:
             lines += ["", *exceptions]
     return "\n".join(lines) + "\n"

@@ -32,6 +32,7 @@ from tests.resilience.matrix import (
 from tests.resilience.outcomes import (
     LOCALRUN_GAPS,
     POLICIES,
+    RECONCILED,
     TOLERATED,
     UNHANDLED_ERRORS,
     WorkflowPolicy,
@@ -335,9 +336,10 @@ class Harness:
             if observation.summary != baseline.summary:
                 problems.append(f"ended {observation.summary!r}, unfaulted {baseline.summary!r}")
             retried = baseline.result is not None and result.retries > baseline.result.retries
-            if not retried and not _retries(cell):
+            reconciled = cell.kind == AMBIGUOUS and _entered_more(cell, result, baseline.result)
+            if not retried and not reconciled and not _retries(cell):
                 problems.append(f"{cell.error} was not retried")
-            outcome = f"{outcome} (retried)" if not problems else outcome
+            outcome = f"{outcome} ({'reconciled' if reconciled else 'retried'})" if not problems else outcome
             return Verdict("happy" if not problems else "UNHANDLED", outcome, label, tuple(problems))
 
         tolerated = TOLERATED.get(f"{cell.workflow}/{cell.location}")
@@ -452,6 +454,15 @@ def _same_machine(name: str, machine: Machine) -> bool:
 
 def _paths_named(machine: Machine, name: str) -> list[Path]:
     return [path for path in machine.states if path[-1] == name]
+
+
+def _entered_more(cell: Cell, result: RunResult, baseline: RunResult | None) -> bool:
+    """Whether the run entered the cell's reconciling state (`RECONCILED`) more than the baseline."""
+    entry = RECONCILED.get(f"{cell.workflow}/{cell.location}")
+    if entry is None:
+        return False
+    before = baseline.states.count(entry[0]) if baseline is not None else 0
+    return result.states.count(entry[0]) > before
 
 
 def _escaped(machine: Machine, result: RunResult) -> str | None:

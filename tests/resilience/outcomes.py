@@ -18,7 +18,12 @@ Judging a cell (`tests/resilience/harness.py` applies these rules):
   - a state listed in `TOLERATED` with a reason (its permanent failure is accepted as is).
   Never: an error escaping from a Task/Map/Parallel state (no Fail state reached), a
   `States.Runtime`/`States.TaskFailed` end, a timeout, or a broken invariant.
-* **Invariants** are checked after every cell (both kinds): see `Invariants` per workflow.
+* **Ambiguous** (the call takes effect, then its answer is lost with the service's 5xx error, once):
+  like transient, the run must end as without the fault with the invariants holding (the effect is
+  single); the failed attempt must have been retried, or, for a state listed in `RECONCILED`,
+  caught into its reconciling state (a call that must not be repeated blindly, such as a create
+  without an idempotency token, is followed by a state that finds what it did).
+* **Invariants** are checked after every cell (all kinds): see `Invariants` per workflow.
   When the step that records or undoes a failure is itself the one failing (a second fault on top
   of the one that started compensation), the designed outcome is a named error with the half-done
   work findable by an operator; each workflow's invariant says where.
@@ -322,7 +327,13 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             degraded_success=None,
             transient=(
                 "Organizations, CloudFormation, DynamoDB, EventBridge and SNS throttling (and Lambda "
-                "service errors) are retried with full-jitter backoff."
+                "service errors) are retried with full-jitter backoff; `CreateAccount` only on "
+                "throttling and `ConcurrentModificationException`, as it has no idempotency token. A lost "
+                "answer (the call took effect): `CreateAccount`'s is reconciled, never retried blindly "
+                "(`ReconcileAccount` adopts the request it made, waits while a request of that account "
+                "name is still in progress, or requests the account once when none was made); the "
+                "registry's conditional writes accept their own applied effect; StackSet operations "
+                "carry an idempotent `OperationId`; a repeated move finds the account already in place."
             ),
             ambiguous=(
                 "A lost response is retried where repeating is safe: registry writes are conditional on "
@@ -333,12 +344,17 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
             permanent=(
                 "A failure after the claim quarantines an existing account, marks the tenant `FAILED` "
                 "with step, error and cause, publishes `TenantProvisioningFailed` and fails with the named "
-                "error or the step's error. Before the claim: `RegistryUnavailable`/`RequestRejected`, "
-                "nothing created. After activation, a lost notification ends in `NotificationFailed`."
+                "error or the step's error (an e-mail that already has an account: `EmailAlreadyExists`, "
+                "or `EmailBelongsToAnotherAccount` when reconciling finds it). Before the claim: "
+                "`RegistryUnavailable`/`RequestRejected`, nothing created. After activation, a lost "
+                "notification ends in `NotificationFailed`."
             ),
             compensation_failure=(
-                "Quarantine failing still marks the tenant `FAILED` (`QUARANTINE_FAILED`); marking or "
-                "announcing failing still ends in the named error, with the failure event carrying it."
+                "Quarantine failing still marks the tenant `FAILED` (`QUARANTINE_FAILED`), as does a "
+                "`CreateAccount` whose lost answer could not be reconciled (an account tagged "
+                "`stepwise:tenant` may exist; `AccountRequestPending` names the requests still in "
+                "progress); marking or announcing failing still ends in the named error, with the failure "
+                "event carrying it."
             ),
             bad_input=(
                 "`ValidateRequest` refuses the request with `InvalidInput` naming every problem; nothing "
@@ -362,6 +378,21 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
 # emulation is excused. Key: `<workflow>/<state path>:<fault kind>`. An entry whose cell is judged
 # designed without it is stale and fails the suite (remove it once localrun closes the gap).
 LOCALRUN_GAPS: MappingProxyType[str, str] = MappingProxyType({})
+
+# Task states whose lost answer is not retried but reconciled: the ambiguous error is caught into the
+# named state (through Pass states only), which finds the effect the call had (or makes it once) and
+# carries on. Key:
+# `<workflow>/<state path>`; value: (the reconciling state, why the call cannot simply be retried).
+RECONCILED: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
+    {
+        "tenants/CreateAccount": (
+            "ReconcileAccount",
+            "CreateAccount has no idempotency token: a repeated request for an accepted one fails "
+            "(EMAIL_ALREADY_EXISTS) and strands the first account, so the request it made is looked up "
+            "and adopted (or made once, when it made none)",
+        ),
+    }
+)
 
 # Task states whose permanent failure is accepted as is (the outcome may differ from the designed
 # failure outcome). Key: `<workflow>/<state path>`; every entry needs a reason a reviewer can check.

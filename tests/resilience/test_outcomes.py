@@ -8,7 +8,14 @@ import pytest
 from localrun.samples import discover
 from stacks.application import WORKFLOW_STACKS
 from tests.resilience.matrix import KINDS, cells, machines
-from tests.resilience.outcomes import LOCALRUN_GAPS, POLICIES, TOLERATED, ambiguous_error, transient_error
+from tests.resilience.outcomes import (
+    LOCALRUN_GAPS,
+    POLICIES,
+    RECONCILED,
+    TOLERATED,
+    ambiguous_error,
+    transient_error,
+)
 from tests.resilience.worlds import HARNESSES
 from tests.support.asl import iter_states
 from tests.support.synth import definitions_of, template_of
@@ -45,3 +52,26 @@ def test_no_stale_tolerated_or_gap_entries() -> None:
     assert set(TOLERATED) <= locations, sorted(set(TOLERATED) - locations)
     assert set(LOCALRUN_GAPS) <= keys, sorted(set(LOCALRUN_GAPS) - keys)
     assert all(reason.strip() for reason in [*TOLERATED.values(), *LOCALRUN_GAPS.values()])
+
+
+def test_every_reconciled_state_catches_its_lost_answer_into_its_reconciler() -> None:
+    """A `RECONCILED` entry names a Task whose ambiguous error is caught (not retried) into the named
+    state; stale entries fail."""
+    by_location = {f"{cell.workflow}/{cell.location}": cell for cell in cells() if cell.kind == "ambiguous"}
+    for key, (reconciler, reason) in RECONCILED.items():
+        assert key in by_location, f"stale RECONCILED entry {key}"
+        cell = by_location[key]
+        state = cell.machine.states[cell.path].state
+        retried = {error for retry in state.get("Retry", []) for error in retry["ErrorEquals"]}
+        assert cell.error not in retried and "States.ALL" not in retried, (
+            f"{key} retries {cell.error} blindly"
+        )
+        [catcher] = [c for c in state.get("Catch", []) if cell.error in c["ErrorEquals"]]
+        siblings = {
+            path[-1]: ref.state for path, ref in cell.machine.states.items() if path[:-1] == cell.path[:-1]
+        }
+        target = catcher["Next"]
+        while siblings[target]["Type"] == "Pass":
+            target = siblings[target]["Next"]
+        assert target == reconciler, f"{key}'s lost answer goes to {target}, not {reconciler}"
+        assert len(reason) > 30

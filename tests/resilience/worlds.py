@@ -273,9 +273,16 @@ class TenantsHarness(Harness):
         self._warnings.__exit__(None, None, None)
 
     def reset(self) -> None:
+        """Empty the registry and take earlier runs' accounts out of the organization: every sample
+        requests its account with the same e-mail, and an e-mail belongs to one account at a time
+        (localrun's Organizations emulation fails a second request for it, as AWS does)."""
         dynamodb = self.runner.client("dynamodb")
         for item in dynamodb.scan(TableName=self.registry)["Items"]:
             dynamodb.delete_item(TableName=self.registry, Key={"tenantId": item["tenantId"]})
+        organizations = self.organization.client
+        management = organizations.describe_organization()["Organization"]["MasterAccountId"]
+        for account_id in self.account_ids() - {management}:
+            organizations.remove_account_from_organization(AccountId=account_id)
 
     def prepare(self, sample: Sample, history: bool = True) -> dict[str, Any]:
         self.seed_sample(sample)

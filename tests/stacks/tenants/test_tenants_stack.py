@@ -167,7 +167,7 @@ def test_native_integrations_keep_only_what_they_need(states: Mapping[str, Mappi
         if state.get("ResultPath", "$") is not None:
             assert "ResultSelector" in state, f"{name} passes a raw SDK result on"
     lambdas = [name for name, state in states.items() if ":lambda:" in state.get("Resource", "")]
-    assert sorted(lambdas) == ["LoadExistingTenant", "ValidateRequest"]
+    assert sorted(lambdas) == ["LoadExistingTenant", "ReconcileAccount", "ValidateRequest"]
 
 
 def test_claim_is_a_conditional_write(states: Mapping[str, Mapping[str, Any]]) -> None:
@@ -175,6 +175,90 @@ def test_claim_is_a_conditional_write(states: Mapping[str, Mapping[str, Any]]) -
     assert claim["Resource"].endswith(":dynamodb:putItem")
     assert claim["Parameters"]["ConditionExpression"].startswith("attribute_not_exists(tenantId)")
     assert catches(claim)["DynamoDB.ConditionalCheckFailedException"] == "LoadExistingTenant"
+
+
+def test_create_account_is_retried_only_when_organizations_did_not_accept_it(
+    states: Mapping[str, Mapping[str, Any]],
+) -> None:
+    create = states["CreateAccount"]
+    retried = {error for retry in create["Retry"] for error in retry["ErrorEquals"]}
+    assert retried == {
+        "Organizations.TooManyRequestsException",
+        "Organizations.ConcurrentModificationException",
+    }
+    assert catches(create) == {
+        "Organizations.ServiceException": "CreateAccountUnanswered",
+        "Organizations.ServiceUnavailableException": "CreateAccountUnanswered",
+        "States.Timeout": "CreateAccountUnanswered",
+        "States.ALL": "CreateAccountFailed",
+    }
+
+
+def test_a_lost_create_account_answer_is_reconciled_then_polled(
+    states: Mapping[str, Mapping[str, Any]],
+) -> None:
+    reconcile = states["ReconcileAccount"]
+    assert reconcile["Next"] == "RecordAccountRequest"
+    assert reconcile["ResultPath"] == "$.account"
+    assert reconcile["Parameters"]["input"] == {
+        "tenantId.$": "$.request.tenantId",
+        "accountName.$": "$.request.accountName",
+        "email.$": "$.request.email",
+        "accountTags.$": "$.request.accountTags",
+        "executionId.$": "$$.Execution.Id",
+    }
+    retries = {tuple(retry["ErrorEquals"]): retry for retry in reconcile["Retry"]}
+    assert retries[("AccountRequestUnconfirmed", "Sandbox.Timedout", "States.Timeout")]["MaxAttempts"] == 3
+    pending = retries[("AccountRequestPending",)]
+    assert (pending["IntervalSeconds"], pending["MaxAttempts"], pending["BackoffRate"]) == (30, 40, 1)
+    assert catches(reconcile) == {"States.ALL": "CreateAccountFailed"}
+    # Until ReconcileAccount answers, an account may exist: a failure then is not NO_ACCOUNT, unless
+    # reconciling proved that the e-mail's account is not this claim's.
+    assert states["CreateAccountUnanswered"] == {
+        "Type": "Pass",
+        "ResultPath": "$.account",
+        "Parameters": {"state": "UNCONFIRMED"},
+        "Next": "ReconcileAccount",
+    }
+    [unresolved] = [
+        rule for rule in states[FAILURE_HANDLER]["Choices"] if rule["Next"] == "AccountRequestUnresolved"
+    ]
+    assert unresolved["And"] == [
+        {"Variable": "$.account.state", "IsPresent": True},
+        {"Variable": "$.account.state", "StringEquals": "UNCONFIRMED"},
+        {"Not": {"Variable": "$.failure.error", "StringEquals": "EmailBelongsToAnotherAccount"}},
+    ]
+    assert states["AccountRequestUnresolved"]["Parameters"]["status"] == "QUARANTINE_FAILED"
+
+
+def test_conditional_writes_accept_their_own_applied_effect(states: Mapping[str, Mapping[str, Any]]) -> None:
+    activate = states["ActivateTenant"]["Parameters"]
+    assert (
+        activate["ConditionExpression"] == "executionId = :execution AND #status IN (:provisioning, :active)"
+    )
+    for name in ("RecordAccountRequest", "RecordAccount", "MarkTenantFailed"):
+        assert states[name]["Parameters"]["ConditionExpression"] == "executionId = :execution"
+    # A retried claim whose write landed finds its own claim and carries on, with `$.account` set.
+    assert states["ClaimedByThisExecution"]["Choices"][0]["Next"] == "ResumeOwnClaim"
+    assert states["ResumeOwnClaim"] == {
+        "Type": "Pass",
+        "ResultPath": "$.account",
+        "Parameters": {"state": "NOT_REQUESTED"},
+        "Next": "CreateAccount",
+    }
+    claim = states["ClaimTenant"]["Parameters"]
+    reclaimable = {
+        key: value["S"]
+        for key, value in claim["ExpressionAttributeValues"].items()
+        if key.startswith(":reclaimable")
+    }
+    assert sorted(reclaimable.values()) == [
+        "AccountCreationFailed",
+        "EmailAlreadyExists",
+        "EmailBelongsToAnotherAccount",
+    ]
+    # DynamoDB refuses a value the expression does not use: every placeholder is in the condition.
+    assert claim["ConditionExpression"].endswith(f"failureError IN ({', '.join(reclaimable)}))")
 
 
 def test_baseline_map_concurrency_and_operation_polling(states: Mapping[str, Mapping[str, Any]]) -> None:
@@ -210,7 +294,12 @@ def test_every_failure_after_the_claim_reaches_the_failure_handler(
         assert states[name]["Next"] == FAILURE_HANDLER
         assert states[name]["ResultPath"] == "$.failure"
     handler = [states[FAILURE_HANDLER]["Default"], *(c["Next"] for c in states[FAILURE_HANDLER]["Choices"])]
-    assert handler == ["NoAccountToQuarantine", "FindQuarantineSource", "LocateAccount"]
+    assert handler == [
+        "NoAccountToQuarantine",
+        "FindQuarantineSource",
+        "LocateAccount",
+        "AccountRequestUnresolved",
+    ]
     # A requested account whose id is not known yet is looked up, so it is quarantined too.
     assert states["LocateAccount"]["Next"] == "RequestedAccountExists"
     exists = states["RequestedAccountExists"]
@@ -246,3 +335,38 @@ def test_state_machine_policy_is_scoped(template: dict[str, Any]) -> None:
         assert len(by_action[action]) == 4 and "StackSetId" in json.dumps(by_action[action])
     assert set(by_action) >= {"dynamodb:PutItem", "dynamodb:UpdateItem", "events:PutEvents", "sns:Publish"}
     assert "dynamodb:DeleteItem" not in by_action and "dynamodb:Scan" not in by_action
+
+
+def test_reconcile_function_reads_the_organization_and_creates_only_tagged_accounts(
+    template: dict[str, Any],
+) -> None:
+    granted = {
+        action: statement
+        for statement in statements(template, "WorkflowReconcileFunctionRole")
+        for action in (
+            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        )
+    }
+    assert set(granted) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "dynamodb:GetItem",
+        "organizations:ListCreateAccountStatus",
+        "organizations:ListAccounts",
+        "organizations:DescribeAccount",
+        "organizations:ListTagsForResource",
+        "organizations:CreateAccount",
+        "organizations:TagResource",
+    }
+    assert granted["organizations:CreateAccount"]["Condition"] == {
+        "Null": {"aws:RequestTag/stepwise:tenant": "false"}
+    }
+    for action in (
+        "organizations:DescribeAccount",
+        "organizations:ListTagsForResource",
+        "organizations:TagResource",
+    ):
+        assert "account/o-*/*" in json.dumps(granted[action]["Resource"])
+    assert "Registry" in json.dumps(granted["dynamodb:GetItem"]["Resource"])
