@@ -36,17 +36,10 @@ from orders.errors import (
     RefundImpossible,
 )
 from orders.payments import ChargeReceipt, ChargeRequest, RefundReceipt, RefundRequest
+from shared.dynamodb import TRANSIENT_CODES, transient_or_original
 
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionInProgressException",
-    }
-)
+LEDGER_TRANSIENT_CODES = TRANSIENT_CODES | {"TransactionInProgressException", "TransactionCanceledException"}
+"""A transaction cancelled for another reason than the ledger's own conditions is safe to retry too."""
 ACTIVE = "ACTIVE"
 # Outcomes of `LedgerAdapter._write_entry`.
 WRITTEN = "WRITTEN"
@@ -284,10 +277,9 @@ def _cancellation_reasons(error: ClientError) -> list[str]:
 
 
 def _unavailable(error: ClientError) -> Exception:
-    code = error.response.get("Error", {}).get("Code", "")
-    if code in TRANSIENT_CODES or code == "TransactionCanceledException":
-        return PaymentProviderUnavailable(f"ledger busy: {code}")
-    return error
+    return transient_or_original(
+        error, lambda code: PaymentProviderUnavailable(f"ledger busy: {code}"), LEDGER_TRANSIENT_CODES
+    )
 
 
 def _refund_receipt(item: dict[str, Any], order_id: str) -> RefundReceipt:

@@ -17,17 +17,9 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import DuplicateOrder, PersonalDataMissing, PersonalDataUnavailable
+from shared.dynamodb import error_code, transient_or_original
 
 TABLE_VARIABLE = "PERSONAL_DATA_TABLE"
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -73,7 +65,7 @@ class PersonalDataStore:
                 ExpressionAttributeValues={":executionId": {"S": execution_id}},
             )
         except ClientError as error:
-            if _code(error) == "ConditionalCheckFailedException":
+            if error_code(error) == "ConditionalCheckFailedException":
                 raise DuplicateOrder(
                     f"order {order_id} is owned by another execution; nothing was changed"
                 ) from None
@@ -97,11 +89,7 @@ class PersonalDataStore:
         return PersonalData(address, item["paymentToken"]["S"])
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def _unavailable(error: ClientError) -> Exception:
-    if _code(error) in TRANSIENT_CODES:
-        return PersonalDataUnavailable(f"personal data table busy: {_code(error)}")
-    return error
+    return transient_or_original(
+        error, lambda code: PersonalDataUnavailable(f"personal data table busy: {code}")
+    )

@@ -16,6 +16,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import AddressUndeliverable, ShipmentNotCancellable, ShipmentStoreUnavailable
+from shared.dynamodb import error_code, transient_or_original
 
 POSTAL_CODES: dict[str, re.Pattern[str]] = {
     "US": re.compile(r"\d{5}(-\d{4})?"),
@@ -31,15 +32,6 @@ POSTAL_CODES: dict[str, re.Pattern[str]] = {
     "DK": re.compile(r"\d{4}"),
     "SE": re.compile(r"\d{3} ?\d{2}"),
 }
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "RequestLimitExceeded",
-        "ThrottlingException",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
 
 
 def check_deliverable(address: Mapping[str, Any], countries: Sequence[str]) -> None:
@@ -85,7 +77,7 @@ class ShipmentStore:
                 ConditionExpression="attribute_not_exists(orderId)",
             )
         except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise _unavailable(error) from None
             existing = self.get(order_id)
             if existing is None:
@@ -110,7 +102,7 @@ class ShipmentStore:
                 },
             )
         except ClientError as error:
-            if _code(error) != "ConditionalCheckFailedException":
+            if error_code(error) != "ConditionalCheckFailedException":
                 raise _unavailable(error) from None
             existing = self.get(order_id)
             if existing is None:
@@ -142,11 +134,5 @@ class ShipmentStore:
         }
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 def _unavailable(error: ClientError) -> Exception:
-    if _code(error) in TRANSIENT_CODES:
-        return ShipmentStoreUnavailable(f"shipment table busy: {_code(error)}")
-    return error
+    return transient_or_original(error, lambda code: ShipmentStoreUnavailable(f"shipment table busy: {code}"))

@@ -36,9 +36,6 @@ UNCONFIRMED = frozenset(
         "InternalFailure",
     }
 )
-METRICS = {"ADOPTED": "AccountRequestsAdopted", "REQUESTED": "AccountRequestsResent"}
-
-
 class EmailBelongsToAnotherAccount(TaskError):
     """The tenant's e-mail belongs to an account this claim did not create; nothing was created."""
 
@@ -158,7 +155,10 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     table = boto3.resource("dynamodb").Table(os.environ["REGISTRY_TABLE"])
     claimed_at = claim_time(table, request.tenant_id, execution_id)
     reconciled = reconcile(Organization(), request, claimed_at)
-    metrics.add_metric(name=METRICS[reconciled.outcome], unit="Count", value=1)
+    if reconciled.outcome == "ADOPTED":
+        metrics.add_metric(name="AccountRequestsAdopted", unit="Count", value=1)
+    else:
+        metrics.add_metric(name="AccountRequestsResent", unit="Count", value=1)
     logger.info(
         "account request reconciled",
         extra={
