@@ -36,6 +36,8 @@ UNCONFIRMED = frozenset(
         "InternalFailure",
     }
 )
+
+
 class EmailBelongsToAnotherAccount(TaskError):
     """The tenant's e-mail belongs to an account this claim did not create; nothing was created."""
 
