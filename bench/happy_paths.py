@@ -55,7 +55,7 @@ def run_checked(path: HappyPath, runner: LocalRunner, sample: Sample | None = No
     """Seed and run the sample; raise HappyPathFailed unless it ends as expected."""
     sample = sample or path.load()
     result = sample.run(runner, timeout=300)
-    problems = sample.expect.mismatches(result)
+    problems = sample.mismatches(result)
     if problems:
         raise HappyPathFailed(f"{path.label}: {'; '.join(problems)}")
     return result

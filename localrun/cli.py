@@ -127,7 +127,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     else:
         _print_run(result, out, logs=args.logs)
     if sample is not None:
-        problems = sample.expect.mismatches(result)
+        problems = sample.mismatches(result)
         for problem in problems:
             print(f"MISMATCH: {problem}", file=out)
         return 1 if problems else 0
@@ -184,7 +184,7 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
                 raise KeyError(f"workflow {sample.workflow!r} is not registered")
             with LocalRunner(load_template(sample.workflow, args.env)) as runner:
                 result = sample.run(runner)
-            problems = sample.expect.mismatches(result)
+            problems = sample.mismatches(result)
             check = "ok" if not problems else "MISMATCH: " + "; ".join(problems)
             row = _row(sample, result, check)
         except Exception as error:

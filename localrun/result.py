@@ -46,6 +46,12 @@ class RunResult:
     def succeeded(self) -> bool:
         return self.status == "SUCCEEDED"
 
+    @property
+    def unfired_faults(self) -> tuple[Fault, ...]:
+        """The faults passed to this run that never fired: a test or sample that injects a fault
+        and never sees it fire tests nothing (a renamed state, an unreachable path)."""
+        return tuple(fault for fault, count in self.faults_fired.items() if count == 0)
+
     def entered(self, state: str) -> int:
         """How many times `state` was entered."""
         return self.states.count(state)

@@ -165,6 +165,15 @@ class Sample:
             timeout=timeout,
         )
 
+    def mismatches(self, result: RunResult) -> list[str]:
+        """What differs from the expectation, and every fault of the sample that never fired."""
+        unfired = [
+            f"fault {fault.target}={fault.error} never fired (no such state or function on the path taken)"
+            for fault in result.unfired_faults
+            if fault in self.faults
+        ]
+        return [*self.expect.mismatches(result), *unfired]
+
     def _answer(self, token: TaskToken) -> Any:
         answer = self.task_tokens.get(token.state)
         if answer is None:

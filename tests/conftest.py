@@ -22,7 +22,10 @@ LAMBDAS_ROOT = PROJECT_ROOT / "lambdas"
 if str(LAMBDAS_ROOT) not in sys.path:
     sys.path.insert(0, str(LAMBDAS_ROOT))
 
-pytest_plugins = ("tests.resilience.report",)  # prints the fault matrix (tests/resilience) under xdist too
+pytest_plugins = (
+    "tests.resilience.report",  # prints the fault matrix (tests/resilience) under xdist too
+    "tests.support.fault_check",  # a test whose injected fault never fires fails
+)
 
 
 # A test process holds a large, long-lived heap (synthesized apps, botocore models, moto backends):
@@ -34,10 +37,15 @@ def pytest_configure(config: pytest.Config) -> None:
     """Every test process gets localrun's speed-ups of botocore and moto that keep their behaviour
     (`localrun/engine/shared_caches.py`, `deferred.py`) and fewer collections of its long-lived
     heap; the xdist controller runs no test."""
+    config.addinivalue_line(
+        "markers", "faults_may_not_fire: the test tries faults that may not fire on purpose"
+    )
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
         return
     from localrun.engine import deferred, shared_caches
+    from tests.support import fault_check
 
+    fault_check.install()
     shared_caches.install()
     deferred.install()
     gc.set_threshold(*GC_THRESHOLDS)

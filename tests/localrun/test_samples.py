@@ -90,7 +90,7 @@ def test_a_sample_seeds_runs_and_meets_its_expectation(kitchen: LocalRunner, tmp
 
     result = sample.run(kitchen)
 
-    assert sample.expect.mismatches(result) == []
+    assert sample.mismatches(result) == []
     assert result.retries == 1
     assert {"key": "incoming/z.txt", "words": 3} in result.output["prepared"]["documents"]
     assert SETUP_CALLS[-1] == "approved"
@@ -114,7 +114,7 @@ def test_a_sample_can_let_a_task_time_out(kitchen: LocalRunner, tmp_path: Path) 
 
     sample = Sample.load(path)
 
-    assert sample.expect.mismatches(sample.run(kitchen)) == []
+    assert sample.mismatches(sample.run(kitchen)) == []
 
 
 BINARY = bytes(range(256))
@@ -177,3 +177,24 @@ def test_bad_s3_seeds_are_reported_when_the_sample_loads(
 
     with pytest.raises(SampleError, match=rf"bad-seed\.json: .*{problem}"):
         Sample.load(path)
+
+
+@pytest.mark.faults_may_not_fire
+def test_a_sample_whose_fault_never_fires_fails_naming_it(kitchen: LocalRunner, tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "kitchen",
+        "misaimed.json",
+        {
+            "input": {**ORDER, "express": True},
+            "faults": ["NoSuchState=Lambda.ServiceException"],
+            "taskTokens": {"AwaitApproval": {"output": {"approver": "sam"}}},
+            "expect": {"status": "SUCCEEDED"},
+        },
+    )
+    sample = Sample.load(path)
+
+    problems = sample.mismatches(sample.run(kitchen))
+
+    assert problems == [
+        "fault NoSuchState=Lambda.ServiceException never fired (no such state or function on the path taken)"
+    ]

@@ -250,7 +250,7 @@ class Harness:
             if not scenario.route and observation.result is not None:
                 observation.problems += [
                     f"the sample's own expectation: {problem}"
-                    for problem in scenario.sample.expect.mismatches(observation.result)
+                    for problem in scenario.sample.mismatches(observation.result)
                 ]
             self._baselines[key] = observation
         return self._baselines[key]

@@ -34,5 +34,5 @@ def test_sample_meets_its_declared_outcome(sample: Sample) -> None:
     with LocalRunner(template(sample.workflow)) as runner:
         result = sample.run(runner, timeout=TIMEOUT_SECONDS)
 
-    problems = sample.expect.mismatches(result)
+    problems = sample.mismatches(result)
     assert problems == [], "\n".join([*problems, *result.trace()])

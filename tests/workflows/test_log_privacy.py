@@ -102,7 +102,7 @@ def _observe(workflow: str, name: str) -> Observation:
                 for resource in template("prod", workflow).of_type("AWS::Logs::MetricFilter").values()
             ),
         )
-    problems = sample.expect.mismatches(result)
+    problems = sample.mismatches(result)
     assert problems == [], "\n".join([*problems, *result.trace()])
     return observation
 

@@ -169,4 +169,4 @@ def test_throttled_account_creation_is_retried(harness: Harness) -> None:
 def test_shipped_samples_behave_as_they_say(harness: Harness, sample: Sample) -> None:
     assert sample.input.get("organizationalUnitId") == TENANTS_OU
     result = sample.run(harness.runner, timeout=TIMEOUT)
-    assert sample.expect.mismatches(result) == []
+    assert sample.mismatches(result) == []
