@@ -24,6 +24,23 @@ from stacks.common.task_function import PythonTaskFunction
 from stacks.config import EnvironmentConfig
 
 ALARM_PERIOD = Duration.minutes(5)
+# What Step Functions needs to deliver execution logs and traces (as CDK's StateMachine grants them).
+LOG_DELIVERY_ACTIONS = (
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
+TRACING_ACTIONS = (
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+)
 
 
 @dataclass(frozen=True)
@@ -67,14 +84,9 @@ class ObservableStateMachine(Construct):
             definition_body=sfn.DefinitionBody.from_chainable(props.definition),
             state_machine_type=props.state_machine_type,
             timeout=props.timeout,
-            tracing_enabled=True,
             comment=props.comment,
-            logs=sfn.LogOptions(
-                destination=self.log_group,
-                level=sfn.LogLevel[logging.level],
-                include_execution_data=logging.include_execution_data,
-            ),
         )
+        self._observe(logging.level, logging.include_execution_data)
         self.role = self.state_machine.role
         self.logs_failures = logging.level != "OFF"
         self.alarms = self._alarms(props.alarm_topic, props.expected_errors)
@@ -88,6 +100,45 @@ class ObservableStateMachine(Construct):
             )
         self.dashboard = self._dashboard(construct_id, props.task_functions)
         self._acknowledge_role_findings(props.task_functions)
+
+    def _observe(self, level: str, include_execution_data: bool) -> None:
+        """Execution logs and X-Ray tracing, with their permissions in a policy of their own.
+
+        Log delivery and X-Ray actions support no resource-level permissions: `Resource: "*"` is
+        acknowledged on that policy only, so a wildcard grant a task adds to the role's default
+        policy still reaches cdk-nag (CDK's `logs=`/`tracing_enabled=` would put these statements
+        there and force a blanket acknowledgement).
+        """
+        cfn = self.state_machine.node.default_child
+        assert isinstance(cfn, sfn.CfnStateMachine)
+        cfn.logging_configuration = sfn.CfnStateMachine.LoggingConfigurationProperty(
+            destinations=[
+                sfn.CfnStateMachine.LogDestinationProperty(
+                    cloud_watch_logs_log_group=sfn.CfnStateMachine.CloudWatchLogsLogGroupProperty(
+                        log_group_arn=self.log_group.log_group_arn
+                    )
+                )
+            ],
+            include_execution_data=include_execution_data,
+            level=level,
+        )
+        cfn.tracing_configuration = sfn.CfnStateMachine.TracingConfigurationProperty(enabled=True)
+        observability = iam.Policy(
+            self,
+            "ObservabilityPolicy",
+            statements=[
+                iam.PolicyStatement(actions=list(LOG_DELIVERY_ACTIONS), resources=["*"]),
+                iam.PolicyStatement(actions=list(TRACING_ACTIONS), resources=["*"]),
+            ],
+        )
+        observability.attach_to_role(self.state_machine.role)
+        cfn.node.add_dependency(observability)
+        acknowledge(
+            observability,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Log delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray "
+            "(PutTraceSegments, GetSamplingRules) support no resource-level permissions.",
+        )
 
     def _alarms(self, topic: sns.ITopic, expected_errors: Sequence[str]) -> list[cloudwatch.Alarm]:
         machine = self.state_machine
@@ -180,12 +231,6 @@ class ObservableStateMachine(Construct):
         policy = self.role.node.try_find_child("DefaultPolicy")
         if policy is None:
             return
-        acknowledge(
-            policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            "Log delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray "
-            "(PutTraceSegments, GetSamplingRules) support no resource-level permissions.",
-        )
         for task in task_functions:
             acknowledge(
                 policy,

@@ -99,7 +99,6 @@ class PythonTaskFunction(Construct):
             log_group=self.log_group,
             timeout=props.timeout,
             memory_size=props.memory_size,
-            tracing=lambda_.Tracing.ACTIVE,
             description=props.description or f"Stepwise {props.service}: {props.handler}",
             environment={
                 "POWERTOOLS_SERVICE_NAME": props.service,
@@ -117,8 +116,25 @@ class PythonTaskFunction(Construct):
                 "package": props.package,
             },
         )
+        self._trace(cfn_function)  # type: ignore[arg-type]
+
+    def _trace(self, cfn_function: lambda_.CfnFunction) -> None:
+        """Active X-Ray tracing, with its permissions in a policy of their own: `Resource: "*"` is
+        acknowledged there only, so any other wildcard grant on the role still reaches cdk-nag."""
+        cfn_function.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
+        tracing = iam.Policy(
+            self,
+            "TracingPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"]
+                )
+            ],
+        )
+        tracing.attach_to_role(self.role)
+        cfn_function.node.add_dependency(tracing)
         acknowledge(
-            self.role.node.find_child("DefaultPolicy"),
+            tracing,
             "AwsSolutions-IAM5[Resource::*]",
             "Active tracing needs xray:PutTraceSegments/PutTelemetryRecords, which support no "
             "resource-level permissions.",

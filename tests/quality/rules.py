@@ -34,7 +34,9 @@ RULES: dict[str, str] = {
         "a Task that retries an in-progress error waits, without jitter, at least its TimeoutSeconds "
         "in total (the attempt still running must have finished or expired by the last retry)"
     ),
-    "TASK-CATCH": "every Task has a Catch (its own or an enclosing Parallel/Map's) or is allow-listed",
+    "TASK-CATCH": (
+        "every Task has a States.ALL Catch (its own or an enclosing Parallel/Map's) or is allow-listed"
+    ),
     "MACHINE-TIMEOUT": "every state machine has an execution timeout (top-level TimeoutSeconds)",
     "MACHINE-LOGGING": "every state machine logs as its environment's executionLogging says, to a log group",
     "MACHINE-TRACING": "every state machine has X-Ray tracing enabled",
@@ -105,9 +107,15 @@ def in_progress_problems(state: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def catches_everything(state: Mapping[str, Any]) -> bool:
+    """A catcher of `States.ALL`: whatever the error, the failure goes somewhere designed."""
+    return any("States.ALL" in catcher.get("ErrorEquals", []) for catcher in state.get("Catch", []))
+
+
 def is_caught(ref: StateRef) -> bool:
-    """The task's failure is routed somewhere: by its own Catch or an enclosing Parallel/Map's."""
-    return bool(ref.state.get("Catch")) or any(container.get("Catch") for container in ref.containers)
+    """Every failure of the task is routed somewhere: by a catch-all of its own or of an enclosing
+    Parallel/Map (a Catch of a few named errors lets every other error fail the run)."""
+    return catches_everything(ref.state) or any(catches_everything(c) for c in ref.containers)
 
 
 def uncaught_tasks(definition: Mapping[str, Any]) -> list[StateRef]:

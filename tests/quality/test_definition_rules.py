@@ -292,6 +292,11 @@ MUTATIONS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "Distributed/PerObject",
     ),
     "no execution timeout": (_root(TimeoutSeconds=None), "MACHINE-TIMEOUT", ""),
+    "a catch of one named error is no catch-all": (
+        _set("First", Catch=[{"ErrorEquals": ["PaymentDeclined"], "Next": "Failed"}]),
+        "TASK-CATCH",
+        "First",
+    ),
     "in-progress retry with jitter": (
         _set("First", Retry=[{**IN_PROGRESS_RETRY, "JitterStrategy": "FULL"}, dict(RETRY)]),
         "IN-PROGRESS-RETRY",

@@ -108,3 +108,18 @@ def test_every_acknowledgement_is_needed_and_reasoned(workflow, monkeypatch):
             if rule == entry.finding and (path == entry.path or path.startswith(entry.path + "/"))
         ]
         assert covered, f"acknowledgement {entry.finding} at {entry.path} suppresses nothing: remove it"
+
+
+@pytest.mark.parametrize("role", ["task function", "state machine"])
+def test_a_new_wildcard_grant_on_a_shared_role_reaches_cdk_nag(role):
+    """X-Ray and log delivery wildcards are acknowledged on their own policies only: any other
+    `Resource: "*"` statement a role gains is reported."""
+    from aws_cdk import aws_iam as iam
+
+    _, stack = _single_stack("probe")
+    target = stack.echo.role if role == "task function" else stack.workflow.role
+    target.add_to_principal_policy(iam.PolicyStatement(actions=["s3:GetObject"], resources=["*"]))
+    with pytest.raises(RuntimeError) as raised:
+        Template.from_stack(stack)
+    wildcard = {path for rule, path in _violations(raised.value) if rule == "AwsSolutions-IAM5[Resource::*]"}
+    assert wildcard and all(path.endswith("/DefaultPolicy/Resource") for path in wildcard), wildcard

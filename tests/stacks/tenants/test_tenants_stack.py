@@ -33,9 +33,18 @@ def states(asl: dict[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def statements(template: dict[str, Any], logical_prefix: str) -> list[dict[str, Any]]:
+    """Every statement of the policies attached to the role whose logical id starts with the prefix."""
+    roles = {
+        logical_id
+        for logical_id in resources(template, "AWS::IAM::Role")
+        if logical_id.startswith(logical_prefix)
+    }
     found = []
-    for logical_id, policy in resources(template, "AWS::IAM::Policy").items():
-        if logical_id.startswith(logical_prefix):
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        attached = {
+            role.get("Ref") for role in policy["Properties"].get("Roles", []) if isinstance(role, dict)
+        }
+        if attached & roles:
             found.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return found
 
