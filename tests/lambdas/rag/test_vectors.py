@@ -144,3 +144,18 @@ def test_throttled_vector_calls_raise_a_retryable_error(aws, bedrock, monkeypatc
                 "embeddings": state["embed"],
             },
         )
+
+
+def test_a_vector_with_another_chunks_metadata_fails_validation(aws, bedrock):
+    state = run_steps(aws, bedrock, "documents/guide.md", LONG_MARKDOWN, until="upsert")
+    key = aws.vector_keys()[1]
+    stored = aws.vectors.get_vectors(indexArn=INDEX_ARN, keys=[key], returnData=True, returnMetadata=True)[
+        "vectors"
+    ][0]
+    # Same key and embedding, but the metadata says chunk 0: a search would cite the wrong passage.
+    aws.vectors.put_vectors(
+        indexArn=INDEX_ARN,
+        vectors=[{"key": key, "data": stored["data"], "metadata": {**stored["metadata"], "chunk": 0}}],
+    )
+    with pytest.raises(ValidationMismatch, match="metadata of another chunk"):
+        _validate(state)
