@@ -18,7 +18,6 @@ are enabled.
 from __future__ import annotations
 
 import ast
-import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,6 +31,7 @@ from stacks.common.task_function import (
     SERVICE_DIMENSION,
     SOURCE_METADATA_KEY,
 )
+from tests.quality.handler_modules import import_closure, walk
 from tests.quality.targets import machine_name
 from tests.support.asl import iter_states
 
@@ -299,54 +299,13 @@ def _handler_metrics(template: Mapping[str, Any], known: list[Alarm]) -> Iterato
 
 def handler_emissions(root: Path, module: str) -> list[Emission]:
     """The metric calls of a handler module and of every module of `root` it imports, transitively."""
-    seen: set[str] = set()
-    pending = [module]
-    found: list[Emission] = []
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        emissions, imports = _scan(root, current)
-        found += emissions
-        pending += imports
-    return sorted(found, key=lambda emission: (emission.module, emission.line))
-
-
-@functools.cache
-def _scan(root: Path, module: str) -> tuple[tuple[Emission, ...], tuple[str, ...]]:
-    path = _module_path(root, module)
-    if path is None:
-        return (), ()
-    tree = ast.parse(path.read_text(), filename=str(path))
-    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    emissions, imports = [], []
-    relative = path.relative_to(PROJECT_ROOT).as_posix()
-    for node in ast.walk(tree):
+    found = []
+    for source, node in walk(import_closure(root, module)):
         if isinstance(node, ast.Call):
             call = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if call == "add_metric" or call in UNATTRIBUTABLE_CALLS:
-                emissions.append(Emission(relative, node.lineno, call, _literal_name(node)))
-        elif isinstance(node, ast.Import):
-            imports += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
-                base = ".".join([*anchor, *([base] if base else [])])
-            imports += [base, *(f"{base}.{alias.name}" for alias in node.names)]
-    local = tuple(name for name in imports if _module_path(root, name) is not None)
-    return tuple(emissions), local
-
-
-def _module_path(root: Path, module: str) -> Path | None:
-    if not module:
-        return None
-    base = root.joinpath(*module.split("."))
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
-        if candidate.is_file():
-            return candidate
-    return None
+                found.append(Emission(source.relative, node.lineno, call, _literal_name(node)))
+    return sorted(found, key=lambda emission: (emission.module, emission.line))
 
 
 def _literal_name(call: ast.Call) -> str | None:

@@ -103,3 +103,21 @@ UNALARMED_FAILURE_METRICS: dict[str, str] = {
         "operators), so an alarm on the metric would page twice for one event."
     ),
 }
+
+
+# Errors a Lambda task's Retry/Catch may name that no exception class of the project defines
+# (tests/quality/error_names.py): raised by a library the handler's code uses.
+LIBRARY_ERRORS: dict[str, str] = {
+    "IdempotencyAlreadyInProgressError": (
+        "Powertools idempotency (orders.idempotency.once_per_order) raises it while an earlier "
+        "invocation with the same order id is still in progress."
+    ),
+}
+
+# Errors a callback (`.waitForTaskToken`) task receives from whoever answers it (SendTaskFailure),
+# not from its handler. Key: `<workflow>/<state path>:<error>`.
+CALLBACK_ERRORS: dict[str, str] = {
+    "orders/RequestApproval:OrderRejected": (
+        "scripts/orders/approval.py rejects an order with SendTaskFailure(error='OrderRejected')."
+    ),
+}

@@ -1,0 +1,131 @@
+"""Error names that join a handler to its state's Retry and Catch.
+
+Step Functions matches a Lambda task's error by the `errorType` the runtime reports: the exception
+class's name. A Retry or Catch naming an error no code behind the state raises never matches:
+rename `EmbeddingThrottled` (keeping an import alias) and Bedrock throttling fails documents
+instead of being retried. So every name in a Lambda task's `ErrorEquals` must be a Step Functions
+error (`States.*`), an error the Lambda service reports for the invocation, an exception class the
+handler's code defines (its module and every project module it imports), a library error the
+handler's code can raise, or — for a callback task — an error the answering side sends, each
+listed with a reason in allowlists.py.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tests.quality.handler_modules import handler_source, import_closure, walk
+from tests.support.asl import iter_states
+
+# The errors the Lambda service and runtime report for an invocation (Step Functions developer
+# guide, "Handling errors in Step Functions workflows": Lambda service exceptions; the runtime's
+# timeout `Sandbox.Timedout`).
+LAMBDA_SERVICE_ERRORS = frozenset(
+    {
+        "Lambda.ServiceException",
+        "Lambda.AWSLambdaException",
+        "Lambda.SdkClientException",
+        "Lambda.TooManyRequestsException",
+        "Lambda.ResourceNotFoundException",
+        "Lambda.Unknown",
+        "Sandbox.Timedout",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    where: str
+    error: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.error} {self.message}"
+
+
+def lambda_task_errors(
+    template: Mapping[str, Any], definitions: Mapping[str, Mapping[str, Any]]
+) -> Iterator[tuple[str, str, str]]:
+    """(machine/state path, function logical id, error name) for every ErrorEquals name of every
+    task that invokes one of the template's task functions."""
+    functions = {
+        logical_id for logical_id in template.get("Resources", {}) if _is_task_function(template, logical_id)
+    }
+    for machine_id, definition in definitions.items():
+        for ref in iter_states(definition):
+            function = _invoked_function(ref.state, functions)
+            if function is None:
+                continue
+            for rule in [*ref.state.get("Retry", []), *ref.state.get("Catch", [])]:
+                for error in rule.get("ErrorEquals", []):
+                    yield f"{machine_id}/{ref.location}", function, error
+
+
+def defined_exceptions(template: Mapping[str, Any], function: str) -> frozenset[str]:
+    """Names of the exception classes a task function's code defines (import closure)."""
+    source = handler_source(template["Resources"][function])
+    if source is None:
+        return frozenset()
+    classes: dict[str, list[str]] = {}
+    for _, node in walk(import_closure(*source)):
+        if isinstance(node, ast.ClassDef):
+            classes[node.name] = [_base_name(base) for base in node.bases]
+    exceptions = {
+        name for name, bases in classes.items() if any(b.endswith(("Error", "Exception")) for b in bases)
+    }
+    grown = True
+    while grown:
+        more = {name for name, bases in classes.items() if name not in exceptions and set(bases) & exceptions}
+        exceptions |= more
+        grown = bool(more)
+    return frozenset(exceptions)
+
+
+def unmatched(
+    workflow: str,
+    template: Mapping[str, Any],
+    definitions: Mapping[str, Mapping[str, Any]],
+    library_errors: Mapping[str, str],
+    callback_errors: Mapping[str, str],
+) -> list[Finding]:
+    """Every ErrorEquals name of a Lambda task that nothing behind the state can raise.
+
+    `callback_errors` keys are `<workflow>/<state path>:<error>`."""
+    findings = []
+    for where, function, error in lambda_task_errors(template, definitions):
+        if error.startswith("States.") or error in LAMBDA_SERVICE_ERRORS or error in library_errors:
+            continue
+        if error in defined_exceptions(template, function):
+            continue
+        if f"{workflow}/{where.split('/', 1)[1]}:{error}" in callback_errors:
+            continue
+        findings.append(
+            Finding(where, error, f"is raised by no exception class of {function}'s code (nor listed)")
+        )
+    return findings
+
+
+def _is_task_function(template: Mapping[str, Any], logical_id: str) -> bool:
+    resource = template["Resources"][logical_id]
+    return resource.get("Type") == "AWS::Lambda::Function" and handler_source(resource) is not None
+
+
+def _invoked_function(state: Mapping[str, Any], functions: set[str]) -> str | None:
+    """The task function a Task state invokes (bare function ARN or `lambda:invoke` FunctionName)."""
+    if state.get("Type") != "Task":
+        return None
+    targets = [str(state.get("Resource", "")), str(state.get("Parameters", {}).get("FunctionName", ""))]
+    for target in targets:
+        name = target.rsplit(":function:", 1)[-1].split(":")[0] if ":function:" in target else ""
+        if name in functions:
+            return name
+    return None
+
+
+def _base_name(node: ast.expr) -> str:
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return getattr(node, "id", "")
