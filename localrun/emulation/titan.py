@@ -19,7 +19,11 @@ from typing import Any
 MODEL_ID = "amazon.titan-embed-text-v2:0"
 DIMENSIONS = (256, 512, 1024)
 DEFAULT_DIMENSIONS = 1024
+# "can intake up to 8,192 tokens or 50,000 characters" (Amazon Bedrock user guide, Amazon Titan Text
+# Embeddings models). Titan's tokenizer is not public: tokens are counted as below, an approximation.
 MAX_INPUT_CHARACTERS = 50_000
+MAX_INPUT_TOKENS = 8_192
+REQUEST_KEYS = frozenset({"inputText", "dimensions", "normalize", "embeddingTypes"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 
@@ -35,12 +39,24 @@ def handles(model_id: str) -> bool:
 
 def embed(request: dict[str, Any]) -> dict[str, Any]:
     """Titan V2 InvokeModel: `{"inputText", "dimensions"?, "normalize"?, "embeddingTypes"?}`."""
+    extraneous = sorted(set(request) - REQUEST_KEYS)
+    if extraneous:
+        raise EmbeddingRequestError(
+            f"Malformed input request: extraneous key [{extraneous[0]}] is not permitted, please reformat "
+            "your input and try again."
+        )
     text = request.get("inputText")
     if not isinstance(text, str) or not text.strip():
         raise EmbeddingRequestError("Malformed input request: inputText must be a non-empty string")
     if len(text) > MAX_INPUT_CHARACTERS:
         raise EmbeddingRequestError(
             f"Malformed input request: inputText exceeds {MAX_INPUT_CHARACTERS} characters"
+        )
+    tokens = len(_TOKEN.findall(text))
+    if tokens > MAX_INPUT_TOKENS:
+        raise EmbeddingRequestError(
+            f"Too many input tokens. Max input tokens: {MAX_INPUT_TOKENS}, "
+            f"request input token count: {tokens}"
         )
     dimensions = request.get("dimensions", DEFAULT_DIMENSIONS)
     if dimensions not in DIMENSIONS:
@@ -54,7 +70,7 @@ def embed(request: dict[str, Any]) -> dict[str, Any]:
         vector = _normalized(vector)
     response: dict[str, Any] = {
         "embedding": vector,
-        "inputTextTokenCount": len(_TOKEN.findall(text)),
+        "inputTextTokenCount": tokens,
     }
     if "embeddingTypes" in request:
         by_type: dict[str, Any] = {}

@@ -64,6 +64,24 @@ def test_invalid_requests_are_rejected(request_body: dict) -> None:
         titan.embed(request_body)
 
 
+@pytest.mark.parametrize(
+    ("request_body", "message"),
+    [
+        ({"inputText": "x", "truncate": "END"}, r"extraneous key \[truncate\] is not permitted"),
+        ({"inputText": "word " * 8_193}, "Too many input tokens. Max input tokens: 8192"),
+        ({"inputText": "x" * 50_001}, "exceeds 50000 characters"),
+    ],
+    ids=["unknown-key", "over-8192-tokens", "over-50000-characters"],
+)
+def test_documented_input_limits_and_request_keys_are_enforced(request_body: dict, message: str) -> None:
+    with pytest.raises(titan.EmbeddingRequestError, match=message):
+        titan.embed(request_body)
+
+
+def test_an_input_at_the_token_limit_is_embedded() -> None:
+    assert titan.embed({"inputText": "word " * 8_192})["inputTextTokenCount"] == 8_192
+
+
 def test_invoke_model_through_bedrock_runtime(probe: LocalRunner) -> None:
     client = probe.client("bedrock-runtime")
 
