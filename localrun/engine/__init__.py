@@ -21,6 +21,7 @@ from localrun.engine import (
     moto_fixes,
     performance,
     service_locks,
+    terminal_errors,
     timekeeping,
     variables,
 )
@@ -53,5 +54,6 @@ def install() -> list[Override]:
             api_limits.install()
             variables.install()
             service_locks.install()
+            terminal_errors.install()
             _installed = True
     return installed()

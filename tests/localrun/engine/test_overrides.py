@@ -21,6 +21,8 @@ EXPECTED = {
     "Environment.set_error",
     "WaitFunction._wait_interval",
     "RetrierDecl._eval_body",
+    "ErrorEqualsDecl._eval_body",
+    "FailureEventException.get_execution_failed_event_details",
     "EventManager.add_event",
     "Program.eval",
     "ExecutionWorker._get_evaluation_environment",
