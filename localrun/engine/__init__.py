@@ -20,6 +20,7 @@ from localrun.engine import (
     lambda_results,
     moto_fixes,
     performance,
+    s3_objects,
     service_locks,
     terminal_errors,
     timekeeping,
@@ -55,5 +56,6 @@ def install() -> list[Override]:
             variables.install()
             service_locks.install()
             terminal_errors.install()
+            s3_objects.install()
             _installed = True
     return installed()
