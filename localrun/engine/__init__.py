@@ -22,6 +22,7 @@ from localrun.engine import (
     performance,
     s3_objects,
     service_locks,
+    sqs_messages,
     terminal_errors,
     timekeeping,
     variables,
@@ -57,5 +58,6 @@ def install() -> list[Override]:
             service_locks.install()
             terminal_errors.install()
             s3_objects.install()
+            sqs_messages.install()
             _installed = True
     return installed()

@@ -25,6 +25,8 @@ EXPECTED = {
     "FakeKey.response_dict",
     "S3Response.put_object",
     "StateTaskServiceAwsSdk._to_sfn_cased",
+    "SQSBackend._validate_message",
+    "StateTaskServiceSqs._from_error",
     "FailureEventException.get_execution_failed_event_details",
     "EventManager.add_event",
     "Program.eval",
