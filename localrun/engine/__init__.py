@@ -12,6 +12,7 @@ import threading
 from localrun import isolation
 from localrun.engine import (
     api_limits,
+    dynamodb_names,
     emulated_apis,
     execution,
     integrations,
@@ -59,5 +60,6 @@ def install() -> list[Override]:
             terminal_errors.install()
             s3_objects.install()
             sqs_messages.install()
+            dynamodb_names.install()
             _installed = True
     return installed()

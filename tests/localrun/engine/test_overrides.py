@@ -27,6 +27,8 @@ EXPECTED = {
     "StateTaskServiceAwsSdk._to_sfn_cased",
     "SQSBackend._validate_message",
     "StateTaskServiceSqs._from_error",
+    "DynamoDBBackend.get_table",
+    "StateTaskServiceDynamoDB._error_cause_from_client_error",
     "FailureEventException.get_execution_failed_event_details",
     "EventManager.add_event",
     "Program.eval",
