@@ -20,6 +20,7 @@ from localrun.engine import (
     lambda_backend,
     lambda_results,
     moto_fixes,
+    parallel_abort,
     performance,
     s3_objects,
     service_locks,
@@ -61,5 +62,6 @@ def install() -> list[Override]:
             s3_objects.install()
             sqs_messages.install()
             dynamodb_names.install()
+            parallel_abort.install()
             _installed = True
     return installed()
