@@ -12,6 +12,7 @@ import threading
 from localrun import isolation
 from localrun.engine import (
     api_limits,
+    definition_validation,
     dynamodb_names,
     emulated_apis,
     execution,
@@ -63,5 +64,6 @@ def install() -> list[Override]:
             sqs_messages.install()
             dynamodb_names.install()
             parallel_abort.install()
+            definition_validation.install()
             _installed = True
     return installed()

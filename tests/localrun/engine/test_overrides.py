@@ -33,6 +33,8 @@ EXPECTED = {
     "StateParallel._eval_state",
     "StateMap._eval_state",
     "BranchWorker.stop",
+    "StepFunctionsParserBackend.create_state_machine",
+    "StepFunctionsParserBackend.update_state_machine",
     "FailureEventException.get_execution_failed_event_details",
     "EventManager.add_event",
     "Program.eval",
