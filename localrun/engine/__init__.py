@@ -16,6 +16,7 @@ from localrun.engine import (
     dynamodb_names,
     emulated_apis,
     execution,
+    express,
     integrations,
     json_path,
     lambda_backend,
@@ -65,5 +66,6 @@ def install() -> list[Override]:
             dynamodb_names.install()
             parallel_abort.install()
             definition_validation.install()
+            express.install()
             _installed = True
     return installed()

@@ -35,6 +35,7 @@ EXPECTED = {
     "BranchWorker.stop",
     "StepFunctionsParserBackend.create_state_machine",
     "StepFunctionsParserBackend.update_state_machine",
+    "StateMachineInstance.__init__",
     "FailureEventException.get_execution_failed_event_details",
     "EventManager.add_event",
     "Program.eval",
