@@ -12,15 +12,22 @@ import threading
 from localrun import isolation
 from localrun.engine import (
     api_limits,
+    definition_validation,
+    dynamodb_names,
     emulated_apis,
     execution,
+    express,
     integrations,
     json_path,
     lambda_backend,
     lambda_results,
     moto_fixes,
+    parallel_abort,
     performance,
+    s3_objects,
     service_locks,
+    sqs_messages,
+    terminal_errors,
     timekeeping,
     variables,
 )
@@ -53,5 +60,12 @@ def install() -> list[Override]:
             api_limits.install()
             variables.install()
             service_locks.install()
+            terminal_errors.install()
+            s3_objects.install()
+            sqs_messages.install()
+            dynamodb_names.install()
+            parallel_abort.install()
+            definition_validation.install()
+            express.install()
             _installed = True
     return installed()

@@ -6,6 +6,14 @@ cause, start and stop time on the virtual clock). When the Map writes its result
 written only when not empty) and a `manifest.json` listing them by status with `Key` and `Size`;
 the Map's output is `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key": ".../manifest.json"}}`.
 Failed, timed-out and aborted children go to `FAILED_0.json` with their `Status`.
+
+Which children are written follows "ResultWriter (Map)", Exporting to Amazon S3 (Step Functions
+Developer Guide): "`SUCCEEDED_n.json` - Contains the consolidated data for all successful child
+workflow executions" and "`FAILED_n.json` - ... all failed, timed out, and aborted child workflow
+executions". The guide makes no exception for a child execution type (its example entries carry
+`RedriveStatus`, a field of Standard child executions), so succeeded children are written whether
+the Map's `ExecutionType` is STANDARD or EXPRESS. (One recording of a STANDARD map on AWS listed
+no SUCCEEDED file; localrun follows the documentation.)
 """
 
 from __future__ import annotations

@@ -114,3 +114,25 @@ def test_an_input_over_256_kib_is_refused() -> None:
 
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert "Member must have length less than or equal to 262144" in str(refused.value)
+
+
+def express_template(name: str, definition: dict[str, Any]) -> Any:
+    """`asl_template` with the state machine declared Express (StateMachineType: EXPRESS)."""
+    template = asl_template(name, definition)
+    template.template["Resources"]["Machine"]["Properties"]["StateMachineType"] = "EXPRESS"
+    return template
+
+
+@pytest.mark.parametrize(("seconds", "status"), [(300, "SUCCEEDED"), (301, "FAILED")])
+def test_an_express_wait_is_limited_to_five_minutes(seconds: int, status: str) -> None:
+    with LocalRunner(express_template(f"ExpressWait{seconds}", WAIT)) as runner:
+        described = runner.client("stepfunctions").describe_state_machine(
+            stateMachineArn=runner.state_machine_arn()
+        )
+        result = runner.run({"seconds": seconds})
+
+    assert described["type"] == "EXPRESS"
+    assert result.status == status, result.cause
+    if status == "FAILED":
+        assert result.error == "States.Runtime"
+        assert (result.cause or "").endswith("Wait state delay is too long")

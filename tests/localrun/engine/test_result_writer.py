@@ -121,3 +121,29 @@ def test_no_failed_children_writes_no_failed_file(runner: LocalRunner) -> None:
     files = _json(runner, details["Bucket"], details["Key"])["ResultFiles"]
     assert files["FAILED"] == []
     assert len(files["SUCCEEDED"]) == 1
+
+
+@pytest.mark.parametrize("execution_type", ["STANDARD", "EXPRESS"])
+def test_succeeded_children_are_written_whatever_their_type(execution_type: str) -> None:
+    """ResultWriter (Map), Developer Guide: "SUCCEEDED_n.json - Contains the consolidated data for
+    all successful child workflow executions"; no exception for a child type, and the guide's
+    example entries carry the redrive fields of Standard child executions."""
+    processor = {
+        **MAP["ItemProcessor"],
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": execution_type},
+    }
+    template = asl_template(
+        f"ResultWriter{execution_type.title()}",
+        {"StartAt": "Documents", "States": {"Documents": {**MAP, "ItemProcessor": processor}}},
+        {"Results": {"Type": "AWS::S3::Bucket"}},
+    )
+    with LocalRunner(template) as local:
+        result = local.run({"items": [{"id": "a", "ok": True}, {"id": "b", "ok": True}], "run": "r-5"})
+        details = result.output["map"]["ResultWriterDetails"]
+        files = _json(local, details["Bucket"], details["Key"])["ResultFiles"]
+        [succeeded] = files["SUCCEEDED"]
+        entries = _json(local, details["Bucket"], succeeded["Key"])
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert files["FAILED"] == []
+    assert [json.loads(entry["Output"])["id"] for entry in entries] == ["a", "b"]
