@@ -29,7 +29,7 @@ from stacks.tenants.baseline import (
 from stacks.tenants.settings import BASELINE_DIR
 
 SHIPPED = sorted(path.stem for path in BASELINE_DIR.glob("*.yaml"))
-PLATFORM = {"PlatformAccountId": "123456789012", "AccountAccessRoleName": "OrganizationAccountAccessRole"}
+PLATFORM = {"PlatformAccountId": "123456789012", "AccountAccessRoleName": "StepwiseTenantAccess"}
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
