@@ -96,6 +96,8 @@ def test_outputs_tell_the_scripts_where_things_are(template: dict[str, Any]) -> 
     assert outputs["QuarantineOuId"]["Value"] == "ou-stpw-quarantine"
     assert outputs["SuspendedOuId"]["Value"] == "ou-stpw-suspended"
     assert {"RegistryTableName", "StateMachineArn", "NotificationTopicArn"} <= set(outputs)
+    assert outputs["BaselineRegions"]["Value"] == {"Ref": "AWS::Region"}
+    assert json.loads(outputs["TierDefaults"]["Value"])["premium"]["supportLevel"] == "business"
 
 
 def test_main_path_order(asl: dict[str, Any], states: Mapping[str, Mapping[str, Any]]) -> None:
