@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
@@ -24,6 +25,8 @@ class Deployment:
     stack_sets: tuple[str, ...]
     suspended_ou_id: str
     quarantine_ou_id: str
+    baseline_regions: tuple[str, ...] = ()
+    tier_defaults: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_stack(cls, env: str, cloudformation: Any | None = None) -> Deployment:
@@ -44,6 +47,8 @@ class Deployment:
             stack_sets=tuple(item for item in outputs["BaselineStackSets"].split(",") if item),
             suspended_ou_id=outputs["SuspendedOuId"],
             quarantine_ou_id=outputs["QuarantineOuId"],
+            baseline_regions=tuple(item for item in outputs.get("BaselineRegions", "").split(",") if item),
+            tier_defaults=json.loads(outputs.get("TierDefaults", "{}")),
         )
 
 

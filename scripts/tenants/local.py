@@ -29,12 +29,13 @@ from moto.organizations.models import OrganizationsBackend, organizations_backen
 
 from localrun.emulation.organizations import creation_latency
 from stacks.tenants.baseline import BaselineTemplate
+from stacks.tenants.settings import TenantSettings
 
 if TYPE_CHECKING:
     from localrun import LocalRunner
     from localrun.samples import Sample
 
-ACCESS_ROLE = "OrganizationAccountAccessRole"
+ACCESS_ROLE = TenantSettings().account_access_role_name
 OU_ID = r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 
 

@@ -42,7 +42,10 @@ def run(tenant_id: str, retirer: Retirer, *, act: bool) -> int:
         print(f"refused: {refusal}", file=sys.stderr)
         return EXIT_REFUSED
     except RetirementFailed as failure:
-        print(f"failed: {failure}", file=sys.stderr)
+        if act:
+            print(f"failed: {retirer.record_error(tenant_id, str(failure))}", file=sys.stderr)
+        else:
+            print(f"tenant {tenant_id}: would fail: {failure} (--yes records it as retirementError)")
         return EXIT_FAILED
     print_lines(plan.lines())
     if not act:

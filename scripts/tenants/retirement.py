@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.tenants.deployment import Deployment
 
@@ -51,7 +51,8 @@ class Plan:
     def lines(self) -> list[str]:
         account = self.account_id or "no account"
         header = f"tenant {self.tenant_id} ({self.status}, {account}):"
-        return [header, *(f"  - {step.description}" for step in self.steps)]
+        marking = [] if self.status == "RETIRING" else [f"mark tenant {self.tenant_id} RETIRING"]
+        return [header, *(f"  - {line}" for line in (*marking, *(step.description for step in self.steps)))]
 
 
 def now() -> str:
@@ -87,7 +88,7 @@ class Retirer:
             Key={"tenantId": {"S": tenant_id}},
             ConsistentRead=True,
         ).get("Item")
-        return None if item is None else {key: _plain(value) for key, value in item.items()}
+        return None if item is None else {key: plain(value) for key, value in item.items()}
 
     def marked(self) -> list[str]:
         """Tenants waiting for the sweep: RETIREMENT_REQUESTED, and RETIRING ones to resume."""
@@ -134,8 +135,10 @@ class Retirer:
         """What retiring `tenant_id` would do now (reads only)."""
         try:
             return self._plan(tenant_id)
-        except ClientError as error:
-            raise RetirementFailed(f"tenant {tenant_id}: cannot plan the retirement: {error}") from error
+        except (ClientError, BotoCoreError) as error:
+            raise RetirementFailed(
+                f"tenant {tenant_id}: cannot plan the retirement: {type(error).__name__}: {error}"
+            ) from error
 
     def _plan(self, tenant_id: str) -> Plan:
         record = self.record(tenant_id)
@@ -208,8 +211,11 @@ class Retirer:
     # ----------------------------------------------------------------------------- retire
 
     def retire(self, plan: Plan) -> None:
-        """Carry out `plan`; on failure record the error and leave the tenant RETIRING."""
-        self._set_retiring(plan)
+        """Carry out `plan`; on any failure record the error and leave the tenant RETIRING."""
+        try:
+            self._set_retiring(plan)
+        except (ClientError, BotoCoreError) as error:
+            raise RetirementFailed(f"tenant {plan.tenant_id}: {type(error).__name__}: {error}") from error
         try:
             for step in plan.steps:
                 if step.kind == "delete-instances":
@@ -220,9 +226,11 @@ class Retirer:
                     self._close(plan.account_id)  # type: ignore[arg-type]
                 elif step.kind == "mark-retired":
                     self._set_retired(plan)
-        except (ClientError, RetirementFailed) as error:
-            self._record_error(plan.tenant_id, f"{type(error).__name__}: {error}")
-            raise RetirementFailed(f"tenant {plan.tenant_id}: {error}") from error
+        except Exception as error:  # any failure is recorded; the caller goes on
+            reason = f"{type(error).__name__}: {error}"
+            raise RetirementFailed(
+                f"tenant {plan.tenant_id}: {self.record_error(plan.tenant_id, reason)}"
+            ) from error
 
     def _set_retiring(self, plan: Plan) -> None:
         try:
@@ -306,13 +314,25 @@ class Retirer:
             ExpressionAttributeValues=values,
         )
 
-    def _record_error(self, tenant_id: str, message: str) -> None:
-        self.dynamodb.update_item(
-            TableName=self.deployment.table_name,
-            Key={"tenantId": {"S": tenant_id}},
-            UpdateExpression="SET retirementError = :error, updatedAt = :now",
-            ExpressionAttributeValues={":error": {"S": message[:4000]}, ":now": {"S": now()}},
-        )
+    def record_error(self, tenant_id: str, reason: str) -> str:
+        """Record `reason` as the tenant's retirementError (never on an unknown or RETIRED tenant);
+        return the reason, with why it could not be recorded if so."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.deployment.table_name,
+                Key={"tenantId": {"S": tenant_id}},
+                UpdateExpression="SET retirementError = :error, retirementErrorAt = :now, updatedAt = :now",
+                ConditionExpression="attribute_exists(tenantId) AND #status <> :retired",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":error": {"S": reason[:4000]},
+                    ":now": {"S": now()},
+                    ":retired": {"S": "RETIRED"},
+                },
+            )
+        except (ClientError, BotoCoreError) as error:
+            return f"{reason} (not recorded: {type(error).__name__}: {error})"
+        return reason
 
 
 def _check_retirable(tenant_id: str, record: dict[str, Any] | None) -> None:
@@ -330,13 +350,13 @@ def _check_retirable(tenant_id: str, record: dict[str, Any] | None) -> None:
         )
 
 
-def _plain(value: dict[str, Any]) -> Any:
+def plain(value: dict[str, Any]) -> Any:
     """A DynamoDB attribute value as plain Python (strings, numbers as str, lists, maps)."""
     kind, inner = next(iter(value.items()))
     if kind == "M":
-        return {key: _plain(item) for key, item in inner.items()}
+        return {key: plain(item) for key, item in inner.items()}
     if kind == "L":
-        return [_plain(item) for item in inner]
+        return [plain(item) for item in inner]
     if kind in {"SS", "NS"}:
         return sorted(inner)
     if kind == "NULL":

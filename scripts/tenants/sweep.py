@@ -3,8 +3,9 @@
     python -m scripts.tenants.sweep [--env dev] [--region eu-west-1] [--limit N] [--yes]
 
 Picks up tenants in RETIREMENT_REQUESTED (see `scripts.tenants.mark`) and resumes RETIRING ones
-whose retirement was interrupted. One tenant's failure does not stop the others; the exit code is
-1 if any retirement failed.
+whose retirement was interrupted. One tenant's failure (any exception, a lost connection included) is
+recorded as its `retirementError` and does not stop the others; the exit code is 1 if any tenant was
+not retired. The dry run prints, per tenant, the plan or why it would fail.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.tenants.deployment import DeploymentNotFound, add_arguments
 from scripts.tenants.retire import EXIT_FAILED
@@ -35,7 +38,19 @@ def sweep(retirer: Retirer, *, act: bool, limit: int | None = None) -> dict[str,
         marked = marked[:limit]
     if not marked:
         print("no tenant is marked for retirement")
-    return {tenant_id: retire_one(tenant_id, retirer, act=act) for tenant_id in marked}
+    return {tenant_id: _one(tenant_id, retirer, act=act) for tenant_id in marked}
+
+
+def _one(tenant_id: str, retirer: Retirer, *, act: bool) -> int:
+    """One tenant's retirement; whatever it raises is reported, recorded and the sweep goes on."""
+    try:
+        return retire_one(tenant_id, retirer, act=act)
+    except Exception as error:  # one tenant's failure must not end the sweep
+        reason = f"{type(error).__name__}: {error}"
+        if act:
+            reason = retirer.record_error(tenant_id, reason)
+        print(f"failed: tenant {tenant_id}: {reason}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,9 +60,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    outcomes = sweep(retirer, act=args.yes, limit=args.limit)
+    try:
+        outcomes = sweep(retirer, act=args.yes, limit=args.limit)
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: cannot list the tenants to retire: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_FAILED
     failed = sorted(tenant for tenant, code in outcomes.items() if code != 0)
-    print(f"sweep: {len(outcomes) - len(failed)} ok, {len(failed)} not retired {failed or ''}")
+    if args.yes:
+        print(f"sweep: {len(outcomes) - len(failed)} ok, {len(failed)} not retired {failed or ''}")
+    else:
+        retired = len(outcomes) - len(failed)
+        print(f"sweep (dry run): {retired} would be retired, {len(failed)} would not {failed or ''}")
     return EXIT_FAILED if failed else 0
 
 

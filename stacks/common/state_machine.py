@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -56,6 +56,10 @@ class ObservableStateMachineProps:
     task_functions: Sequence[PythonTaskFunction] = field(default_factory=tuple)
     # Errors that end an execution by design (e.g. PaymentDeclined): they do not page anyone.
     expected_errors: Sequence[str] = field(default_factory=tuple)
+    # A fixed name lets the role trust exactly this state machine (aws:SourceArn = its ARN, built from
+    # the name: the role cannot refer to the machine, which refers to the role). Unset: CDK's role,
+    # trusted by every state machine of the account and region (`stateMachine:*`).
+    state_machine_name: str | None = None
 
 
 class ObservableStateMachine(Construct):
@@ -81,6 +85,8 @@ class ObservableStateMachine(Construct):
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
+            state_machine_name=props.state_machine_name,
+            role=self._pinned_role(props.state_machine_name) if props.state_machine_name else None,
             definition_body=sfn.DefinitionBody.from_chainable(props.definition),
             state_machine_type=props.state_machine_type,
             timeout=props.timeout,
@@ -138,6 +144,21 @@ class ObservableStateMachine(Construct):
             "AwsSolutions-IAM5[Resource::*]",
             "Log delivery (logs:*LogDelivery, DescribeLogGroups, PutResourcePolicy) and X-Ray "
             "(PutTraceSegments, GetSamplingRules) support no resource-level permissions.",
+        )
+
+    def _pinned_role(self, name: str) -> iam.Role:
+        """The execution role, assumable by Step Functions only for the state machine called `name`."""
+        arn = f"arn:{Aws.PARTITION}:states:{Aws.REGION}:{Aws.ACCOUNT_ID}:stateMachine:{name}"
+        return iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "states.amazonaws.com",
+                conditions={
+                    "ArnEquals": {"aws:SourceArn": arn},
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                },
+            ),
         )
 
     def _alarms(self, topic: sns.ITopic, expected_errors: Sequence[str]) -> list[cloudwatch.Alarm]:

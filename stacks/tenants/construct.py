@@ -32,7 +32,12 @@ from stacks.common import (
 )
 from stacks.config import EnvironmentConfig
 from stacks.tenants.baseline import BaselineTemplate
-from stacks.tenants.definition import ProvisioningDefinition, ProvisioningResources
+from stacks.tenants.definition import (
+    TENANT_TAG_REQUESTED,
+    ProvisioningDefinition,
+    ProvisioningResources,
+    organizations_arns,
+)
 from stacks.tenants.settings import TenantSettings
 
 SERVICE = "tenants"
@@ -47,6 +52,8 @@ class TenantProvisioningProps:
     alarm_topic: sns.ITopic
     baseline: Sequence[BaselineTemplate] | None = None
     stack_set_name_prefix: str | None = None
+    # Fixed so the state machine role can trust exactly this machine; default `<stack name>-Provisioning`.
+    state_machine_name: str | None = None
 
     @property
     def settings(self) -> TenantSettings:
@@ -93,8 +100,12 @@ class TenantProvisioning(Construct):
             self, "Notifications", self.notification_key, "Stepwise tenant provisioning"
         )
         self.event_bus = events.EventBus.from_event_bus_name(self, "EventBus", self.settings.event_bus_name)
-        self.stack_set_admin_role = self._stack_set_admin_role()
-        self.stack_sets = {template.name: self._stack_set(template) for template in self.baseline}
+        prefix = props.stack_set_name_prefix or Stack.of(self).stack_name
+        names = {template.name: f"{prefix}-{template.name}" for template in self.baseline}
+        self.stack_set_admin_role = self._stack_set_admin_role(tuple(names.values()))
+        self.stack_sets = {
+            template.name: self._stack_set(template, names[template.name]) for template in self.baseline
+        }
         self.validate_function = self._validate_function()
         self.lookup_function = self._lookup_function()
         self.reconcile_function = self._reconcile_function()
@@ -121,6 +132,7 @@ class TenantProvisioning(Construct):
                 timeout=Duration.minutes(self.settings.execution_timeout_minutes),
                 comment="Create, move, baseline, register and announce one tenant account",
                 task_functions=[self.validate_function, self.lookup_function, self.reconcile_function],
+                state_machine_name=props.state_machine_name or f"{Stack.of(self).stack_name}-Provisioning",
             ),
         )
         self.state_machine = self.workflow.state_machine
@@ -147,45 +159,63 @@ class TenantProvisioning(Construct):
         )
         return table
 
-    def _stack_set_admin_role(self) -> iam.Role:
-        """The SELF_MANAGED administration role: CloudFormation assumes it, it assumes the
-        account-access role that Organizations creates in every new account."""
+    def _stack_set_admin_role(self, stack_set_names: Sequence[str]) -> iam.Role:
+        """The SELF_MANAGED administration role: CloudFormation assumes it for these StackSets only;
+        it assumes the tenant access role, only in accounts under the tenant and quarantine OUs."""
+        stack_sets = [
+            f"arn:{Aws.PARTITION}:cloudformation:{Aws.REGION}:{Aws.ACCOUNT_ID}:stackset/{name}:*"
+            for name in stack_set_names
+        ]
         role = iam.Role(
             self,
             "StackSetAdministrationRole",
-            description="Baseline StackSets: assumes the access role in tenant accounts",
+            description="Baseline StackSets: assumes the tenant access role in tenant accounts",
             assumed_by=iam.ServicePrincipal(
                 "cloudformation.amazonaws.com",
                 conditions={
                     "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "StringLike": {
-                        "aws:SourceArn": (f"arn:{Aws.PARTITION}:cloudformation:*:{Aws.ACCOUNT_ID}:stackset/*")
-                    },
+                    # `:*` is the id CloudFormation appends to a StackSet's (unique) name.
+                    "ArnLike": {"aws:SourceArn": stack_sets},
                 },
             ),
         )
-        execution_role = f"arn:{Aws.PARTITION}:iam::*:role/{self.settings.account_access_role_name}"
-        role.add_to_policy(iam.PolicyStatement(actions=["sts:AssumeRole"], resources=[execution_role]))
+        settings = self.settings
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sts:AssumeRole"],
+                resources=[f"arn:{Aws.PARTITION}:iam::*:role/{settings.account_access_role_name}"],
+                conditions={
+                    "ForAnyValue:StringLike": {
+                        "aws:ResourceOrgPaths": [
+                            f"{settings.organization_id}/*/{ou}/*" for ou in settings.tenant_ou_ids
+                        ]
+                    }
+                },
+            )
+        )
         acknowledge(
             role.node.find_child("DefaultPolicy"),
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/"
-            f"{self.settings.account_access_role_name}]",
-            "Tenant accounts are created at run time, so the account id cannot be listed; the "
-            "role name is exact and is the one Organizations creates in every new account.",
+            f"{settings.account_access_role_name}]",
+            "Tenant accounts are created at run time, so their ids cannot be listed; the role name "
+            "is the dedicated tenant access role and aws:ResourceOrgPaths limits it to accounts under "
+            "the tenant and quarantine OUs.",
         )
         return role
 
-    def _stack_set(self, template: BaselineTemplate) -> cloudformation.CfnStackSet:
-        prefix = self.props.stack_set_name_prefix or Stack.of(self).stack_name
+    def _stack_set(self, template: BaselineTemplate, name: str) -> cloudformation.CfnStackSet:
+        read_only = self.settings.baseline.read_only
         platform = {
             "PlatformAccountId": Aws.ACCOUNT_ID,
             "AccountAccessRoleName": self.settings.account_access_role_name,
+            "ReadOnlyPrincipalArns": ",".join(read_only.principal_arns),
+            "ReadOnlyTenantData": "true" if read_only.read_tenant_data else "false",
         }
         stack_set = cloudformation.CfnStackSet(
             self,
             f"Baseline-{template.name}",
             # StackSetName is required by CloudFormation; it is derived from the stack name.
-            stack_set_name=f"{prefix}-{template.name}",
+            stack_set_name=name,
             description=f"Stepwise tenant baseline: {template.name}",
             permission_model="SELF_MANAGED",
             administration_role_arn=self.stack_set_admin_role.role_arn,
@@ -260,7 +290,7 @@ class TenantProvisioning(Construct):
                 },
             ),
         )
-        accounts = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}:account/o-*/*"
+        [accounts] = organizations_arns(self.settings, "account")
         for statement in (
             iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.registry.table_arn]),
             iam.PolicyStatement(
@@ -277,7 +307,9 @@ class TenantProvisioning(Construct):
                 resources=["*"],
                 conditions={"Null": {"aws:RequestTag/stepwise:tenant": "false"}},
             ),
-            iam.PolicyStatement(actions=["organizations:TagResource"], resources=[accounts]),
+            iam.PolicyStatement(
+                actions=["organizations:TagResource"], resources=[accounts], conditions=TENANT_TAG_REQUESTED
+            ),
         ):
             function.role.add_to_policy(statement)
         policy = function.role.node.find_child("DefaultPolicy")
@@ -289,9 +321,10 @@ class TenantProvisioning(Construct):
         )
         acknowledge(
             policy,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/o-*/*]",
-            "The account to check or tag is only known at run time; scoped to accounts of this "
-            "management account's organization.",
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/"
+            f"{self.settings.organization_id}/*]",
+            "The account holding the tenant's e-mail is only known at run time (any member account: "
+            "reads only); tags are written only with the stepwise:tenant tag (CreateAccount's).",
         )
         return function
 
@@ -301,16 +334,15 @@ class TenantProvisioning(Construct):
         policy = self.workflow.role.node.try_find_child("DefaultPolicy")
         if policy is None:
             return
+        organization = self.settings.organization_id
         reasons = {
-            "arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/o-*/*": (
-                "Tenant accounts and the organization id are only known at run time; the ARN is "
-                "scoped to accounts of this management account's organization."
+            f"arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/{organization}/*": (
+                "Tenant account ids are only known at run time; MoveAccount and ListParents need the "
+                "account's stepwise:tenant tag, TagResource the tag in the request (CreateAccount's)."
             ),
-            "arn:<AWS::Partition>:organizations::<AWS::AccountId>:ou/o-*/ou-*": (
-                "moveAccount targets the tenant's OU (request input) or the quarantine OU."
-            ),
-            "arn:<AWS::Partition>:organizations::<AWS::AccountId>:root/o-*/r-*": (
-                "New accounts start in the organization root, whose id is read at run time."
+            f"arn:<AWS::Partition>:organizations::<AWS::AccountId>:root/{organization}/r-*": (
+                "New accounts start in the organization root, whose id is read at run time; an "
+                "organization has exactly one root."
             ),
         }
         for resource, reason in reasons.items():

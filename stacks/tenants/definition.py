@@ -23,6 +23,27 @@ from constructs import Construct
 from stacks.common import PythonTaskFunction, RetryPolicy, invoke_lambda, sdk_throttling_retry
 from stacks.tenants.settings import TenantSettings
 
+TENANT_TAG = "stepwise:tenant"
+# An account the workflow created: CreateAccount always tags it with the tenant id.
+TENANT_ACCOUNT_CONDITION = {"Null": {f"aws:ResourceTag/{TENANT_TAG}": "false"}}
+# Tags written only with the tenant tag among them (CreateAccount's Tags need TagResource).
+TENANT_TAG_REQUESTED = {"Null": {f"aws:RequestTag/{TENANT_TAG}": "false"}}
+
+
+def organizations_arns(settings: TenantSettings, kind: str) -> list[str]:
+    """Organizations ARNs in the configured organization: `account` (any member account: the id is
+    known at run time), `ou` (the tenant OUs and quarantine), `root` (the organization's only root)."""
+    base = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}"
+    organization = settings.organization_id
+    if kind == "account":
+        return [f"{base}:account/{organization}/*"]
+    if kind == "ou":
+        return [f"{base}:ou/{organization}/{ou}" for ou in settings.tenant_ou_ids]
+    if kind == "root":
+        return [f"{base}:root/{organization}/r-*"]
+    raise ValueError(f"unknown Organizations resource kind {kind!r}")
+
+
 SDK_TIMEOUT = Duration.seconds(30)
 # Failures after which no account exists: a tenant that failed this way may be submitted again.
 RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed", "EmailBelongsToAnotherAccount")
@@ -199,12 +220,8 @@ class ProvisioningDefinition:
         return named
 
     def _organizations_arns(self, kind: str) -> list[str]:
-        base = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}"
-        return {
-            "account": [f"{base}:account/o-*/*"],
-            "ou": [f"{base}:ou/o-*/ou-*"],
-            "root": [f"{base}:root/o-*/r-*"],
-        }[kind]
+        """ARNs in this organization: any member account, the tenant and quarantine OUs, the root."""
+        return organizations_arns(self.settings, kind)
 
     def _create_account_status(
         self, construct_id: str, fields: dict[str, str], result_path: str, *, comment: str | None = None
@@ -233,8 +250,17 @@ class ProvisioningDefinition:
             "organizations",
             "listParents",
             {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
-            resources=self._organizations_arns("account"),
+            # The task's own statement names the tenant OUs (ListParents of an OU: harmless); the
+            # account is readable only if it carries the tenant tag (the statement below).
+            resources=self._organizations_arns("ou"),
             retry=ORGANIZATIONS_RETRY,
+            extra_statements=[
+                iam.PolicyStatement(
+                    actions=["organizations:ListParents"],
+                    resources=self._organizations_arns("account"),
+                    conditions=TENANT_ACCOUNT_CONDITION,
+                )
+            ],
             result_selector={"parentId": _first("$.Parents[*].Id")},
             result_path=result_path,
             comment=comment,
@@ -253,12 +279,17 @@ class ProvisioningDefinition:
                 "SourceParentId": sfn.JsonPath.string_at(source_path),
                 "DestinationParentId": destination,
             },
-            resources=[
-                *self._organizations_arns("account"),
-                *self._organizations_arns("ou"),
-                *self._organizations_arns("root"),
-            ],
+            # The parents: the root (a new account's), the tenant OUs and quarantine. The account
+            # itself only if it carries the tenant tag (the statement below).
+            resources=[*self._organizations_arns("ou"), *self._organizations_arns("root")],
             retry=ORGANIZATIONS_RETRY,
+            extra_statements=[
+                iam.PolicyStatement(
+                    actions=["organizations:MoveAccount"],
+                    resources=self._organizations_arns("account"),
+                    conditions=TENANT_ACCOUNT_CONDITION,
+                )
+            ],
         )
 
     def _stack_set_operation_call(
@@ -459,6 +490,7 @@ class ProvisioningDefinition:
                 iam.PolicyStatement(
                     actions=["organizations:TagResource"],
                     resources=self._organizations_arns("account"),
+                    conditions=TENANT_TAG_REQUESTED,
                 )
             ],
             comment="Asynchronous: returns a request id that is polled below",

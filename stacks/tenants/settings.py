@@ -16,9 +16,14 @@ OU_ID_PATTERN = r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$"
 TIER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](-*[a-z0-9])*\.)+[a-z]{2,63}$")
+ORGANIZATION_ID_PATTERN = r"^o-[a-z0-9]{10,32}$"
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 EXECUTION_MARGIN_MINUTES = 15
-# The shipped OU ids are placeholders of this form: no organization has them.
+# The shipped OU and organization ids are placeholders of these forms: no organization has them.
 PLACEHOLDER_OU_PREFIX = "ou-stpw-"
+PLACEHOLDER_ORGANIZATION_PREFIX = "o-stpw"
+# The samples' tenant OU: a placeholder until an environment lists its own.
+PLACEHOLDER_TENANT_OU = "ou-stpw-tenants01"
 
 
 class TierSettings(Settings):
@@ -57,6 +62,25 @@ class PollSettings(Settings):
         return self.interval_seconds * self.max_polls
 
 
+class ReadOnlySettings(Settings):
+    """Who may assume the baseline's read-only role in a tenant account, and what it may read."""
+
+    # Roles of the platform account that may assume it without MFA (e.g. an SSO permission set's
+    # role, whose sign-in already required MFA); empty: only MFA-authenticated platform principals.
+    principal_arns: tuple[str, ...] = ()
+    # True: AWS ReadOnlyAccess (reads tenant data, e.g. s3:GetObject); false: ViewOnlyAccess plus an
+    # explicit deny of data reads.
+    read_tenant_data: bool = False
+
+    @field_validator("principal_arns")
+    @classmethod
+    def _role_arns(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        for value in values:
+            if not ROLE_ARN.match(value):
+                raise ValueError(f"{value!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        return values
+
+
 class BaselineSettings(Settings):
     """The baseline StackSets applied to every new tenant account."""
 
@@ -64,6 +88,7 @@ class BaselineSettings(Settings):
     regions: tuple[str, ...] = ()
     max_concurrency: int = Field(default=2, ge=1, le=20)
     poll: PollSettings = PollSettings(interval_seconds=30, max_polls=60)
+    read_only: ReadOnlySettings = ReadOnlySettings()
 
     @field_validator("templates")
     @classmethod
@@ -93,12 +118,13 @@ class BaselineSettings(Settings):
 class TenantSettings(Settings):
     """Account vending for tenants: where accounts go, how long to wait, what every tenant gets."""
 
-    account_access_role_name: str = Field(
-        default="OrganizationAccountAccessRole", pattern=r"^[\w+=,.@-]{1,64}$"
-    )
+    # The role CreateAccount makes in each tenant account: the only role the StackSets assume there.
+    # Not OrganizationAccountAccessRole, which every account Organizations ever created has.
+    account_access_role_name: str = Field(default="StepwiseTenantAccess", pattern=r"^[\w+=,.@-]{1,64}$")
+    organization_id: str = Field(default="o-stpwplaceholder", pattern=ORGANIZATION_ID_PATTERN)
     quarantine_ou_id: str = Field(default="ou-stpw-quarantine", pattern=OU_ID_PATTERN)
     suspended_ou_id: str = Field(default="ou-stpw-suspended", pattern=OU_ID_PATTERN)
-    allowed_ou_ids: tuple[str, ...] = ()
+    allowed_ou_ids: tuple[str, ...] = (PLACEHOLDER_TENANT_OU,)
     allowed_email_domains: tuple[str, ...] = ()
     tiers: dict[str, TierSettings] = Field(default_factory=lambda: dict(DEFAULT_TIERS))
     activation: PollSettings = PollSettings(interval_seconds=30, max_polls=40)
@@ -110,6 +136,8 @@ class TenantSettings(Settings):
     @field_validator("allowed_ou_ids")
     @classmethod
     def _ou_ids(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        if not values:
+            raise ValueError("needs at least one OU: tenant accounts are placed, and IAM scoped, only there")
         for value in values:
             if not re.match(OU_ID_PATTERN, value):
                 raise ValueError(f"{value!r} is not an organizational unit id (ou-xxxx-xxxxxxxx)")
@@ -150,13 +178,15 @@ class TenantSettings(Settings):
         return self
 
     def readiness_problems(self) -> list[ReadinessProblem]:
-        """Empty allow-lists accept any OU and any root e-mail; placeholder OUs make every move fail."""
+        """An empty e-mail allow-list accepts any root e-mail; placeholder OUs and organization make
+        every move and baseline fail."""
         problems = []
-        if not self.allowed_ou_ids:
+        if self.organization_id.startswith(PLACEHOLDER_ORGANIZATION_PREFIX):
             problems.append(
                 ReadinessProblem(
-                    "allowedOuIds",
-                    "empty, so whoever can start an execution places the new account in any OU",
+                    "organizationId",
+                    f"placeholder {self.organization_id!r}, so every MoveAccount and every StackSet "
+                    "operation is denied (IAM scopes them to this organization's tenant OUs)",
                 )
             )
         placeholders = [value for value in self.allowed_ou_ids if value.startswith(PLACEHOLDER_OU_PREFIX)]
@@ -181,6 +211,11 @@ class TenantSettings(Settings):
             if value.startswith(PLACEHOLDER_OU_PREFIX):
                 problems.append(ReadinessProblem(key, f"placeholder {value!r} (no such OU), so {effect}"))
         return problems
+
+    @property
+    def tenant_ou_ids(self) -> tuple[str, ...]:
+        """OUs a tenant account may sit in while the platform administers it: its own and quarantine."""
+        return (*self.allowed_ou_ids, self.quarantine_ou_id)
 
     @property
     def worst_case_seconds(self) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput
+import json
+
+from aws_cdk import Aws, CfnOutput
 from constructs import Construct
 
 from stacks.common import WorkflowStack
@@ -20,7 +22,9 @@ class TenantProvisioningStack(WorkflowStack):
         self.tenants = TenantProvisioning(
             self, "Workflow", TenantProvisioningProps(config=config, alarm_topic=self.alarm_topic)
         )
-        # Read by scripts/tenants (retire, sweep) to find the deployed resources.
+        # Read by scripts/tenants (retire, sweep, retry_baseline) to find the deployed resources.
+        tenants = config.tenants
+        tiers = {name: tier.model_dump(by_alias=True) for name, tier in tenants.tiers.items()}
         outputs = {
             "RegistryTableName": self.tenants.registry.table_name,
             "StateMachineArn": self.tenants.state_machine.state_machine_arn,
@@ -28,6 +32,8 @@ class TenantProvisioningStack(WorkflowStack):
             "BaselineStackSets": ",".join(self.tenants.stack_set_names.values()),
             "QuarantineOuId": config.tenants.quarantine_ou_id,
             "SuspendedOuId": config.tenants.suspended_ou_id,
+            "BaselineRegions": ",".join(tenants.baseline.regions) or Aws.REGION,
+            "TierDefaults": json.dumps(tiers, sort_keys=True, separators=(",", ":")),
         }
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -6,6 +6,8 @@ Stale entries fail the suite (an entry that no longer matches anything must be r
 
 from __future__ import annotations
 
+from tests.quality.trust import Reviewed
+
 # Task states allowed to fail the execution without a Catch (rule TASK-CATCH).
 # Key: `<workflow>/<state machine logical id without hash>/<state path>`, nested states joined by "/".
 ALLOWED_TO_FAIL: dict[str, str] = {
@@ -119,5 +121,69 @@ LIBRARY_ERRORS: dict[str, str] = {
 CALLBACK_ERRORS: dict[str, str] = {
     "orders/RequestApproval:OrderRejected": (
         "scripts/orders/approval.py rejects an order with SendTaskFailure(error='OrderRejected')."
+    ),
+}
+
+# Rule TRUST (tests/quality/trust.py): service principals a role may trust without naming the
+# caller (no aws:SourceArn/aws:SourceAccount in the trust statement), by service.
+TRUST_SERVICES_WITHOUT_SOURCE: dict[str, str] = {
+    "lambda.amazonaws.com": (
+        "Lambda assumes an execution role for the function configured with it; the request carries "
+        "no source ARN to pin (Lambda's execution-role trust policy has no conditions). Who may attach "
+        "the role to a function is iam:PassRole's question, and only this stack's functions use it."
+    ),
+}
+
+# Rule TRUST findings reviewed per role: (`<workflow>/<role logical id without hash>`, finding kind).
+# `conditions`: the statement must carry one of these keys, else the finding stands.
+_CDK_STATE_MACHINE_TRUST = (
+    "CDK's default state machine role: trusted by Step Functions for any state machine of this "
+    "account and region (aws:SourceAccount pinned). Follow-up: pin it to the machine with "
+    "ObservableStateMachineProps.state_machine_name, as tenants does (a fixed name renames the "
+    "machine, so the owning workflow decides when)."
+)
+TRUST_FINDINGS: dict[tuple[str, str], Reviewed] = {
+    ("tenants/WorkflowStackSetAdministrationRole", "any account"): Reviewed(
+        "The baseline StackSets assume the tenant access role in accounts created at run time, so "
+        "the account cannot be named; the role name is the dedicated tenant access role and "
+        "aws:ResourceOrgPaths limits it to accounts under the tenant and quarantine OUs.",
+        conditions=("aws:ResourceOrgPaths",),
+    ),
+    ("tenants/WorkflowProvisioningRole", "any member account"): Reviewed(
+        "MoveAccount/ListParents/TagResource act on the tenant's account, created at run time: "
+        "MoveAccount and ListParents only on an account tagged stepwise:tenant, TagResource only with "
+        "that tag in the request (the tags CreateAccount writes).",
+        conditions=("aws:ResourceTag/stepwise:tenant", "aws:RequestTag/stepwise:tenant"),
+    ),
+    ("tenants/WorkflowProvisioningRole", "any root"): Reviewed(
+        "MoveAccount needs the new account's source parent, the organization root, whose id is read "
+        "at run time; the organization id is pinned and an organization has exactly one root.",
+    ),
+    ("tenants/WorkflowReconcileFunctionRole", "any member account"): Reviewed(
+        "Reconciling a lost CreateAccount answer reads the account holding the tenant's e-mail "
+        "(DescribeAccount, ListTagsForResource: reads only), which may be any member account; "
+        "TagResource only with the stepwise:tenant tag in the request (CreateAccount's).",
+    ),
+    ("orders/WorkflowStateMachineRole", "trusted source: any state machine"): Reviewed(
+        _CDK_STATE_MACHINE_TRUST
+    ),
+    ("rag/WorkflowStateMachineRole", "trusted source: any state machine"): Reviewed(_CDK_STATE_MACHINE_TRUST),
+    ("cv/WorkflowGroundTruthLabelingWorkflowStateMachineRole", "trusted source: any state machine"): Reviewed(
+        _CDK_STATE_MACHINE_TRUST
+    ),
+    ("cv/WorkflowTapeLabelingPreparationWorkflowStateMachineRole", "trusted source: any state machine"): (
+        Reviewed(_CDK_STATE_MACHINE_TRUST)
+    ),
+    ("probe/ProbeWorkflowStateMachineRole", "trusted source: any state machine"): Reviewed(
+        _CDK_STATE_MACHINE_TRUST
+    ),
+    ("rag/WorkflowStateMachineEventsRole", "service trusted for any caller"): Reviewed(
+        "CDK's role for the EventBridge rule that starts the RAG state machine; it may only start "
+        "that machine. Follow-up: pin aws:SourceArn to the rule's ARN (owned by the rag workflow)."
+    ),
+    ("cv/WorkflowGroundTruthLabelingGroundTruthRole", "service trusted for any caller"): Reviewed(
+        "SageMaker Ground Truth assumes it for the labeling jobs the state machine creates (it is "
+        "passed per job). Follow-up: pin aws:SourceAccount / a labeling-job ARN prefix (owned by the "
+        "cv workflow)."
     ),
 }

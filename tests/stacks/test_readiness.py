@@ -24,11 +24,18 @@ def keys(problems: list[ReadinessProblem]) -> list[str]:
     return [problem.key for problem in problems]
 
 
-def test_tenant_defaults_allow_any_ou_and_any_root_email_and_hold_placeholder_ous():
+def test_tenant_defaults_allow_any_root_email_and_hold_placeholder_ous_and_organization():
     problems = TenantSettings().readiness_problems()
-    assert keys(problems) == ["allowedOuIds", "allowedEmailDomains", "quarantineOuId", "suspendedOuId"]
+    assert keys(problems) == [
+        "organizationId",
+        "allowedOuIds",
+        "allowedEmailDomains",
+        "quarantineOuId",
+        "suspendedOuId",
+    ]
     reasons = {problem.key: problem.reason for problem in problems}
-    assert "any OU" in reasons["allowedOuIds"]
+    assert "'o-stpwplaceholder'" in reasons["organizationId"]
+    assert "ou-stpw-tenants01" in reasons["allowedOuIds"]
     assert "take root" in reasons["allowedEmailDomains"]
     assert "'ou-stpw-quarantine'" in reasons["quarantineOuId"]
     assert "retirement" in reasons["suspendedOuId"]
@@ -42,6 +49,7 @@ def test_tenant_settings_are_ready_once_every_key_is_set():
     ("override", "key"),
     [
         ({"allowedOuIds": ["ou-stpw-tenants01"]}, "allowedOuIds"),
+        ({"organizationId": "o-stpwsomething"}, "organizationId"),
         ({"allowedEmailDomains": []}, "allowedEmailDomains"),
         ({"quarantineOuId": "ou-stpw-elsewhere"}, "quarantineOuId"),
         ({"suspendedOuId": "ou-stpw-retired1"}, "suspendedOuId"),
@@ -114,7 +122,7 @@ def test_a_non_sandbox_environment_is_refused_naming_every_key_in_one_message():
     with pytest.raises(ConfigError) as raised:
         ensure_deployable(config)
     headline, *lines = str(raised.value).splitlines()
-    assert headline.startswith("environment 'prod' is not a sandbox and 9 of its settings")
+    assert headline.startswith("environment 'prod' is not a sandbox and 10 of its settings")
     assert "environments.prod" in headline
     assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS
 

@@ -22,6 +22,7 @@ COMPLETE_SETTINGS: dict[str, Any] = {
         }
     },
     "tenants": {
+        "organizationId": "o-a1b2c3d4e5",
         "allowedOuIds": ["ou-ab12-11111111"],
         "allowedEmailDomains": ["example.com"],
         "quarantineOuId": "ou-ab12-22222222",
@@ -36,6 +37,7 @@ SHIPPED_PROD_PROBLEMS = [
     "alarmEmail",
     "cv.labeling.workteamArn",
     "orders.approverEmail",
+    "tenants.organizationId",
     "tenants.allowedOuIds",
     "tenants.allowedEmailDomains",
     "tenants.quarantineOuId",

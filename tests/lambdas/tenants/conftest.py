@@ -33,7 +33,7 @@ ENVIRONMENT = {
     "RESERVED_OU_IDS": "ou-stpw-quarantine,ou-stpw-suspended",
     "ALLOWED_EMAIL_DOMAINS": "",
     "REGISTRY_TABLE": REGISTRY_TABLE,
-    "ACCOUNT_ACCESS_ROLE_NAME": "OrganizationAccountAccessRole",
+    "ACCOUNT_ACCESS_ROLE_NAME": "StepwiseTenantAccess",
     "POWERTOOLS_SERVICE_NAME": "tenants-tests",
     "STEPWISE_ENV": "test",
 }

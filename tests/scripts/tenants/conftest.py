@@ -28,7 +28,7 @@ QUARANTINE = "ou-stpw-quarantine"
 SUSPENDED = "ou-stpw-suspended"
 # Two real baselines whose stacks moto can also delete (it deletes a VPC before its subnets).
 STACK_SETS = {f"Stepwise-{ENV}-Tenants-{name}": name for name in ("logging", "tagging")}
-PLATFORM = {"PlatformAccountId": "123456789012", "AccountAccessRoleName": "OrganizationAccountAccessRole"}
+PLATFORM = {"PlatformAccountId": "123456789012", "AccountAccessRoleName": "StepwiseTenantAccess"}
 
 
 @dataclass
@@ -102,6 +102,17 @@ def _outputs_stack(cloudformation: Any) -> None:
         "BaselineStackSets": ",".join(STACK_SETS),
         "QuarantineOuId": QUARANTINE,
         "SuspendedOuId": SUSPENDED,
+        "BaselineRegions": "us-east-1",
+        "TierDefaults": json.dumps(
+            {
+                "premium": {
+                    "maxUsers": 500,
+                    "monthlyBudgetUsd": 5000,
+                    "supportLevel": "business",
+                    "dataRetentionDays": 365,
+                }
+            }
+        ),
     }
     cloudformation.create_stack(
         StackName=f"Stepwise-{ENV}-Tenants",

@@ -16,7 +16,10 @@ def test_deployment_is_read_from_the_stack_outputs(plane) -> None:
         stack_sets=tuple(STACK_SETS),
         suspended_ou_id=SUSPENDED,
         quarantine_ou_id=QUARANTINE,
+        baseline_regions=("us-east-1",),
+        tier_defaults=plane.deployment.tier_defaults,
     )
+    assert plane.deployment.tier_defaults["premium"]["supportLevel"] == "business"
     with pytest.raises(DeploymentNotFound, match="Stepwise-nope-Tenants"):
         Deployment.from_stack("nope", plane.cloudformation)
 
@@ -66,7 +69,11 @@ def test_unknown_retired_and_provisioning_tenants_are_refused(plane, capsys, set
 def test_a_failed_tenant_without_an_account_is_just_marked_retired(plane, capsys) -> None:
     plane.register("initech", "FAILED", failureError={"S": "EmailAlreadyExists"})
     assert retire.main(["initech", "--env", ENV, "--yes"]) == 0
-    assert "tenant initech (FAILED, no account):\n  - mark tenant initech RETIRED" in capsys.readouterr().out
+    assert capsys.readouterr().out.splitlines()[:3] == [
+        "tenant initech (FAILED, no account):",
+        "  - mark tenant initech RETIRING",
+        "  - mark tenant initech RETIRED",
+    ]
     assert plane.record("initech")["status"]["S"] == "RETIRED"
 
 

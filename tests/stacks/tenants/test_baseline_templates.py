@@ -29,7 +29,7 @@ from stacks.tenants.baseline import (
 from stacks.tenants.settings import BASELINE_DIR
 
 SHIPPED = sorted(path.stem for path in BASELINE_DIR.glob("*.yaml"))
-PLATFORM = {"PlatformAccountId": "123456789012", "AccountAccessRoleName": "OrganizationAccountAccessRole"}
+PLATFORM = {"PlatformAccountId": "123456789012", "AccountAccessRoleName": "StepwiseTenantAccess"}
 
 
 class _CloudFormationLoader(yaml.SafeLoader):
@@ -154,3 +154,80 @@ def test_logging_and_tagging_carry_the_tenant_identity(tenant_account: str) -> N
     ssm = session.client("ssm")
     assert ssm.get_parameter(Name="/stepwise/tenant/id")["Parameter"]["Value"] == "acme"
     assert ssm.get_parameter(Name="/stepwise/tenant/tier")["Parameter"]["Value"] == "premium"
+
+
+class _IntrinsicLoader(yaml.SafeLoader):
+    """Reads `!Sub x` as `{"Fn::Sub": x}`, `!Ref x` as `{"Ref": x}`: the template as JSON would hold it."""
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {"Ref": value} if suffix == "Ref" else {f"Fn::{suffix}": value}
+
+
+_IntrinsicLoader.add_multi_constructor("!", _intrinsic)
+
+
+def intrinsic_template(name: str) -> dict[str, Any]:
+    return dict(yaml.load((BASELINE_DIR / f"{name}.yaml").read_text(), Loader=_IntrinsicLoader))
+
+
+def test_read_only_role_needs_mfa_or_a_listed_platform_role() -> None:
+    role = intrinsic_template("iam-roles")["Resources"]["ReadOnlyRole"]["Properties"]
+    platform, listed = role["AssumeRolePolicyDocument"]["Statement"]
+    assert platform["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${PlatformAccountId}:root"}
+    }
+    assert platform["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert listed["Fn::If"][0] == "HasReadOnlyPrincipals"
+    assert listed["Fn::If"][1]["Principal"] == {"AWS": {"Ref": "ReadOnlyPrincipalArns"}}
+    assert listed["Fn::If"][2] == {"Ref": "AWS::NoValue"}
+
+
+def test_read_only_role_sees_no_tenant_data_unless_configured() -> None:
+    role = intrinsic_template("iam-roles")["Resources"]["ReadOnlyRole"]["Properties"]
+    condition, with_data, without_data = role["ManagedPolicyArns"]["Fn::If"]
+    assert condition == "ReadTenantData"
+    assert with_data == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/ReadOnlyAccess"}]
+    assert without_data == [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/job-function/ViewOnlyAccess"}]
+    _, _, [policy] = role["Policies"]["Fn::If"]
+    [deny] = policy["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny" and deny["Resource"] == "*"
+    assert {"s3:GetObject", "dynamodb:Query", "logs:GetLogEvents", "secretsmanager:GetSecretValue"} <= set(
+        deny["Action"]
+    )
+
+
+def test_boundary_denies_deleting_the_baselines_logging() -> None:
+    resources = intrinsic_template("iam-roles")["Resources"]
+    statements = {
+        statement["Sid"]: statement
+        for statement in resources["TenantBoundary"]["Properties"]["PolicyDocument"]["Statement"]
+    }
+    log_groups = statements["ProtectBaselineLogGroups"]
+    assert log_groups["Effect"] == "Deny"
+    assert {"logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy"} <= set(
+        log_groups["Action"]
+    )
+    assert log_groups["Resource"]["Fn::Sub"].endswith(":log-group:/stepwise/tenant/*")
+    assert statements["ProtectFlowLogs"]["Action"] == "ec2:DeleteFlowLogs"
+    archive = statements["ProtectLogArchive"]
+    assert {"s3:DeleteBucketPolicy", "s3:PutBucketPolicy", "s3:DeleteBucket"} <= set(archive["Action"])
+    bucket = intrinsic_template("logging")["Resources"]["LogArchiveBucket"]["Properties"]["BucketName"]
+    assert bucket == {"Fn::Sub": "stepwise-logs-${AWS::AccountId}-${AWS::Region}"}
+    assert archive["Resource"][0] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::stepwise-logs-${AWS::AccountId}-*"
+    }
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_log_groups_and_buckets_outlive_their_stacks(name: str) -> None:
+    for resource in intrinsic_template(name)["Resources"].values():
+        if resource["Type"] in ("AWS::Logs::LogGroup", "AWS::S3::Bucket"):
+            assert resource["DeletionPolicy"] == "Retain"
+            assert resource["UpdateReplacePolicy"] == "Retain"

@@ -59,6 +59,15 @@ def test_camel_case_keys_are_read() -> None:
         ({"executionTimeoutMinutes": 30}, "executionTimeoutMinutes (30) must cover the poll budgets"),
         ({"activation": {"intervalSeconds": 30}}, "environments.dev.tenants.activation.maxPolls: Field"),
         ({"eventBus": "default"}, "environments.dev.tenants.eventBus: unknown key"),
+        (
+            {"allowedOuIds": []},
+            "needs at least one OU: tenant accounts are placed, and IAM scoped, only there",
+        ),
+        ({"organizationId": "o-*"}, "environments.dev.tenants.organizationId: String should match"),
+        (
+            {"baseline": {"readOnly": {"principalArns": ["arn:aws:iam::*:role/x"]}}},
+            "is not an IAM role ARN",
+        ),
     ],
 )
 def test_bad_values_name_the_key(section: dict, expected: str) -> None:
