@@ -162,7 +162,7 @@ def test_a_name_with_a_joiner_completes(shop: Shop, name: str) -> None:
 
 @pytest.mark.parametrize("price", ["1_000", "٥"], ids=["underscore", "arabic-indic"])  # noqa: RUF001
 def test_a_numeric_string_with_other_than_ascii_digits_is_refused(shop: Shop, price: str) -> None:
-    result = shop.run(order("o-digits", ("SKU-2", 1, price)))
+    result = shop.run(order(f"o-digits-{len(price)}", ("SKU-2", 1, price)))
     assert (result.status, result.error) == ("FAILED", "InvalidOrder")
     assert result.cause == "items[0].unitPrice: must be ASCII digits with an optional decimal point"
     assert_nothing_written(shop)
