@@ -51,3 +51,27 @@ class PersonalDataMissing(TaskError):
 
 class PersonalDataUnavailable(TransientError):
     """The personal data table throttled or failed; the call is safe to retry."""
+
+
+class UnknownSku(TaskError):
+    """An order line names an SKU the catalog does not hold; nothing was written."""
+
+
+class InactiveSku(TaskError):
+    """An order line names an SKU that is no longer sold; nothing was written."""
+
+
+class PriceChanged(TaskError):
+    """The client's expected unit price differs from the catalog's; nothing was written."""
+
+
+class CatalogUnavailable(TransientError):
+    """The catalog table throttled or failed; the call is safe to retry."""
+
+
+class PaymentMethodNotOwned(TaskError):
+    """The payment method has no owner or belongs to another customer; nothing reserved or charged."""
+
+
+class SpendRecordUnavailable(TransientError):
+    """The customer spend table throttled, failed or stayed contended; the call is safe to retry."""

@@ -2,7 +2,7 @@
 
 Items (partition key `pk`, sort key `sk`):
 - a payment method: `ACCOUNT#<token>` / `ACCOUNT` with `balanceMinor`, `currency`, `status`
-  (`ACTIVE` or `BLOCKED`) and optionally the owning `customerId`;
+  (`ACTIVE` or `BLOCKED`) and the owning `customerId` (a method without one can pay for nobody);
 - a charge: `ORDER#<orderId>` / `CHARGE` with `chargeId`, `account`, `amountMinor`, `currency`;
 - a refund: `ORDER#<orderId>` / `REFUND` with `refundId`, `chargeId`, `account`, `amountMinor`;
 - a void: `ORDER#<orderId>` / `VOID`, written by a refund that found no charge.
@@ -32,6 +32,7 @@ from orders.errors import (
     ChargeVoided,
     PaymentConflict,
     PaymentDeclined,
+    PaymentMethodNotOwned,
     PaymentProviderUnavailable,
     RefundImpossible,
 )
@@ -71,6 +72,12 @@ class LedgerAdapter:
     def from_environment(cls, environ: Mapping[str, str]) -> LedgerAdapter:
         return cls(environ["LEDGER_TABLE"])
 
+    def verify_owner(self, payment_token: str, customer_id: str) -> None:
+        account = self._get(account_key(payment_token))
+        owner = (account or {}).get("customerId", {}).get("S")
+        if owner != customer_id:
+            raise PaymentMethodNotOwned(_not_owned(customer_id, account is not None and owner is None))
+
     def charge(self, request: ChargeRequest) -> ChargeReceipt:
         existing = self._get(order_key(request.order_id, "CHARGE"))
         if existing is not None:
@@ -95,7 +102,7 @@ class LedgerAdapter:
                 "ConditionExpression": (
                     "#status = :active AND currency = :currency "
                     "AND balanceMinor >= :amount "
-                    "AND (attribute_not_exists(customerId) OR customerId = :customer)"
+                    "AND customerId = :customer"
                 ),
                 "ExpressionAttributeNames": {"#status": "status"},
                 "ExpressionAttributeValues": {
@@ -112,7 +119,7 @@ class LedgerAdapter:
         if outcome == GUARD_FAILED:
             raise _voided(request.order_id)
         if outcome == ACCOUNT_REFUSED:
-            raise PaymentDeclined(self._decline_reason(request))
+            raise self._refusal(request)
         return ChargeReceipt(charge_id, request.order_id, request.amount_minor, request.currency)
 
     def refund(self, request: RefundRequest) -> RefundReceipt:
@@ -227,17 +234,19 @@ class LedgerAdapter:
             )
         return ChargeReceipt(item["chargeId"]["S"], request.order_id, recorded[0], recorded[1])
 
-    def _decline_reason(self, request: ChargeRequest) -> str:
+    def _refusal(self, request: ChargeRequest) -> Exception:
+        """Why the account refused the charge: not the customer's, or declined with the reason."""
         account = self._get(account_key(request.payment_token))
-        if account is None:
-            return "unknown payment method"
+        owner = (account or {}).get("customerId", {}).get("S")
+        if account is None or owner != request.customer_id:
+            return PaymentMethodNotOwned(
+                _not_owned(request.customer_id, account is not None and owner is None)
+            )
         if account.get("status", {}).get("S") != ACTIVE:
-            return "payment method is blocked"
-        if "customerId" in account and account["customerId"]["S"] != request.customer_id:
-            return "payment method belongs to another customer"
+            return PaymentDeclined("payment method is blocked")
         if account["currency"]["S"] != request.currency:
-            return f"payment method cannot pay in {request.currency}"
-        return "insufficient funds"
+            return PaymentDeclined(f"payment method cannot pay in {request.currency}")
+        return PaymentDeclined("insufficient funds")
 
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         try:
@@ -264,6 +273,12 @@ def _absent(table_name: str, key: dict[str, Any]) -> dict[str, Any]:
             "ConditionExpression": "attribute_not_exists(pk)",
         }
     }
+
+
+def _not_owned(customer_id: str, ownerless: bool) -> str:
+    """The refusal, without the token (it is personal data)."""
+    why = "has no owner" if ownerless else "is not registered to this customer"
+    return f"payment.token: the payment method {why} ({customer_id})"
 
 
 def _voided(order_id: str) -> ChargeVoided:

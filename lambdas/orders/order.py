@@ -2,7 +2,9 @@
 
 Every rule failure raises `InvalidOrder` whose message starts with the offending field's path
 (`items[1].quantity: ...`), so the execution's cause names exactly what to fix.
-Amounts leave this module as integers in the currency's minor units (cents), never floats.
+Prices come from the catalog (`orders.pricing`); a line's optional `unitPrice` is only the
+price the client expects to pay, kept as `expectedUnitPriceMinor`. Amounts leave this module as
+integers in the currency's minor units (cents), never floats.
 """
 
 from __future__ import annotations
@@ -23,13 +25,18 @@ CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}")
 SKU = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 PAYMENT_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,127}")
 COUNTRY = re.compile(r"[A-Z]{2}")
+DECIMAL_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+"""A numeric string: ASCII digits with an optional decimal point (no `_`, signs or other digits)."""
 MAX_TEXT = 200
-MAX_MINOR_TOTAL = 10**12
 MAX_UNIT_PRICE_DIGITS = 12
 MAX_NUMBER_TEXT = 32
+JOINERS = frozenset({"\u200c", "\u200d"})
+"""Zero-width non-joiner and joiner: part of Persian, Kurdish and Indic spelling, inside a word."""
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 ORDER_FIELDS = {"orderId", "customerId", "items", "currency", "payment", "shippingAddress"}
 ITEM_FIELDS = {"sku", "quantity", "unitPrice"}
+ITEM_REQUIRED = ("sku", "quantity")
 PAYMENT_FIELDS = {"token"}
 ADDRESS_REQUIRED = ("name", "line1", "city", "postalCode", "country")
 ADDRESS_OPTIONAL = ("line2", "region")
@@ -67,21 +74,14 @@ class Rules:
 
 
 def parse_order(raw: Any, rules: Rules) -> dict[str, Any]:
-    """Validate `raw` and return the normalized order the rest of the saga works with."""
+    """Validate `raw` and return the normalized order, not yet priced (see `orders.pricing`)."""
     order = _object(raw, "order", ORDER_FIELDS, required=ORDER_FIELDS)
     currency = _currency(order["currency"], rules)
-    items = _items(order["items"], rules, currency)
-    total_minor = sum(item["quantity"] * item["unitPriceMinor"] for item in items)
-    if total_minor > MAX_MINOR_TOTAL:
-        raise InvalidOrder(f"items: order total exceeds {format_minor(MAX_MINOR_TOTAL, currency)}")
     return {
         "orderId": _pattern(order["orderId"], "orderId", ORDER_ID),
         "customerId": _pattern(order["customerId"], "customerId", CUSTOMER_ID),
         "currency": currency.code,
-        "items": items,
-        "totalMinor": total_minor,
-        "total": format_minor(total_minor, currency),
-        "requiresApproval": total_minor > currency.threshold_minor,
+        "items": _items(order["items"], rules, currency),
         "payment": _payment(order["payment"]),
         "shippingAddress": _address(order["shippingAddress"]),
     }
@@ -121,14 +121,35 @@ def _pattern(value: Any, path: str, pattern: re.Pattern[str]) -> str:
 def _text(value: Any, path: str) -> str:
     if not isinstance(value, str):
         raise InvalidOrder(f"{path}: must be a string")
-    text = value.strip()
+    text = unicodedata.normalize("NFC", value.strip())
     if not text:
         raise InvalidOrder(f"{path}: must not be empty")
     if len(text) > MAX_TEXT:
         raise InvalidOrder(f"{path}: must be at most {MAX_TEXT} characters")
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} for char in text):
-        raise InvalidOrder(f"{path}: must not contain control or unassigned characters")
-    return unicodedata.normalize("NFC", text)
+    _check_characters(text, path)
+    return text
+
+
+def _check_characters(text: str, path: str) -> None:
+    """Letters and marks of every script pass, ZWNJ/ZWJ inside a word too; the rest of the format
+    characters, controls, surrogates, private-use and unassigned code points are refused by kind."""
+    for index, char in enumerate(text):
+        if char in BIDI_CONTROLS:
+            raise InvalidOrder(f"{path}: must not contain bidirectional control characters")
+        if char in JOINERS:
+            if not (_in_word(text, index - 1) and _in_word(text, index + 1)):
+                raise InvalidOrder(f"{path}: a zero-width joiner or non-joiner must be inside a word")
+            continue
+        category = unicodedata.category(char)
+        if category in {"Cc", "Cf"}:
+            raise InvalidOrder(f"{path}: must not contain control or format characters")
+        if category in {"Cs", "Co", "Cn"}:
+            raise InvalidOrder(f"{path}: must not contain unassigned or private-use characters")
+
+
+def _in_word(text: str, index: int) -> bool:
+    """Whether `text[index]` is a letter or a combining mark (a virama before ZWJ/ZWNJ counts)."""
+    return 0 <= index < len(text) and unicodedata.category(text[index])[0] in {"L", "M"}
 
 
 def _currency(value: Any, rules: Rules) -> Currency:
@@ -149,18 +170,18 @@ def _items(value: Any, rules: Rules, currency: Currency) -> list[dict[str, Any]]
     seen: set[str] = set()
     for index, raw in enumerate(value):
         path = f"items[{index}]"
-        item = _object(raw, path, ITEM_FIELDS, required=ITEM_FIELDS)
+        item = _object(raw, path, ITEM_FIELDS, required=ITEM_REQUIRED)
         sku = _pattern(item["sku"], f"{path}.sku", SKU)
         if sku in seen:
             raise InvalidOrder(f"{path}.sku: duplicate line for {sku}; merge the quantities")
         seen.add(sku)
-        items.append(
-            {
-                "sku": sku,
-                "quantity": _quantity(item["quantity"], f"{path}.quantity", rules),
-                "unitPriceMinor": _price(item["unitPrice"], f"{path}.unitPrice", currency),
-            }
-        )
+        line: dict[str, Any] = {
+            "sku": sku,
+            "quantity": _quantity(item["quantity"], f"{path}.quantity", rules),
+        }
+        if item.get("unitPrice") is not None:
+            line["expectedUnitPriceMinor"] = _price(item["unitPrice"], f"{path}.unitPrice", currency)
+        items.append(line)
     return items
 
 
@@ -180,8 +201,10 @@ def _price(value: Any, path: str, currency: Currency) -> int:
         raise InvalidOrder(f"{path}: must be a number")
     if len(str(value)) > MAX_NUMBER_TEXT:
         raise InvalidOrder(f"{path}: is too long")
+    if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
+        raise InvalidOrder(f"{path}: must be ASCII digits with an optional decimal point")
     try:
-        amount = Decimal(str(value).strip())
+        amount = Decimal(str(value))
     except InvalidOperation:
         raise InvalidOrder(f"{path}: must be a number") from None
     if not amount.is_finite() or amount <= 0:

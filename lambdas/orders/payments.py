@@ -1,6 +1,8 @@
 """The payment-provider port: what the saga asks of any provider, independent of who it is.
 
-A provider adapter implements `PaymentAdapter`. Both calls must be idempotent per order id:
+A provider adapter implements `PaymentAdapter`. `verify_owner` runs in Validate, before anything is
+reserved: a method with no owner or another customer's fails `PaymentMethodNotOwned`. Charge and
+refund must be idempotent per order id:
 charging an order that is already charged returns the first charge (or raises
 `PaymentConflict` if the terms differ), refunding twice refunds once. Adapters raise
 `PaymentDeclined` for a refusal and `PaymentProviderUnavailable` for anything worth retrying.
@@ -106,6 +108,10 @@ class RefundReceipt:
 
 class PaymentAdapter(Protocol):
     """A payment provider as the saga sees it."""
+
+    def verify_owner(self, payment_token: str, customer_id: str) -> None:
+        """Raise `PaymentMethodNotOwned` unless the method exists and belongs to `customer_id`."""
+        ...
 
     def charge(self, request: ChargeRequest) -> ChargeReceipt: ...
 

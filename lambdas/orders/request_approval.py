@@ -1,9 +1,10 @@
-"""Request-approval task (`.waitForTaskToken`): park the task token and notify the reviewers.
+"""Request-approval task (`.waitForTaskToken`): park the task token, encrypted, and notify reviewers.
 
-The token is stored on the order's status item so `python -m scripts.orders.approval` can
-approve or reject by order id; the notification names the order and the commands to run, never
-the token (whoever holds a token can decide the order). The workflow resumes when a decision calls
-SendTaskSuccess/SendTaskFailure, or rejects the order when the configured timeout passes.
+The token is encrypted with the approval token key (KMS; only the stack's approver role may
+decrypt, and only with this order's `orderId` and `executionId` as encryption context) and stored
+on the order's status item as `approvalTokenCiphertext`, which every later status change removes.
+`python -m scripts.orders.approval`, run as the approver role, decrypts it and decides. The
+notification names the order, the amounts and why it needs review, never the token.
 """
 
 from __future__ import annotations
@@ -17,36 +18,49 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from shared.errors import InvalidInput
-from shared.task import logger, task_handler
+from shared.task import execution_id, logger, task_handler
 
-FIELDS = ("orderId", "customerId", "total", "currency", "taskToken")
+FIELDS = ("orderId", "customerId", "total", "currency", "approvalReason", "spendInWindow", "taskToken")
+
+
+def token_context(order_id: str, execution: str) -> dict[str, str]:
+    """The KMS encryption context that binds a stored token to its order and execution."""
+    return {"orderId": order_id, "executionId": execution}
 
 
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Store the task token on the status item, then publish the approval request."""
+    """Store the encrypted task token on the status item, then publish the approval request."""
     missing = [name for name in FIELDS if not isinstance(event_input.get(name), str)]
     if missing:
         raise InvalidInput(f"{missing[0]}: required string")
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
+    ciphertext = boto3.client("kms").encrypt(
+        KeyId=os.environ["APPROVAL_TOKEN_KEY"],
+        Plaintext=event_input["taskToken"].encode(),
+        EncryptionContext=token_context(order_id, execution_id()),
+    )["CiphertextBlob"]
     now = datetime.now(UTC)
     expires = now + timedelta(seconds=int(os.environ["APPROVAL_TIMEOUT_SECONDS"]))
     boto3.client("dynamodb").update_item(
         TableName=os.environ["STATUS_TABLE"],
         Key={"orderId": {"S": order_id}},
         UpdateExpression=(
-            "SET #status = :status, step = :step, approvalToken = :token, "
-            "approvalRequestedAt = :now, approvalExpiresAt = :expires, updatedAt = :now"
+            "SET #status = :status, step = :step, approvalTokenCiphertext = :token, "
+            "approvalReason = :reason, approvalRequestedAt = :now, approvalExpiresAt = :expires, "
+            "updatedAt = :now"
         ),
-        ConditionExpression="attribute_exists(orderId)",
+        ConditionExpression="attribute_exists(orderId) AND executionId = :executionId",
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues={
             ":status": {"S": "AWAITING_APPROVAL"},
             ":step": {"S": "APPROVAL"},
-            ":token": {"S": event_input["taskToken"]},
+            ":token": {"B": ciphertext},
+            ":reason": {"S": event_input["approvalReason"]},
             ":now": {"S": now.isoformat(timespec="seconds")},
             ":expires": {"S": expires.isoformat(timespec="seconds")},
+            ":executionId": {"S": execution_id()},
         },
     )
     env = os.environ.get("STEPWISE_ENV", "dev")
@@ -56,6 +70,8 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "customerId": event_input["customerId"],
         "total": event_input["total"],
         "currency": event_input["currency"],
+        "reason": event_input["approvalReason"],
+        "customerSpendInWindow": event_input["spendInWindow"],
         "expiresAt": expires.isoformat(timespec="seconds"),
         "approve": command.format("approve"),
         "reject": command.format("reject"),

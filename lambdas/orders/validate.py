@@ -1,7 +1,9 @@
-"""Validate task: check the incoming order, store its personal data, return the rest normalized.
+"""Validate task: check the incoming order, price it from the catalog, check the payment method is
+the customer's, store its personal data, count it in the customer's spend window, return the rest.
 
-Nothing is written for an invalid order. A valid order's shipping address and payment token go to
-the personal data table (`orders.personal_data`); the state carries only the order without them.
+Nothing is written for a refused order (`InvalidOrder`, `UnknownSku`, `InactiveSku`,
+`PriceChanged`, `PaymentMethodNotOwned`). A valid order's shipping address and payment token go
+to the personal data table (`orders.personal_data`); the state carries only the order without them.
 """
 
 from __future__ import annotations
@@ -11,18 +13,32 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders.catalog import Catalog
 from orders.order import Rules, parse_order
 from orders.personal_data import PersonalDataStore, separate
+from orders.pricing import price_order
+from orders.providers import adapter_from_environment
+from orders.review import approval_terms
+from orders.spend import SpendWindow
 from shared.task import execution_id, logger, task_handler
 
 
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Return `{"order": <normalized order without personal data>}`; raise `InvalidOrder` naming the
-    field, or `DuplicateOrder` if another execution owns the order id."""
-    order, personal = separate(parse_order(event_input, Rules.from_environment(os.environ)))
-    logger.append_keys(order_id=order["orderId"])
+    """Return `{"order": <priced order without personal data>}`; raise the refusal's named error, or
+    `DuplicateOrder` if another execution owns the order id."""
+    rules = Rules.from_environment(os.environ)
+    parsed = parse_order(event_input, rules)
+    currency = rules.currencies[parsed["currency"]]
+    logger.append_keys(order_id=parsed["orderId"])
+    products = Catalog.from_environment(os.environ).products(line["sku"] for line in parsed["items"])
+    order, personal = separate(price_order(parsed, products, currency))
+    adapter_from_environment(os.environ).verify_owner(personal.payment_token, order["customerId"])
     PersonalDataStore.from_environment(os.environ).store(order["orderId"], execution_id(), personal)
+    window = SpendWindow.from_environment(os.environ).record(
+        order["customerId"], order["currency"], order["orderId"], order["totalMinor"]
+    )
+    order.update(approval_terms(order["totalMinor"], window, currency))
     logger.info(
         "order valid",
         extra={
@@ -30,6 +46,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
             "total": order["total"],
             "currency": order["currency"],
             "requiresApproval": order["requiresApproval"],
+            "approvalReason": order["approvalReason"],
         },
     )
     return {"order": order}

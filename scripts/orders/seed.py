@@ -1,12 +1,14 @@
-"""Load stock levels and ledger payment methods (for demos, tests and fresh environments).
+"""Load the catalog, stock levels and ledger payment methods (demos, tests, fresh environments).
 
     python -m scripts.orders.seed DATA.json [--env dev]
 
-DATA is `{"inventory": {"SKU-1": 10, ...}, "accounts": [{"token": "pm_alice",
-"balanceMinor": 500000, "currency": "USD", "customerId": "cust-1", "status": "ACTIVE"}]}`,
-or a sample file from `examples/orders/` (its `seed.dynamodb` items are read back into that
-form). Stock is set with `available = n` (`sold` and the reservations of running orders are
-kept); accounts are written as given.
+DATA is `{"catalog": {"SKU-1": {"priceMinor": 1999, "currency": "USD", "active": true}, ...},
+"inventory": {"SKU-1": 10, ...}, "accounts": [{"token": "pm_alice", "balanceMinor": 500000,
+"currency": "USD", "customerId": "cust-1", "status": "ACTIVE"}]}`, or a sample file from
+`examples/orders/` (its `seed.dynamodb` items are read back into that form). Catalog entries and
+accounts are written as given; stock is set with `available = n` (`sold` and the reservations of
+running orders are kept). Every account needs its owner (`customerId`): a method without one can
+pay for nobody.
 """
 
 from __future__ import annotations
@@ -24,10 +26,18 @@ from scripts.orders.stack_outputs import OutputMissing, stack_output
 
 
 def seed(
-    data: Mapping[str, Any], *, inventory_table: str, ledger_table: str, dynamodb: Any | None = None
+    data: Mapping[str, Any],
+    *,
+    catalog_table: str,
+    inventory_table: str,
+    ledger_table: str,
+    dynamodb: Any | None = None,
 ) -> dict[str, int]:
-    """Write `data` to the inventory and ledger tables; return how many items of each."""
+    """Write `data` to the catalog, inventory and ledger tables; return how many items of each."""
     client = dynamodb or boto3.client("dynamodb")
+    catalog = dict(data.get("catalog", {}))
+    for sku, product in catalog.items():
+        client.put_item(TableName=catalog_table, Item=_product_item(sku, product))
     inventory = dict(data.get("inventory", {}))
     for sku, available in inventory.items():
         if isinstance(available, bool) or not isinstance(available, int) or available < 0:
@@ -53,7 +63,25 @@ def seed(
         if account.get("customerId"):
             item["customerId"] = {"S": account["customerId"]}
         client.put_item(TableName=ledger_table, Item=item)
-    return {"inventory": len(inventory), "accounts": len(accounts)}
+    return {"catalog": len(catalog), "inventory": len(inventory), "accounts": len(accounts)}
+
+
+def _product_item(sku: str, product: Mapping[str, Any]) -> dict[str, Any]:
+    price = product.get("priceMinor")
+    if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
+        raise ValueError(f"catalog.{sku}.priceMinor: must be a positive integer (minor units)")
+    currency = product.get("currency")
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isupper():
+        raise ValueError(f"catalog.{sku}.currency: must be an ISO 4217 code")
+    active = product.get("active", True)
+    if not isinstance(active, bool):
+        raise ValueError(f"catalog.{sku}.active: must be true or false")
+    return {
+        "sku": {"S": sku},
+        "priceMinor": {"N": str(price)},
+        "currency": {"S": currency},
+        "active": {"BOOL": active},
+    }
 
 
 def setup_from_file(path: Path) -> dict[str, Any]:
@@ -61,11 +89,14 @@ def setup_from_file(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text())
     if "seed" not in data:
         return dict(data)
+    catalog: dict[str, dict[str, Any]] = {}
     inventory: dict[str, int] = {}
     accounts: list[dict[str, Any]] = []
     for entry in data["seed"].get("dynamodb", []):
         item = entry["item"]
-        if entry["table"].endswith("Inventory"):
+        if entry["table"].endswith("Catalog"):
+            catalog[item["sku"]] = {key: item[key] for key in ("priceMinor", "currency", "active")}
+        elif entry["table"].endswith("Inventory"):
             inventory[item["sku"]] = item["available"]
         elif entry["table"].endswith("PaymentLedger") and item.get("sk") == "ACCOUNT":
             accounts.append(
@@ -77,7 +108,7 @@ def setup_from_file(path: Path) -> dict[str, Any]:
                     "customerId": item.get("customerId"),
                 }
             )
-    return {"inventory": inventory, "accounts": accounts}
+    return {"catalog": catalog, "inventory": inventory, "accounts": accounts}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         counts = seed(
             setup_from_file(args.data),
+            catalog_table=stack_output(args.env, "CatalogTableName"),
             inventory_table=stack_output(args.env, "InventoryTableName"),
             ledger_table=stack_output(args.env, "LedgerTableName"),
         )

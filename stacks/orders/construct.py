@@ -8,7 +8,10 @@ RefundPayment -> ReleaseInventory), each retried; a compensation that keeps fail
 order (SQS message naming the order, step and error, `OrdersParked` metric, alarm) as
 NEEDS_ATTENTION. The order's personal data (shipping address, payment token) lives on an item of
 `personal_data_table`, stored by Validate and read by ChargePayment and CreateShipment; the state
-carries the order id and non-personal fields only.
+carries the order id and non-personal fields only. Prices come from `catalog_table`; accepted
+orders are counted per customer in `spend_table`. The approval task token is stored encrypted
+under `approval_token_key`, which only `approver_role` may use to decrypt; that role is also the
+only holder of states:SendTaskSuccess/SendTaskFailure.
 """
 
 from __future__ import annotations
@@ -45,6 +48,17 @@ from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaReso
 from stacks.orders.settings import OrdersSettings
 
 PARKED_METRIC = "OrdersParked"
+# What the approval tool touches on a status item: the decision and who made it, conditioned on
+# the encrypted token it decrypted (still there: the order still awaits this decision).
+APPROVAL_ATTRIBUTES = (
+    "orderId",
+    "approvalTokenCiphertext",
+    "approvalDecision",
+    "approvalReviewer",
+    "approvalReviewerId",
+    "approvalComment",
+    "approvalDecidedAt",
+)
 WORKFLOW_KEY = "orders"
 
 
@@ -70,11 +84,15 @@ class OrderSaga(Construct):
 
     status_table: dynamodb.TableV2
     personal_data_table: dynamodb.TableV2
+    catalog_table: dynamodb.TableV2
+    spend_table: dynamodb.TableV2
     inventory_table: dynamodb.TableV2
     ledger_table: dynamodb.TableV2
     shipments_table: dynamodb.TableV2
     idempotency_table: dynamodb.TableV2
     topic_key: kms.Key
+    approval_token_key: kms.Key
+    approver_role: iam.Role
     approval_topic: sns.Topic
     customer_topic: sns.Topic
     event_bus: events.IEventBus
@@ -95,6 +113,7 @@ class OrderSaga(Construct):
         self.props = props
         self._create_tables()
         self._create_messaging()
+        self._create_approvers()
         self._create_functions()
         definition = SagaDefinition(self, "Saga", self._resources())
         self.workflow = ObservableStateMachine(
@@ -152,6 +171,17 @@ class OrderSaga(Construct):
         self.inventory_table = secure_table(
             self, "Inventory", config, partition_key=dynamodb.Attribute(name="sku", type=string)
         )
+        self.catalog_table = secure_table(
+            self, "Catalog", config, partition_key=dynamodb.Attribute(name="sku", type=string)
+        )
+        self.spend_table = secure_table(
+            self,
+            "CustomerSpend",
+            config,
+            partition_key=dynamodb.Attribute(name="customerId", type=string),
+            sort_key=dynamodb.Attribute(name="currency", type=string),
+            time_to_live_attribute="expiresAt",
+        )
         self.ledger_table = secure_table(
             self,
             "PaymentLedger",
@@ -200,6 +230,67 @@ class OrderSaga(Construct):
             alarm=QueueAlarm("Parked orders are waiting for an operator."),
         )
 
+    def _create_approvers(self) -> None:
+        """The approver role (the only path that can read a task token and decide an order) and the
+        key the token is stored under: only that role may decrypt with it."""
+        config = self.props.config
+        principals: list[iam.IPrincipal] = [
+            iam.ArnPrincipal(arn) for arn in self.settings.approver_principals
+        ] or [iam.AccountRootPrincipal()]
+        self.approver_role = iam.Role(
+            self,
+            "Approver",
+            assumed_by=iam.CompositePrincipal(*principals),
+            description=f"Decides order saga approvals with scripts.orders.approval ({config.name})",
+            max_session_duration=Duration.hours(1),
+        )
+        self.approval_token_key = kms.Key(
+            self,
+            "ApprovalTokenKey",
+            enable_key_rotation=True,
+            description=f"Encrypts the order saga's approval task tokens ({config.name})",
+            removal_policy=config.cdk_removal_policy,
+        )
+        self.approval_token_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyApproversDecrypt",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["kms:Decrypt"],
+                resources=["*"],
+                conditions={"ArnNotEquals": {"aws:PrincipalArn": self.approver_role.role_arn}},
+            )
+        )
+        role = self.approver_role
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[self.approval_token_key.key_arn],
+                conditions={
+                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["orderId", "executionId"]}
+                },
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.status_table.table_arn])
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"],
+                resources=[self.status_table.table_arn],
+                conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(APPROVAL_ATTRIBUTES)}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"])
+        )
+        acknowledge(
+            role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Resource::*]",
+            "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; this role "
+            "is their only holder, and the tokens it can send are the ones only it can decrypt.",
+        )
+
     def _task_function(
         self, construct_id: str, handler: str, description: str, environment: dict[str, str]
     ) -> PythonTaskFunction:
@@ -237,9 +328,14 @@ class OrderSaga(Construct):
         self.validate_function = self._task_function(
             "Validate",
             "validate.handler",
-            "Order saga: validate an order, store its personal data, pass the rest on",
+            "Order saga: validate and price an order, store its personal data, pass the rest on",
             {
                 **personal_data,
+                "CATALOG_TABLE": self.catalog_table.table_name,
+                "SPEND_TABLE": self.spend_table.table_name,
+                "SPEND_WINDOW_SECONDS": str(settings.spend_window_seconds),
+                "LEDGER_TABLE": self.ledger_table.table_name,
+                "PAYMENT_ADAPTER": settings.payment_adapter,
                 "CURRENCIES": settings.currencies_json(),
                 "MAX_ITEMS": str(settings.max_items),
                 "MAX_QUANTITY": str(settings.max_quantity),
@@ -248,9 +344,10 @@ class OrderSaga(Construct):
         self.request_approval_function = self._task_function(
             "RequestApproval",
             "request_approval.handler",
-            "Order saga: store the approval task token and notify reviewers",
+            "Order saga: store the approval task token encrypted and notify reviewers",
             {
                 "STATUS_TABLE": self.status_table.table_name,
+                "APPROVAL_TOKEN_KEY": self.approval_token_key.key_arn,
                 "APPROVAL_TOPIC_ARN": self.approval_topic.topic_arn,
                 "APPROVAL_TIMEOUT_SECONDS": str(settings.approval_timeout_seconds),
             },
@@ -313,8 +410,20 @@ class OrderSaga(Construct):
                     resources=[self.shipments_table.table_arn],
                 )
             )
-        self.validate_function.role.add_to_policy(
+        validate = self.validate_function.role
+        validate.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[self.personal_data_table.table_arn])
+        )
+        validate.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:BatchGetItem"], resources=[self.catalog_table.table_arn])
+        )
+        validate.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[self.spend_table.table_arn]
+            )
+        )
+        validate.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.ledger_table.table_arn])
         )
         for task in (self.charge_function, self.create_shipment_function):
             task.role.add_to_policy(
@@ -327,6 +436,9 @@ class OrderSaga(Construct):
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])
         )
         self.approval_topic.grant_publish(approval.role)
+        approval.role.add_to_policy(
+            iam.PolicyStatement(actions=["kms:Encrypt"], resources=[self.approval_token_key.key_arn])
+        )
         acknowledge(
             approval.role.node.find_child("DefaultPolicy"),
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

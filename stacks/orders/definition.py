@@ -41,9 +41,12 @@ EVENT_SOURCE = "stepwise.orders"
 NATIVE_TIMEOUT = Duration.seconds(30)
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
 REJECTION_ERRORS = ("OrderRejected", "ApprovalTimedOut")
+# Validate's refusals other than InvalidOrder, each named as the execution's error.
+REFUSALS = ("UnknownSku", "InactiveSku", "PriceChanged", "PaymentMethodNotOwned")
 # Ends that are the business saying no, fully compensated: they are counted, but page nobody.
 BUSINESS_OUTCOMES = (
     "InvalidOrder",
+    *REFUSALS,
     "DuplicateOrder",
     "OutOfStock",
     "PaymentDeclined",
@@ -152,8 +155,13 @@ class SagaDefinition(Construct):
             "Validate",
             r.validate,
             result_path="$",
-            retry=LAMBDA_RETRY.with_errors("PersonalDataUnavailable"),
-            comment="Schema and business rules; stores the personal data, passes the rest on",
+            retry=LAMBDA_RETRY.with_errors(
+                "PersonalDataUnavailable",
+                "CatalogUnavailable",
+                "SpendRecordUnavailable",
+                "PaymentProviderUnavailable",
+            ),
+            comment="Schema, catalog prices, payment method owner; stores the personal data",
         )
         invalid = sfn.Fail(
             self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
@@ -182,7 +190,25 @@ class SagaDefinition(Construct):
         )
         # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
         # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
+        refused = sfn.Pass(
+            self,
+            "ExplainRefusedOrder",
+            parameters={
+                "Error.$": "$.Error",
+                "Cause.$": "States.StringToJson($.Cause)",
+            },
+            result_path="$.failure",
+            comment="Priced or paid wrongly: the error names the refusal, the message the line",
+        ).next(
+            sfn.Fail(
+                self,
+                "OrderRefused",
+                error_path="$.failure.Error",
+                cause_path="$.failure.Cause.errorMessage",
+            )
+        )
         validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
+        validate.add_catch(refused, errors=list(REFUSALS), result_path="$")
         validate.add_catch(duplicate, errors=["DuplicateOrder"], result_path="$")
         validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
 
@@ -264,6 +290,8 @@ class SagaDefinition(Construct):
                         "customerId": sfn.JsonPath.string_at("$.order.customerId"),
                         "total": sfn.JsonPath.string_at("$.order.total"),
                         "currency": sfn.JsonPath.string_at("$.order.currency"),
+                        "approvalReason": sfn.JsonPath.string_at("$.order.approvalReason"),
+                        "spendInWindow": sfn.JsonPath.string_at("$.order.spendInWindow"),
                         "taskToken": sfn.JsonPath.task_token,
                     },
                     "executionId": sfn.JsonPath.execution_id,
@@ -306,7 +334,9 @@ class SagaDefinition(Construct):
             retry=None,
         )
         self._retry_idempotent(charge, r.charge, LAMBDA_RETRY.with_errors("PaymentProviderUnavailable"))
-        charge.add_catch(self.release_entry, errors=["PaymentDeclined"], result_path="$.failure")
+        charge.add_catch(
+            self.release_entry, errors=["PaymentDeclined", "PaymentMethodNotOwned"], result_path="$.failure"
+        )
         charge.add_catch(self.refund_entry, errors=["States.ALL"], result_path="$.failure")
 
         record_shipping = self._record("RecordShipping", "IN_PROGRESS", "CREATE_SHIPMENT")
@@ -762,7 +792,7 @@ class SagaDefinition(Construct):
             construct_id,
             table=self.r.status_table,
             key={"orderId": _string("$.order.orderId")},
-            update_expression=f"SET {', '.join(assignments)} REMOVE approvalToken",
+            update_expression=f"SET {', '.join(assignments)} REMOVE approvalTokenCiphertext",
             condition_expression=condition,
             expression_attribute_names=names,
             expression_attribute_values=values,

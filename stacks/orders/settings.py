@@ -13,6 +13,7 @@ from stacks.settings import ReadinessProblem, Settings
 
 CURRENCY_CODE = r"^[A-Z]{3}$"
 COUNTRY_CODE = r"^[A-Z]{2}$"
+APPROVER_PRINCIPAL = r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]{1,512}$"
 
 
 class CurrencySettings(Settings):
@@ -46,6 +47,8 @@ class OrdersSettings(Settings):
     currencies: dict[str, CurrencySettings] = Field(default_factory=_default_currencies)
     approval_timeout_seconds: int = Field(default=86_400, ge=60, le=30 * 86_400)
     approver_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    approver_principals: tuple[str, ...] = ()
+    spend_window_seconds: int = Field(default=86_400, ge=3_600, le=90 * 86_400)
     max_items: int = Field(default=25, ge=1, le=100)
     max_quantity: int = Field(default=1_000, ge=1, le=1_000_000)
     shipping_countries: tuple[str, ...] = (
@@ -67,6 +70,14 @@ class OrdersSettings(Settings):
                 raise ValueError(f"{code!r} is not an ISO 4217 code (three capital letters)")
         return value
 
+    @field_validator("approver_principals")
+    @classmethod
+    def _principal_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for arn in value:
+            if not re.fullmatch(APPROVER_PRINCIPAL, arn):
+                raise ValueError(f"{arn!r} is not an IAM role or user ARN")
+        return value
+
     @field_validator("shipping_countries")
     @classmethod
     def _country_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -78,16 +89,26 @@ class OrdersSettings(Settings):
         return value
 
     def readiness_problems(self) -> list[ReadinessProblem]:
-        """Without an approver nobody sees approval requests: every order above a threshold times out."""
-        if self.approver_email:
-            return []
-        return [
-            ReadinessProblem(
-                "approverEmail",
-                "unset, so approval requests go to a topic nobody reads and every order above its "
-                "currency's approvalThreshold is rejected when approvalTimeoutSeconds runs out",
+        """Without an approver nobody sees approval requests (every order above a threshold times
+        out); without named approver principals any principal of the account may approve."""
+        problems = []
+        if not self.approver_email:
+            problems.append(
+                ReadinessProblem(
+                    "approverEmail",
+                    "unset, so approval requests go to a topic nobody reads and every order above its "
+                    "currency's approvalThreshold is rejected when approvalTimeoutSeconds runs out",
+                )
             )
-        ]
+        if not self.approver_principals:
+            problems.append(
+                ReadinessProblem(
+                    "approverPrincipals",
+                    "empty, so the approver role trusts the whole account: any principal allowed to "
+                    "assume it can decide orders",
+                )
+            )
+        return problems
 
     def currencies_json(self) -> str:
         """The currency rules as the JSON the validate function reads from its environment."""

@@ -27,6 +27,8 @@ class OrdersStack(WorkflowStack):
             "StatusTableName": self.orders.status_table.table_name,
             "PersonalDataTableName": self.orders.personal_data_table.table_name,
             "InventoryTableName": self.orders.inventory_table.table_name,
+            "CatalogTableName": self.orders.catalog_table.table_name,
+            "ApproverRoleArn": self.orders.approver_role.role_arn,
             "LedgerTableName": self.orders.ledger_table.table_name,
             "ParkedQueueUrl": self.orders.parked_queue.queue_url,
             "EventBusName": self.orders.event_bus.event_bus_name,

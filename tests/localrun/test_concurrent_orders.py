@@ -14,7 +14,7 @@ import pytest
 
 from localrun import LocalRunner, RunResult
 from tests.support.synth import app_stacks
-from tests.workflows.orders.conftest import OPENING_ACCOUNTS, OPENING_STOCK
+from tests.workflows.orders.conftest import CATALOG, OPENING_ACCOUNTS, OPENING_STOCK
 from tests.workflows.orders.shop import Shop, order
 
 ROUNDS = 4
@@ -25,13 +25,13 @@ def shop() -> Iterator[Shop]:
     with LocalRunner.for_stack(app_stacks("dev")["orders"]) as runner:
         shop = Shop(runner)
         shop.reset()
-        shop.open(dict(OPENING_STOCK), [dict(account) for account in OPENING_ACCOUNTS])
+        shop.open(dict(OPENING_STOCK), [dict(account) for account in OPENING_ACCOUNTS], dict(CATALOG))
         yield shop
         shop.assert_invariant()
 
 
 def run_twice_at_once(shop: Shop, order_id: str) -> list[RunResult]:
-    document = order(order_id, ("SKU-1", 1, "3.00"))
+    document = order(order_id, ("SKU-1", 1))
     shop.submitted[order_id] = document
     executions = [
         shop.runner.start_execution(document, name=f"{order_id}-attempt-{attempt}") for attempt in (1, 2)

@@ -65,6 +65,11 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
         "Tenant account reconciliation looks up the account holding the tenant's e-mail before "
         "requesting one; the action has no resource type."
     ),
+    "states:SendTaskSuccess": (
+        "Task tokens have no resource type. Orders: only the approver role holds it, and the tokens "
+        "it can send are the ones only it can decrypt (docs/orders.md, Human approval)."
+    ),
+    "states:SendTaskFailure": "Task tokens have no resource type (as states:SendTaskSuccess).",
     "cloudwatch:PutMetricData": (
         "Publishing metrics to a namespace cannot be scoped by ARN (metrics have no ARN; the only listed "
         "resource type is a metrics dataset); the statement must pin the namespace with the "

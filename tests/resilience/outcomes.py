@@ -221,7 +221,9 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
         "orders": WorkflowPolicy(
             workflow="orders",
             happy_paths=MappingProxyType({None: "happy-path"}),
-            validation_errors=frozenset({"InvalidOrder"}),
+            validation_errors=frozenset(
+                {"InvalidOrder", "UnknownSku", "InactiveSku", "PriceChanged", "PaymentMethodNotOwned"}
+            ),
             duplicate_ends=frozenset({"FAILED DuplicateOrder"}),
             reraises_after_compensation=True,
             degraded_success=None,
@@ -251,8 +253,12 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
                 "execution error `OrderNeedsAttention`."
             ),
             bad_input=(
-                "Schema or business-rule violations (unknown fields at any level included) fail with "
-                "`InvalidOrder` naming the field, before anything is written."
+                "Schema or business-rule violations (unknown fields at any level included, numeric "
+                "strings other than ASCII digits with an optional point, control, bidi and unassigned "
+                "characters) fail with `InvalidOrder` naming the field; an SKU the catalog lacks or no "
+                "longer sells, a client price other than the catalog's and another customer's (or an "
+                "ownerless) payment method fail with `UnknownSku`, `InactiveSku`, `PriceChanged`, "
+                "`PaymentMethodNotOwned`; all before anything is written."
             ),
             duplicate=(
                 "The execution name is `order-<orderId>`; a second execution for the same order under "

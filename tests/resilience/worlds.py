@@ -93,7 +93,9 @@ class OrdersHarness(Harness):
         self.seed_sample(sample)
         for entry in sample.seed.get("dynamodb", []):
             item = entry["item"]
-            if entry["table"].endswith("Inventory"):
+            if entry["table"].endswith("Catalog"):
+                self.shop.catalog[item["sku"]] = int(item["priceMinor"])
+            elif entry["table"].endswith("Inventory"):
                 self.shop.opening_stock[item["sku"]] = int(item["available"]) + int(item.get("sold", 0))
             elif str(item.get("pk", "")).startswith("ACCOUNT#"):
                 self.shop.opening_balances[item["pk"].removeprefix("ACCOUNT#")] = int(item["balanceMinor"])

@@ -54,7 +54,7 @@ def test_shipped_prod_is_refused_naming_every_key_and_nothing_runs(capsys):
     assert deploy.main(["--env", "prod"], run=runner) == 2
     assert runner.commands == []
     err = capsys.readouterr().err
-    assert err.startswith("stepwise config error: environment 'prod' is not a sandbox and 10 of its settings")
+    assert err.startswith("stepwise config error: environment 'prod' is not a sandbox and 11 of its settings")
     assert named_keys(err) == SHIPPED_PROD_PROBLEMS
 
 
@@ -62,7 +62,13 @@ def test_chosen_stacks_check_only_their_workflows(capsys):
     runner = Recorder()
     assert deploy.main(["--env", "staging", "--stacks", "Orders Rag"], run=runner) == 2
     assert runner.commands == []
-    assert named_keys(capsys.readouterr().err) == ["account", "region", "alarmEmail", "orders.approverEmail"]
+    assert named_keys(capsys.readouterr().err) == [
+        "account",
+        "region",
+        "alarmEmail",
+        "orders.approverEmail",
+        "orders.approverPrincipals",
+    ]
 
 
 def test_complete_settings_run_cdk_deploy_on_every_workflow(environments_file, capsys):

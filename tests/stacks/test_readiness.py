@@ -62,9 +62,16 @@ def test_each_tenant_key_is_named_alone(override, key):
 
 def test_orders_without_an_approver_is_not_ready():
     problems = OrdersSettings().readiness_problems()
-    assert keys(problems) == ["approverEmail"]
+    assert keys(problems) == ["approverEmail", "approverPrincipals"]
     assert "nobody reads" in problems[0].reason
-    assert OrdersSettings(approver_email="approvals@example.com").readiness_problems() == []
+    assert "trusts the whole account" in problems[1].reason
+    assert OrdersSettings.model_validate(COMPLETE_SETTINGS["orders"]).readiness_problems() == []
+
+
+@pytest.mark.parametrize("arn", ["*", "arn:aws:iam::111111111111:root", "arn:aws:iam::*:role/x", "alice"])
+def test_approver_principals_are_role_or_user_arns(arn):
+    with pytest.raises(ValueError, match="is not an IAM role or user ARN"):
+        OrdersSettings.model_validate({"approverPrincipals": [arn]})
 
 
 def test_cv_without_a_work_team_arn_is_not_ready():
@@ -106,6 +113,7 @@ def test_only_the_chosen_workflows_are_checked():
         "region",
         "alarmEmail",
         "orders.approverEmail",
+        "orders.approverPrincipals",
     ]
     narrowed = load_environment(with_environment("prod", workflows=["rag"]), "prod")
     assert keys(narrowed.readiness_problems()) == ["account", "region", "alarmEmail"]
@@ -122,7 +130,7 @@ def test_a_non_sandbox_environment_is_refused_naming_every_key_in_one_message():
     with pytest.raises(ConfigError) as raised:
         ensure_deployable(config)
     headline, *lines = str(raised.value).splitlines()
-    assert headline.startswith("environment 'prod' is not a sandbox and 10 of its settings")
+    assert headline.startswith("environment 'prod' is not a sandbox and 11 of its settings")
     assert "environments.prod" in headline
     assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS
 

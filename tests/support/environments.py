@@ -15,7 +15,10 @@ COMPLETE_SETTINGS: dict[str, Any] = {
     "account": ACCOUNT,
     "region": REGION,
     "alarmEmail": "oncall@example.com",
-    "orders": {"approverEmail": "approvals@example.com"},
+    "orders": {
+        "approverEmail": "approvals@example.com",
+        "approverPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/order-reviewers"],
+    },
     "cv": {
         "labeling": {
             "workteamArn": f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:workteam/private-crowd/stepwise-cv-safety"
@@ -37,6 +40,7 @@ SHIPPED_PROD_PROBLEMS = [
     "alarmEmail",
     "cv.labeling.workteamArn",
     "orders.approverEmail",
+    "orders.approverPrincipals",
     "tenants.organizationId",
     "tenants.allowedOuIds",
     "tenants.allowedEmailDomains",

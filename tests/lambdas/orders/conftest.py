@@ -17,7 +17,11 @@ INVENTORY_TABLE = "orders-inventory"
 LEDGER_TABLE = "orders-ledger"
 SHIPMENTS_TABLE = "orders-shipments"
 IDEMPOTENCY_TABLE = "orders-idempotency"
+CATALOG_TABLE = "orders-catalog"
+SPEND_TABLE = "orders-spend"
 TABLES = {
+    CATALOG_TABLE: ["sku"],
+    SPEND_TABLE: ["customerId", "currency"],
     STATUS_TABLE: ["orderId"],
     PERSONAL_DATA_TABLE: ["orderId"],
     INVENTORY_TABLE: ["sku"],
@@ -38,6 +42,9 @@ ENVIRONMENT = {
     "MAX_ITEMS": "5",
     "MAX_QUANTITY": "100",
     "STATUS_TABLE": STATUS_TABLE,
+    "CATALOG_TABLE": CATALOG_TABLE,
+    "SPEND_TABLE": SPEND_TABLE,
+    "SPEND_WINDOW_SECONDS": "86400",
     "PERSONAL_DATA_TABLE": PERSONAL_DATA_TABLE,
     "LEDGER_TABLE": LEDGER_TABLE,
     "SHIPMENTS_TABLE": SHIPMENTS_TABLE,
@@ -92,6 +99,19 @@ class Aws:
     sqs: Any
     approval_topic_arn: str
     approval_inbox_url: str
+    kms: Any
+    approval_token_key: str
+
+    def put_product(self, sku: str, price_minor: int, *, currency: str = "USD", active: bool = True) -> None:
+        self.dynamodb.put_item(
+            TableName=CATALOG_TABLE,
+            Item={
+                "sku": {"S": sku},
+                "priceMinor": {"N": str(price_minor)},
+                "currency": {"S": currency},
+                "active": {"BOOL": active},
+            },
+        )
 
     def put_account(
         self,
@@ -100,7 +120,7 @@ class Aws:
         *,
         currency: str = "USD",
         status: str = "ACTIVE",
-        customer_id: str | None = None,
+        customer_id: str | None = "c-1",
     ) -> None:
         item = {
             "pk": {"S": f"ACCOUNT#{token}"},
@@ -182,13 +202,20 @@ def _account() -> Iterator[Aws]:
             Endpoint=inbox_arn,
             Attributes={"RawMessageDelivery": "true"},
         )
-        yield Aws(dynamodb, sns, sqs, topic_arn, inbox)
+        kms = boto3.client("kms", region_name="us-east-1")
+        key = kms.create_key(Description="approval tokens")["KeyMetadata"]["Arn"]
+        yield Aws(dynamodb, sns, sqs, topic_arn, inbox, kms, key)
 
 
 @pytest.fixture
 def aws(_account: Aws, monkeypatch: pytest.MonkeyPatch) -> Aws:
     """The module's account, emptied, with the handlers' environment set."""
-    for name, value in {**ENVIRONMENT, "APPROVAL_TOPIC_ARN": _account.approval_topic_arn}.items():
+    environment = {
+        **ENVIRONMENT,
+        "APPROVAL_TOPIC_ARN": _account.approval_topic_arn,
+        "APPROVAL_TOKEN_KEY": _account.approval_token_key,
+    }
+    for name, value in environment.items():
         monkeypatch.setenv(name, value)
     for name, keys in TABLES.items():
         for item in _account.scan(name):

@@ -10,6 +10,7 @@ from orders.errors import (
     ChargeVoided,
     PaymentConflict,
     PaymentDeclined,
+    PaymentMethodNotOwned,
     PaymentProviderUnavailable,
     RefundImpossible,
 )
@@ -66,9 +67,7 @@ def test_a_second_charge_with_other_terms_is_refused(aws: Aws, ledger: LedgerAda
     ("setup", "request_overrides", "reason"),
     [
         ({}, {"amount": 10_001}, "insufficient funds"),
-        ({}, {"payment_token": "pm_nobody"}, "unknown payment method"),
         ({"status": "BLOCKED"}, {}, "payment method is blocked"),
-        ({}, {"customer_id": "c-2"}, "payment method belongs to another customer"),
         ({"currency": "EUR"}, {}, "payment method cannot pay in USD"),
     ],
 )
@@ -81,6 +80,32 @@ def test_declines_are_named_and_move_nothing(
         ledger.charge(charge_request(**request_overrides))
     assert aws.balance("pm_alice") == 10_000
     assert aws.ledger_entries("o-1") == {}
+
+
+@pytest.mark.parametrize(
+    ("owner", "token", "reason"),
+    [
+        ("c-2", "pm_alice", "is not registered to this customer"),
+        (None, "pm_alice", "has no owner"),
+        ("c-1", "pm_unknown", "is not registered to this customer"),
+    ],
+)
+def test_a_method_that_is_not_the_customers_is_refused_by_name_and_moves_nothing(
+    aws: Aws, owner: str | None, token: str, reason: str
+) -> None:
+    aws.put_account("pm_alice", 10_000, customer_id=owner)
+    ledger = LedgerAdapter(LEDGER_TABLE, aws.dynamodb)
+    with pytest.raises(PaymentMethodNotOwned, match=reason) as checked:
+        ledger.verify_owner(token, "c-1")
+    with pytest.raises(PaymentMethodNotOwned, match=reason) as charged:
+        ledger.charge(charge_request(payment_token=token))
+    assert token not in str(checked.value) + str(charged.value), "no payment token in messages"
+    assert aws.balance("pm_alice") == 10_000
+    assert aws.ledger_entries("o-1") == {}
+
+
+def test_the_owner_passes_the_check(ledger: LedgerAdapter) -> None:
+    ledger.verify_owner("pm_alice", "c-1")
 
 
 def test_the_full_balance_can_be_charged(aws: Aws, ledger: LedgerAdapter) -> None:

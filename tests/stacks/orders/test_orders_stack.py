@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
 from stacks.config import ConfigError, load_environment
 from stacks.orders.settings import OrdersSettings
+from stacks.orders.stack import OrdersStack
 from tests.support.asl import catches, iter_states, states_by_name
-from tests.support.synth import app_stacks, definitions_of, resources, template_of
+from tests.support.synth import app_stacks, definitions_of, fresh_app, resources, template_of
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -94,6 +96,10 @@ def test_compensations_run_in_reverse(states: dict[str, Mapping[str, Any]]) -> N
             {
                 "InvalidOrder": "ExplainInvalidOrder",
                 "InvalidInput": "ExplainInvalidOrder",
+                "UnknownSku": "ExplainRefusedOrder",
+                "InactiveSku": "ExplainRefusedOrder",
+                "PriceChanged": "ExplainRefusedOrder",
+                "PaymentMethodNotOwned": "ExplainRefusedOrder",
                 "DuplicateOrder": "DuplicateOrder",
                 "States.ALL": "OrderNotAccepted",
             },
@@ -116,7 +122,14 @@ def test_compensations_run_in_reverse(states: dict[str, Mapping[str, Any]]) -> N
             },
         ),
         ("RecordCharging", {"States.ALL": "RecordReleasing"}),
-        ("ChargePayment", {"PaymentDeclined": "RecordReleasing", "States.ALL": "RecordRefunding"}),
+        (
+            "ChargePayment",
+            {
+                "PaymentDeclined": "RecordReleasing",
+                "PaymentMethodNotOwned": "RecordReleasing",
+                "States.ALL": "RecordRefunding",
+            },
+        ),
         ("RecordShipping", {"States.ALL": "RecordRefunding"}),
         ("CreateShipment", {"AddressUndeliverable": "RecordRefunding", "States.ALL": "RecordCancelling"}),
         ("Notify", {"States.ALL": "RecordCancelling"}),
@@ -257,14 +270,17 @@ def test_topics_are_kms_encrypted(template: dict[str, Any]) -> None:
     assert all("KmsMasterKeyId" in topic["Properties"] for topic in topics.values())
 
 
-def test_six_tables_with_point_in_time_recovery(template: dict[str, Any]) -> None:
+def test_eight_tables_with_point_in_time_recovery(template: dict[str, Any]) -> None:
     tables = resources(template, "AWS::DynamoDB::GlobalTable")
-    assert len(tables) == 6
+    assert len(tables) == 8
     for table in tables.values():
         replica = table["Properties"]["Replicas"][0]
         assert replica["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"]
     ttl = [t for t in tables.values() if "TimeToLiveSpecification" in t["Properties"]]
-    assert [t["Properties"]["TimeToLiveSpecification"]["AttributeName"] for t in ttl] == ["expiration"]
+    assert sorted(t["Properties"]["TimeToLiveSpecification"]["AttributeName"] for t in ttl) == [
+        "expiration",
+        "expiresAt",
+    ]
 
 
 def _policy_of(template: dict[str, Any], construct: str) -> list[dict[str, Any]]:
@@ -289,8 +305,81 @@ def test_functions_have_least_privilege(template: dict[str, Any]) -> None:
     assert tables["Shipme"] in ship and tables["Paymen"] not in ship
     validate = [s for s in _policy_of(template, "Validate") if "dynamodb" in json.dumps(s["Action"])]
     assert [(s["Action"], s["Resource"]["Fn::GetAtt"][0]) for s in validate] == [
-        ("dynamodb:PutItem", tables["Person"])
+        ("dynamodb:PutItem", tables["Person"]),
+        ("dynamodb:BatchGetItem", tables["Catalo"]),
+        (["dynamodb:GetItem", "dynamodb:PutItem"], tables["Custom"]),
+        ("dynamodb:GetItem", tables["Paymen"]),
     ]
+
+
+def _statements(template: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for key, policy in resources(template, "AWS::IAM::Policy").items()
+        if key.startswith(prefix)
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statement: Mapping[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return list(action) if isinstance(action, list) else [action]
+
+
+def test_only_the_approver_role_can_decide_orders(template: dict[str, Any]) -> None:
+    holders = {
+        key
+        for key, policy in resources(template, "AWS::IAM::Policy").items()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if {"states:SendTaskSuccess", "states:SendTaskFailure"} & set(_actions(statement))
+    }
+    assert [key.removeprefix("Workflow")[: len("Approver")] for key in holders] == ["Approver"]
+    updates = [s for s in _statements(template, "WorkflowApprover") if "dynamodb:UpdateItem" in _actions(s)]
+    [update] = updates
+    assert set(update["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
+        "orderId",
+        "approvalTokenCiphertext",
+        "approvalDecision",
+        "approvalReviewer",
+        "approvalReviewerId",
+        "approvalComment",
+        "approvalDecidedAt",
+    }
+
+
+def test_only_the_approver_role_can_decrypt_a_stored_token(template: dict[str, Any]) -> None:
+    [key_id] = [
+        key for key in resources(template, "AWS::KMS::Key") if key.startswith("WorkflowApprovalTokenKey")
+    ]
+    [approver] = [key for key in resources(template, "AWS::IAM::Role") if key.startswith("WorkflowApprover")]
+    policy = resources(template, "AWS::KMS::Key")[key_id]["Properties"]["KeyPolicy"]["Statement"]
+    [deny] = [s for s in policy if s["Effect"] == "Deny"]
+    assert (deny["Action"], deny["Principal"]) == ("kms:Decrypt", {"AWS": "*"})
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [approver, "Arn"]}}}
+    decrypters = {
+        key.split("Role")[0].split("DefaultPolicy")[0].removeprefix("Workflow")
+        for key, policy in resources(template, "AWS::IAM::Policy").items()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "kms:Decrypt" in _actions(statement) and key_id in json.dumps(statement["Resource"])
+    }
+    assert decrypters == {"Approver"}
+    encrypters = {
+        key.split("Role")[0].removeprefix("Workflow")
+        for key, policy in resources(template, "AWS::IAM::Policy").items()
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+        if "kms:Encrypt" in _actions(statement) and key_id in json.dumps(statement["Resource"])
+    }
+    assert encrypters == {"RequestApproval"}
+
+
+def test_the_approver_role_trusts_the_configured_principals_only() -> None:
+    settings = {"approverPrincipals": ["arn:aws:iam::111111111111:role/order-reviewers"]}
+    config = load_environment({"qa": {"sandbox": True, "orders": settings}}, "qa")
+    stack = OrdersStack(fresh_app(), config)
+    roles = resources(Template.from_stack(stack).to_json(), "AWS::IAM::Role")
+    [approver] = [role for key, role in roles.items() if key.startswith("WorkflowApprover")]
+    [trust] = approver["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::111111111111:role/order-reviewers"}
 
 
 def test_only_validate_writes_and_only_charge_and_shipment_read_the_personal_data(
@@ -367,9 +456,14 @@ def test_validate_reads_its_rules_from_settings(template: dict[str, Any]) -> Non
 
 
 def test_outputs_for_the_operator_tools(template: dict[str, Any]) -> None:
-    assert {"StateMachineArn", "StatusTableName", "PersonalDataTableName", "ParkedQueueUrl"} <= set(
-        template["Outputs"]
-    )
+    assert {
+        "StateMachineArn",
+        "StatusTableName",
+        "PersonalDataTableName",
+        "CatalogTableName",
+        "ApproverRoleArn",
+        "ParkedQueueUrl",
+    } <= set(template["Outputs"])
 
 
 def test_orders_settings_are_validated_with_the_key_named() -> None:

@@ -5,9 +5,9 @@ Invariant (checked after every workflow test by the `shop` fixture):
 - money is conserved per payment method: opening balance = balance + charges - refunds;
 - `sold` per SKU equals the quantities of the COMPLETED orders;
 - every order ended in a final status: COMPLETED orders hold no reservation, are charged
-  exactly their total once and have a CREATED shipment; FAILED and REJECTED orders hold no
-  reservation, are charged nothing net and have no live shipment; NEEDS_ATTENTION orders are
-  parked in the queue with their context.
+  exactly their total at the catalog's prices once and have a CREATED shipment; FAILED and
+  REJECTED orders hold no reservation, are charged nothing net and have no live shipment;
+  NEEDS_ATTENTION orders are parked in the queue with their context.
 """
 
 from __future__ import annotations
@@ -25,14 +25,15 @@ HOLD_PREFIX = "reservation:"
 FINAL_STATUSES = {"COMPLETED", "FAILED", "REJECTED", "NEEDS_ATTENTION"}
 
 
-def order(order_id: str, *items: tuple[str, int, str], **overrides: Any) -> dict[str, Any]:
-    """An order for `cust-1` paying with `pm_alice`, shipped to a US address."""
+def order(order_id: str, *items: tuple[str, int] | tuple[str, int, str], **overrides: Any) -> dict[str, Any]:
+    """An order for `cust-1` paying with `pm_alice`, shipped to a US address; a line is `(sku,
+    quantity)` (catalog price) or `(sku, quantity, unitPrice)` (the price the client expects)."""
     return {
         "orderId": order_id,
         "customerId": "cust-1",
         "currency": "USD",
         "payment": {"token": "pm_alice"},
-        "items": [{"sku": sku, "quantity": qty, "unitPrice": price} for sku, qty, price in items],
+        "items": [_line(*line) for line in items],
         "shippingAddress": {
             "name": "Alice Example",
             "line1": "1 Main St",
@@ -44,11 +45,16 @@ def order(order_id: str, *items: tuple[str, int, str], **overrides: Any) -> dict
     }
 
 
+def _line(sku: str, quantity: int, price: str | None = None) -> dict[str, Any]:
+    return {"sku": sku, "quantity": quantity, **({"unitPrice": price} if price is not None else {})}
+
+
 @dataclass
 class Shop:
     """Seed and inspect the saga's tables and queue; remember what was opened for the invariant."""
 
     runner: LocalRunner
+    catalog: dict[str, int] = field(default_factory=dict)
     opening_stock: dict[str, int] = field(default_factory=dict)
     opening_balances: dict[str, int] = field(default_factory=dict)
     submitted: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -60,6 +66,8 @@ class Shop:
         self.sqs = self.runner.client("sqs")
         self.status_table = resource("Workflow/OrderStatus").name
         self.personal_data_table = resource("Workflow/PersonalData").name
+        self.catalog_table = resource("Workflow/Catalog").name
+        self.spend_table = resource("Workflow/CustomerSpend").name
         self.inventory_table = resource("Workflow/Inventory").name
         self.ledger_table = resource("Workflow/PaymentLedger").name
         self.shipments_table = resource("Workflow/Shipments").name
@@ -72,6 +80,8 @@ class Shop:
         keys = {
             self.status_table: ("orderId",),
             self.personal_data_table: ("orderId",),
+            self.catalog_table: ("sku",),
+            self.spend_table: ("customerId", "currency"),
             self.inventory_table: ("sku",),
             self.ledger_table: ("pk", "sk"),
             self.shipments_table: ("orderId",),
@@ -82,17 +92,27 @@ class Shop:
                 self.dynamodb.delete_item(TableName=table, Key={n: item[n] for n in names})
         self.parked()
         self.parked_messages.clear()
+        self.catalog.clear()
         self.opening_stock.clear()
         self.opening_balances.clear()
         self.submitted.clear()
 
-    def open(self, stock: dict[str, int], accounts: list[dict[str, Any]]) -> None:
+    def open(
+        self,
+        stock: dict[str, int],
+        accounts: list[dict[str, Any]],
+        catalog: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        """Seed the catalog (each product `{"priceMinor", "currency", "active"}`), stock and accounts."""
+        catalog = catalog or {}
         seed(
-            {"inventory": stock, "accounts": accounts},
+            {"catalog": catalog, "inventory": stock, "accounts": accounts},
+            catalog_table=self.catalog_table,
             inventory_table=self.inventory_table,
             ledger_table=self.ledger_table,
             dynamodb=self.dynamodb,
         )
+        self.catalog.update({sku: int(product["priceMinor"]) for sku, product in catalog.items()})
         self.opening_stock.update(stock)
         self.opening_balances.update({a["token"]: a["balanceMinor"] for a in accounts})
 
@@ -214,7 +234,7 @@ class Shop:
             refunded = int(entries["REFUND"]["amountMinor"]["N"]) if "REFUND" in entries else 0
             shipment = self.shipment(order_id)
             if status["status"] == "COMPLETED":
-                assert charged - refunded == _total_minor(self.submitted[order_id]), order_id
+                assert charged - refunded == self.total_minor(order_id), order_id
                 assert shipment is not None and shipment["status"]["S"] == "CREATED"
             elif status["status"] in {"FAILED", "REJECTED"}:
                 assert charged - refunded == 0, f"{order_id} kept {charged - refunded}"
@@ -222,8 +242,7 @@ class Shop:
             else:
                 assert order_id in parked_orders, f"{order_id} needs attention but is not parked"
 
-
-def _total_minor(order: dict[str, Any]) -> int:
-    from decimal import Decimal
-
-    return sum(int(Decimal(str(line["unitPrice"])) * 100) * line["quantity"] for line in order["items"])
+    def total_minor(self, order_id: str) -> int:
+        """What a completed order must have cost: its lines at the catalog's prices."""
+        lines = self.submitted[order_id]["items"]
+        return sum(self.catalog[line["sku"]] * line["quantity"] for line in lines)

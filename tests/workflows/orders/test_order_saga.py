@@ -9,15 +9,17 @@ import json
 import time
 from typing import Any
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 from orders.ledger import LedgerAdapter
 from orders.payments import ChargeRequest
 
 from localrun import Fault, LocalRunner, RunResult, TaskTimeout
-from scripts.orders.approval import ApprovalError, decide
+from scripts.orders.approval import ApprovalError, Clients, decide
 from scripts.orders.submit import execution_name
 from stacks.orders.settings import OrdersSettings
+from tests.workflows.orders.conftest import OPENING_STOCK
 from tests.workflows.orders.shop import Shop, order
 
 THREE_ITEMS = (("SKU-1", 2, "19.99"), ("SKU-2", 1, "5.00"), ("SKU-3", 1, "100.00"))
@@ -120,11 +122,11 @@ def test_happy_path_three_items(
 
 def test_a_transient_payment_error_is_retried_and_charges_once(shop: Shop) -> None:
     faults = [Fault(state="ChargePayment", error="Lambda.TooManyRequestsException", times=2)]
-    result = shop.run(order("o-retry", ("SKU-1", 1, "10.00")), faults=faults)
+    result = shop.run(order("o-retry", ("SKU-1", 1)), faults=faults)
     assert result.status == "SUCCEEDED", result.trace()
     assert result.entered("ChargePayment") == 1 and result.retries >= 2
     assert list(shop.ledger()["o-retry"]) == ["CHARGE"]
-    assert shop.balance("pm_alice") == 500_000 - 1000
+    assert shop.balance("pm_alice") == 500_000 - 1999
 
 
 def test_a_step_repeated_after_its_side_effect_does_not_repeat_it(shop: Shop) -> None:
@@ -158,15 +160,11 @@ def test_invalid_order_fails_fast_and_writes_nothing(shop: Shop) -> None:
     assert result.states == ("Validate", "ExplainInvalidOrder", "OrderInvalid")
     assert shop.statuses() == {}
     assert shop.ledger() == {}
-    assert {sku: row["available"] for sku, row in shop.inventory().items()} == {
-        "SKU-1": 10,
-        "SKU-2": 5,
-        "SKU-3": 1,
-    }
+    assert {sku: row["available"] for sku, row in shop.inventory().items()} == OPENING_STOCK
 
 
 def test_out_of_stock_on_the_second_item_releases_the_first(shop: Shop) -> None:
-    result = shop.run(order("o-oos", ("SKU-1", 3, "1.00"), ("SKU-3", 2, "1.00")))
+    result = shop.run(order("o-oos", ("SKU-1", 3), ("SKU-3", 2)))
     assert (result.status, result.error) == ("FAILED", "OutOfStock")
     assert "SKU-3" in (result.cause or "")
     assert result.entered("ReleaseItem") == 2 and result.entered("ReleaseItemSkipped") == 1
@@ -177,10 +175,19 @@ def test_out_of_stock_on_the_second_item_releases_the_first(shop: Shop) -> None:
     assert shop.ledger() == {}
 
 
-def test_unknown_sku_is_out_of_stock(shop: Shop) -> None:
-    result = shop.run(order("o-ghost", ("SKU-1", 1, "1.00"), ("NOPE", 1, "1.00")))
-    assert (result.status, result.error) == ("FAILED", "OutOfStock")
-    assert "NOPE" not in shop.inventory()
+def test_unknown_sku_is_refused_by_name_before_anything_is_reserved(shop: Shop) -> None:
+    result = shop.run(order("o-ghost", ("SKU-1", 1), ("NOPE", 1)))
+    assert (result.status, result.error) == ("FAILED", "UnknownSku")
+    assert result.cause == "items[1].sku: NOPE is not in the catalog"
+    assert result.states == ("Validate", "ExplainRefusedOrder", "OrderRefused")
+    assert "NOPE" not in shop.inventory() and shop.available("SKU-1") == 10
+    assert shop.statuses() == {} and shop.ledger() == {}
+
+
+def test_an_inactive_sku_is_refused_by_name(shop: Shop) -> None:
+    result = shop.run(order("o-old", ("SKU-OLD", 1)))
+    assert (result.status, result.error) == ("FAILED", "InactiveSku")
+    assert shop.available("SKU-OLD") == 5 and shop.statuses() == {}
 
 
 def test_payment_declined_releases_inventory(shop: Shop) -> None:
@@ -215,7 +222,7 @@ def test_shipment_failure_refunds_then_releases(shop: Shop) -> None:
 
 def test_notification_failure_undoes_every_step_in_reverse(shop: Shop) -> None:
     faults = [Fault(state="PublishOrderCompleted", error="EventBridge.FailedEntry", times=None)]
-    result = shop.run(order("o-nonotify", ("SKU-1", 1, "3.00")), faults=faults)
+    result = shop.run(order("o-nonotify", ("SKU-1", 1)), faults=faults)
     assert (result.status, result.error) == ("FAILED", "EventBridge.FailedEntry")
     assert compensations(result) == [
         "RecordCancelling",
@@ -260,7 +267,7 @@ def test_a_refund_that_keeps_failing_parks_the_order(shop: Shop, runner: LocalRu
 
 # ---- human approval -------------------------------------------------------------------------
 
-BIG_ORDER = (("SKU-2", 1, "1200.00"),)
+BIG_ORDER = (("SKU-4", 1, "1200.00"),)
 
 
 @pytest.fixture(scope="module")
@@ -280,16 +287,42 @@ def await_approval_request(shop: Shop, execution: Any, order_id: str) -> dict[st
     raise AssertionError(f"{order_id} never reached AWAITING_APPROVAL: {shop.status(order_id)}")
 
 
-def decide_as_reviewer(shop: Shop, order_id: str, decision: str, comment: str = "") -> None:
-    decide(
+def approver(runner: LocalRunner, session_name: str = "rita") -> Clients:
+    """The approval tool's clients with the credentials of the stack's approver role, assumed as
+    `session_name` (moto maps the session's access key back to the assumed role)."""
+    role_arn = runner.resource("Workflow/Approver").arn
+    credentials = runner.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
+        "Credentials"
+    ]
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=runner.region,
+    )
+    return Clients.default(session)
+
+
+def reviewer_arn(runner: LocalRunner, session_name: str = "rita") -> str:
+    role = runner.resource("Workflow/Approver")
+    return f"arn:aws:sts::{role.arn.split(':')[4]}:assumed-role/{role.name}/{session_name}"
+
+
+def decide_as_reviewer(shop: Shop, order_id: str, decision: str, comment: str = "") -> dict[str, str]:
+    return decide(
         order_id,
         decision,  # type: ignore[arg-type]
-        reviewer="rita",
         comment=comment,
         table_name=shop.status_table,
-        dynamodb=shop.dynamodb,
-        stepfunctions=shop.runner.client("stepfunctions"),
+        clients=approver(shop.runner),
     )
+
+
+def stored_token(shop: Shop, order_id: str, ciphertext: bytes) -> str:
+    """The task token a ciphertext holds (what a reviewer's tool decrypts), for replay attempts."""
+    context = {"orderId": order_id, "executionId": shop.status(order_id)["executionId"]}
+    plaintext = approver(shop.runner).kms.decrypt(CiphertextBlob=ciphertext, EncryptionContext=context)
+    return bytes(plaintext["Plaintext"]).decode()
 
 
 def test_approval_granted_completes_the_order(
@@ -300,23 +333,23 @@ def test_approval_granted_completes_the_order(
     shop.submitted["o-big"] = big
     execution = runner.start_execution(big, name=execution_name("o-big"))
     waiting = await_approval_request(shop, execution, "o-big")
-    assert waiting["step"] == "APPROVAL" and waiting["approvalToken"]
+    assert waiting["step"] == "APPROVAL" and waiting["approvalReason"] == "ORDER_TOTAL"
+    token = stored_token(shop, "o-big", waiting["approvalTokenCiphertext"])
     [request] = drain_until(runner, approval_requests, count=1)
     assert request["orderId"] == "o-big" and request["total"] == "1200.00"
-    assert waiting["approvalToken"] not in json.dumps(request), "the token stays on the status item"
+    assert request["reason"] == "ORDER_TOTAL"
+    assert token not in json.dumps(request) and token.encode() not in waiting["approvalTokenCiphertext"]
     assert shop.balance("pm_alice") == 500_000, "nothing is charged before the decision"
 
-    decide_as_reviewer(shop, "o-big", "approve", "known customer")
+    recorded = decide_as_reviewer(shop, "o-big", "approve", "known customer")
     result = execution.wait()
     assert result.status == "SUCCEEDED", result.trace()
     assert result.output["approval"]["decision"] == "APPROVED"
     status = shop.status("o-big")
-    assert (status["status"], status["approvalDecision"], status["approvalReviewer"]) == (
-        "COMPLETED",
-        "APPROVED",
-        "rita",
-    )
-    assert "approvalToken" not in status
+    assert (status["status"], status["approvalDecision"]) == ("COMPLETED", "APPROVED")
+    assert status["approvalReviewer"] == recorded["reviewer"] == reviewer_arn(runner, "rita")
+    assert "approvalTokenCiphertext" not in status
+    assert "rita" not in json.dumps(result.output), "who decided stays on the status item"
     assert shop.balance("pm_alice") == 500_000 - 120_000
 
 
@@ -332,8 +365,11 @@ def test_approval_rejected_releases_and_records_rejected(shop: Shop, runner: Loc
     assert compensations(result) == ["RecordReleasing", "ReleaseInventory"]
     status = shop.status("o-nope")
     assert (status["status"], status["reason"]) == ("REJECTED", "OrderRejected")
-    assert (status["approvalReviewer"], status["approvalComment"]) == ("rita", "looks like fraud")
-    assert shop.available("SKU-2") == 5 and shop.ledger() == {}
+    assert (status["approvalReviewer"], status["approvalComment"]) == (
+        reviewer_arn(runner, "rita"),
+        "looks like fraud",
+    )
+    assert shop.available("SKU-4") == 5 and shop.ledger() == {}
     with pytest.raises(ApprovalError, match="is REJECTED, not awaiting approval"):
         decide_as_reviewer(shop, "o-nope", "approve")
 
@@ -343,30 +379,29 @@ def test_approval_timeout_rejects_the_order(shop: Shop, runner: LocalRunner) -> 
     shop.submitted["o-late"] = late
     execution = runner.start_execution(late, name=execution_name("o-late"))
     waiting = await_approval_request(shop, execution, "o-late")
+    token = stored_token(shop, "o-late", waiting["approvalTokenCiphertext"])
     # Nobody answers the reviewer's token: its TimeoutSeconds pass (virtual time), as on AWS.
-    result = execution.wait(
-        on_task_token=lambda token: TaskTimeout() if token.token == waiting["approvalToken"] else None
-    )
+    result = execution.wait(on_task_token=lambda pending: TaskTimeout() if pending.token == token else None)
     assert (result.status, result.error) == ("FAILED", "ApprovalTimedOut"), result.trace()
     assert "No approval decision within 86400 seconds" in (result.cause or "")
     assert result.simulated_seconds >= OrdersSettings().approval_timeout_seconds
     status = shop.status("o-late")
     assert (status["status"], status["reason"]) == ("REJECTED", "ApprovalTimedOut")
-    assert shop.available("SKU-2") == 5 and shop.ledger() == {}
+    assert shop.available("SKU-4") == 5 and shop.ledger() == {}
 
 
 # ---- duplicates -----------------------------------------------------------------------------
 
 
 def test_starting_the_same_order_twice_charges_once(shop: Shop, runner: LocalRunner) -> None:
-    first = shop.run(order("o-twice", ("SKU-1", 1, "7.00")))
+    first = shop.run(order("o-twice", ("SKU-1", 1)))
     assert first.status == "SUCCEEDED"
     with pytest.raises(ClientError, match="ExecutionAlreadyExists"):
-        shop.run(order("o-twice", ("SKU-1", 1, "7.00")))
-    renamed = shop.run(order("o-twice", ("SKU-1", 1, "7.00")), name="someone-else-s-name")
+        shop.run(order("o-twice", ("SKU-1", 1)))
+    renamed = shop.run(order("o-twice", ("SKU-1", 1)), name="someone-else-s-name")
     assert (renamed.status, renamed.error) == ("FAILED", "DuplicateOrder")
     assert renamed.states == ("Validate", "DuplicateOrder")
     assert list(shop.ledger()["o-twice"]) == ["CHARGE"]
-    assert shop.balance("pm_alice") == 500_000 - 700
+    assert shop.balance("pm_alice") == 500_000 - 1999
     assert shop.inventory()["SKU-1"] == {"available": 9, "sold": 1, "holds": {}}
     assert shop.status("o-twice")["executionId"] == first.execution_arn
