@@ -37,7 +37,7 @@ from orders.errors import (
     RefundImpossible,
 )
 from orders.payments import ChargeReceipt, ChargeRequest, RefundReceipt, RefundRequest
-from shared.dynamodb import TRANSIENT_CODES, transient_or_original
+from shared.dynamodb import TRANSIENT_CODES, consistent_get, transient_or_original
 
 LEDGER_TRANSIENT_CODES = TRANSIENT_CODES | {"TransactionInProgressException", "TransactionCanceledException"}
 """A transaction cancelled for another reason than the ledger's own conditions is safe to retry too."""
@@ -249,13 +249,7 @@ class LedgerAdapter:
         return PaymentDeclined("insufficient funds")
 
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            response = self.client.get_item(TableName=self.table_name, Key=key, ConsistentRead=True)
-        except ClientError as error:
-            raise _unavailable(error) from None
-        except BotoCoreError as error:
-            raise PaymentProviderUnavailable(f"ledger unreachable: {error}") from None
-        return response.get("Item")
+        return consistent_get(self.client, self.table_name, key, PaymentProviderUnavailable, "ledger")
 
     def _require(self, key: dict[str, Any]) -> dict[str, Any]:
         item = self._get(key)

@@ -17,7 +17,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import DuplicateOrder, PersonalDataMissing, PersonalDataUnavailable
-from shared.dynamodb import error_code, transient_or_original
+from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 TABLE_VARIABLE = "PERSONAL_DATA_TABLE"
 
@@ -74,15 +74,13 @@ class PersonalDataStore:
             raise PersonalDataUnavailable(f"personal data table unreachable: {error}") from None
 
     def get(self, order_id: str) -> PersonalData:
-        try:
-            response = self.client.get_item(
-                TableName=self.table_name, Key={"orderId": {"S": order_id}}, ConsistentRead=True
-            )
-        except ClientError as error:
-            raise _unavailable(error) from None
-        except BotoCoreError as error:
-            raise PersonalDataUnavailable(f"personal data table unreachable: {error}") from None
-        item = response.get("Item")
+        item = consistent_get(
+            self.client,
+            self.table_name,
+            {"orderId": {"S": order_id}},
+            PersonalDataUnavailable,
+            "personal data",
+        )
         if item is None:
             raise PersonalDataMissing(f"order {order_id} has no personal data item")
         address = {key: value["S"] for key, value in item["shippingAddress"]["M"].items()}

@@ -16,7 +16,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import AddressUndeliverable, ShipmentNotCancellable, ShipmentStoreUnavailable
-from shared.dynamodb import error_code, transient_or_original
+from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 POSTAL_CODES: dict[str, re.Pattern[str]] = {
     "US": re.compile(r"\d{5}(-\d{4})?"),
@@ -118,13 +118,13 @@ class ShipmentStore:
         return shipment or {"orderId": order_id, "status": "CANCELLED"}
 
     def get(self, order_id: str) -> dict[str, Any] | None:
-        try:
-            response = self.client.get_item(
-                TableName=self.table_name, Key={"orderId": {"S": order_id}}, ConsistentRead=True
-            )
-        except ClientError as error:
-            raise _unavailable(error) from None
-        item = response.get("Item")
+        item = consistent_get(
+            self.client,
+            self.table_name,
+            {"orderId": {"S": order_id}},
+            ShipmentStoreUnavailable,
+            "shipment table",
+        )
         if item is None:
             return None
         return {

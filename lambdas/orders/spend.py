@@ -21,7 +21,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import SpendRecordUnavailable
-from shared.dynamodb import error_code, transient_or_original
+from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 TABLE_VARIABLE = "SPEND_TABLE"
 WINDOW_VARIABLE = "SPEND_WINDOW_SECONDS"
@@ -71,13 +71,7 @@ class SpendWindow:
         raise SpendRecordUnavailable(f"spend record of {customer_id} stayed contended")
 
     def _get(self, key: dict[str, Any]) -> dict[str, Any] | None:
-        try:
-            response = self.client.get_item(TableName=self.table_name, Key=key, ConsistentRead=True)
-        except ClientError as error:
-            raise _unavailable(error) from None
-        except BotoCoreError as error:
-            raise SpendRecordUnavailable(f"spend table unreachable: {error}") from None
-        return response.get("Item")
+        return consistent_get(self.client, self.table_name, key, SpendRecordUnavailable, "spend table")
 
     def _put(
         self,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 # Throttling and server faults: the request may be sent again (DynamoDB API reference, "Error handling").
 TRANSIENT_CODES = frozenset(
@@ -28,3 +29,18 @@ def transient_or_original(
     """`transient(code)` when the error's code is in `codes` (safe to retry), else the error itself."""
     code = error_code(error)
     return transient(code) if code in codes else error
+
+
+def consistent_get(
+    client: Any, table_name: str, key: dict[str, Any], transient: type[Exception], what: str
+) -> dict[str, Any] | None:
+    """GetItem with a consistent read; throttling, server faults and connection failures become
+    `transient("<what> busy: <code>")` / `transient("<what> unreachable: ...")`, safe to retry."""
+    try:
+        response = client.get_item(TableName=table_name, Key=key, ConsistentRead=True)
+    except ClientError as error:
+        raise transient_or_original(error, lambda code: transient(f"{what} busy: {code}")) from None
+    except BotoCoreError as error:
+        raise transient(f"{what} unreachable: {error}") from None
+    item: dict[str, Any] | None = response.get("Item")
+    return item
