@@ -111,6 +111,7 @@ EXPECTED = {
     "CommonStateField._eval_state_output",
     "ExecutionState._eval_state_output",
     "StateChoice._eval_state_output",
+    "Timestamp._create_failure_event",
 }
 
 

@@ -1,0 +1,38 @@
+"""JSONata evaluation failures, as the Step Functions developer guide and API reference describe them.
+
+"Transforming data with JSONata in Step Functions" / "Error handling": a JSONata expression that
+fails fails its state with `States.QueryEvaluationError`; `EvaluationFailedEventDetails` (API
+reference) records the state, error, cause and the location of the field. "Wait workflow state": in
+JSONata states `Timestamp` is an expression whose result must be an RFC 3339 timestamp.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localrun import LocalRunner
+from tests.localrun.asl_stacks import asl_template
+
+
+def run_with_history(name: str, state: dict[str, Any]) -> tuple[Any, list[dict[str, Any]]]:
+    definition = {"QueryLanguage": "JSONata", "StartAt": "Step", "States": {"Step": {**state, "End": True}}}
+    with LocalRunner(asl_template(name, definition)) as runner:
+        result = runner.run({})
+        history = runner.client("stepfunctions").get_execution_history(executionArn=result.execution_arn)
+    return result, history["events"]
+
+
+def evaluation_failed(events: list[dict[str, Any]]) -> dict[str, Any]:
+    [event] = [e["evaluationFailedEventDetails"] for e in events if e["type"] == "EvaluationFailed"]
+    return event
+
+
+def test_an_invalid_jsonata_wait_timestamp_is_a_query_evaluation_error() -> None:
+    result, events = run_with_history("WaitTimestamp", {"Type": "Wait", "Timestamp": "{% 'tomorrow' %}"})
+
+    assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
+    details = evaluation_failed(events)
+    assert details["error"] == "States.QueryEvaluationError"
+    assert (details["state"], details["location"]) == ("Step", "Timestamp")
+    assert "'tomorrow'" in details["cause"]
+    assert events[-1]["type"] == "ExecutionFailed"
