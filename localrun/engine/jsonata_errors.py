@@ -3,11 +3,14 @@
 The Step Functions developer guide ("Transforming data with JSONata", "Error handling") and the API
 reference (`EvaluationFailedEventDetails`: state, error, cause, location) say a JSONata expression
 that fails records an `EvaluationFailed` history event and fails the state with
-`States.QueryEvaluationError`. localrun:
+`States.QueryEvaluationError`. moto 5.2.5 does so only for an expression that returns nothing, and
+its cause names neither the field nor the location. localrun:
 
-- fails a Wait state whose JSONata `Timestamp` is not a valid timestamp ("Wait workflow state":
-  the expression must result in an RFC 3339 string such as `2024-08-18T17:33:00Z`) that way, where
-  moto fails it with `States.Runtime` and no `EvaluationFailed` event.
+- names the field in the cause (`The JSONata expression '$x' specified for the field 'Output'
+  returned nothing (undefined).`), as Step Functions words its JSONPath errors (`The JSONPath '$.a'
+  specified for the field 'a.$' ...`), and reports the field as the event's `location` (a key of
+  an object template is the field, as `a.$` is for JSONPath);
+- fails a Wait state whose JSONata `Timestamp` is not a valid timestamp the same way.
 
 The guide does not document the exact cause wording of these errors; localrun's is its own.
 """
@@ -15,6 +18,7 @@ The guide does not document the exact cause wording of these errors; localrun's 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from moto.stepfunctions.parser.api import EvaluationFailedEventDetails, HistoryEventType
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
@@ -27,16 +31,68 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
     StatesErrorNameType,
 )
+from moto.stepfunctions.parser.asl.component.common.jsonata.jsonata_template_value import (
+    JSONataTemplateValue,
+)
 from moto.stepfunctions.parser.asl.component.common.string.string_expression import StringJSONata
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp import Timestamp
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.jsonata import validations
+from moto.stepfunctions.parser.asl.jsonata.jsonata import eval_jsonata_expression
 
 from localrun.engine.overrides import replace
 
+# ASL fields that take JSONata, matched against the moto component evaluating them (its class name
+# starts with the field's name: `ArgumentsStringJSONata`, `MaxConcurrencyJSONata`, ...).
+_FIELDS = (
+    "Arguments",
+    "Output",
+    "Assign",
+    "Items",
+    "ItemSelector",
+    "Timestamp",
+    "Seconds",
+    "MaxConcurrency",
+    "ToleratedFailureCount",
+    "ToleratedFailurePercentage",
+    "TimeoutSeconds",
+    "HeartbeatSeconds",
+    "Condition",
+    "Credentials",
+    "Error",
+    "Cause",
+)
+
 
 def install() -> None:
+    replace(JSONataTemplateValue, "_field_name", _keep_enclosing_field)
     replace(Timestamp, "_create_failure_event", _build_timestamp_failure)
+    replace(
+        validations, "_validate_null_output", _build_check("$exists", bool, "returned nothing (undefined).")
+    )
+    replace(
+        validations,
+        "_validate_string_output",
+        _build_check(
+            "$type", validations._SUPPORTED_JSONATA_TYPES.__contains__, "returned an unsupported result type."
+        ),
+    )
+
+
+def _keep_enclosing_field(original: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    """A template value is no field of its own: the enclosing field (or payload key) stays named."""
+
+    def field_name(self: Any) -> str | None:
+        return None
+
+    return field_name
+
+
+def field_of(env: Environment) -> str:
+    """The state's field (or payload key) whose JSONata is evaluating."""
+    name = env.next_field_name or ""
+    return next((field for field in _FIELDS if name.startswith(field)), name)
 
 
 def evaluation_failed(env: Environment, cause: str, field: str | None = None) -> FailureEventException:
@@ -78,3 +134,32 @@ def _build_timestamp_failure(original: Callable[..., FailureEvent]) -> Callable[
         ).failure_event
 
     return create_failure_event
+
+
+def _build_check(probe: str, passes: Callable[[Any], bool], outcome: str) -> Callable[[Any], Any]:
+    """moto's output check (`probe` of the expression must pass), its cause naming field and location."""
+
+    def build(original: Callable[[Environment, str, str], None]) -> Callable[[Environment, str, str], None]:
+        def check(env: Environment, expression: str, rich_jsonata_expression: str) -> None:
+            if passes(eval_jsonata_expression(f"{probe}({rich_jsonata_expression})")):
+                return
+            field = field_of(env)
+            error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+            details = EvaluationFailedEventDetails(
+                error=error_name.error_name,
+                cause=f"The JSONata expression '{expression}' specified for the field '{field}' {outcome}",
+                location=field,
+            )
+            # raised without an event: moto's caller records EvaluationFailed from these details
+            raise FailureEventException(
+                FailureEvent(
+                    env=env,
+                    error_name=error_name,
+                    event_type=HistoryEventType.EvaluationFailed,
+                    event_details=EventDetails(evaluationFailedEventDetails=details),
+                )
+            )
+
+        return check
+
+    return build

@@ -36,3 +36,22 @@ def test_an_invalid_jsonata_wait_timestamp_is_a_query_evaluation_error() -> None
     assert (details["state"], details["location"]) == ("Step", "Timestamp")
     assert "'tomorrow'" in details["cause"]
     assert events[-1]["type"] == "ExecutionFailed"
+
+
+def test_an_undefined_variable_names_the_field_and_its_location() -> None:
+    result, events = run_with_history("UndefinedVariable", {"Type": "Pass", "Output": "{% $missing %}"})
+
+    assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
+    details = evaluation_failed(events)
+    assert (details["state"], details["location"]) == ("Step", "Output")
+    assert "The JSONata expression '$missing' specified for the field 'Output'" in details["cause"]
+    assert "specified for the field 'Output'" in (result.cause or "")
+
+
+def test_a_nested_expression_is_reported_at_its_key() -> None:
+    result, events = run_with_history(
+        "UndefinedNested", {"Type": "Pass", "Output": {"total": "{% $missing %}"}}
+    )
+
+    assert result.error == "States.QueryEvaluationError"
+    assert "specified for the field 'total'" in evaluation_failed(events)["cause"]

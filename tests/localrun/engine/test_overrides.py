@@ -112,6 +112,9 @@ EXPECTED = {
     "ExecutionState._eval_state_output",
     "StateChoice._eval_state_output",
     "Timestamp._create_failure_event",
+    "JSONataTemplateValue._field_name",
+    "validations._validate_null_output",
+    "validations._validate_string_output",
 }
 
 
