@@ -10,6 +10,9 @@ its cause names neither the field nor the location. localrun:
   returned nothing (undefined).`), as Step Functions words its JSONPath errors (`The JSONPath '$.a'
   specified for the field 'a.$' ...`), and reports the field as the event's `location` (a key of
   an object template is the field, as `a.$` is for JSONPath);
+- turns an expression that raises (an unknown function: `T1006: Attempted to invoke a
+  non-function`, JSONata's own code and message) into the same `EvaluationFailed` +
+  `States.QueryEvaluationError`, where moto fails `States.Runtime` with a Python exception's repr;
 - fails a Wait state whose JSONata `Timestamp` is not a valid timestamp the same way.
 
 The guide does not document the exact cause wording of these errors; localrun's is its own.
@@ -39,7 +42,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.timestamp 
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.jsonata import validations
-from moto.stepfunctions.parser.asl.jsonata.jsonata import eval_jsonata_expression
+from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException, eval_jsonata_expression
 
 from localrun.engine.overrides import replace
 
@@ -67,6 +70,7 @@ _FIELDS = (
 
 def install() -> None:
     replace(JSONataTemplateValue, "_field_name", _keep_enclosing_field)
+    replace(StringJSONata, "_eval_body", _build_eval)
     replace(Timestamp, "_create_failure_event", _build_timestamp_failure)
     replace(
         validations, "_validate_null_output", _build_check("$exists", bool, "returned nothing (undefined).")
@@ -117,6 +121,22 @@ def evaluation_failed(env: Environment, cause: str, field: str | None = None) ->
         ),
     )
     return failure
+
+
+def _build_eval(original: Callable[[StringJSONata, Environment], None]) -> Callable[..., None]:
+    def eval_body(self: StringJSONata, env: Environment) -> None:
+        try:
+            original(self, env)
+        except JSONataException as error:
+            field = field_of(env)
+            raise evaluation_failed(
+                env,
+                f"The JSONata expression '{self.expression}' specified for the field '{field}' "
+                f"threw an error during evaluation. {error.details}",
+                field,
+            ) from error
+
+    return eval_body
 
 
 def _build_timestamp_failure(original: Callable[..., FailureEvent]) -> Callable[..., FailureEvent]:

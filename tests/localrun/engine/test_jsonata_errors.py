@@ -55,3 +55,15 @@ def test_a_nested_expression_is_reported_at_its_key() -> None:
 
     assert result.error == "States.QueryEvaluationError"
     assert "specified for the field 'total'" in evaluation_failed(events)["cause"]
+
+
+def test_an_unknown_function_is_jsonata_error_t1006() -> None:
+    result, events = run_with_history(
+        "UnknownFunction", {"Type": "Pass", "Output": "{% $noSuchFunction(1) %}"}
+    )
+
+    assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
+    details = evaluation_failed(events)
+    assert (details["state"], details["location"]) == ("Step", "Output")
+    assert "T1006: Attempted to invoke a non-function" in details["cause"]
+    assert "T1006: Attempted to invoke a non-function" in (result.cause or "")

@@ -112,6 +112,7 @@ EXPECTED = {
     "ExecutionState._eval_state_output",
     "StateChoice._eval_state_output",
     "Timestamp._create_failure_event",
+    "StringJSONata._eval_body",
     "JSONataTemplateValue._field_name",
     "validations._validate_null_output",
     "validations._validate_string_output",
