@@ -13,7 +13,8 @@ its cause names neither the field nor the location. localrun:
 - turns an expression that raises (an unknown function: `T1006: Attempted to invoke a
   non-function`, JSONata's own code and message) into the same `EvaluationFailed` +
   `States.QueryEvaluationError`, where moto fails `States.Runtime` with a Python exception's repr;
-- fails a Wait state whose JSONata `Timestamp` is not a valid timestamp the same way.
+- fails a Wait state whose JSONata `Timestamp` is not a valid timestamp (a string of the wrong
+  form, or no string at all) the same way.
 
 The guide does not document the exact cause wording of these errors; localrun's is its own.
 """
@@ -72,6 +73,7 @@ def install() -> None:
     replace(JSONataTemplateValue, "_field_name", _keep_enclosing_field)
     replace(StringJSONata, "_eval_body", _build_eval)
     replace(Timestamp, "_create_failure_event", _build_timestamp_failure)
+    replace(Timestamp, "_from_timestamp_string", _build_non_string_timestamp)
     replace(
         validations, "_validate_null_output", _build_check("$exists", bool, "returned nothing (undefined).")
     )
@@ -137,6 +139,15 @@ def _build_eval(original: Callable[[StringJSONata, Environment], None]) -> Calla
             ) from error
 
     return eval_body
+
+
+def _build_non_string_timestamp(original: staticmethod) -> staticmethod:  # type: ignore[type-arg]
+    """A timestamp that is no string is no valid timestamp (moto raised a TypeError: States.Runtime)."""
+
+    def from_timestamp_string(timestamp: Any) -> Any:
+        return original.__func__(timestamp) if isinstance(timestamp, str) else None
+
+    return staticmethod(from_timestamp_string)
 
 
 def _build_timestamp_failure(original: Callable[..., FailureEvent]) -> Callable[..., FailureEvent]:

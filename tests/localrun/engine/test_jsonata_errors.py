@@ -38,6 +38,13 @@ def test_an_invalid_jsonata_wait_timestamp_is_a_query_evaluation_error() -> None
     assert events[-1]["type"] == "ExecutionFailed"
 
 
+def test_a_jsonata_wait_timestamp_that_is_no_string_is_a_query_evaluation_error() -> None:
+    result, events = run_with_history("WaitNumber", {"Type": "Wait", "Timestamp": "{% 42 %}"})
+
+    assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
+    assert evaluation_failed(events)["location"] == "Timestamp"
+
+
 def test_an_undefined_variable_names_the_field_and_its_location() -> None:
     result, events = run_with_history("UndefinedVariable", {"Type": "Pass", "Output": "{% $missing %}"})
 
