@@ -30,16 +30,22 @@ def adapt(definition: str) -> tuple[str, list[str]]:
 
 
 def item_batchers(definition: str) -> dict[str, dict[str, Any]]:
-    """Each Map state's `ItemBatcher`, by state name (state names are unique in a definition)."""
+    """Each Map state's `ItemBatcher`, by state name (state names are unique in a definition).
+
+    A batcher of a JSONata state (its own `QueryLanguage`, else the state machine's) carries
+    `"QueryLanguage": "JSONata"`, so its fields are evaluated as JSONata.
+    """
+    document = json.loads(definition)
     found: dict[str, dict[str, Any]] = {}
-    _collect_batchers(json.loads(definition), found)
+    language = document.get("QueryLanguage", "JSONPath") if isinstance(document, dict) else "JSONPath"
+    _collect_batchers(document, found, language)
     return found
 
 
-def _collect_batchers(node: Any, found: dict[str, dict[str, Any]]) -> None:
+def _collect_batchers(node: Any, found: dict[str, dict[str, Any]], language: str) -> None:
     if isinstance(node, list):
         for item in node:
-            _collect_batchers(item, found)
+            _collect_batchers(item, found, language)
         return
     if not isinstance(node, dict):
         return
@@ -47,9 +53,11 @@ def _collect_batchers(node: Any, found: dict[str, dict[str, Any]]) -> None:
     if isinstance(states, dict):
         for name, state in states.items():
             if isinstance(state, dict) and isinstance(state.get("ItemBatcher"), dict):
-                found[name] = state["ItemBatcher"]
+                found[name] = dict(state["ItemBatcher"])
+                if state.get("QueryLanguage", language) == "JSONata":
+                    found[name]["QueryLanguage"] = "JSONata"
     for value in node.values():
-        _collect_batchers(value, found)
+        _collect_batchers(value, found, language)
 
 
 def _walk(node: Any, notes: list[str], path: str) -> None:

@@ -19,6 +19,7 @@ from localrun.engine import (
     express,
     integrations,
     json_path,
+    jsonata_errors,
     lambda_backend,
     lambda_results,
     moto_fixes,
@@ -54,6 +55,7 @@ def install() -> list[Override]:
             execution.install()
             integrations.install()
             json_path.install()
+            jsonata_errors.install()
             emulated_apis.install()
             performance.install()
             moto_fixes.install()

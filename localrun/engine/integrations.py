@@ -150,6 +150,13 @@ def _jsonata(original: Any) -> Callable[[str], Any]:
         try:
             return Jsonata(expression).evaluate(None)
         except Exception as error:
-            raise moto_jsonata.JSONataException("States.QueryEvaluationError", str(error)) from error
+            raise moto_jsonata.JSONataException("States.QueryEvaluationError", _message(error)) from error
 
     return evaluate
+
+
+def _message(error: Exception) -> str:
+    """JSONata's error as `CODE: message` (`T1006: Attempted to invoke a non-function`)."""
+    code = getattr(error, "error", None)
+    message = getattr(error, "message", None) or str(error)
+    return f"{code}: {message}" if isinstance(code, str) and code else message

@@ -11,6 +11,9 @@ as the Step Functions developer guide describes ("ItemBatcher (Map)", "Tolerated
   selects from the Map state's input) and at most `MaxInputBytesPerBatch` bytes (or
   `MaxInputBytesPerBatchPath`; at most 256 KiB, the limit of a child's input, which also applies
   when no byte limit is given); when both are given, whichever is reached first closes the batch;
+- in a JSONata state (no `...Path` fields there), `MaxItemsPerBatch`, `MaxInputBytesPerBatch` and
+  `BatchInput` may be JSONata expressions (`{% ... %}`), evaluated with `$states.input` the Map
+  state's input ("Transforming data with JSONata": fields that accept JSONata);
 - each child execution's input is `{"Items": [...]}`, plus `"BatchInput"` (the `BatchInput`
   payload template evaluated against the Map state's input, context object included) when set;
 - the tolerated failure threshold counts items: every item of a failed or timed-out child counts
@@ -168,35 +171,39 @@ def _select(env: Environment, eval_input: Any, map_input: Any, index: int, item:
 
 
 def _evaluate(env: Environment, spec: dict[str, Any], map_input: Any) -> dict[str, Any]:
-    """BatchInput and the limits, their paths resolved against the Map state's input."""
+    """BatchInput and the limits: paths resolved against the Map state's input, or JSONata evaluated."""
+    jsonata = spec.get("QueryLanguage") == "JSONata"
     template: dict[str, Any] = {}
     if "BatchInput" in spec:
         template["BatchInput"] = spec["BatchInput"]
     for field in LIMITS:
-        if f"{field}Path" in spec:
+        if f"{field}Path" in spec and not jsonata:
             template[f"{field}.$"] = spec[f"{field}Path"]
         elif field in spec:
             template[field] = spec[field]
     if not template:
         return {}
-    parameters = _payload_template(json.dumps(template, sort_keys=True))
+    evaluator = _template(json.dumps(template, sort_keys=True), jsonata)
     frame = env.open_inner_frame()
     try:
         frame.states.reset(input_value=map_input)
         frame.stack.append(map_input)
-        parameters.eval(frame)
+        evaluator.eval(frame)
         return dict(frame.stack.pop())
     finally:
         env.delete_frame(frame)
 
 
 @functools.lru_cache(maxsize=256)
-def _payload_template(template: str) -> Any:
-    """`template` parsed by moto as a Pass state's Parameters (payload template semantics)."""
-    state = {"Type": "Pass", "Parameters": json.loads(template), "End": True}
+def _template(template: str, jsonata: bool) -> Any:
+    """`template` parsed by moto as a Pass state's Parameters (JSONPath) or Output (JSONata)."""
+    field = "Output" if jsonata else "Parameters"
+    state: dict[str, Any] = {"Type": "Pass", field: json.loads(template), "End": True}
+    if jsonata:
+        state["QueryLanguage"] = "JSONata"
     definition = {"StartAt": "Batch", "States": {"Batch": state}}
-    program = AmazonStateLanguageParser.parse(json.dumps(definition))[0]
-    return program.states.states["Batch"].parameters
+    batch_state = AmazonStateLanguageParser.parse(json.dumps(definition))[0].states.states["Batch"]
+    return batch_state.output.jsonata_template_value if jsonata else batch_state.parameters
 
 
 def _limit(env: Environment, settings: dict[str, Any], field: str, default: int | None) -> int | None:

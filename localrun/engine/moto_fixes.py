@@ -11,7 +11,9 @@
   and timed-out items are now counted against `ToleratedFailureCount`/`ToleratedFailurePercentage`
   (default 0): past the threshold the Map fails with States.ExceedToleratedFailureThreshold.
   With an `ItemBatcher` (emulated in `engine/item_batcher.py`, which this run applies first), the
-  items of a failed child execution all count.
+  items of a failed child execution all count. A JSONata `ToleratedFailureCount` was parsed as a
+  `ToleratedFailurePercentage` (so a Map giving both was refused as "Redefinition of type"): it
+  is now the count it is.
 - A Distributed Map `ItemReader` over `s3:listObjectsV2` read only the first page and failed on
   an empty prefix. localrun lists every page, yields `[]` for no objects, and shapes each item as
   Step Functions does: `{"Etag", "Key", "LastModified" (epoch seconds), "Size", "StorageClass"}`.
@@ -58,11 +60,15 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.ev
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.distributed_iteration_component import (  # noqa: E501
     DistributedIterationComponent,
 )
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.tolerated_failure import (
+    ToleratedFailureCountStringJSONata,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (  # noqa: E501
     StateTaskServiceDynamoDB,
 )
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped, ProgramTimedOut
+from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.stepfunctions.responses import StepFunctionResponse
 
@@ -98,7 +104,17 @@ def install() -> None:
     replace(StepFunctionResponse, "send_task_failure", _build_send_task_failure)
     replace(StackSet, "create_stack_instances", _build_create_stack_instances)
     replace(StateTaskServiceDynamoDB, "_from_error", _build_named_failures_pass)
+    replace(Preprocessor, "visitTolerated_failure_count_string_jsonata", _build_tolerated_count_jsonata)
     result_writer.install()
+
+
+def _build_tolerated_count_jsonata(original: Callable[..., Any]) -> Callable[..., Any]:
+    def visit(self: Preprocessor, ctx: Any) -> ToleratedFailureCountStringJSONata:
+        return ToleratedFailureCountStringJSONata(
+            string_jsonata=self.visitString_jsonata(ctx=ctx.string_jsonata())
+        )
+
+    return visit
 
 
 def _build_named_failures_pass(original: Callable[..., FailureEvent]) -> Callable[..., FailureEvent]:

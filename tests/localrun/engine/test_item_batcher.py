@@ -241,3 +241,91 @@ def test_without_a_byte_limit_a_batch_stays_under_the_child_input_limit() -> Non
     assert all(
         len(json.dumps(child_input(batch), separators=(",", ":"))) <= MAX_BATCH_BYTES for batch in groups
     )
+
+
+JSONATA_MAP = {
+    "Type": "Map",
+    "QueryLanguage": "JSONata",
+    "Items": "{% $states.input.items %}",
+    "ItemBatcher": {
+        "MaxItemsPerBatch": "{% $states.input.perBatch %}",
+        "MaxInputBytesPerBatch": "{% $states.input.bytes %}",
+        "BatchInput": {"run": "{% $states.input.run %}"},
+    },
+    "MaxConcurrency": "{% $states.input.concurrency %}",
+    "ToleratedFailureCount": "{% $states.input.tolerateCount %}",
+    "ToleratedFailurePercentage": "{% $states.input.tolerateShare %}",
+    "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"},
+        "StartAt": "FirstOk?",
+        "States": {
+            "FirstOk?": {
+                "Type": "Choice",
+                "QueryLanguage": "JSONata",
+                "Choices": [{"Condition": "{% $states.input.Items[0].ok = false %}", "Next": "Broken"}],
+                "Default": "Count",
+            },
+            "Count": {
+                "Type": "Pass",
+                "QueryLanguage": "JSONata",
+                "Output": {
+                    "size": "{% $count($states.input.Items) %}",
+                    "run": "{% $states.input.BatchInput.run %}",
+                },
+                "End": True,
+            },
+            "Broken": {"Type": "Fail", "Error": "BatchBroken"},
+        },
+    },
+    "End": True,
+}
+
+
+@pytest.fixture(scope="module")
+def jsonata_runner() -> Iterator[LocalRunner]:
+    definition = {"StartAt": "Batch", "States": {"Batch": JSONATA_MAP}}
+    with LocalRunner(asl_template("ItemBatcherJsonata", definition)) as local:
+        yield local
+
+
+def _jsonata_input(**overrides: Any) -> dict[str, Any]:
+    given = {"run": "r1", "perBatch": 2, "bytes": MAX_BATCH_BYTES, "concurrency": 2}
+    return {**given, "tolerateCount": 0, "tolerateShare": 0, **overrides}
+
+
+def test_jsonata_batcher_limits_and_batch_input_are_evaluated(jsonata_runner: LocalRunner) -> None:
+    result = jsonata_runner.run(_jsonata_input(items=_items(True, True, True, True, True)))
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == [{"size": 2, "run": "r1"}, {"size": 2, "run": "r1"}, {"size": 1, "run": "r1"}]
+
+
+def test_jsonata_byte_limit_is_evaluated(jsonata_runner: LocalRunner) -> None:
+    items = _items(True, True, True)
+    one_item = len(json.dumps(child_input([items[2]], {"run": "r1"}), separators=(",", ":")))
+
+    result = jsonata_runner.run(_jsonata_input(items=items, perBatch=10, bytes=one_item))
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert [batch["size"] for batch in result.output] == [1, 1, 1]
+
+
+def test_jsonata_tolerated_failures_are_evaluated(jsonata_runner: LocalRunner) -> None:
+    items = _items(False, True, True, True)  # the first batch of two fails: 2 of 4 items
+
+    strict = jsonata_runner.run(_jsonata_input(items=items))
+    by_count = jsonata_runner.run(_jsonata_input(items=items, tolerateCount=2))
+    by_share = jsonata_runner.run(_jsonata_input(items=items, tolerateShare=50))
+
+    assert (strict.status, strict.error) == ("FAILED", "States.ExceedToleratedFailureThreshold")
+    assert by_count.status == "SUCCEEDED", by_count.cause
+    assert by_share.status == "SUCCEEDED", by_share.cause
+
+
+def test_a_jsonata_batch_size_that_is_not_a_positive_integer_fails_the_map(
+    jsonata_runner: LocalRunner,
+) -> None:
+    result = jsonata_runner.run(_jsonata_input(items=_items(True), perBatch=0))
+
+    assert (result.status, result.error) == ("FAILED", "States.Runtime")
+    assert "MaxItemsPerBatch must be a positive integer" in (result.cause or "")

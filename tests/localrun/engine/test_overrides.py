@@ -111,6 +111,13 @@ EXPECTED = {
     "CommonStateField._eval_state_output",
     "ExecutionState._eval_state_output",
     "StateChoice._eval_state_output",
+    "Timestamp._create_failure_event",
+    "Timestamp._from_timestamp_string",
+    "Preprocessor.visitTolerated_failure_count_string_jsonata",
+    "StringJSONata._eval_body",
+    "JSONataTemplateValue._field_name",
+    "validations._validate_null_output",
+    "validations._validate_string_output",
 }
 
 
