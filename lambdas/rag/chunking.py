@@ -13,6 +13,7 @@ else anywhere. Chunks never cross a section boundary (a section holds many chunk
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ MIN_SECTION_CHARACTERS = 16_000
 # A token is rarely more than 8 characters: a section then always holds several whole chunks.
 SECTION_CHARACTERS_PER_TOKEN = 32
 _BREAKS = ("\n\n", "\n", " ")
+_HEADING_LINE = re.compile(r"#{1,6}(\s.*)?")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,35 @@ def split(text: str, document_format: str, *, tokenizer: str, tokens: int, overl
     splitter = splitter_type.from_tiktoken_model(tokenizer, tokens, overlap=overlap)
     chunks: list[Chunk] = []
     for offset, section in sections(text, section_characters(tokens)):
-        for start, piece in splitter.chunk_indices(section):
-            chunks.append(Chunk(len(chunks), offset + start, offset + start + len(piece), piece))
+        for start, end in _without_bare_headings(section, splitter.chunk_indices(section), splitter):
+            chunks.append(Chunk(len(chunks), offset + start, offset + end, section[start:end]))
     return chunks
+
+
+def heading_only(piece: str) -> bool:
+    """A chunk of Markdown heading lines and nothing else (its vector would match any such heading)."""
+    lines = [line.strip() for line in piece.splitlines() if line.strip()]
+    return bool(lines) and all(_HEADING_LINE.fullmatch(line) for line in lines)
+
+
+def _without_bare_headings(
+    section: str, pieces: list[tuple[int, str]], splitter: MarkdownSplitter | TextSplitter
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each chunk, a heading-only chunk joined to the chunk after it (its section).
+
+    The join is kept only if it still fits the chunk size (the splitter returns it whole); otherwise,
+    or when nothing follows it in the section, the heading-only chunk is left out: its vector would
+    be near-identical to every other bare heading's and find nothing under it.
+    """
+    pending: int | None = None
+    for start, piece in pieces:
+        if heading_only(piece):
+            pending = start if pending is None else pending
+            continue
+        end = start + len(piece)
+        if pending is not None and pending < start:
+            joined = section[pending:end]
+            if splitter.chunks(joined) == [joined]:
+                start = pending
+        yield start, end
+        pending = None

@@ -63,6 +63,8 @@ def detect_format(content_type: str, name: str, body: bytes) -> str:
         return "pdf"
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
+    if body.startswith(text_encoding.TEXT_BOMS):
+        return "text"
     described = content_type or "no content type"
     raise UnsupportedFormat(f"{name or 'document'} ({described}) is not HTML, PDF, Markdown or text")
 

@@ -22,6 +22,7 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+TEXT_BOMS = tuple(bom for bom, _ in BOMS)
 FALLBACK = "cp1252"
 SNIFF_BYTES = 4096
 MAX_CONTROL_SHARE = 0.01
