@@ -31,7 +31,8 @@ pip install thing
 </body></html>"""
 
 DOCBOOK = b"""<html><head><title>Chapter 2. Setup</title></head><body>
-<div class="navheader"><table><tr><th>Chapter 2. Setup</th></tr><tr><td>Prev</td><td>Next</td></tr></table></div>
+<div class="navheader"><table><tr><th>Chapter 2. Setup</th></tr>
+<tr><td>Prev</td><td>Next</td></tr></table></div>
 <div class="chapter"><h2>Setup</h2><p>Install the package first.</p></div>
 <div class="navfooter"><table><tr><td>Up</td><td>Home</td></tr></table></div></body></html>"""
 
