@@ -70,7 +70,7 @@ def _get(url: str) -> tuple[object, float]:
 def test_a_slow_drip_is_cut_off_at_the_budget(server):
     base, sent = server
     response, deadline = _get(base + "/drip")
-    with pytest.raises(FetchTimeout, match="time budget"):
+    with pytest.raises(FetchTimeout):  # at the loop's check or in a read cut to the budget
         http_fetch._read(response, base, ("text/plain",), 10_000, deadline)
     response.release_conn()
     assert sum(sent) < DRIP_BYTES
