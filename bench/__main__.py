@@ -22,7 +22,7 @@ Measure = Callable[[], tuple[list[Figure], dict[str, Any]]]
 
 def sections(env: str, outdir: Path) -> dict[str, Measure]:
     """Every section in the order it runs: synth first (it builds the assets the Lambda figures read)."""
-    from bench import chunking, compositor, cost, lambdas, suite, synth, throughput
+    from bench import chunking, compositor, cost, hostile, lambdas, suite, synth, throughput
 
     return {
         "synth": lambda: synth.measure(env, outdir=outdir),
@@ -30,6 +30,7 @@ def sections(env: str, outdir: Path) -> dict[str, Measure]:
         "cost": lambda: cost.measure(env),
         "localrun": lambda: throughput.measure(env),
         "chunking": chunking.measure,
+        "hostile": hostile.measure,
         "compositor": compositor.measure,
         "tests": suite.measure,
     }

@@ -1,4 +1,8 @@
-"""Chunk: parsed text -> token-bounded chunks with overlap, deterministic ids and offsets (JSONL)."""
+"""Chunk: parsed text -> token-bounded chunks with overlap, deterministic ids and offsets (JSONL).
+
+Chunking runs in the same bounded child process as parsing (`rag.sandbox`), in time linear in the
+text (`rag.chunking`): beyond `workerCpuSeconds` or `workerMemoryMb` it fails as `DocumentTooComplex`.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, chunking, clients, documents, environment, layout
+from rag import artifacts, chunking, clients, documents, environment, layout, sandbox
 from rag.errors import InvalidInput, NoExtractableText
+from rag.limits import Limits
 from shared.task import logger, task_handler
 
 
@@ -18,13 +23,17 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("expected {'document': {...}, 'parsed': {'parsedKey': ...}}")
     store = artifacts.Store.from_environment(clients.s3())
     content = store.get_json(parsed["parsedKey"])
-    chunks = chunking.split(
-        content["text"],
-        content["format"],
-        tokenizer=environment.text("TOKENIZER"),
-        tokens=environment.integer("CHUNK_TOKENS"),
-        overlap=environment.integer("CHUNK_OVERLAP_TOKENS"),
-    )
+    options = {
+        "format": content["format"],
+        "tokenizer": environment.text("TOKENIZER"),
+        "tokens": environment.integer("CHUNK_TOKENS"),
+        "overlap": environment.integer("CHUNK_OVERLAP_TOKENS"),
+    }
+    outcome = sandbox.run("chunk", options, content["text"].encode(), Limits.from_environment())
+    chunks = [
+        chunking.Chunk(index, start, start + len(text), text)
+        for index, (start, text) in enumerate(outcome.result)
+    ]
     if not chunks:
         raise NoExtractableText(f"{document['source']}: the text produced no chunks")
     document_id, version = document["documentId"], document["version"]

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 from rag import environment
 
 # Bump when parsing or chunking code changes in a way that should re-ingest unchanged documents.
-PIPELINE_REVISION = "1"
+PIPELINE_REVISION = "2"
 DOCUMENT_ID_LENGTH = 32
 VERSION_LENGTH = 16
 

@@ -8,6 +8,7 @@ __all__ = [
     "PERMANENT_ERRORS",
     "ConcurrentUpdate",
     "CorruptDocument",
+    "DocumentTooComplex",
     "DocumentTooLarge",
     "DomainNotAllowed",
     "EmbeddingFailed",
@@ -57,6 +58,10 @@ class CorruptDocument(TaskError):
     """The bytes claim a supported format but cannot be read as it."""
 
 
+class DocumentTooComplex(TaskError):
+    """Parsing or chunking the document exceeded a bound: CPU time, memory, pages, characters or nesting."""
+
+
 class NoExtractableText(TaskError):
     """The document parsed but holds no text to index (e.g. a scanned PDF without a text layer)."""
 
@@ -93,5 +98,6 @@ PERMANENT_ERRORS = frozenset(
         CorruptDocument.__name__,
         NoExtractableText.__name__,
         UnsupportedContentType.__name__,
+        DocumentTooComplex.__name__,
     }
 )

@@ -1,4 +1,4 @@
-"""Format detection and text extraction: HTML (BeautifulSoup), PDF (pypdf), Markdown and plain text.
+"""Format detection and text extraction: HTML (`html_text`), PDF (pypdf), Markdown and plain text.
 
 HTML is rendered as light Markdown (headings as `#`, list items as `-`, blocks as paragraphs) so
 that the chunker can respect its structure the same way it does for Markdown sources.
@@ -12,9 +12,12 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from rag.errors import CorruptDocument, NoExtractableText, UnsupportedFormat
+from rag import html_text, text_encoding
+from rag.errors import CorruptDocument, DocumentTooComplex, NoExtractableText, UnsupportedFormat
+from rag.limits import Limits
 
 FORMATS = ("html", "pdf", "markdown", "text")
+DEFAULT_LIMITS = Limits()
 TITLE_LIMIT = 300
 _TYPE_FORMATS = {
     "text/html": "html",
@@ -33,17 +36,6 @@ _EXTENSION_FORMATS = {
     ".txt": "text",
     ".text": "text",
 }
-_DROPPED_TAGS = (
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
-    "button", "svg", "canvas", "iframe", "object", "embed", "head",
-)  # fmt: skip
-_BLOCK_TAGS = frozenset(
-    (
-        "address", "article", "blockquote", "caption", "dd", "div", "dl", "dt", "fieldset",
-        "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "li", "main", "ol", "p",
-        "pre", "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-    )
-)  # fmt: skip
 _SPACES = re.compile(r"[ \t\f\v\r\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
@@ -71,38 +63,42 @@ def detect_format(content_type: str, name: str, body: bytes) -> str:
         return "pdf"
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
+    if body.startswith(text_encoding.TEXT_BOMS):
+        return "text"
     described = content_type or "no content type"
     raise UnsupportedFormat(f"{name or 'document'} ({described}) is not HTML, PDF, Markdown or text")
 
 
-def parse(body: bytes, content_type: str, name: str) -> Parsed:
+def parse(body: bytes, content_type: str, name: str, limits: Limits = DEFAULT_LIMITS) -> Parsed:
+    """Title and text of a document, within `limits` (run it in `rag.sandbox` to bound CPU and memory)."""
     document_format = detect_format(content_type, name, body)
     parser = {"html": parse_html, "pdf": parse_pdf, "markdown": parse_markdown, "text": parse_text}
-    parsed = parser[document_format](body)
+    parsed = parser[document_format](body, limits)
     if not parsed.text.strip():
         raise NoExtractableText(f"{name or 'document'}: no text found in the {document_format}")
     fallback = PurePosixPath(name).stem if name else ""
     return Parsed(parsed.format, _clip(parsed.title or fallback), parsed.text)
 
 
-def decode_text(body: bytes) -> str:
-    if b"\x00" in body[:8192]:
-        raise CorruptDocument("binary content (NUL bytes) in a text document")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise CorruptDocument(f"text is not valid UTF-8 (byte {error.start})") from None
+def decode_text(body: bytes, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The text of a text or Markdown document (see `text_encoding`), within `maxTextCharacters`."""
+    text = text_encoding.decode(body).text
+    if len(text) > limits.max_characters:
+        raise DocumentTooComplex(
+            f"{len(text)} characters of text, more than {limits.max_characters} (maxTextCharacters)"
+        )
+    return text
 
 
-def parse_text(body: bytes) -> Parsed:
-    text = _normalize(decode_text(body))
+def parse_text(body: bytes, limits: Limits = DEFAULT_LIMITS) -> Parsed:
+    text = _normalize(decode_text(body, limits))
     return Parsed("text", _first_line(text), text)
 
 
-def parse_markdown(body: bytes) -> Parsed:
+def parse_markdown(body: bytes, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     from markdown_it import MarkdownIt
 
-    source = decode_text(body).replace("\r\n", "\n")
+    source = decode_text(body, limits).replace("\r\n", "\n")
     title = ""
     front = _FRONT_MATTER.match(source)
     if front:
@@ -121,51 +117,15 @@ def parse_markdown(body: bytes) -> Parsed:
     return Parsed("markdown", title or _first_line(text), text)
 
 
-def parse_html(body: bytes) -> Parsed:
-    from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-
-    soup = BeautifulSoup(body, "html.parser")
-    title_tag = soup.find("title")
-    title = title_tag.get_text(" ", strip=True) if title_tag else ""
-    root = soup.find("main") or soup.find("article") or soup.body or soup
-    for tag in root.find_all(_DROPPED_TAGS):
-        tag.decompose()
-
-    blocks: list[str] = []
-    current: list[str] = []
-
-    def flush(prefix: str = "") -> None:
-        text = _SPACES.sub(" ", "".join(current)).strip()
-        current.clear()
-        if text:
-            blocks.append(prefix + text)
-
-    def walk(node: Tag) -> None:
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
-            if isinstance(child, NavigableString):
-                current.append(str(child).replace("\n", " "))
-            elif isinstance(child, Tag):
-                if child.name == "br":
-                    current.append(" ")
-                elif child.name in _BLOCK_TAGS:
-                    flush()
-                    walk(child)
-                    flush(_block_prefix(child.name))
-                else:
-                    walk(child)
-
-    walk(root)
-    flush()
-    if not title:
-        heading = root.find(["h1", "h2"])
-        title = heading.get_text(" ", strip=True) if heading else ""
-    text = "\n\n".join(blocks)
-    return Parsed("html", title, text)
+def parse_html(body: bytes, limits: Limits = DEFAULT_LIMITS) -> Parsed:
+    text = text_encoding.decode(body, html=True).text
+    title, extracted = html_text.extract(
+        text, max_depth=limits.max_html_depth, max_characters=limits.max_characters
+    )
+    return Parsed("html", title, extracted)
 
 
-def parse_pdf(body: bytes) -> Parsed:
+def parse_pdf(body: bytes, limits: Limits = DEFAULT_LIMITS) -> Parsed:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -174,10 +134,21 @@ def parse_pdf(body: bytes) -> Parsed:
         reader = PdfReader(io.BytesIO(body), strict=False)
         if reader.is_encrypted:
             raise UnsupportedFormat("encrypted PDFs are not ingested")
-        pages = [page.extract_text() or "" for page in reader.pages]
+        count = len(reader.pages)
+        if count > limits.max_pages:
+            raise DocumentTooComplex(f"{count} pages, more than {limits.max_pages} (maxDocumentPages)")
+        pages = []
+        characters = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            characters += len(pages[-1])
+            if characters > limits.max_characters:
+                raise DocumentTooComplex(
+                    f"more than {limits.max_characters} characters of text (maxTextCharacters)"
+                )
         metadata = reader.metadata
         title = (metadata.title if metadata else None) or ""
-    except UnsupportedFormat:
+    except (UnsupportedFormat, DocumentTooComplex, MemoryError):
         raise
     except PdfReadError as error:
         raise CorruptDocument(f"unreadable PDF: {error}") from None
@@ -187,12 +158,6 @@ def parse_pdf(body: bytes) -> Parsed:
         raise CorruptDocument("the PDF has no pages")
     text = _normalize("\n\n".join(page.strip() for page in pages))
     return Parsed("pdf", str(title).strip() or _first_line(text), text)
-
-
-def _block_prefix(tag: str) -> str:
-    if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
-        return "#" * int(tag[1]) + " "
-    return "- " if tag == "li" else ""
 
 
 def _normalize(text: str) -> str:

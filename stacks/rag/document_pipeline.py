@@ -135,11 +135,26 @@ class DocumentPipeline(Construct):
                 "ALLOWED_CONTENT_TYPES": ",".join(settings.allowed_content_types),
             },
         )
+        bounds = {
+            "WORKER_CPU_SECONDS": str(settings.worker_cpu_seconds),
+            "WORKER_MEMORY_MB": str(settings.worker_memory_mb),
+            "MAX_DOCUMENT_PAGES": str(settings.max_document_pages),
+            "MAX_TEXT_CHARACTERS": str(settings.max_text_characters),
+            "MAX_HTML_DEPTH": str(settings.max_html_depth),
+        }
+        worker = {
+            "timeout": settings.worker_function_timeout_seconds,
+            "memory": settings.worker_function_memory_mb,
+        }
         self.parse = self._function(
-            "Parse", "parse.handler", "extract title and text", timeout=120, memory=1024
+            "Parse", "parse.handler", "extract title and text", environment=bounds, **worker
         )
         self.chunk = self._function(
-            "Chunk", "chunk.handler", "split text into token-bounded chunks", environment=chunking
+            "Chunk",
+            "chunk.handler",
+            "split text into token-bounded chunks",
+            environment={**chunking, **bounds},
+            **worker,
         )
         self.embed = self._function(
             "Embed",

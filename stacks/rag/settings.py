@@ -57,6 +57,13 @@ class RagSettings(Settings):
     run_timeout_hours: int = Field(default=24, ge=1, le=24 * 365)
     artifact_retention_days: int = Field(default=30, ge=1, le=3650)
     event_source: str = "stepwise.rag"
+    # Bounds of the child process that parses and chunks one document (lambdas/rag/sandbox.py), and
+    # caps on what a document may hold; beyond any of them it fails with DocumentTooComplex.
+    worker_cpu_seconds: int = Field(default=20, ge=1, le=120)
+    worker_memory_mb: int = Field(default=512, ge=128, le=4096)
+    max_document_pages: int = Field(default=2000, ge=1, le=100_000)
+    max_text_characters: int = Field(default=4_000_000, ge=10_000, le=50_000_000)
+    max_html_depth: int = Field(default=512, ge=16, le=10_000)
 
     @field_validator("source_prefix")
     @classmethod
@@ -94,6 +101,16 @@ class RagSettings(Settings):
         """None: every default is safe. An empty `allowedDomains` refuses every URL (`DomainNotAllowed`),
         it does not allow any host; documents then come only from the stack's own source bucket."""
         return []
+
+    @property
+    def worker_function_memory_mb(self) -> int:
+        """Parse and Chunk memory: at least one full vCPU (1,769 MB), and room beside the worker."""
+        return max(1769, self.worker_memory_mb + 512)
+
+    @property
+    def worker_function_timeout_seconds(self) -> int:
+        """Parse and Chunk timeout: the worker's wall-clock backstop (2 x its CPU time + 5 s) + 5 s."""
+        return self.worker_cpu_seconds * 2 + 10
 
     @property
     def documents_in_flight_per_batch(self) -> int:

@@ -107,7 +107,7 @@ def test_markdown_title_from_front_matter_or_first_heading():
         ((CORPUS / "architecture.rtf").read_bytes(), "", "architecture.rtf", UnsupportedFormat),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png", "logo.png", UnsupportedFormat),
         (b"PK\x03\x04 zip bytes", "application/octet-stream", "report.docx", UnsupportedFormat),
-        (b"caf\xe9 latin-1", "text/plain", "notes.txt", CorruptDocument),
+        (b"\x01\x02\x03\x04\x05 control bytes", "text/plain", "notes.txt", CorruptDocument),
         (b"text\x00with\x00nuls", "", "notes.txt", CorruptDocument),
         (b"   \n\n  ", "", "empty.txt", NoExtractableText),
         (b"<html><body><script>only()</script></body></html>", "text/html", "", NoExtractableText),
