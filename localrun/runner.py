@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from localrun import clients, engine, tracking
 from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
@@ -141,6 +143,10 @@ class LocalExecution:
         tracking.unregister(self.run)
 
     def _answer(self, callback: TaskTokenCallback, answered: set[str]) -> None:
+        """Answer each new token through `callback`. A token whose task is no longer waiting (it
+        failed after handing the token out, e.g. a lost response, and was retried) is refused by
+        Step Functions (`InvalidToken`, `TaskTimedOut`, `TaskDoesNotExist`), as on AWS; that answer
+        is dropped and the run goes on."""
         for token in list(self.run.tokens):
             if token.token in answered:
                 continue
@@ -148,12 +154,19 @@ class LocalExecution:
             answer = callback(token)
             if answer is None:
                 continue
-            if isinstance(answer, TaskFailure):
-                self.runner.send_task_failure(token.token, answer.error, answer.cause)
-            elif isinstance(answer, TaskTimeout):
-                self.runner.time_out_task(token.token)
-            else:
-                self.runner.send_task_success(token.token, answer)
+            try:
+                if isinstance(answer, TaskFailure):
+                    self.runner.send_task_failure(token.token, answer.error, answer.cause)
+                elif isinstance(answer, TaskTimeout):
+                    self.runner.time_out_task(token.token)
+                else:
+                    self.runner.send_task_success(token.token, answer)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in STALE_TOKEN_ERRORS:
+                    raise
+
+
+STALE_TOKEN_ERRORS = frozenset({"InvalidToken", "TaskTimedOut", "TaskDoesNotExist"})
 
 
 class LocalRunner:

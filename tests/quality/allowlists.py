@@ -182,6 +182,12 @@ TRUST_FINDINGS: dict[tuple[str, str], Reviewed] = {
     ("probe/ProbeWorkflowStateMachineRole", "trusted source: any state machine"): Reviewed(
         _CDK_STATE_MACHINE_TRUST
     ),
+    ("orders/WorkflowApprover", "trusted: every principal of an account"): Reviewed(
+        "With orders.approverPrincipals empty (the shipped default) the approver role trusts the "
+        "account, which then decides who may assume it; that default is a readiness problem, so "
+        "no non-sandbox environment deploys it (make deploy and a pinned synth refuse it). Set "
+        "approverPrincipals and the trust names exactly those roles or users."
+    ),
     ("rag/WorkflowStateMachineEventsRole", "service trusted for any caller"): Reviewed(
         "CDK's role for the EventBridge rule that starts the RAG state machine; it may only start "
         "that machine. Follow-up: pin aws:SourceArn to the rule's ARN (owned by the rag workflow)."
