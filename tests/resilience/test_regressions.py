@@ -125,3 +125,30 @@ def test_orders_a_failed_completion_record_parks_the_settled_order(harnesses: Ha
     assert result is not None and (result.status, result.error) == ("FAILED", "OrderNeedsAttention")
     assert orders.shop.status(sample.input["orderId"])["status"] == "NEEDS_ATTENTION"
     assert not observation.problems, observation.problems
+
+
+def test_orders_compensations_meet_the_effect_they_undo(harnesses: Harnesses) -> None:
+    """A failure after CreateShipment (the OrderCompleted event) reaches CancelShipment with a shipment
+    to cancel and RefundPayment with a charge to refund; when that compensation fails too, the order
+    is parked at its step with the effect still there (and the earlier ones undone)."""
+    orders = harnesses["orders"]
+    sample = orders.samples["happy-path"]
+    order_id = sample.input["orderId"]
+    event_lost = Fault(state="PublishOrderCompleted", error="EventBridge.AccessDeniedException", times=None)
+    cases = {
+        "CancelShipment": ("CANCEL_SHIPMENT", "CREATED"),
+        "RefundPayment": ("REFUND_PAYMENT", "CANCELLED"),
+    }
+    for state, (step, shipment_status) in cases.items():
+        failing = Fault(state=state, error="RuntimeError", times=None)
+        observation = orders.execute(Scenario(sample), [event_lost, failing])
+        result = observation.result
+        assert result is not None and result.error == "OrderNeedsAttention", observation.summary
+        assert result.faults_fired[failing] >= 1, state
+        status = orders.shop.status(order_id)
+        assert (status["status"], status["step"]) == ("NEEDS_ATTENTION", step), status
+        shipment = orders.shop.shipment(order_id)
+        assert shipment is not None and shipment["status"]["S"] == shipment_status, state
+        ledger = orders.shop.ledger()[order_id]
+        assert "CHARGE" in ledger and "REFUND" not in ledger, state
+        assert not observation.problems, observation.problems
