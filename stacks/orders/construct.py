@@ -2,7 +2,8 @@
 
 Forward path: Validate -> RecordReserving -> ReserveInventory (Map of conditional DynamoDB
 updates) -> Route -> [RequestApproval (.waitForTaskToken)] -> RecordCharging -> ChargePayment ->
-RecordShipping -> CreateShipment -> Notify (SNS || EventBridge || status) -> SettleInventory.
+RecordShipping -> CreateShipment -> Notify (SNS || EventBridge) -> SettleInventory
+-> RecordCompleted.
 A failure after step k runs the compensations of steps k..1 in reverse (CancelShipment ->
 RefundPayment -> ReleaseInventory), each retried; a compensation that keeps failing parks the
 order (SQS message naming the order, step and error, `OrdersParked` metric, alarm) as

@@ -368,6 +368,21 @@ class SagaDefinition(Construct):
             comment="Turn the order's reservations into sold stock",
         )
         settle.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
+        # COMPLETED is written last, once the stock is sold: a status that says COMPLETED never
+        # stands beside a reservation (a failed settle parks the order, and if marking it
+        # NEEDS_ATTENTION fails too, the status still says IN_PROGRESS and the queue has it).
+        record_completed = self._record(
+            "RecordCompleted",
+            "COMPLETED",
+            "DONE",
+            extra={
+                "chargeId": _string("$.charge.chargeId"),
+                "shipmentId": _string("$.shipment.shipmentId"),
+                "completedAt": _string("$$.State.EnteredTime"),
+            },
+            result_path=sfn.JsonPath.DISCARD,
+        )
+        record_completed.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
         completed = sfn.Succeed(self, "OrderCompleted")
         return (
             record_charging.next(charge)
@@ -375,6 +390,7 @@ class SagaDefinition(Construct):
             .next(ship)
             .next(notify)
             .next(settle)
+            .next(record_completed)
             .next(completed)
         )
 
@@ -425,23 +441,7 @@ class SagaDefinition(Construct):
             task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
         )
         EVENTS_RETRY.applied_to(event)
-        record = self._record(
-            "RecordCompleted",
-            "COMPLETED",
-            "DONE",
-            extra={
-                "chargeId": _string("$.charge.chargeId"),
-                "shipmentId": _string("$.shipment.shipmentId"),
-                "completedAt": _string("$$.State.EnteredTime"),
-            },
-            result_path=sfn.JsonPath.DISCARD,
-        )
-        return (
-            sfn.Parallel(self, "Notify", result_path=sfn.JsonPath.DISCARD)
-            .branch(confirm)
-            .branch(event)
-            .branch(record)
-        )
+        return sfn.Parallel(self, "Notify", result_path=sfn.JsonPath.DISCARD).branch(confirm).branch(event)
 
     # ---- inventory maps ------------------------------------------------------------------
 

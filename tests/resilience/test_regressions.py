@@ -92,3 +92,63 @@ def test_cv_runs_refuse_inputs_they_would_have_ignored(harnesses: Harnesses) -> 
         observation, before, after = cv.refuse(cv.samples[sample_name], bad)
         assert observation.summary == "FAILED InvalidInput", (sample_name, observation.summary)
         assert before == after
+
+
+def test_orders_a_settle_failure_never_leaves_the_order_completed(harnesses: Harnesses) -> None:
+    """RecordCompleted ran in Notify, before SettleInventory: a failed settle parked the order, and if
+    RecordNeedsAttention failed too the status still said COMPLETED while the stock stayed reserved.
+    COMPLETED is now written after the settle; the status keeps the last step and the queue has it."""
+    orders = harnesses["orders"]
+    sample = orders.samples["happy-path"]
+    faults = [
+        Fault(state="SettleItem", error="DynamoDB.AccessDeniedException", times=None),
+        Fault(state="RecordNeedsAttention", error="DynamoDB.AccessDeniedException", times=None),
+    ]
+    observation = orders.execute(Scenario(sample), faults)
+    result = observation.result
+    assert result is not None and (result.status, result.error) == ("FAILED", "OrderNeedsAttention")
+    assert "RecordCompleted" not in result.states
+    status = orders.shop.status(sample.input["orderId"])
+    assert status["status"] == "IN_PROGRESS", status
+    assert [m["orderId"] for m in orders.shop.parked_messages] == [sample.input["orderId"]]
+    assert not observation.problems, observation.problems
+
+
+def test_orders_a_failed_completion_record_parks_the_settled_order(harnesses: Harnesses) -> None:
+    """With COMPLETED written last, its failure comes after the stock is sold: the order is parked
+    (nothing to compensate), not left IN_PROGRESS with its stock sold."""
+    orders = harnesses["orders"]
+    sample = orders.samples["happy-path"]
+    fault = Fault(state="RecordCompleted", error="DynamoDB.AccessDeniedException", times=None)
+    observation = orders.execute(Scenario(sample), [fault])
+    result = observation.result
+    assert result is not None and (result.status, result.error) == ("FAILED", "OrderNeedsAttention")
+    assert orders.shop.status(sample.input["orderId"])["status"] == "NEEDS_ATTENTION"
+    assert not observation.problems, observation.problems
+
+
+def test_orders_compensations_meet_the_effect_they_undo(harnesses: Harnesses) -> None:
+    """A failure after CreateShipment (the OrderCompleted event) reaches CancelShipment with a shipment
+    to cancel and RefundPayment with a charge to refund; when that compensation fails too, the order
+    is parked at its step with the effect still there (and the earlier ones undone)."""
+    orders = harnesses["orders"]
+    sample = orders.samples["happy-path"]
+    order_id = sample.input["orderId"]
+    event_lost = Fault(state="PublishOrderCompleted", error="EventBridge.AccessDeniedException", times=None)
+    cases = {
+        "CancelShipment": ("CANCEL_SHIPMENT", "CREATED"),
+        "RefundPayment": ("REFUND_PAYMENT", "CANCELLED"),
+    }
+    for state, (step, shipment_status) in cases.items():
+        failing = Fault(state=state, error="RuntimeError", times=None)
+        observation = orders.execute(Scenario(sample), [event_lost, failing])
+        result = observation.result
+        assert result is not None and result.error == "OrderNeedsAttention", observation.summary
+        assert result.faults_fired[failing] >= 1, state
+        status = orders.shop.status(order_id)
+        assert (status["status"], status["step"]) == ("NEEDS_ATTENTION", step), status
+        shipment = orders.shop.shipment(order_id)
+        assert shipment is not None and shipment["status"]["S"] == shipment_status, state
+        ledger = orders.shop.ledger()[order_id]
+        assert "CHARGE" in ledger and "REFUND" not in ledger, state
+        assert not observation.problems, observation.problems

@@ -59,22 +59,25 @@ def _assertion_text(error: AssertionError) -> str:
 @dataclass
 class ResilientShop(Shop):
     """`Shop`'s invariant, reading the parked queue as the operator's record of truth when the step
-    that marks or queues a parked order is the one failing (see outcomes.py)."""
+    that marks or queues a parked order is the one failing (see outcomes.py); with both failing, the
+    run's `OrderNeedsAttention` (alarmed, counted) is the record and the status keeps its last step."""
 
     parking_failed: bool = False
+    marking_failed: bool = False
 
     def statuses(self) -> dict[str, dict[str, str]]:
         statuses = super().statuses()
         parked = {message["orderId"] for message in self.parked_messages}
+        unrecorded = self.parking_failed and self.marking_failed
         for order_id, status in statuses.items():
-            if status["status"] not in FINAL_STATUSES and order_id in parked:
+            if status["status"] not in FINAL_STATUSES and (order_id in parked or unrecorded):
                 status["status"] = "NEEDS_ATTENTION"  # RecordNeedsAttention failed; the queue has it
         return statuses
 
     def parked(self) -> list[dict[str, Any]]:
         messages = super().parked()
         if self.parking_failed:  # ParkOrder failed; the status item says NEEDS_ATTENTION instead
-            marked = [o for o, s in super().statuses().items() if s["status"] == "NEEDS_ATTENTION"]
+            marked = [o for o, s in self.statuses().items() if s["status"] == "NEEDS_ATTENTION"]
             messages += [{"orderId": order_id} for order_id in marked]
         return messages
 
@@ -87,7 +90,7 @@ class OrdersHarness(Harness):
 
     def reset(self) -> None:
         self.shop.reset()
-        self.shop.parking_failed = False
+        self.shop.parking_failed = self.shop.marking_failed = False
 
     def prepare(self, sample: Sample, history: bool = True) -> dict[str, Any]:
         self.seed_sample(sample)
@@ -106,7 +109,10 @@ class OrdersHarness(Harness):
     def invariants(self, observation: Observation) -> list[str]:
         result = observation.result
         self.shop.parked_messages.clear()
-        self.shop.parking_failed = result is not None and "ParkOrder" in failed_states(result)
+        failed = failed_states(result) if result is not None else set()
+        unrecorded = result is not None and result.error == "OrderNeedsAttention"
+        self.shop.parking_failed = "ParkOrder" in failed
+        self.shop.marking_failed = unrecorded and "RecordNeedsAttention" in failed
         try:
             self.shop.assert_invariant()
         except AssertionError as error:
@@ -303,14 +309,22 @@ class TenantsHarness(Harness):
         )
         return plain(item) if item else None
 
-    def failure_events(self) -> list[dict[str, Any]]:
-        sqs = self.runner.client("sqs")
-        received = sqs.receive_message(QueueUrl=self._captures[0], MaxNumberOfMessages=10)
-        return [
-            json.loads(message["Body"])
-            for message in received.get("Messages", [])
-            if "TenantProvisioningFailed" in message["Body"]
-        ]
+    def failure_reports(self) -> list[dict[str, Any]]:
+        """The failure's detail from every `TenantProvisioningFailed` the run sent: the EventBridge
+        event's `detail` and the SNS notification's message (each stands in when the other, or the
+        registry mark, failed). Received without deleting: they stay for the next call."""
+        sqs, reports = self.runner.client("sqs"), []
+        for url in self._captures:
+            received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+            for message in received.get("Messages", []):
+                body = json.loads(message["Body"])
+                if body.get("detail-type") == "TenantProvisioningFailed":
+                    reports.append(body.get("detail") or {})
+                elif body.get("Type") == "Notification":
+                    notification = json.loads(body.get("Message") or "{}")
+                    if notification.get("event") == "TenantProvisioningFailed":
+                        reports.append(notification)
+        return reports
 
     def invariants(self, observation: Observation) -> list[str]:
         result, request = observation.result, observation.scenario.sample.input
@@ -319,12 +333,13 @@ class TenantsHarness(Harness):
         if len(new_accounts) > 1:
             problems.append(f"{len(new_accounts)} accounts created for one tenant")
         record = self.record(request.get("tenantId") if isinstance(request, dict) else None)
+        unmarked = result is not None and "MarkTenantFailed" in failed_states(result)
+        reports = self.failure_reports() if unmarked else []
+        quarantine = {(record or {}).get("quarantine")}
+        quarantine |= {(report.get("quarantine") or {}).get("status") for report in reports}
         for account in new_accounts:
             parent = self.organization.parent_of(account)
-            if (
-                parent == self.organization.root_id
-                and (record or {}).get("quarantine") != "QUARANTINE_FAILED"
-            ):
+            if parent == self.organization.root_id and "QUARANTINE_FAILED" not in quarantine:
                 problems.append(f"account {account} left in the organization's root")
         if result is None or record is None or record.get("executionId") != result.execution_arn:
             return problems  # nothing claimed by this run
@@ -340,7 +355,7 @@ class TenantsHarness(Harness):
             missing = [k for k in ("failedStep", "failureError", "quarantine") if not record.get(k)]
             if missing:
                 problems.append(f"FAILED tenant without {missing}")
-        elif "MarkTenantFailed" in failed_states(result) and self.failure_events():
+        elif unmarked and any(report.get("step") and report.get("error") for report in reports):
             pass  # the record could not be marked; TenantProvisioningFailed carries step and error
         else:
             problems.append(f"tenant left {status} after the run ended {result.status}")
