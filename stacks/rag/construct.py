@@ -234,9 +234,7 @@ class RagIngestion(Construct):
         sweep = self.sweep_function
         _grant_list(sweep, self.source_bucket, settings.source_prefix)
         sweep.grant_object_access(self.artifacts_bucket, ["s3:PutObject"], f"{RUN_RECORDS_PREFIX}*")
-        self.registry.grant(
-            sweep.function, "dynamodb:Scan", "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
-        )
+        self.registry.grant(sweep.function, "dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
         self.vectors.grant(sweep.role, DELETE_ACTIONS)
         report = self.report_function
         report.grant_object_access(self.artifacts_bucket, ["s3:GetObject"], f"{RUN_RECORDS_PREFIX}*")

@@ -284,9 +284,14 @@ class DocumentPipeline(Construct):
         props.registry.grant(self.upsert.function, "dynamodb:UpdateItem")
         props.vectors.grant(self.validate.role, READ_ACTIONS)
 
-        for function in (self.commit, self.record_failure, self.remove, self.discard):
+        for function in (self.commit, self.record_failure):
             props.vectors.grant(function.role, DELETE_ACTIONS)
             props.registry.grant_read_write_data(function.function)
+        for function in (self.remove, self.discard):
+            props.vectors.grant(function.role, DELETE_ACTIONS)
+            props.registry.grant(
+                function.function, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+            )
         self.record_failure.grant_object_access(artifacts, ["s3:GetObject"], f"{REQUESTS_PREFIX}*")
 
     def _definition(self) -> sfn.IChainable:
