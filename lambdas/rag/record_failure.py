@@ -75,7 +75,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         source,
         "failed",
         version=version,
-        contentHash=fetched["contentHash"] if fetched else None,
+        contentHash=(fetched or {}).get("contentHash"),
         error=name,
         message=message,
         indexedVersion=entry.get("version"),

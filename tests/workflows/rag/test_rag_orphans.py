@@ -130,3 +130,20 @@ def test_a_prefix_run_removes_documents_no_longer_under_the_prefix(runner, plane
 
 def _registry_sources(plane) -> set[str]:
     return {item["source"]["S"] for item in plane.dynamodb.scan(TableName=plane.registry)["Items"]}
+
+
+def test_a_removal_that_fails_is_recorded_and_the_document_keeps_its_vectors(runner, plane):
+    version, keys = _ingested(runner, plane, "runbook.md")
+    plane.s3.delete_object(Bucket=plane.sources, Key=PREFIX + "runbook.md")
+
+    result = _object_run(
+        runner, "runbook.md", faults=[Fault(state="RemoveDocument", error="Boom", times=None)]
+    )
+
+    assert (result.status, result.error) == ("FAILED", "AllDocumentsFailed")
+    line = plane.report(result)[1]["runbook.md"]
+    assert (line["status"], line["error"], line["indexedVersion"]) == ("failed", "Boom", version)
+    assert plane.document_keys("runbook.md") == keys  # the next run removes them
+    again = _object_run(runner, "runbook.md")
+    assert plane.report(again)[1]["runbook.md"]["status"] == "removed"
+    assert plane.document_keys("runbook.md") == []
