@@ -86,6 +86,7 @@ class RagIngestion(Construct):
     object_deleted_rule: events.Rule
     trigger_dead_letters: AlarmedQueue
     failed_documents_alarm: cloudwatch.Alarm
+    sweep_failed_alarm: cloudwatch.Alarm
 
     def __init__(self, scope: Construct, construct_id: str, props: RagIngestionProps) -> None:
         super().__init__(scope, construct_id)
@@ -156,6 +157,14 @@ class RagIngestion(Construct):
             "ObjectDeleted",
             "Object Deleted",
             "Remove the vectors and registry entry of each object deleted under the source prefix",
+        )
+        self.sweep_failed_alarm = page_on(
+            self,
+            "SweepFailedAlarm",
+            self.sweep_function.function.metric_errors(period=ALARM_PERIOD),
+            topic=props.alarm_topic,
+            description="The run sweep failed: runs carry on, but abandoned versions and documents deleted "
+            "from a prefix keep their vectors until a sweep succeeds. See the Sweep function's logs.",
         )
         self.failed_documents_alarm = page_on(
             self,
