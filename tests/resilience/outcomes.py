@@ -413,7 +413,8 @@ TOLERATED: MappingProxyType[str, str] = MappingProxyType(
     {
         "rag/Sweep": (
             "the sweep is clean-up before the documents run: if it fails they are still ingested and "
-            "the next run sweeps again, and `SweepFailedAlarm` pages on the Sweep function's errors; nothing is lost"
+            "the next run sweeps again, and `SweepFailedAlarm` pages on the Sweep function's errors; "
+            "nothing is lost"
         ),
         "rag/IngestDocuments/IngestBatch/DiscardVersion": (
             "the third failure in a row (a document step, RecordFailure, then DiscardVersion): the "
