@@ -2,8 +2,10 @@
 
 It runs for each document of a batch, inside the Express child of the run's Distributed Map.
 Every path ends in `RecordOutcome`, which writes the document's line under
-`runs/<runId>/documents/` and returns the document id, so a failure is always recorded. If
-recording itself fails (RecordFailure or RecordOutcome, after retries), `OutcomeNotRecorded`
+`runs/<runId>/documents/` and returns the document id, so a failure is always recorded. A source
+object found deleted goes to `RemoveDocument`. If RecordFailure fails, `DiscardVersion` still
+deletes the failed version's vectors by key. If recording itself fails (RecordFailure or
+RecordOutcome, after retries), `OutcomeNotRecorded`
 returns the item and the error instead: the run report lists the document failed from the batch's
 output, and the other documents of the batch carry on.
 """
