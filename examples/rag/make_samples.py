@@ -17,12 +17,12 @@ HERE = Path(__file__).resolve().parent
 CORPUS = HERE / "corpus"
 SOURCES = "Workflow/Sources"
 PREFIX = "documents/"
-RUN_STATES = ["Plan", "IngestDocuments", "Report", "AnnounceCompletion", "RunComplete"]
+RUN_STATES = ["Plan", "Sweep", "IngestDocuments", "Report", "AnnounceCompletion", "RunComplete"]
 # Every document failed: the report is written and IngestionCompleted announced, then the run fails.
 ALL_FAILED = {
     "status": "FAILED",
     "error": "AllDocumentsFailed",
-    "states": ["Plan", "IngestDocuments", "Report", "AnnounceCompletion", "AllDocumentsFailed"],
+    "states": ["Plan", "Sweep", "IngestDocuments", "Report", "AnnounceCompletion", "AllDocumentsFailed"],
     "notStates": ["RunComplete"],
 }
 
@@ -88,6 +88,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "seed": seed("getting-started.html"),
         "faults": [{"state": "Validate", "error": "ValidationMismatch", "times": None}],
         "expect": ALL_FAILED,
+    },
+    "record-failure-fails": {
+        "description": "Validation fails and recording the failure fails too: DiscardVersion still "
+        "deletes the failed version's vectors by key; the document is reported failed from its "
+        "batch's output, and the run fails with AllDocumentsFailed",
+        "input": one("getting-started.html"),
+        "seed": seed("getting-started.html"),
+        "faults": [
+            {"state": "Validate", "error": "ValidationMismatch", "times": None},
+            {"state": "RecordFailure", "error": "RegistryUnavailable", "times": None},
+        ],
+        "expect": ALL_FAILED,
+    },
+    "object-deleted": {
+        "description": "What the Object Deleted rule sends for an ingested object that was deleted: "
+        "the run finds it gone and removes its vectors and registry entry",
+        "input": one("release-notes.txt"),
+        "seed": seed("release-notes.txt"),
+        "setup": "scripts.rag.local:ingest_then_delete",
+        "expect": {
+            "status": "SUCCEEDED",
+            "states": RUN_STATES,
+            "output": report(documents=1, removed=1, failed=0),
+        },
     },
     "urls-not-allowed": {
         "description": "URLs outside allowedDomains (empty in dev) are reported as DomainNotAllowed; "

@@ -28,7 +28,9 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("expected {'document', 'parsed', 'chunks', 'validation', 'runId'}")
     count = int(chunks["count"])
     previous = document.get("previous")
-    old = _promote(clients.dynamodb(), document, parsed, count, run_id, previous)
+    dynamodb = clients.dynamodb()
+    old = _promote(dynamodb, document, parsed, count, run_id, previous)
+    registry.clear_pending(dynamodb, document["source"], [document["version"]])
 
     stale = [entry for entry in (previous, (old or {}).get("stale")) if entry]
     deleted = 0

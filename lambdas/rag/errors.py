@@ -37,6 +37,9 @@ class SourceUnavailable(TransientError):
 class SourceNotFound(TaskError):
     """The object or URL does not exist or refuses access (S3 NoSuchKey, HTTP 4xx)."""
 
+    # True only when S3 said the object does not exist (NoSuchKey/404), never for a refusal.
+    missing = False
+
 
 class DomainNotAllowed(TaskError):
     """The URL is not HTTPS on port 443 or its host is not in `allowedDomains`."""

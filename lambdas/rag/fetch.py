@@ -1,6 +1,7 @@
 """Fetch: read the document, keep a raw copy, hash it and decide whether anything changed.
 
-Output `{"status": "changed", "document": {...}}` continues the pipeline; `unchanged` (the indexed
+Output `{"status": "changed", "document": {...}}` continues the pipeline; `deleted` (an object the
+registry knows no longer exists) removes the document; `unchanged` (the indexed
 version, or a version that already failed permanently) and `ignored` (folder markers) carry the
 document's report line instead.
 """
@@ -13,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from rag import artifacts, clients, documents, layout, registry, sources
-from rag.errors import InvalidInput
+from rag.errors import InvalidInput, SourceNotFound
 from shared.task import logger, metrics, task_handler
 
 
@@ -28,7 +29,22 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     if source.folder_marker:
         return {"status": "ignored", "line": documents.line(source.uri, "ignored", reason="folder marker")}
 
-    fetched = sources.read(store.client, source)
+    try:
+        fetched = sources.read(store.client, source)
+    except SourceNotFound as error:
+        # The object is gone (deleted, or an Object Deleted event): a document the registry
+        # knows is removed from the index; an unknown one stays a failure (a mistyped key).
+        if not error.missing or registry.get(clients.dynamodb(), source.uri) is None:
+            raise
+        logger.info("source deleted")
+        return {
+            "status": "deleted",
+            "document": {
+                "source": source.uri,
+                "documentId": documents.document_id(source.uri),
+                "version": None,
+            },
+        }
     digest = documents.content_hash(fetched.body)
     version = documents.version_of(digest, documents.pipeline_fingerprint())
     document_id = documents.document_id(source.uri)

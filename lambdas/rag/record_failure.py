@@ -38,6 +38,8 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     if fetched and count and entry.get("version") != version:
         keys = documents.chunk_keys(fetched["documentId"], version, int(count))
         removed = vector_index.delete(clients.s3vectors(), keys)
+    if fetched and version:
+        registry.clear_pending(dynamodb, source, [version])
 
     permanent = name in PERMANENT_ERRORS and version is not None
     values: dict[str, Any] = {
@@ -73,7 +75,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         source,
         "failed",
         version=version,
-        contentHash=fetched["contentHash"] if fetched else None,
+        contentHash=(fetched or {}).get("contentHash"),
         error=name,
         message=message,
         indexedVersion=entry.get("version"),

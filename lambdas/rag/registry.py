@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import time
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
 
 from rag import environment
+from rag.clients import error_code
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -40,3 +43,59 @@ def get(client: Any, source: str) -> dict[str, Any] | None:
 
 def _is_integral(value: Any) -> bool:
     return isinstance(value, Decimal) and value == value.to_integral_value()
+
+
+# -- versions in flight ---------------------------------------------------------------------------
+# Upsert records the version it is about to write under `pending.<version>` before writing any
+# vector; Commit, RecordFailure and Discard remove the entry. An entry that outlives every child
+# execution (Express: 5 minutes) belongs to a version whose run was cut off: the run sweep deletes
+# its vectors unless it is the registry's current version.
+
+
+def mark_pending(client: Any, source: str, document_id: str, version: str, count: int) -> None:
+    """Record `version` (with its chunk count) as in flight for `source`, creating the item if new."""
+    key = to_item({"source": source})
+    client.update_item(
+        TableName=table(),
+        Key=key,
+        UpdateExpression="SET documentId = :documentId, pending = if_not_exists(pending, :empty)",
+        ExpressionAttributeValues=to_item({":documentId": document_id, ":empty": {}}),
+    )
+    client.update_item(
+        TableName=table(),
+        Key=key,
+        UpdateExpression="SET pending.#version = :entry",
+        ExpressionAttributeNames={"#version": version},
+        ExpressionAttributeValues=to_item({":entry": {"chunkCount": count, "at": int(time.time())}}),
+    )
+
+
+def clear_pending(client: Any, source: str, versions: list[str]) -> None:
+    """Forget in-flight `versions` of `source`; an item left with nothing (no version, status or
+    pending version) is deleted, so a new document that never got anywhere leaves no entry."""
+    if not versions:
+        return
+    names = {f"#v{index}": version for index, version in enumerate(versions)}
+    try:
+        client.update_item(
+            TableName=table(),
+            Key=to_item({"source": source}),
+            UpdateExpression="REMOVE " + ", ".join(f"pending.{name}" for name in names),
+            ConditionExpression="attribute_exists(pending)",
+            ExpressionAttributeNames=names,
+        )
+    except ClientError as error:
+        if error_code(error) != "ConditionalCheckFailedException":
+            raise
+    try:
+        client.delete_item(
+            TableName=table(),
+            Key=to_item({"source": source}),
+            ConditionExpression="attribute_not_exists(version) AND attribute_not_exists(#status) "
+            "AND (attribute_not_exists(pending) OR pending = :empty)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_item({":empty": {}}),
+        )
+    except ClientError as error:
+        if error_code(error) != "ConditionalCheckFailedException":
+            raise

@@ -27,7 +27,7 @@ from rag.record_failure import error_message
 from shared.task import logger, metrics, task_handler
 
 READERS = 16
-STATUSES = ("ingested", "unchanged", "failed", "ignored")
+STATUSES = ("ingested", "unchanged", "failed", "ignored", "removed")
 # The run's error when documents failed and none was ingested or unchanged (the run then fails).
 ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 
@@ -86,11 +86,11 @@ def run_error(counts: dict[str, int], map_error: dict[str, Any] | None) -> dict[
     """
     if map_error:
         return {"error": map_error.get("Error"), "message": error_message(map_error.get("Cause"))}
-    if counts["failed"] and not counts["ingested"] and not counts["unchanged"]:
+    if counts["failed"] and not (counts["ingested"] or counts["unchanged"] or counts["removed"]):
         return {
             "error": ALL_DOCUMENTS_FAILED,
             "message": f"{counts['failed']} of {counts['documents']} documents failed and none was "
-            "ingested or unchanged",
+            "ingested, unchanged or removed",
         }
     return None
 

@@ -14,6 +14,9 @@ from rag.clients import error_code
 from rag.errors import DocumentTooLarge, InvalidInput, SourceNotFound, SourceUnavailable
 
 NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound", "AccessDenied", "403"})
+# Only these mean the object is gone (Fetch may list the source prefix, so a missing key is a 404,
+# not a 403): a refusal must never remove a document's vectors.
+MISSING_CODES = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,9 @@ def read(s3: Any, source: Source) -> Fetched:
         body = response["Body"].read()
     except ClientError as error:
         if error_code(error) in NOT_FOUND_CODES:
-            raise SourceNotFound(f"{source.uri}: {error_code(error)}") from None
+            not_found = SourceNotFound(f"{source.uri}: {error_code(error)}")
+            not_found.missing = error_code(error) in MISSING_CODES
+            raise not_found from None
         raise SourceUnavailable(f"{source.uri}: {error}") from None
     except BotoCoreError as error:
         raise SourceUnavailable(f"{source.uri}: {error}") from None

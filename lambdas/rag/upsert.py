@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, environment, stored, vector_index
+from rag import artifacts, clients, environment, registry, stored, vector_index
 from rag.errors import InvalidInput
 from shared.task import logger, task_handler
 
@@ -39,6 +39,11 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         }
         for row, embedding in pairs
     ]
+    # Recorded before any vector is written: if this version is never committed nor rolled back,
+    # the next run's sweep knows exactly which keys to delete.
+    registry.mark_pending(
+        clients.dynamodb(), document["source"], document["documentId"], document["version"], len(vectors)
+    )
     vector_index.put(clients.s3vectors(), vectors)
     logger.info("upserted", extra={"vectors": len(vectors)})
     return {"vectors": len(vectors)}

@@ -40,7 +40,7 @@ from stacks.rag.layout import (
     WORKING_PREFIXES,
 )
 from stacks.rag.settings import RagSettings
-from stacks.rag.vector_store import VectorStore
+from stacks.rag.vector_store import DELETE_ACTIONS, VectorStore
 
 COMPLETED_EVENT = "IngestionCompleted"
 # Emitted by lambdas/rag/record_failure.py per failed document, and by report.py for each failed
@@ -83,8 +83,10 @@ class RagIngestion(Construct):
     state_machine: sfn.StateMachine
     event_bus: events.IEventBus
     object_created_rule: events.Rule
+    object_deleted_rule: events.Rule
     trigger_dead_letters: AlarmedQueue
     failed_documents_alarm: cloudwatch.Alarm
+    sweep_failed_alarm: cloudwatch.Alarm
 
     def __init__(self, scope: Construct, construct_id: str, props: RagIngestionProps) -> None:
         super().__init__(scope, construct_id)
@@ -109,6 +111,16 @@ class RagIngestion(Construct):
         self.functions = {}
         self._functions_scope = Construct(self, "Functions")
         self.plan_function = self._function("Plan", "plan.handler", "Validate a run request")
+        self.sweep_function = self._function(
+            "Sweep",
+            "cleanup.sweep",
+            "Delete abandoned versions and documents whose sources are gone",
+            timeout=900,
+            environment={
+                "VECTOR_INDEX_ARN": self.vectors.index_arn,
+                "REGISTRY_TABLE": self.registry.table_name,
+            },
+        )
         self.report_function = self._function(
             "Report", "report.handler", "Aggregate per-document lines", timeout=900, memory=1024
         )
@@ -137,7 +149,23 @@ class RagIngestion(Construct):
             description="An Object Created event could not start an ingestion run (8 retries over up "
             "to 24 hours); the event is in the trigger dead-letter queue.",
         )
-        self.object_created_rule = self._object_created_rule(settings)
+        self.object_created_rule = self._object_rule(
+            settings, "ObjectCreated", "Object Created", "Ingest each new object under the source prefix"
+        )
+        self.object_deleted_rule = self._object_rule(
+            settings,
+            "ObjectDeleted",
+            "Object Deleted",
+            "Remove the vectors and registry entry of each object deleted under the source prefix",
+        )
+        self.sweep_failed_alarm = page_on(
+            self,
+            "SweepFailedAlarm",
+            self.sweep_function.function.metric_errors(period=ALARM_PERIOD),
+            topic=props.alarm_topic,
+            description="The run sweep failed: runs carry on, but abandoned versions and documents deleted "
+            "from a prefix keep their vectors until a sweep succeeds. See the Sweep function's logs.",
+        )
         self.failed_documents_alarm = page_on(
             self,
             "DocumentsFailedAlarm",
@@ -212,6 +240,11 @@ class RagIngestion(Construct):
         plan.grant_object_access(self.artifacts_bucket, ["s3:PutObject"], f"{REQUESTS_PREFIX}*")
         plan.grant_object_access(self.source_bucket, ["s3:GetObject"], f"{settings.source_prefix}*")
         _grant_list(plan, self.source_bucket, settings.source_prefix)
+        sweep = self.sweep_function
+        _grant_list(sweep, self.source_bucket, settings.source_prefix)
+        sweep.grant_object_access(self.artifacts_bucket, ["s3:PutObject"], f"{RUN_RECORDS_PREFIX}*")
+        self.registry.grant(sweep.function, "dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+        self.vectors.grant(sweep.role, DELETE_ACTIONS)
         report = self.report_function
         report.grant_object_access(self.artifacts_bucket, ["s3:GetObject"], f"{RUN_RECORDS_PREFIX}*")
         report.grant_object_access(self.artifacts_bucket, ["s3:GetObject"], f"{MAP_RESULTS_PREFIX}*")
@@ -261,6 +294,14 @@ class RagIngestion(Construct):
         )
         # Errors replace the state: the request may not even be an object (`[...]`, `"..."`).
         plan.add_catch(invalid, errors=["InvalidInput"], result_path="$")
+        sweep = invoke_lambda(
+            self,
+            "Sweep",
+            self.sweep_function,
+            payload={"plan": sfn.JsonPath.object_at("$.plan"), "runId": sfn.JsonPath.execution_name},
+            result_path="$.sweep",
+            comment="Delete abandoned in-flight versions; a prefix run also removes documents gone from it",
+        )
 
         documents = sfn.DistributedMap(
             self,
@@ -292,6 +333,9 @@ class RagIngestion(Construct):
             result_path="$.map",
         )
         documents.item_processor(self._batch_definition(settings))
+        # The sweep is clean-up: if it fails the documents are still ingested, and the next run
+        # sweeps again (its Lambda errors alarm).
+        sweep.add_catch(documents, result_path="$.sweepError")
 
         report = invoke_lambda(self, "Report", self.report_function, result_path="$.report")
         documents.add_catch(report, result_path="$.mapError")
@@ -367,7 +411,7 @@ class RagIngestion(Construct):
         )
         plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$")
         plan_failed.next(announce)
-        return plan.next(documents).next(report).next(announce).next(outcome)
+        return plan.next(sweep).next(documents).next(report).next(announce).next(outcome)
 
     def _batch_definition(self, settings: RagSettings) -> sfn.IChainable:
         """The Express child: the document pipeline for each document of its batch.
@@ -406,15 +450,19 @@ class RagIngestion(Construct):
             result_path="$.report",
         )
 
-    def _object_created_rule(self, settings: RagSettings) -> events.Rule:
+    def _object_rule(
+        self, settings: RagSettings, construct_id: str, detail_type: str, description: str
+    ) -> events.Rule:
+        """A one-document run per S3 event: the run finds the object present (ingest) or gone
+        (remove), so events arriving out of order still leave the index matching the bucket."""
         key_filter: list[object] = [{"prefix": settings.source_prefix}]
         rule = events.Rule(
             self,
-            "ObjectCreated",
-            description="Ingest each new object under the source prefix as a one-document run",
+            construct_id,
+            description=f"{description} as a one-document run",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
-                detail_type=["Object Created"],
+                detail_type=[detail_type],
                 detail={
                     "bucket": {"name": [self.source_bucket.bucket_name]},
                     "object": {"key": key_filter},

@@ -2,8 +2,10 @@
 
 It runs for each document of a batch, inside the Express child of the run's Distributed Map.
 Every path ends in `RecordOutcome`, which writes the document's line under
-`runs/<runId>/documents/` and returns the document id, so a failure is always recorded. If
-recording itself fails (RecordFailure or RecordOutcome, after retries), `OutcomeNotRecorded`
+`runs/<runId>/documents/` and returns the document id, so a failure is always recorded. A source
+object found deleted goes to `RemoveDocument`. If RecordFailure fails, `DiscardVersion` still
+deletes the failed version's vectors by key. If recording itself fails (RecordFailure or
+RecordOutcome, after retries), `OutcomeNotRecorded`
 returns the item and the error instead: the run report lists the document failed from the batch's
 output, and the other documents of the batch carry on.
 """
@@ -171,7 +173,7 @@ class DocumentPipeline(Construct):
             "Upsert",
             "upsert.handler",
             "write the version's vectors to S3 Vectors",
-            environment={**vector_index, "EXCERPT_CHARS": str(settings.excerpt_chars)},
+            environment={**vector_index, **registry, "EXCERPT_CHARS": str(settings.excerpt_chars)},
         )
         self.validate = self._function(
             "Validate",
@@ -189,6 +191,18 @@ class DocumentPipeline(Construct):
             "RecordFailure",
             "record_failure.handler",
             "roll back a failed version and record the failure",
+            environment={**vector_index, **registry},
+        )
+        self.remove = self._function(
+            "Remove",
+            "cleanup.remove",
+            "remove a deleted source's vectors and registry entry",
+            environment={**vector_index, **registry},
+        )
+        self.discard = self._function(
+            "Discard",
+            "cleanup.discard",
+            "delete a failed version's vectors when recording the failure failed",
             environment={**vector_index, **registry},
         )
         self._grant()
@@ -226,6 +240,14 @@ class DocumentPipeline(Construct):
         self.fetch.grant_object_access(artifacts, ["s3:GetObject"], f"{REQUESTS_PREFIX}*")
         self.fetch.grant_object_access(artifacts, ["s3:PutObject"], f"{RAW_PREFIX}*")
         props.registry.grant_read_data(self.fetch.function)
+        # A missing object must read as NoSuchKey (deleted), not AccessDenied: list the prefix.
+        self.fetch.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[props.source_bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{props.settings.source_prefix}*"]}},
+            )
+        )
 
         self.parse.grant_object_access(artifacts, ["s3:GetObject"], f"{RAW_PREFIX}*")
         self.parse.grant_object_access(artifacts, ["s3:PutObject"], f"{PARSED_PREFIX}*")
@@ -260,11 +282,18 @@ class DocumentPipeline(Construct):
             function.grant_object_access(artifacts, ["s3:GetObject"], f"{CHUNKS_PREFIX}*")
             function.grant_object_access(artifacts, ["s3:GetObject"], f"{EMBEDDINGS_PREFIX}*")
         props.vectors.grant(self.upsert.role, WRITE_ACTIONS)
+        # Upsert records the version as in flight before writing (registry `pending`).
+        props.registry.grant(self.upsert.function, "dynamodb:UpdateItem")
         props.vectors.grant(self.validate.role, READ_ACTIONS)
 
         for function in (self.commit, self.record_failure):
             props.vectors.grant(function.role, DELETE_ACTIONS)
             props.registry.grant_read_write_data(function.function)
+        for function in (self.remove, self.discard):
+            props.vectors.grant(function.role, DELETE_ACTIONS)
+            props.registry.grant(
+                function.function, "dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+            )
         self.record_failure.grant_object_access(artifacts, ["s3:GetObject"], f"{REQUESTS_PREFIX}*")
 
     def _definition(self) -> sfn.IChainable:
@@ -337,8 +366,27 @@ class DocumentPipeline(Construct):
         # The whole state is the input: it says how far the document got (fetch, chunk, ...).
         record_failure = invoke_lambda(self, "RecordFailure", self.record_failure, result_path="$.line")
         VECTOR_RETRY.applied_to(record_failure)
+        # If recording the failure fails, the failed version's vectors are still deleted by key;
+        # if that fails too, the version stays in the registry's `pending` for the run sweep.
+        discard = invoke_lambda(
+            self,
+            "DiscardVersion",
+            self.discard,
+            result_path="$.discarded",
+            comment="RecordFailure failed: delete the failed version's vectors by key",
+        )
+        VECTOR_RETRY.applied_to(discard)
+        remove = invoke_lambda(
+            self,
+            "RemoveDocument",
+            self.remove,
+            payload={"document": document, "runId": sfn.JsonPath.string_at("$.runId")},
+            result_path="$.line",
+            comment="The source object is gone: delete its vectors and registry entry",
+        )
+        VECTOR_RETRY.applied_to(remove)
         record = self._record_outcome()
-        for step in (fetch, parse, chunk, embed, upsert, validate, commit):
+        for step in (fetch, parse, chunk, embed, upsert, validate, commit, remove):
             step.add_catch(record_failure, result_path="$.error")
         skip = sfn.Pass(
             self,
@@ -353,6 +401,7 @@ class DocumentPipeline(Construct):
                 sfn.Condition.string_equals("$.fetch.status", "changed"),
                 parse.next(chunk).next(embed).next(upsert).next(validate).next(commit).next(record),
             )
+            .when(sfn.Condition.string_equals("$.fetch.status", "deleted"), remove.next(record))
             .otherwise(skip.next(record))
         )
         not_recorded = sfn.Pass(
@@ -365,8 +414,10 @@ class DocumentPipeline(Construct):
                 "cause": sfn.JsonPath.string_at("$.notRecorded.Cause"),
             },
         )
-        for step in (record_failure, record):
-            step.add_catch(not_recorded, result_path="$.notRecorded")
+        record_failure.add_catch(discard, result_path="$.notRecorded")
+        discard.add_catch(not_recorded, result_path="$.discardError")
+        discard.next(not_recorded)
+        record.add_catch(not_recorded, result_path="$.notRecorded")
         record_failure.next(record)
         return fetch.next(changed)
 

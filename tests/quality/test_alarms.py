@@ -146,10 +146,10 @@ def test_a_failure_metric_of_a_handler_without_an_alarm_fails_the_rule():
     report, record_failure = problems
     assert report.startswith("handler metric WorkflowFunctionsReportFunction")
     assert report.endswith(
-        "(lambdas/rag/record_failure.py:70, lambdas/rag/report.py:55): no alarm watches it"
+        "(lambdas/rag/record_failure.py:72, lambdas/rag/report.py:55): no alarm watches it"
     )
     assert record_failure.startswith("handler metric WorkflowDocumentFunctionsRecordFailureFunction")
-    assert record_failure.endswith("(lambdas/rag/record_failure.py:70): no alarm watches it")
+    assert record_failure.endswith("(lambdas/rag/record_failure.py:72): no alarm watches it")
     for problem in problems:
         assert " Stepwise/DocumentsFailed [environment=prod, service=rag] (" in problem
 
@@ -180,7 +180,12 @@ def test_a_metric_filter_without_an_alarm_fails_the_rule():
 
 def test_a_dead_letter_target_outside_the_template_fails_the_rule():
     def mutate(template: dict[str, Any]) -> None:
-        (rule,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+        (rule,) = [
+            r
+            for r in template["Resources"].values()
+            if r["Type"] == "AWS::Events::Rule"
+            and r["Properties"]["EventPattern"]["detail-type"] == ["Object Created"]
+        ]
         rule["Properties"]["Targets"][0]["DeadLetterConfig"]["Arn"] = (
             "arn:aws:sqs:us-east-1:123456789012:shared"
         )

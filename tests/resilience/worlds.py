@@ -167,6 +167,7 @@ class RagHarness(Harness):
 
         problems = []
         expected: set[str] = set()
+        awaiting_sweep: set[str] = set()
         registry = {item["source"]: item for item in self.registry()}
         for source, item in registry.items():
             if item.get("status") not in ("ingested", "failed"):
@@ -175,16 +176,32 @@ class RagHarness(Harness):
                 if entry and entry.get("version") and entry.get("chunkCount") is not None:
                     doc = item.get("documentId") or documents.document_id(source)
                     expected |= set(documents.chunk_keys(doc, entry["version"], int(entry["chunkCount"])))
-        actual = set(self.plane.vector_keys())
+            # A version recorded in flight whose every rollback failed: the next run's Sweep deletes it.
+            for version, pending in (item.get("pending") or {}).items():
+                if version == item.get("version"):
+                    problems.append(f"registry {source}: current version {version[:12]} still pending")
+                doc = item.get("documentId") or documents.document_id(source)
+                awaiting_sweep.update(documents.chunk_keys(doc, version, int(pending["chunkCount"])))
+        actual = set(self.plane.vector_keys()) - awaiting_sweep
         if actual - expected:
             problems.append(f"orphaned vectors: {sorted(actual - expected)[:3]} ({len(actual - expected)})")
         if expected - actual:
             problems.append(f"registry versions without vectors: {sorted(expected - actual)[:3]}")
         for source, before in observation.context.get("previous", {}).items():
+            if not self._exists(source):
+                continue  # its object was deleted: removing the document is the designed outcome
             now = registry.get(source, {})
             if now.get("version") != before["version"] and now.get("status") != "ingested":
                 problems.append(f"{source}: previous version {before['version'][:12]} lost, registry {now}")
         return problems
+
+    def _exists(self, source: str) -> bool:
+        bucket, _, key = source.removeprefix("s3://").partition("/")
+        try:
+            self.plane.s3.head_object(Bucket=bucket, Key=key)
+        except self.plane.s3.exceptions.ClientError:
+            return False
+        return True
 
     def summarize(self, result: RunResult) -> str:
         text = super().summarize(result)
@@ -193,6 +210,8 @@ class RagHarness(Harness):
             text += " " + " ".join(
                 f"{key}={counts.get(key, 0)}" for key in ("ingested", "unchanged", "failed")
             )
+            if counts.get("removed"):
+                text += f" removed={counts['removed']}"
         return text
 
     def execute(self, scenario: Scenario, faults: Sequence[Fault] = (), **options: Any) -> Observation:
@@ -222,6 +241,8 @@ class RagHarness(Harness):
         in its report, as for a run that succeeds with the failure recorded per document."""
         verdict = super().judge(cell, observation, baseline)
         result = observation.result
+        if verdict.verdict == "tolerated":
+            return verdict
         if cell.kind != PERMANENT or result is None or result.error != ALL_DOCUMENTS_FAILED:
             return verdict
         reason = self.degraded(observation, baseline)

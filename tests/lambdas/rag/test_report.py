@@ -43,7 +43,7 @@ def test_report_counts_every_document_and_writes_the_lines(aws, capsys):
     result = invoke(report.handler, state, "Report")
     assert _failed_documents_counted(capsys.readouterr().out) == []  # RecordFailure counted c.pdf
     counts = {
-        "documents": 5, "ingested": 2, "unchanged": 1, "failed": 1, "ignored": 1,
+        "documents": 5, "ingested": 2, "unchanged": 1, "failed": 1, "ignored": 1, "removed": 0,
         "chunks": 6, "vectors": 6, "deletedVectors": 2, "duplicates": 2,
     }  # fmt: skip
     assert result["outcome"] == "succeeded"
@@ -219,7 +219,7 @@ def test_a_run_in_which_every_document_failed_is_a_failed_run_with_every_line_re
     summary = json.loads(aws.artifact("reports/run-6/summary.json"))
     assert summary["error"] == {
         "error": "AllDocumentsFailed",
-        "message": "2 of 3 documents failed and none was ingested or unchanged",
+        "message": "2 of 3 documents failed and none was ingested, unchanged or removed",
     }
     lines = _written(aws, "run-6")
     assert {name: line.get("error") for name, line in lines.items() if line["status"] == "failed"} == {

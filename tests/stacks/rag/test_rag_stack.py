@@ -13,10 +13,10 @@ from tests.support.cfn_tokens import definition_of
 from tests.support.synth import app_stacks, template_of
 
 ENVIRONMENTS = ("dev", "staging", "prod")
-CHILD_STEPS = ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit")
+CHILD_STEPS = ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit", "RemoveDocument")
 # The failure recorder and the outcome writer catch into OutcomeNotRecorded: the batch's output
 # then names the document and the error, and the report lists it failed.
-RECORDERS = {"RecordFailure", "RecordOutcome"}
+RECORDERS = {"RecordOutcome"}
 
 
 def resources(env: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -94,7 +94,16 @@ def test_child_runs_the_six_steps_in_order_and_every_path_records_an_outcome():
         name = states[name].get("Next")
     assert order == ["Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit", "RecordOutcome"]
     assert states["SkipUnchanged"]["Next"] == "RecordOutcome"
+    assert states["RemoveDocument"]["Next"] == "RecordOutcome"
     assert states["RecordFailure"]["Next"] == "RecordOutcome"
+    # RecordFailure failing still deletes the failed version by key before the item is handed on.
+    assert states["RecordFailure"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.notRecorded", "Next": "DiscardVersion"}
+    ]
+    assert states["DiscardVersion"]["Next"] == "OutcomeNotRecorded"
+    assert states["DiscardVersion"]["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.discardError", "Next": "OutcomeNotRecorded"}
+    ]
     assert states["RecordOutcome"]["End"] is True
     assert states["RecordOutcome"]["Resource"].endswith(":states:::aws-sdk:s3:putObject")
     assert states["RecordOutcome"]["Parameters"]["Body.$"] == "$.line"
@@ -196,10 +205,15 @@ def test_registry_table_and_source_bucket_events():
     assert not resources("dev", "Custom::S3BucketNotifications")
 
 
-def test_object_created_rule_starts_a_one_document_run_with_a_dead_letter_queue():
-    rule = only("dev", "AWS::Events::Rule")["Properties"]
+@pytest.mark.parametrize("detail_type", ["Object Created", "Object Deleted"])
+def test_object_rules_start_a_one_document_run_with_a_dead_letter_queue(detail_type: str):
+    (rule,) = [
+        rule["Properties"]
+        for rule in resources("dev", "AWS::Events::Rule").values()
+        if rule["Properties"]["EventPattern"]["detail-type"] == [detail_type]
+    ]
     pattern = rule["EventPattern"]
-    assert (pattern["source"], pattern["detail-type"]) == (["aws.s3"], ["Object Created"])
+    assert pattern["source"] == ["aws.s3"]
     assert pattern["detail"]["object"] == {"key": [{"prefix": "documents/"}]}
     (target,) = rule["Targets"]
     assert (
@@ -300,4 +314,4 @@ def test_child_functions_carry_their_settings():
         "text/x-markdown",
         "text/plain",
     ]
-    assert len(functions) == 10
+    assert len(functions) == 13

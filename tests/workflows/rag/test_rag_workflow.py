@@ -10,7 +10,15 @@ from __future__ import annotations
 from localrun import Fault
 from tests.workflows.rag.corpus import PREFIX, UNSUPPORTED, VALID
 
-RUN_STATES = ["Plan", "IngestDocuments", "Report", "AnnounceCompletion", "EventDelivered?", "RunComplete"]
+RUN_STATES = [
+    "Plan",
+    "Sweep",
+    "IngestDocuments",
+    "Report",
+    "AnnounceCompletion",
+    "EventDelivered?",
+    "RunComplete",
+]
 
 
 def _prefix_run(runner, **options):
