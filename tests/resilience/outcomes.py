@@ -420,18 +420,7 @@ RECONCILED: MappingProxyType[str, tuple[str, str]] = MappingProxyType(
 # Double-fault pairs (`tests/resilience/doubles.py`) known to break a workflow's invariant, each with
 # the finding and who owns the fix; the test is a strict xfail, so a fixed pair fails until its entry
 # is removed. Key: the pair id `<workflow>:<machine>:<A path>+<B path>`; stale keys fail the suite.
-DOUBLE_FAULT_GAPS: MappingProxyType[str, str] = MappingProxyType(
-    {
-        "rag:Workflow:IngestDocuments/IngestBatch/Commit+IngestDocuments/IngestBatch/RecordFailure": (
-            "open (rag owner): the new version's vectors stay in the index with no registry version "
-            "once recording the document's failure fails too (orphaned vectors)"
-        ),
-        "rag:Workflow:IngestDocuments/IngestBatch/Validate+IngestDocuments/IngestBatch/RecordFailure": (
-            "open (rag owner): the new version's vectors stay in the index with no registry version "
-            "once recording the document's failure fails too (orphaned vectors)"
-        ),
-    }
-)
+DOUBLE_FAULT_GAPS: MappingProxyType[str, str] = MappingProxyType({})
 
 # Task states whose permanent failure is accepted as is (the outcome may differ from the designed
 # failure outcome). Key: `<workflow>/<state path>`; every entry needs a reason a reviewer can check.
