@@ -19,7 +19,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.tenants.deployment import Deployment
-from scripts.tenants.retirement import FAILED_OPERATION, FINISHED_OPERATION, now, plain
+from scripts.tenants.retirement import FAILED_OPERATION, FINISHED_OPERATION, now, plain, record_tenant_error
 
 # The Map over the baseline StackSets: BaselineOperationFailed/TimedOut, or CloudFormation refusing.
 RETRYABLE_STEP = "ApplyBaseline"
@@ -213,22 +213,15 @@ class BaselineRetrier:
         )
 
     def _record_error(self, tenant_id: str, reason: str) -> str:
-        try:
-            self.dynamodb.update_item(
-                TableName=self.deployment.table_name,
-                Key={"tenantId": {"S": tenant_id}},
-                UpdateExpression="SET baselineRetryError = :error, updatedAt = :now",
-                ConditionExpression="#status = :failed",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":error": {"S": reason[:4000]},
-                    ":now": {"S": now()},
-                    ":failed": {"S": "FAILED"},
-                },
-            )
-        except (ClientError, BotoCoreError) as error:
-            return f"{reason} (not recorded: {type(error).__name__}: {error})"
-        return reason
+        return record_tenant_error(
+            self.dynamodb,
+            self.deployment.table_name,
+            tenant_id,
+            reason,
+            update="SET baselineRetryError = :error, updatedAt = :now",
+            condition="#status = :failed",
+            values={":failed": {"S": "FAILED"}},
+        )
 
 
 def _check_retryable(tenant_id: str, record: dict[str, Any] | None) -> None:

@@ -317,22 +317,42 @@ class Retirer:
     def record_error(self, tenant_id: str, reason: str) -> str:
         """Record `reason` as the tenant's retirementError (never on an unknown or RETIRED tenant);
         return the reason, with why it could not be recorded if so."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.deployment.table_name,
-                Key={"tenantId": {"S": tenant_id}},
-                UpdateExpression="SET retirementError = :error, retirementErrorAt = :now, updatedAt = :now",
-                ConditionExpression="attribute_exists(tenantId) AND #status <> :retired",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":error": {"S": reason[:4000]},
-                    ":now": {"S": now()},
-                    ":retired": {"S": "RETIRED"},
-                },
-            )
-        except (ClientError, BotoCoreError) as error:
-            return f"{reason} (not recorded: {type(error).__name__}: {error})"
-        return reason
+        return record_tenant_error(
+            self.dynamodb,
+            self.deployment.table_name,
+            tenant_id,
+            reason,
+            update="SET retirementError = :error, retirementErrorAt = :now, updatedAt = :now",
+            condition="attribute_exists(tenantId) AND #status <> :retired",
+            values={":retired": {"S": "RETIRED"}},
+        )
+
+
+def record_tenant_error(
+    dynamodb: Any,
+    table_name: str,
+    tenant_id: str,
+    reason: str,
+    *,
+    update: str,
+    condition: str,
+    values: dict[str, Any],
+) -> str:
+    """Write `reason` (as `:error`, with `:now`) on the tenant's registry record by `update`, if
+    `condition` holds; return the reason, with why it could not be recorded if so (a script going
+    on to the next tenant must still say what it could not write down)."""
+    try:
+        dynamodb.update_item(
+            TableName=table_name,
+            Key={"tenantId": {"S": tenant_id}},
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":error": {"S": reason[:4000]}, ":now": {"S": now()}, **values},
+        )
+    except (ClientError, BotoCoreError) as error:
+        return f"{reason} (not recorded: {type(error).__name__}: {error})"
+    return reason
 
 
 def _check_retirable(tenant_id: str, record: dict[str, Any] | None) -> None:
