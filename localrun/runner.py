@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from localrun import clients, engine, tracking
+from localrun import clients, engine, iam, tracking
 from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
+from localrun.iam import enforcement
 from localrun.intrinsics import Pseudo
 from localrun.lambda_runtime import LambdaRuntime
 from localrun.mocks import MockConfig
@@ -182,12 +183,15 @@ class LocalRunner:
         *,
         region: str | None = None,
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
+        iam: bool = True,
     ) -> None:
         self.stack = stack
+        self.iam_enforced = iam
         self.region = region or stack.region or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
         self.mock_config = MockConfig.load(mock_config) if mock_config is not None else None
         self._mock: Any = None
         self._deployment: Deployment | None = None
+        self._policies: iam.PolicySet | None = None
         self._stack_name: str | None = None
         self._runtime = LambdaRuntime(region=self.region)
         self._clients: dict[str, Any] = {}
@@ -223,6 +227,7 @@ class LocalRunner:
         from moto.core import DEFAULT_ACCOUNT_ID
 
         engine.install()
+        enforcement.install()
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
         self._mock.start()
         try:
@@ -235,6 +240,9 @@ class LocalRunner:
             for logical_id, arn in self._deployment.state_machines.items():
                 register_state_machine(arn, self._names_of(logical_id))
                 item_batcher.register(arn, self._deployment.item_batchers.get(logical_id, {}))
+            if self.iam_enforced:
+                self._policies = iam.build(self._deployment)
+                enforcement.register(self._policies)
         except BaseException:
             self.close()
             raise
@@ -242,6 +250,9 @@ class LocalRunner:
 
     def close(self) -> None:
         """Unregister the functions and stop moto (its data goes when the last mock stops)."""
+        if self._policies is not None:
+            enforcement.unregister(self._policies)
+            self._policies = None
         if self._stack_name is not None:
             _release_stack_name(self._stack_name)
             self._stack_name = None
@@ -264,6 +275,13 @@ class LocalRunner:
         if self._deployment is None:
             raise RuntimeError("LocalRunner is not started: use `with LocalRunner...(...) as runner`")
         return self._deployment
+
+    @property
+    def policies(self) -> iam.PolicySet:
+        """The template's policies as IAM evaluates them here (`denials`, `unresolved`, ...)."""
+        if self._policies is None:
+            raise RuntimeError("IAM is not enforced by this runner (iam=False) or it is not started")
+        return self._policies
 
     @property
     def resources(self) -> Mapping[str, PhysicalResource]:
