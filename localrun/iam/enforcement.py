@@ -97,6 +97,32 @@ def _caller() -> tuple[PolicySet, Principal] | None:
     return None
 
 
+def _directory(account_id: str, region: str) -> Callable[[str, str], tuple[str, dict[str, str]] | None]:
+    """Resources named by id in a request, as the emulated service knows them (ARN and tags):
+    Organizations accounts, OUs and roots; CloudFormation StackSets."""
+
+    def find(service: str, identifier: str) -> tuple[str, dict[str, str]] | None:
+        try:
+            if service == "organizations":
+                from moto.organizations.models import organizations_backends
+
+                backend = organizations_backends[account_id]["aws"]
+                if backend.org is None:
+                    return None
+                resource = backend._get_resource_for_tagging(identifier)
+            elif service == "cloudformation":
+                from moto.cloudformation.models import cloudformation_backends
+
+                resource = cloudformation_backends[account_id][region].describe_stack_set(identifier)
+            else:
+                return None
+        except Exception:  # unknown id or pattern: the service itself refuses the call
+            return None
+        return str(resource.arn), dict(getattr(resource, "tags", {}) or {})
+
+    return find
+
+
 def authorize(client: Any, operation_name: str, params: dict[str, Any]) -> None:
     """Raise the service's AccessDenied ClientError if the caller's role may not make the call."""
     caller = _caller()
@@ -104,13 +130,15 @@ def authorize(client: Any, operation_name: str, params: dict[str, Any]) -> None:
         return
     policies, principal = caller
     model = client.meta.service_model
+    region = client.meta.region_name or "us-east-1"
     call = Call(
         signing_name=model.signing_name or model.endpoint_prefix,
         operation=operation_name,
         params=params,
-        region=client.meta.region_name or "us-east-1",
+        region=region,
         account_id=principal.account_id,
         partition=principal.role_arn.split(":")[1],
+        directory=_directory(principal.account_id, region),
     )
     identity = policies.statements_for(principal.role_arn)
     for request in requests_for(call, principal.role_arn):

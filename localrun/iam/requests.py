@@ -67,6 +67,12 @@ _TRANSACT_ACTIONS = {
 UNMAPPED = "*"
 
 
+# Finds a resource the service itself knows by id (an Organizations account, OU or root, a
+# CloudFormation StackSet): its ARN
+# and tags, or None when it does not exist.
+Directory = Callable[[str, str], tuple[str, Mapping[str, str]] | None]
+
+
 @dataclass(frozen=True)
 class Call:
     """One SDK call as the client makes it."""
@@ -77,6 +83,7 @@ class Call:
     region: str
     account_id: str
     partition: str = "aws"
+    directory: Directory | None = None
 
     @property
     def prefix(self) -> str:
@@ -342,6 +349,34 @@ def _s3vectors(call: Call, context: dict[str, ContextValue]) -> list[Request]:
     return _generic(call, context)
 
 
+_ORGANIZATIONS_TARGETS = ("AccountId", "ChildId", "ResourceId", "ParentId", "TargetId")
+
+
+def _organizations(call: Call, context: dict[str, ContextValue]) -> list[Request]:
+    """Accounts, OUs and roots by their ARN in the organization (`account/o-ORG/ACCOUNT`), with
+    `aws:ResourceTag/*` from the resource's tags; operations without a resource type ask for `*`."""
+    for member in _ORGANIZATIONS_TARGETS:
+        identifier = call.params.get(member)
+        if not isinstance(identifier, str):
+            continue
+        found = call.directory(call.prefix, identifier) if call.directory is not None else None
+        if found is None:
+            return [_one(call, UNMAPPED, context)]
+        arn, tags = found
+        tagged = {**context, **{f"aws:ResourceTag/{key}": value for key, value in tags.items()}}
+        return [_one(call, arn, tagged)]
+    return [_one(call, UNMAPPED, context)]
+
+
+def _cloudformation(call: Call, context: dict[str, ContextValue]) -> list[Request]:
+    """StackSet operations name the set; IAM authorizes its ARN (`stackset/NAME:ID`)."""
+    name = call.params.get("StackSetName")
+    if not isinstance(name, str):
+        return _generic(call, context)
+    found = call.directory(call.prefix, name) if call.directory is not None else None
+    return [_one(call, found[0] if found else UNMAPPED, context)]
+
+
 def _sts(call: Call, context: dict[str, ContextValue]) -> list[Request]:
     return _generic(call, context)
 
@@ -374,4 +409,6 @@ _BUILDERS: dict[str, Builder] = {
     "bedrock": _bedrock,
     "s3vectors": _s3vectors,
     "sts": _sts,
+    "organizations": _organizations,
+    "cloudformation": _cloudformation,
 }

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from localrun.samples import Sample
 
 ACCESS_ROLE = TenantSettings().account_access_role_name
+ORGANIZATION_ID = TenantSettings().organization_id
 OU_ID = r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}"
 
 
@@ -76,13 +77,25 @@ def ensure_organization(ous: Mapping[str, str | None], region: str = "us-east-1"
     )
 
 
-def create_organization(ous: Mapping[str, str | None], region: str = "us-east-1") -> Organization:
-    """Create the organization and one OU per name; a given id replaces moto's random one."""
+def create_organization(
+    ous: Mapping[str, str | None], region: str = "us-east-1", organization_id: str = ORGANIZATION_ID
+) -> Organization:
+    """Create the organization and one OU per name; a given id replaces moto's random one, and the
+    organization has the configured id, so ARNs (`account/o-.../...`) match the stack's policies."""
     client = boto3.client("organizations", region_name=region)
     client.create_organization(FeatureSet="ALL")
     root_id = client.list_roots()["Roots"][0]["Id"]
     backend = organizations_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    _pin_organization_id(backend, organization_id)
     return Organization(root_id=root_id, ous=_create_ous(client, backend, root_id, ous), client=client)
+
+
+def _pin_organization_id(backend: OrganizationsBackend, organization_id: str) -> None:
+    """moto draws a random organization id; every entity created so far records it too."""
+    backend.org.id = organization_id
+    for entity in (*backend.ou, *backend.accounts, *backend.policies):
+        if hasattr(entity, "organization_id"):
+            entity.organization_id = organization_id
 
 
 def _create_ous(
