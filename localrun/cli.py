@@ -69,12 +69,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds (default 60)")
     run.add_argument("--logs", action="store_true", help="print each Lambda invocation's logs")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--no-iam", action="store_true", help="do not enforce the template's IAM policies")
     run.set_defaults(command=_run)
 
     demo = commands.add_parser("demo", help="run every sample under examples/ and check outcomes")
     demo.add_argument("--env", default="dev", help="environment from cdk.json (default: dev)")
     demo.add_argument("--workflow", help="only this workflow's samples")
     demo.add_argument("--examples", type=Path, default=EXAMPLES_ROOT, help="sample root (default: examples/)")
+    demo.add_argument("--no-iam", action="store_true", help="do not enforce the template's IAM policies")
     demo.set_defaults(command=_demo)
     return parser
 
@@ -108,7 +110,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     sample = Sample.load(args.input, args.workflow) if is_sample else None
     faults = [Fault.parse(spec) for spec in args.fail]
     faults += [Fault.parse(spec, ambiguous=True) for spec in args.lose_response]
-    with LocalRunner(load_template(args.workflow, args.env)) as runner:
+    with LocalRunner(load_template(args.workflow, args.env), iam=not args.no_iam) as runner:
         if sample is not None:
             sample = _with_overrides(sample, args, faults)
             result = sample.run(runner, timeout=args.timeout)
@@ -121,11 +123,14 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
                 test_case=args.test_case,
                 timeout=args.timeout,
             )
+        denials = list(runner.policies.denials) if runner.iam_enforced else []
     if args.json:
         json.dump(result.to_dict(), out, indent=2, default=str)
         print(file=out)
     else:
         _print_run(result, out, logs=args.logs)
+        for denial in denials:
+            print(f"IAM refused: {denial.message}", file=out)
     if sample is not None:
         problems = sample.mismatches(result)
         for problem in problems:
@@ -182,7 +187,7 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
         try:
             if sample.workflow not in registered:
                 raise KeyError(f"workflow {sample.workflow!r} is not registered")
-            with LocalRunner(load_template(sample.workflow, args.env)) as runner:
+            with LocalRunner(load_template(sample.workflow, args.env), iam=not args.no_iam) as runner:
                 result = sample.run(runner)
             problems = sample.mismatches(result)
             check = "ok" if not problems else "MISMATCH: " + "; ".join(problems)

@@ -26,6 +26,7 @@ from botocore.client import BaseClient
 
 from localrun import isolation, tracking
 from localrun.engine.overrides import replace
+from localrun.iam import integration_errors
 from localrun.iam.policy import Decision, Principal, Request, evaluate
 from localrun.iam.principals import PolicySet
 from localrun.iam.requests import Call, requests_for
@@ -70,6 +71,7 @@ def unregister(policies: PolicySet) -> None:
 
 def install() -> None:
     replace(BaseClient, "_make_api_call", _build_make_api_call)
+    integration_errors.install()
 
 
 def _caller() -> tuple[PolicySet, Principal] | None:

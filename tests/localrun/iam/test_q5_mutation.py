@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import copy
 import functools
+import io
 import json
 from pathlib import Path
 from typing import Any
 
-from localrun import LocalRunner
+import pytest
+
+from localrun import LocalRunner, cli
 from localrun.samples import Sample
 from localrun.template import StackTemplate, synthesize
 from tests.support.synth import app_stacks
@@ -91,3 +94,18 @@ def test_without_iam_the_mutation_goes_unnoticed() -> None:
     mutated, _ = without_ledger_update(orders_template())
     result, _ = _run_happy_path(mutated, iam=False)
     assert result.status == "SUCCEEDED", result.cause
+
+
+def test_the_command_line_reports_the_refusal_and_no_iam_turns_enforcement_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mutated, _ = without_ledger_update(orders_template())
+    monkeypatch.setattr(cli, "load_template", lambda workflow, env: mutated)
+
+    enforced, refused = io.StringIO(), io.StringIO()
+    assert cli.main(["run", "orders", "--input", str(HAPPY_PATH)], out=refused) == 1
+    assert cli.main(["run", "orders", "--input", str(HAPPY_PATH), "--no-iam"], out=enforced) == 0
+
+    assert "IAM refused: User: arn:aws:sts::" in refused.getvalue()
+    assert "dynamodb:UpdateItem" in refused.getvalue()
+    assert "IAM refused" not in enforced.getvalue()
