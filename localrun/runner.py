@@ -227,7 +227,6 @@ class LocalRunner:
         from moto.core import DEFAULT_ACCOUNT_ID
 
         engine.install()
-        enforcement.install()
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
         self._mock.start()
         try:

@@ -69,5 +69,8 @@ def install() -> list[Override]:
             parallel_abort.install()
             definition_validation.install()
             express.install()
+            from localrun.iam import enforcement  # imported here: it builds on the engine
+
+            enforcement.install()  # a pass-through until a runner registers its policies
             _installed = True
     return installed()

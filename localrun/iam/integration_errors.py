@@ -1,11 +1,11 @@
-"""How a Step Functions optimized integration names an IAM refusal of its own call.
+"""How the optimized `lambda:invoke` integration names an IAM refusal of its Invoke call.
 
-The optimized integrations report the service error through the AWS SDK for Java v1 that Step
-Functions uses: an error code the SDK does not model (DynamoDB's and Lambda's
-`AccessDeniedException`) surfaces as the client's base exception, so the task fails with
-`DynamoDB.AmazonDynamoDBException` / `Lambda.AWSLambdaException`, the cause keeping IAM's message
-and `Error Code: AccessDeniedException`. moto named them `DynamoDB.AccessDeniedException` and
-`Lambda.AccessDeniedException`, which a Retry/Catch written for AWS would not match.
+The optimized integrations report a service error through the AWS SDK for Java that Step
+Functions uses: an error code the SDK does not model, such as Lambda's `AccessDeniedException`,
+surfaces as the client's base exception, so the task fails with `Lambda.AWSLambdaException`, the
+cause keeping IAM's message and `Error Code: AccessDeniedException`; moto named it
+`Lambda.AccessDeniedException`, which a Retry/Catch written for AWS would not match. (DynamoDB's
+refusals already become `DynamoDB.AmazonDynamoDBException` through `engine/dynamodb_names.py`.)
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
-from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_dynamodb import (  # noqa: E501
-    StateTaskServiceDynamoDB,
-)
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_lambda import (
     StateTaskServiceLambda,
 )
@@ -24,10 +21,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 from localrun.engine.overrides import replace
 
 ACCESS_DENIED = "AccessDeniedException"
-BASE_EXCEPTIONS = {
-    StateTaskServiceDynamoDB: "DynamoDB.AmazonDynamoDBException",
-    StateTaskServiceLambda: "Lambda.AWSLambdaException",
-}
+BASE_EXCEPTIONS = {StateTaskServiceLambda: "Lambda.AWSLambdaException"}
 
 
 def install() -> None:

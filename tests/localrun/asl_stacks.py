@@ -1,7 +1,9 @@
 """Hand-written templates for engine tests: one state machine (ASL as a dict) plus extra resources.
 
 No CDK synthesis, so each test deploys in milliseconds; ASL here may use `Ref`/`Fn::GetAtt` to the
-extra resources (the definition is resolved like any template property).
+extra resources (the definition is resolved like any template property). The engine tests are
+about Step Functions semantics, not grants: the role may do anything (`ENGINE_TEST_POLICY`), so
+localrun's IAM enforcement stays on and is exercised by `tests/localrun/iam` instead.
 """
 
 from __future__ import annotations
@@ -22,7 +24,16 @@ ROLE = {
                     "Action": "sts:AssumeRole",
                 }
             ],
-        }
+        },
+        "Policies": [
+            {
+                "PolicyName": "engine-test-fixture",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+                },
+            }
+        ],
     },
 }
 

@@ -118,6 +118,8 @@ EXPECTED = {
     "JSONataTemplateValue._field_name",
     "validations._validate_null_output",
     "validations._validate_string_output",
+    "BaseClient._make_api_call",
+    "StateTaskServiceLambda._error_cause_from_client_error",
 }
 
 
