@@ -29,7 +29,7 @@ from localrun.engine.overrides import replace
 from localrun.iam import integration_errors
 from localrun.iam.policy import Decision, Principal, Request, evaluate
 from localrun.iam.principals import PolicySet
-from localrun.iam.requests import Call, requests_for
+from localrun.iam.requests import UNMAPPED, Call, requests_for
 
 _ERROR_CODES = {
     "s3": ("AccessDenied", 403),
@@ -144,6 +144,8 @@ def authorize(client: Any, operation_name: str, params: dict[str, Any]) -> None:
     )
     identity = policies.statements_for(principal.role_arn)
     for request in requests_for(call, principal.role_arn):
+        if request.resource == UNMAPPED:
+            policies.unmapped.add(request.action)
         resource_policy, key_policy = policies.resource_policy(request.resource)
         decision = evaluate(principal, request, identity, resource_policy, key_policy=key_policy)
         if not decision.allowed:

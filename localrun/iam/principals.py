@@ -21,6 +21,9 @@ from localrun.iam.policy import UNRESOLVED, Statement, parse_statements
 from localrun.intrinsics import Resolver, TemplateError
 from localrun.provision import Deployment, PhysicalResource
 
+# Stands in for a Condition block that does not resolve: it holds for no request.
+NEVER_MATCHING_CONDITION = {"Null": {"localrun:unresolved": "false"}}
+
 
 @dataclass
 class PolicySet:
@@ -34,6 +37,7 @@ class PolicySet:
     unresolved: list[str] = field(default_factory=list)
     not_evaluated: list[str] = field(default_factory=list)
     denials: list[Any] = field(default_factory=list)  # `enforcement.Denial`s, in order
+    unmapped: set[str] = field(default_factory=set)  # actions called on a resource localrun cannot name
 
     def statements_for(self, role_arn: str) -> list[Statement]:
         return self.identity.get(role_arn, [])
@@ -155,7 +159,7 @@ def _statements(
                 resolved_value = _try(resolver, value)
                 if resolved_value is None and value is not None:
                     policies.unresolved.append(f"{source} statement {index}: {key}")
-                    resolved_value = UNRESOLVED
+                    resolved_value = NEVER_MATCHING_CONDITION if key == "Condition" else UNRESOLVED
                 item[key] = resolved_value
         resolved.append(item)
     return parse_statements({"Statement": resolved}, source)
