@@ -58,6 +58,29 @@ _PASSED_TO = {
     "cloudformation": "cloudformation.amazonaws.com",
 }
 _ROLE_PARAMETERS = ("RoleArn", "roleArn", "Role", "ExecutionRoleArn", "AdministrationRoleARN")
+# The condition keys a request carries when they apply (`*`: any tag key or context key).
+SUPPLIED_CONDITION_KEYS = (
+    "aws:SecureTransport",
+    "aws:PrincipalArn",
+    "aws:PrincipalAccount",
+    "aws:RequestedRegion",
+    "aws:RequestTag/*",
+    "aws:TagKeys",
+    "aws:ResourceTag/*",
+    "s3:prefix",
+    "cloudwatch:namespace",
+    "kms:EncryptionContextKeys",
+    "kms:EncryptionContext:*",
+    "dynamodb:Attributes",
+    "iam:PassedToService",
+)
+# Condition keys the project's templates use that no local request carries, and why.
+_SERVICE_PRINCIPALS_ONLY = "only in statements for service principals (a service acting for a resource)"
+NOT_SUPPLIED_CONDITION_KEYS = {
+    "aws:SourceArn": _SERVICE_PRINCIPALS_ONLY,
+    "aws:SourceAccount": _SERVICE_PRINCIPALS_ONLY,
+    "aws:ResourceOrgPaths": "only on the StackSet administration role's sts:AssumeRole (CloudFormation's)",
+}
 _TRANSACT_ACTIONS = {
     "Put": "PutItem",
     "Update": "UpdateItem",
