@@ -25,6 +25,7 @@ from localrun.engine import (
     moto_fixes,
     parallel_abort,
     performance,
+    redrive,
     s3_objects,
     service_locks,
     sqs_messages,
@@ -69,5 +70,6 @@ def install() -> list[Override]:
             parallel_abort.install()
             definition_validation.install()
             express.install()
+            redrive.install()
             _installed = True
     return installed()
