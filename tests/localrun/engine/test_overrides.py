@@ -118,6 +118,10 @@ EXPECTED = {
     "JSONataTemplateValue._field_name",
     "validations._validate_null_output",
     "validations._validate_string_output",
+    "CommonStateField.eval",
+    "Program._eval_body",
+    "StepFunctionResponse.redrive_execution",
+    "StepFunctionResponse.describe_execution",
 }
 
 
