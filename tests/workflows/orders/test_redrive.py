@@ -3,8 +3,12 @@ from the state that stopped it, and the order ends as on the happy path with one
 
 from __future__ import annotations
 
+import pytest
+
 from localrun import Fault, LocalRunner
 from scripts.orders.submit import execution_name
+from scripts.redrive.__main__ import main as redrive_tool
+from scripts.redrive.target import Target
 from tests.workflows.orders.shop import Shop, order
 
 TWO_ITEMS = (("SKU-1", 2, "19.99"), ("SKU-2", 1, "5.00"))
@@ -56,3 +60,26 @@ def test_an_execution_stopped_while_awaiting_approval_asks_again_when_redriven(
     assert list(shop.ledger()["o-stopped"]) == ["CHARGE"]
     assert shop.inventory()["SKU-4"] == {"available": 4, "sold": 1, "holds": {}}
     assert shop.status("o-stopped")["status"] == "COMPLETED"
+
+
+def test_a_parked_order_is_reported_and_left_to_the_operator(
+    shop: Shop, runner: LocalRunner, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A refund that keeps failing parks the order: the error is caught and the execution ends in
+    # the Fail state NeedsAttention, which a redrive would only re-enter.
+    address = {**order("x")["shippingAddress"], "country": "BR", "postalCode": "01000-000"}
+    faults = [Fault(state="RefundPayment", error="PaymentProviderUnavailable", times=None)]
+    parked = shop.run(order("o-parked", ("SKU-2", 1, "5.00"), shippingAddress=address), faults=faults)
+    assert parked.error == "OrderNeedsAttention"
+    target = Target.local(runner)
+
+    assert redrive_tool(["list", "--workflow", "orders"], target=target) == 0
+    [line] = [line for line in capsys.readouterr().out.splitlines() if line.startswith(parked.name)]
+    assert "at NeedsAttention" in line and "error OrderNeedsAttention" in line
+    assert "not redrivable: it failed in the Fail state NeedsAttention" in line
+
+    assert redrive_tool(["redrive", "--workflow", "orders", "--all", "--apply"], target=target) == 0
+    assert f"skip {parked.name}" in capsys.readouterr().out
+    described = runner.client("stepfunctions").describe_execution(executionArn=parked.execution_arn)
+    assert (described["status"], described["redriveCount"]) == ("FAILED", 0)
+    assert shop.status("o-parked")["status"] == "NEEDS_ATTENTION"
