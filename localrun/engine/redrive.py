@@ -4,8 +4,10 @@ executions") and the API reference (RedriveExecution, DescribeExecution) documen
 
 - What re-runs: the top-level state that was running when the execution failed, timed out or was
   aborted, with the input it had then; the states that completed before it are not re-entered and
-  keep their results (the variables assigned so far too). The definition is the one the execution
-  started with (moto keeps a snapshot per execution), whatever UpdateStateMachine did since.
+  keep their results (the variables assigned so far too). A top-level Parallel re-runs only its
+  branches that failed or were aborted, each from the state it had reached (`redrive_branches.py`).
+  The definition is the one the execution started with (moto keeps a snapshot per execution),
+  whatever UpdateStateMachine did since.
 - Context and history: `$$.Execution.RedriveCount` is the number of redrives (0 on the first
   attempt); the history goes on in the same execution (same ARN) with an `ExecutionRedriven` event
   (`executionRedrivenEventDetails.redriveCount`), then the re-run states; the execution's
@@ -51,6 +53,7 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from localrun import clock
+from localrun.engine import redrive_branches as branches
 from localrun.engine.overrides import add, replace
 
 REDRIVABLE_PERIOD = datetime.timedelta(days=14)
@@ -59,8 +62,8 @@ MAX_HISTORY_EVENTS = 25_000
 IDEMPOTENT_TOKENS = 10
 TOKEN_VALIDITY = datetime.timedelta(minutes=15)
 _UNSUCCESSFUL = {ExecutionStatus.FAILED, ExecutionStatus.TIMED_OUT, ExecutionStatus.ABORTED}
-_RESUME = "_localrun_resume"
-_RESUME_FROM = "_localrun_resume_from"
+_RESUME = branches.RESUME
+_RESUME_FROM = branches.RESUME_FROM
 _RECORD = "_localrun_redrive"
 _lock = threading.Lock()
 
@@ -95,6 +98,7 @@ def install() -> None:
     replace(Program, "_eval_body", _build_program_body)
     add(StepFunctionResponse, "redrive_execution", _redrive_response)
     replace(StepFunctionResponse, "describe_execution", _build_describe)
+    branches.install()
 
 
 def record_of(execution: Execution) -> RedriveRecord:
@@ -192,6 +196,9 @@ class RedriveWorker(ExecutionWorker):
             ),
         )
         setattr(env, _RESUME_FROM, self._resume)
+        outcomes = branches.scope_of(previous).branches.get(self._resume.state) if previous else None
+        if outcomes:
+            branches.scope_of(env).reuse = (self._resume.state, dict(outcomes))
         program.eval(env)
         self._execution_communication.terminated()
 
@@ -219,6 +226,8 @@ def _build_state_eval(original: Callable[[EvalComponent, Environment], None]) ->
 
     def state_eval(self: CommonStateField, env: Environment) -> None:
         if not env.is_frame():
+            branches.scope_of(env).top_state = self.name
+        if not env.is_frame() or getattr(env, branches.TRACK, False):
             setattr(env, _RESUME, Resume(state=self.name, input=_copy(env.states.get_input())))
         return original(self, env)
 
@@ -229,7 +238,7 @@ def _build_program_body(original: Callable[[Program, Environment], None]) -> Cal
     """A redriven attempt starts at its resume state, with that state's original input."""
 
     def eval_body(self: Program, env: Environment) -> None:
-        resume: Resume | None = getattr(env, _RESUME_FROM, None) if not env.is_frame() else None
+        resume: Resume | None = getattr(env, _RESUME_FROM, None)
         if resume is not None:
             delattr(env, _RESUME_FROM)
             env.next_state_name = resume.state

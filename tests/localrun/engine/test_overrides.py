@@ -122,6 +122,7 @@ EXPECTED = {
     "Program._eval_body",
     "StepFunctionResponse.redrive_execution",
     "StepFunctionResponse.describe_execution",
+    "BranchesDecl._eval_body",
 }
 
 

@@ -232,3 +232,42 @@ def test_an_express_execution_is_not_redrivable() -> None:
         result = runner.run({}, name="express")
         assert result.status == "FAILED"
         assert not_redrivable(runner, result.execution_arn) == "Execution is EXPRESS and cannot be redriven."
+
+
+PARALLEL = {
+    "StartAt": "Both",
+    "States": {
+        "Both": {
+            "Type": "Parallel",
+            "Branches": [
+                {"StartAt": "Reserve", "States": {"Reserve": count("Reserve", None)}},
+                {
+                    "StartAt": "Prepare",
+                    "States": {
+                        "Prepare": count("Prepare", "Charge"),
+                        "Charge": {**count("Charge", None), "ResultPath": None, "OutputPath": "$.order"},
+                    },
+                },
+            ],
+            "Next": "Report",
+        },
+        "Report": {"Type": "Pass", "Parameters": {"branches.$": "$"}, "End": True},
+    },
+}
+
+
+def test_a_parallel_reruns_only_the_failed_branch_from_where_it_stopped() -> None:
+    with LocalRunner(asl_template("RedriveParallel", PARALLEL, {"Effects": TABLE})) as runner:
+        failed = runner.run(
+            {"order": "o-1"}, name="branches", faults=[Fault(state="Charge", error="Boom", times=1)]
+        )
+        assert failed.status == "FAILED" and effects(runner) == {"Reserve": 1, "Prepare": 1}
+
+        result = runner.redrive(failed.execution_arn)
+        done = effects(runner)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert "Reserve" not in result.states and "Prepare" not in result.states
+    assert result.entered("Charge") == 1
+    assert done == {"Reserve": 1, "Prepare": 1, "Charge": 1}
+    assert result.output == {"branches": [{"order": "o-1"}, "o-1"]}
