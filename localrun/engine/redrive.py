@@ -4,8 +4,9 @@ executions") and the API reference (RedriveExecution, DescribeExecution) documen
 
 - What re-runs: the top-level state that was running when the execution failed, timed out or was
   aborted, with the input it had then; the states that completed before it are not re-entered and
-  keep their results (the variables assigned so far too). A top-level Parallel re-runs only its
-  branches that failed or were aborted, each from the state it had reached (`redrive_branches.py`).
+  keep their results (the variables assigned so far too). A top-level Parallel or inline Map re-runs only
+  the branches and iterations that failed or were aborted, each from the state it had reached
+  (`redrive_branches.py`).
   The definition is the one the execution started with (moto keeps a snapshot per execution),
   whatever UpdateStateMachine did since.
 - Context and history: `$$.Execution.RedriveCount` is the number of redrives (0 on the first
@@ -226,7 +227,7 @@ def _build_state_eval(original: Callable[[EvalComponent, Environment], None]) ->
 
     def state_eval(self: CommonStateField, env: Environment) -> None:
         if not env.is_frame():
-            branches.scope_of(env).top_state = self.name
+            branches.enter_top_level(env, self.name)
         if not env.is_frame() or getattr(env, branches.TRACK, False):
             setattr(env, _RESUME, Resume(state=self.name, input=_copy(env.states.get_input())))
         return original(self, env)

@@ -123,6 +123,7 @@ EXPECTED = {
     "StepFunctionResponse.redrive_execution",
     "StepFunctionResponse.describe_execution",
     "BranchesDecl._eval_body",
+    "IterationWorker._eval_job",
 }
 
 

@@ -271,3 +271,54 @@ def test_a_parallel_reruns_only_the_failed_branch_from_where_it_stopped() -> Non
     assert result.entered("Charge") == 1
     assert done == {"Reserve": 1, "Prepare": 1, "Charge": 1}
     assert result.output == {"branches": [{"order": "o-1"}, "o-1"]}
+
+
+MAP = {
+    "StartAt": "Each",
+    "States": {
+        "Each": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "MaxConcurrency": 1,
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Label",
+                "States": {
+                    "Label": {"Type": "Pass", "Parameters": {"item.$": "$"}, "Next": "Ship"},
+                    "Ship": {
+                        "Type": "Task",
+                        "Resource": "arn:aws:states:::dynamodb:updateItem",
+                        "Parameters": {
+                            "TableName": {"Ref": "Effects"},
+                            "Key": {"pk": {"S.$": "$.item"}},
+                            "UpdateExpression": "ADD done :one",
+                            "ConditionExpression": "attribute_not_exists(blocked)",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        },
+                        "ResultPath": None,
+                        "End": True,
+                    },
+                },
+            },
+            "End": True,
+        }
+    },
+}
+
+
+def test_an_inline_map_reruns_only_the_failed_and_unfinished_iterations() -> None:
+    with LocalRunner(asl_template("RedriveMap", MAP, {"Effects": TABLE})) as runner:
+        dynamodb, table = runner.client("dynamodb"), runner.resource("Effects").name
+        dynamodb.put_item(TableName=table, Item={"pk": {"S": "b"}, "blocked": {"BOOL": True}})
+        failed = runner.run({"items": ["a", "b", "c"]}, name="items")
+        assert failed.status == "FAILED" and failed.error == "DynamoDB.ConditionalCheckFailedException"
+        assert failed.entered("Ship") == 2  # a shipped, b blocked, c never started
+
+        dynamodb.update_item(TableName=table, Key={"pk": {"S": "b"}}, UpdateExpression="REMOVE blocked")
+        result = runner.redrive(failed.execution_arn)
+        done = effects(runner)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert done == {"a": 1, "b": 1, "c": 1}  # a was not shipped again
+    assert result.entered("Ship") == 2 and result.entered("Label") == 1  # b resumed at Ship; c ran whole
+    assert result.output == [{"item": "a"}, {"item": "b"}, {"item": "c"}]
