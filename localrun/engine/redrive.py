@@ -116,7 +116,8 @@ def not_redrivable_reason(execution: Execution) -> str | None:
         return "Execution is EXPRESS and cannot be redriven."
     status = execution.exec_status
     if status not in _UNSUCCESSFUL:
-        return f"Execution is {ExecutionStatus(status).value} and cannot be redriven."
+        name = ExecutionStatus(status).value if status is not None else "RUNNING"
+        return f"Execution is {name} and cannot be redriven."
     now = clock.calendar_now()
     if execution.start_date is not None and now - execution.start_date > MAX_OPEN_TIME:
         return "Execution has exceeded the max execution time."
