@@ -322,3 +322,30 @@ def test_an_inline_map_reruns_only_the_failed_and_unfinished_iterations() -> Non
     assert done == {"a": 1, "b": 1, "c": 1}  # a was not shipped again
     assert result.entered("Ship") == 2 and result.entered("Label") == 1  # b resumed at Ship; c ran whole
     assert result.output == [{"item": "a"}, {"item": "b"}, {"item": "c"}]
+
+
+WAITING = {
+    "StartAt": "Ask",
+    "States": {
+        "Ask": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+            "Parameters": {"QueueUrl": {"Ref": "Questions"}, "MessageBody": {"token.$": "$$.Task.Token"}},
+            "End": True,
+        }
+    },
+}
+
+
+def test_a_running_execution_is_not_redrivable() -> None:
+    with LocalRunner(
+        asl_template("RedriveRunning", WAITING, {"Questions": {"Type": "AWS::SQS::Queue"}})
+    ) as runner:
+        execution = runner.start_execution({}, name="waiting")
+        token = execution.wait_for_task_token("Ask")
+        reason = not_redrivable(runner, execution.execution_arn)
+        runner.send_task_success(token, {"answer": 42})
+        result = execution.wait()
+
+    assert reason == "Execution is RUNNING and cannot be redriven."
+    assert result.status == "SUCCEEDED"
