@@ -148,6 +148,7 @@ def redrive(execution: Execution, client_token: str | None) -> datetime.datetime
         previous = execution.exec_worker
         record.count += 1
         record.date = now
+        execution.redrive_count = record.count  # type: ignore[attr-defined]  (read by DescribeExecution hooks)
         if client_token is not None:
             record.tokens[client_token] = (now, now)
             while len(record.tokens) > IDEMPOTENT_TOKENS:
