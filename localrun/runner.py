@@ -403,10 +403,13 @@ class LocalRunner:
         *,
         faults: Iterable[Fault] = (),
         client_token: str | None = None,
+        mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
+        test_case: str | None = None,
     ) -> LocalExecution:
         """RedriveExecution through the Step Functions API (emulated: `engine/redrive.py`) and return
         the redriven attempt without waiting; its RunResult covers the attempt (history from
-        `ExecutionRedriven` on). `faults` apply to the attempt. A `client_token` already used for
+        `ExecutionRedriven` on). `faults`, `mock_config` and `test_case` apply to the attempt, as
+        in `run` (pass the original run's test case again if it had one). A `client_token` already used for
         this execution starts nothing: the returned execution is then already finished.
         Raises botocore's ClientError `ExecutionNotRedrivable` / `ExecutionDoesNotExist`."""
         sfn = self.client("stepfunctions")
@@ -425,7 +428,8 @@ class LocalRunner:
                 execution_arn=execution_arn,
                 state_machine_names=names,
                 faults=FaultPlan(faults),
-                mock_config=self.mock_config,
+                mock_config=MockConfig.load(mock_config) if mock_config is not None else self.mock_config,
+                test_case=test_case,
                 redrive=True,
             )
             tracking.register(run)
@@ -444,11 +448,19 @@ class LocalRunner:
         *,
         faults: Iterable[Fault] = (),
         client_token: str | None = None,
+        mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
+        test_case: str | None = None,
         on_task_token: TaskTokenCallback | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> RunResult:
         """Redrive an unsuccessful execution and wait for the attempt's RunResult."""
-        execution = self.redrive_execution(execution_arn, faults=faults, client_token=client_token)
+        execution = self.redrive_execution(
+            execution_arn,
+            faults=faults,
+            client_token=client_token,
+            mock_config=mock_config,
+            test_case=test_case,
+        )
         return execution.wait(timeout=timeout, on_task_token=on_task_token)
 
     def pass_time(self, seconds: float) -> None:
