@@ -9,6 +9,7 @@ timestamps are wall time plus the clock of the environment that wrote them.
 
 from __future__ import annotations
 
+import datetime
 import threading
 import time
 from collections.abc import Callable
@@ -68,3 +69,37 @@ class Clock:
         with self._lock:
             self.offset += seconds
         return True
+
+
+class _Calendar:
+    """The date as localrun's emulated APIs see it: real time plus the time a test let pass.
+
+    Execution clocks only skip the waits inside an execution; this one moves the whole process
+    forward (e.g. past RedriveExecution's 14-day window) without waiting.
+    """
+
+    def __init__(self) -> None:
+        self._passed = datetime.timedelta()
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime.datetime:
+        with self._lock:
+            return datetime.datetime.now(tz=datetime.UTC) + self._passed
+
+    def advance(self, seconds: float) -> None:
+        if seconds < 0:
+            raise ValueError(f"time only moves forward: {seconds} seconds")
+        with self._lock:
+            self._passed += datetime.timedelta(seconds=seconds)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._passed = datetime.timedelta()
+
+
+calendar = _Calendar()
+
+
+def calendar_now() -> datetime.datetime:
+    """Now, as localrun's emulated APIs see it (real time plus `calendar.advance`)."""
+    return calendar.now()

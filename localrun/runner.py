@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from localrun import clients, engine, iam, tracking
+from localrun.clock import calendar
 from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
@@ -268,6 +269,7 @@ class LocalRunner:
             mock.stop()
         self._clients.clear()
         self._runtime.reset()
+        calendar.reset()
 
     @property
     def deployment(self) -> Deployment:
@@ -412,6 +414,77 @@ class LocalRunner:
         )
         return execution.wait(timeout=timeout, on_task_token=on_task_token)
 
+    def redrive_execution(
+        self,
+        execution_arn: str,
+        *,
+        faults: Iterable[Fault] = (),
+        client_token: str | None = None,
+        mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
+        test_case: str | None = None,
+    ) -> LocalExecution:
+        """RedriveExecution through the Step Functions API (emulated: `engine/redrive.py`) and return
+        the redriven attempt without waiting; its RunResult covers the attempt (history from
+        `ExecutionRedriven` on). `faults`, `mock_config` and `test_case` apply to the attempt, as
+        in `run` (pass the original run's test case again if it had one). A `client_token` already used for
+        this execution starts nothing: the returned execution is then already finished.
+        Raises botocore's ClientError `ExecutionNotRedrivable` / `ExecutionDoesNotExist`."""
+        sfn = self.client("stepfunctions")
+        token = client_token or uuid.uuid4().hex
+        started = time.monotonic()
+        with _starting:
+            existing = tracking.run_for(execution_arn)
+            if existing is not None:  # still tracked: RUNNING (refused) or a token replay
+                sfn.redrive_execution(executionArn=execution_arn, clientToken=token)
+                return LocalExecution(self, existing, started)
+            description = sfn.describe_execution(executionArn=execution_arn)
+            before, machine = description.get("redriveCount", 0), description["stateMachineArn"]
+            logical_id = next((key for key, arn in self.state_machines.items() if arn == machine), None)
+            names = self._names_of(logical_id) if logical_id else (machine.rsplit(":", 1)[-1],)
+            run = tracking.RunContext(
+                execution_arn=execution_arn,
+                state_machine_names=names,
+                faults=FaultPlan(faults),
+                mock_config=MockConfig.load(mock_config) if mock_config is not None else self.mock_config,
+                test_case=test_case,
+                redrive=True,
+            )
+            tracking.register(run)
+            try:
+                sfn.redrive_execution(executionArn=execution_arn, clientToken=token)
+            except BaseException:
+                tracking.unregister(run)
+                raise
+            if sfn.describe_execution(executionArn=execution_arn).get("redriveCount", 0) == before:
+                run.finished.set()  # the token was used already: nothing new runs
+        return LocalExecution(self, run, started)
+
+    def redrive(
+        self,
+        execution_arn: str,
+        *,
+        faults: Iterable[Fault] = (),
+        client_token: str | None = None,
+        mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
+        test_case: str | None = None,
+        on_task_token: TaskTokenCallback | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+    ) -> RunResult:
+        """Redrive an unsuccessful execution and wait for the attempt's RunResult."""
+        execution = self.redrive_execution(
+            execution_arn,
+            faults=faults,
+            client_token=client_token,
+            mock_config=mock_config,
+            test_case=test_case,
+        )
+        return execution.wait(timeout=timeout, on_task_token=on_task_token)
+
+    def pass_time(self, seconds: float) -> None:
+        """Let `seconds` of calendar time pass for the emulated APIs (e.g. RedriveExecution's
+        14-day window) without waiting; undone when the runner closes."""
+        calendar.advance(seconds)
+
     def send_task_success(self, token: str, output: Any) -> None:
         self.client("stepfunctions").send_task_success(taskToken=token, output=json.dumps(output))
 
@@ -428,6 +501,9 @@ class LocalRunner:
         description, history = execution_record(
             self.deployment.pseudo.account_id, self.region, run.execution_arn
         )
+        if run.redrive:
+            redriven = [index for index, event in enumerate(history) if event["type"] == "ExecutionRedriven"]
+            history = history[redriven[-1] :] if redriven else history
         children = [self._result(child, wall_seconds) for child in run.children if child.finished.is_set()]
         return build_result(run, description, history, wall_seconds, children)
 

@@ -56,6 +56,7 @@ class RunContext:
     children: list[RunContext] = field(default_factory=list)
     clock: Clock | None = None
     retries: int = 0
+    redrive: bool = False  # a redriven attempt: its result starts at ExecutionRedriven
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

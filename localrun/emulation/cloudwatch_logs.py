@@ -120,7 +120,10 @@ def execution_log_events(
 ) -> list[dict[str, Any]]:
     """The log events Step Functions writes for one execution's history under `configuration`."""
     events = []
+    redrives = 0  # the attempt an event belongs to: each ExecutionRedriven starts the next
     for event in history:
+        if event["type"] == "ExecutionRedriven":
+            redrives += 1
         if not configuration.logs(str(event["type"])):
             continue
         details = next(
@@ -142,7 +145,7 @@ def execution_log_events(
                 "previous_event_id": str(event.get("previousEventId", 0)),
                 "event_timestamp": str(_epoch_millis(event["timestamp"])),
                 "execution_arn": execution_arn,
-                "redrive_count": "0",
+                "redrive_count": str(redrives),
             }
         )
     return events

@@ -25,6 +25,7 @@ from localrun.engine import (
     moto_fixes,
     parallel_abort,
     performance,
+    redrive,
     s3_objects,
     service_locks,
     sqs_messages,
@@ -69,6 +70,7 @@ def install() -> list[Override]:
             parallel_abort.install()
             definition_validation.install()
             express.install()
+            redrive.install()
             from localrun.iam import enforcement  # imported here: it builds on the engine
 
             enforcement.install()  # a pass-through until a runner registers its policies

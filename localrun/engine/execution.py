@@ -1,6 +1,7 @@
 """Tie moto executions to localrun runs: clocks, mocks, faults, task tokens, completion, children.
 
-Also the context object: `$$.Execution.RedriveCount` is 0, as on a first run (moto had none);
+Also the context object: `$$.Execution.RedriveCount` is 0 on a first run (moto had none; a
+redrive sets it: `redrive.py`);
 `$$.Execution.StartTime` and `$$.State.EnteredTime` are ISO-8601 strings with milliseconds and
 `Z` (`2026-11-22T18:00:00.000Z`), as on AWS; moto put a datetime
 object in StartTime (which a DynamoDB or Lambda task then failed to serialize) and a microsecond
@@ -132,7 +133,7 @@ def _build_root_environment(original: Callable[[ExecutionWorker], Environment]) 
         env = original(self)
         execution = env.states.context_object.context_object_data["Execution"]
         execution["StartTime"] = aws_timestamp(execution["StartTime"])
-        execution.setdefault("RedriveCount", 0)  # executions are never redriven locally
+        execution.setdefault("RedriveCount", 0)  # a redrive sets its count (redrive.py)
         run = tracking.run_for(self._evaluation_details.execution_details.arn)
         if run is None:
             return env

@@ -117,6 +117,17 @@ def test_a_record_has_the_step_functions_log_event_shape() -> None:
     }
 
 
+def test_events_after_a_redrive_carry_its_redrive_count() -> None:
+    redriven = [
+        *HISTORY,
+        event(7, "ExecutionRedriven", "executionRedrivenEventDetails", redriveCount=1),
+        event(8, "TaskStateEntered", "stateEnteredEventDetails", name="Charge", input="{}"),
+    ]
+    records = execution_log_events(redriven, ARN, LoggingConfiguration(level="ALL"))
+    counts = {record["id"]: record["redrive_count"] for record in records}
+    assert counts["6"] == "0" and counts["7"] == "1" and counts["8"] == "1"
+
+
 def test_the_configuration_comes_from_the_template_and_defaults_to_off() -> None:
     properties = {
         "LoggingConfiguration": {

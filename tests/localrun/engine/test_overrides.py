@@ -120,6 +120,12 @@ EXPECTED = {
     "validations._validate_string_output",
     "BaseClient._make_api_call",
     "StateTaskServiceLambda._error_cause_from_client_error",
+    "CommonStateField.eval",
+    "Program._eval_body",
+    "StepFunctionResponse.redrive_execution",
+    "StepFunctionResponse.describe_execution",
+    "BranchesDecl._eval_body",
+    "IterationWorker._eval_job",
 }
 
 
