@@ -7,15 +7,9 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from stacks.rag.embedding_models import EMBEDDING_MODELS
 from stacks.settings import ReadinessProblem, Settings
 
-# Embedding models the embed task knows how to call, with the output dimensions each supports.
-EMBEDDING_MODELS: dict[str, tuple[int, ...]] = {
-    "amazon.titan-embed-text-v2:0": (256, 512, 1024),
-    "amazon.titan-embed-text-v1": (1536,),
-    "cohere.embed-english-v3": (1024,),
-    "cohere.embed-multilingual-v3": (1024,),
-}
 # tiktoken model names whose vocabularies ship inside semantic-text-splitter (no download).
 TOKENIZERS = ("gpt-4", "gpt-4o", "gpt-3.5-turbo")
 CONTENT_TYPES = ("text/html", "application/pdf", "text/markdown", "text/x-markdown", "text/plain")
@@ -144,16 +138,23 @@ class RagSettings(Settings):
             )
         if self.chunk_overlap_tokens >= self.chunk_tokens:
             raise ValueError("chunkOverlapTokens must be smaller than chunkTokens")
-        dimensions = EMBEDDING_MODELS.get(self.embedding_model_id)
-        if dimensions is None:
+        model = EMBEDDING_MODELS.get(self.embedding_model_id)
+        if model is None:
             raise ValueError(
                 f"embeddingModelId {self.embedding_model_id!r} is not supported; "
                 f"use one of {', '.join(EMBEDDING_MODELS)}"
             )
-        if self.embedding_dimension not in dimensions:
-            allowed = ", ".join(str(value) for value in dimensions)
+        if self.embedding_dimension not in model.dimensions:
+            allowed = ", ".join(str(value) for value in model.dimensions)
             raise ValueError(
                 f"embeddingDimension {self.embedding_dimension} is not offered by "
                 f"{self.embedding_model_id} (allowed: {allowed})"
+            )
+        chunk = self.chunk_tokens + self.chunk_overlap_tokens
+        if chunk > model.max_chunk_tokens():
+            raise ValueError(
+                f"chunkTokens {self.chunk_tokens} + chunkOverlapTokens {self.chunk_overlap_tokens} = "
+                f"{chunk} tokens can exceed the input limit of embeddingModelId {self.embedding_model_id} "
+                f"({model.limit_text()}); {model.margin_text()}: lower chunkTokens or chunkOverlapTokens"
             )
         return self
