@@ -51,11 +51,7 @@ def test_camel_case_keys_override_defaults():
         ({"documentsPerBatch": 0}, "environments.dev.rag.documentsPerBatch"),
         ({"documentsPerBatch": 51}, "environments.dev.rag.documentsPerBatch"),
         ({"batchConcurrency": 0}, "environments.dev.rag.batchConcurrency"),
-        ({"maxConcurrency": 3}, "maxConcurrency 3 (documents in flight) is less than one batch's 5"),
-        (
-            {"documentsPerBatch": 50, "batchConcurrency": 8},
-            "documentsPerBatch 50 at batchConcurrency 8 is 7 rounds per Express child; at most 5",
-        ),
+        ({"maxConcurrency": 3}, "maxConcurrency 3 (documents in flight) is less than one batch's 10"),
         (
             {"chunkTokens": 8000, "chunkOverlapTokens": 200},
             "chunkTokens 8000 + chunkOverlapTokens 200 = 8200 tokens can exceed the input limit of "
@@ -79,21 +75,14 @@ def test_bad_values_fail_with_a_message_naming_the_key(rag, message):
 
 def test_documents_in_flight_are_batches_in_flight_times_the_batch_concurrency():
     defaults = RagSettings()
-    assert (defaults.documents_per_batch, defaults.batch_concurrency, defaults.max_concurrency) == (10, 5, 10)
-    assert (
-        defaults.batches_in_flight,
-        defaults.documents_in_flight_per_batch,
-        defaults.rounds_per_batch,
-    ) == (
-        2,
-        5,
-        2,
+    assert (defaults.documents_per_batch, defaults.batch_concurrency, defaults.max_concurrency) == (
+        10,
+        10,
+        10,
     )
+    assert (defaults.batches_in_flight, defaults.documents_in_flight_per_batch) == (1, 10)
     small = RagSettings(documents_per_batch=3, batch_concurrency=5, max_concurrency=10)
-    assert (small.documents_in_flight_per_batch, small.batches_in_flight, small.rounds_per_batch) == (3, 3, 1)
-    assert (
-        RagSettings(documents_per_batch=50, batch_concurrency=10, max_concurrency=100).rounds_per_batch == 5
-    )
+    assert (small.documents_in_flight_per_batch, small.batches_in_flight) == (3, 3)
 
 
 def test_cohere_and_titan_v1_dimensions():
