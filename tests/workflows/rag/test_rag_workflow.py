@@ -11,6 +11,7 @@ from localrun import Fault
 from tests.workflows.rag.corpus import PREFIX, UNSUPPORTED, VALID
 
 RUN_STATES = [
+    "Request",
     "Plan",
     "Sweep",
     "IngestDocuments",
