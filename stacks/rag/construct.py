@@ -60,6 +60,9 @@ FAILED_DOCUMENTS_METRIC = "DocumentsFailed"
 ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 # Each upload message becomes `{"bucket", "key"}`: the run input is a list of them (lambdas/rag/plan.py).
 UPLOAD_RECORD_TEMPLATE = '{"bucket": <$.body.bucket>, "key": <$.body.key>}'
+# Construct paths of the upload queue and pipe inside the stack (localrun and bench find them by these).
+UPLOAD_QUEUE = "Workflow/Uploads"
+UPLOAD_PIPE = "Workflow/UploadPipe"
 # A message in flight to StartExecution stays hidden this long before the pipe may retry it.
 UPLOAD_VISIBILITY_SECONDS = 120
 
