@@ -12,7 +12,7 @@ output, and the other documents of the batch carry on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -28,6 +28,7 @@ from stacks.common import (
     RetryPolicy,
     TaskFunctionProps,
     invoke_lambda,
+    sdk_throttling_retry,
 )
 from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
 from stacks.config import EnvironmentConfig
@@ -99,9 +100,8 @@ VECTOR_RETRY = step_retry("VectorStoreBusy")
 # Read-after-write visibility of new vectors is not documented as immediate: re-check once
 # before a mismatch is treated as real and the version rolled back.
 VALIDATION_RETRY = step_retry("VectorStoreBusy", "ValidationMismatch", interval=2)
-RECORD_RETRY = RetryPolicy(
-    ("S3.ThrottlingException", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException"),
-    interval=Duration.seconds(1),
+RECORD_RETRY = replace(
+    sdk_throttling_retry("S3", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException"),
     max_attempts=1,
 )
 RECORD_TIMEOUT = 5
