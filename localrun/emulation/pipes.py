@@ -6,8 +6,9 @@ not waited for: what is queued now forms the batches), turns each message into P
 applies the target's `InputTemplate` to each record separately (as Pipes does in a batch, parsing a
 JSON message body so `<$.body.field>` reaches into it), starts one execution per batch with the JSON
 array of records (`FIRE_AND_FORGET`), and deletes a batch's messages once its StartExecution
-succeeded. Only unquoted `<$.a.b>` placeholders (each replaced by the JSON value found) and
-templates that render to JSON are supported; anything else raises PipeEmulationError.
+succeeded. Only unquoted `<$.a.b>` placeholders (each replaced by the JSON value found; a path
+that is not there renders `null` here, which the run input validation then rejects) and templates
+that render to JSON are supported; anything else raises PipeEmulationError.
 """
 
 from __future__ import annotations
