@@ -35,6 +35,12 @@ DOCUMENTS_PRICED = 100_000
 ORDER_TRANSITIONS_TARGET = Target("<=", 25)
 RAG_DOLLARS_TARGET = Target("<=", 2.0)
 EVENT_DRIVEN_SAMPLE = "ingest-new-object"
+UPLOAD_SAMPLE = "ingest-corpus"  # its seeded corpus, queued as uploads instead of listed
+UPLOAD_TARGET_RATIO = 2.0  # the upload path costs at most this many times the bulk prefix path
+# SQS requests per uploaded document: EventBridge's SendMessage, then the pipe's ReceiveMessage and
+# DeleteMessage(Batch) calls, each for up to 10 messages.
+SQS_REQUESTS_PER_DOCUMENT = 1 + 2 / 10
+UPLOAD_RECORD_BYTES = 200  # one `{"bucket", "key"}` record of the pipe's batch, a typical key
 
 # Assumed wall time one document adds to its Express child (not measurable locally).
 SECONDS_PER_INGESTED_DOCUMENT = 4.0  # fetch + parse + ~10 Titan V2 embeddings + S3 Vectors put/query
@@ -250,6 +256,10 @@ def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
     figure, event_details = event_driven(env)
     figures.append(figure)
     details["rag"].append(event_details)
+    bulk = next(item for item in details["rag"] if item["run"] == "new corpus")["totalDollars"]
+    upload_figures, upload_details = upload_batched(env, bulk)
+    figures.extend(upload_figures)
+    details["rag"].append(upload_details)
     details["assumptions"] = {
         "secondsPerIngestedDocument": SECONDS_PER_INGESTED_DOCUMENT,
         "secondsPerOtherDocument": SECONDS_PER_OTHER_DOCUMENT,
@@ -267,7 +277,7 @@ def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
 
 
 def event_driven(env: str) -> tuple[Figure, dict[str, Any]]:
-    """RAG fed by the Object Created rule: one parent run, with one one-document child, per upload."""
+    """RAG with one run per upload (how uploads ran before the pipe batched them), for comparison."""
     path = HappyPath("rag", EVENT_DRIVEN_SAMPLE)
     with fresh_runner(path, env) as runner:
         result = run_checked(path, runner)
@@ -275,12 +285,84 @@ def event_driven(env: str) -> tuple[Figure, dict[str, Any]]:
     total = one.total * DOCUMENTS_PRICED
     figure = Figure(
         SECTION,
-        f"rag event-driven (a run per uploaded object): $ per {DOCUMENTS_PRICED:,} documents",
+        f"rag one run per upload (unbatched, for comparison): $ per {DOCUMENTS_PRICED:,} documents",
         round(total, 2),
         "$",
-        note=f"{result.transitions + one.children} parent transitions per object (bulk loads: prefix runs)",
+        note=f"{result.transitions + one.children} parent transitions per object (uploads are batched)",
     )
     return figure, {**_rag_details(one), "documentsPriced": DOCUMENTS_PRICED, "totalDollars": round(total, 4)}
+
+
+def upload_path_dollars(one_run: RagCost) -> tuple[int, float, float]:
+    """(runs, queue and pipe dollars, total dollars) for DOCUMENTS_PRICED uploads in full batches of
+    `one_run.documents`, each batch one run like `one_run`."""
+    runs = math.ceil(DOCUMENTS_PRICED / one_run.documents)
+    pipe_requests = math.ceil(one_run.documents * UPLOAD_RECORD_BYTES / prices.PIPES_CHUNK_BYTES)
+    queue_and_pipe = (
+        DOCUMENTS_PRICED * SQS_REQUESTS_PER_DOCUMENT * prices.SQS_PER_REQUEST
+        + runs * pipe_requests * prices.PIPES_PER_REQUEST
+    )
+    return runs, queue_and_pipe, one_run.total * runs + queue_and_pipe
+
+
+def upload_batched(env: str, bulk_dollars: float) -> tuple[list[Figure], dict[str, Any]]:
+    """RAG fed by the upload pipe: the sample corpus queued as uploads, drained into one run.
+
+    The run's parent transitions are fixed per run; priced for 100,000 uploads arriving in full
+    batches of `uploadBatchSize` (a slower trickle starts one run per `uploadDelaySeconds` instead:
+    at most 1,440 runs a day at 60 s).
+    """
+    from localrun.emulation import pipes
+    from localrun.samples import seed
+    from stacks.rag.construct import UPLOAD_PIPE, UPLOAD_QUEUE
+
+    path = HappyPath("rag", UPLOAD_SAMPLE)
+    sample = path.load()
+    with fresh_runner(path, env) as runner:
+        seed(runner, sample.seed, sample.path.parent)
+        sqs = runner.client("sqs")
+        queue_url = runner.resource(UPLOAD_QUEUE).attributes["QueueUrl"]
+        bucket = runner.resource("Workflow/Sources").name
+        listed = runner.client("s3").list_objects_v2(Bucket=bucket)["Contents"]
+        for entry in listed:
+            sqs.send_message(
+                QueueUrl=queue_url, MessageBody=json.dumps({"bucket": bucket, "key": entry["Key"]})
+            )
+        batch_size = pipes.pipe(runner, UPLOAD_PIPE).batch_size
+        [execution] = pipes.drain(runner, UPLOAD_PIPE)
+        result = execution.wait(timeout=300)
+        if not result.succeeded:
+            raise HappyPathFailed(f"rag upload batch: {result.status} {result.error}")
+        mapped = map_run(runner, result)
+    one_run = RagCost("upload batch", result.transitions, mapped, documents=batch_size)
+    runs, queue_and_pipe, total = upload_path_dollars(one_run)
+    ratio = total / bulk_dollars
+    figures = [
+        Figure(
+            SECTION,
+            f"rag upload path (a run per {batch_size} uploads): $ per {DOCUMENTS_PRICED:,} documents",
+            round(total, 2),
+            "$",
+            note=f"{runs:,} runs of {result.transitions} parent transitions + {one_run.children} child "
+            f"starts; queue and pipe ${queue_and_pipe:.2f}; measured: {len(listed)} queued uploads, one run",
+        ),
+        Figure(
+            SECTION,
+            "rag upload path cost / bulk prefix path cost",
+            round(ratio, 2),
+            "x",
+            Target("<=", UPLOAD_TARGET_RATIO),
+        ),
+    ]
+    return figures, {
+        **_rag_details(one_run),
+        "run": "upload batch",
+        "runsPriced": runs,
+        "queueAndPipeDollars": round(queue_and_pipe, 4),
+        "documentsPriced": DOCUMENTS_PRICED,
+        "totalDollars": round(total, 4),
+        "ratioToBulk": round(ratio, 3),
+    }
 
 
 def execution_figures(cost: ExecutionCost) -> Iterable[Figure]:

@@ -23,6 +23,14 @@ EXPRESS_MEMORY_CHUNK_MB = 64
 EXPRESS_DURATION_STEP_SECONDS = 0.1
 
 
+# The upload path's queue and pipe (https://aws.amazon.com/sqs/pricing/ and
+# https://aws.amazon.com/eventbridge/pricing/, read 2026-12-07): SQS standard requests and Pipes
+# requests, each $0.40 per million (a Pipes request is each 64 KB chunk of a batch's payload).
+SQS_PER_REQUEST = 0.40 / 1_000_000
+PIPES_PER_REQUEST = 0.40 / 1_000_000
+PIPES_CHUNK_BYTES = 64 * 1024
+
+
 def standard_charge(transitions: float) -> float:
     """Dollars for `transitions` Standard state transitions."""
     return transitions * STANDARD_PER_TRANSITION

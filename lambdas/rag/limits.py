@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rag import environment
 
 # Defaults mirror RagSettings; the deployed functions always get them in their environment.
-DEFAULT_CPU_SECONDS = 20
+DEFAULT_CPU_SECONDS = 6
 DEFAULT_MEMORY_MB = 512
 DEFAULT_MAX_PAGES = 2000
 DEFAULT_MAX_CHARACTERS = 4_000_000

@@ -1,8 +1,9 @@
 """Plan a run: validate the request and say which S3 listing the Distributed Map iterates.
 
-Requests: `{"prefix": "documents/..."}` lists the source bucket; `{"urls": [...]}` and
-`{"objects": [{"bucket", "key"}]}` (what the Object Created rule sends) are written as one small
-request object per document under `requests/<runId>/`, which the map lists instead. Either way
+Requests: `{"prefix": "documents/..."}` lists the source bucket; `{"urls": [...]}`,
+`{"objects": [{"bucket", "key"}]}` and a bare list `[{"bucket", "key"}, ...]` (a batch of uploads
+and deletions, as the upload pipe sends it) are written as one small request object per document
+under `requests/<runId>/`, which the map lists instead. Either way
 every document goes through the same Express child, and the request is kept as an audit record.
 """
 
@@ -20,7 +21,8 @@ from rag.clients import error_code
 from rag.errors import InvalidInput
 from shared.task import logger, task_handler
 
-REQUEST_FORMS = "{'prefix': str} | {'urls': [str, ...]} | {'objects': [{'bucket', 'key'}, ...]}"
+OBJECTS_FORM = "[{'bucket', 'key'}, ...]"
+REQUEST_FORMS = f"{{'prefix': str}} | {{'urls': [str, ...]}} | {{'objects': {OBJECTS_FORM}}} | {OBJECTS_FORM}"
 WRITERS = 8
 MAX_KEY_BYTES = 1024  # S3's limit for an object key
 MAX_URL_CHARS = 2048
@@ -31,8 +33,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = event_input.get("request")
     run_id = event_input.get("runId")
+    if isinstance(request, list):
+        request = {"objects": request}  # a batch from the upload pipe
     if not isinstance(request, dict) or not isinstance(run_id, str) or not run_id:
-        raise InvalidInput("expected {'request': {...}, 'runId': str}")
+        raise InvalidInput(f"expected {{'request': {REQUEST_FORMS}, 'runId': str}}")
     forms = [form for form in ("prefix", "urls", "objects") if form in request]
     if len(forms) != 1 or len(request) != 1:
         raise InvalidInput(f"a run request has exactly one of prefix, urls, objects: {REQUEST_FORMS}")

@@ -16,13 +16,16 @@ import math
 import re
 from typing import Any
 
+from stacks.rag.embedding_models import EMBEDDING_MODELS
+
 MODEL_ID = "amazon.titan-embed-text-v2:0"
-DIMENSIONS = (256, 512, 1024)
+_SPEC = EMBEDDING_MODELS[MODEL_ID]
+DIMENSIONS = _SPEC.dimensions
 DEFAULT_DIMENSIONS = 1024
-# "can intake up to 8,192 tokens or 50,000 characters" (Amazon Bedrock user guide, Amazon Titan Text
-# Embeddings models). Titan's tokenizer is not public: tokens are counted as below, an approximation.
-MAX_INPUT_CHARACTERS = 50_000
-MAX_INPUT_TOKENS = 8_192
+# Bedrock's documented input limits (the project's one table). Titan's tokenizer is not public:
+# tokens are counted as below, an approximation.
+MAX_INPUT_CHARACTERS = _SPEC.max_input_characters
+MAX_INPUT_TOKENS = _SPEC.max_input_tokens
 REQUEST_KEYS = frozenset({"inputText", "dimensions", "normalize", "embeddingTypes"})
 _WORD = re.compile(r"\w+", re.UNICODE)
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
@@ -48,7 +51,7 @@ def embed(request: dict[str, Any]) -> dict[str, Any]:
     text = request.get("inputText")
     if not isinstance(text, str) or not text.strip():
         raise EmbeddingRequestError("Malformed input request: inputText must be a non-empty string")
-    if len(text) > MAX_INPUT_CHARACTERS:
+    if MAX_INPUT_CHARACTERS is not None and len(text) > MAX_INPUT_CHARACTERS:
         raise EmbeddingRequestError(
             f"Malformed input request: inputText exceeds {MAX_INPUT_CHARACTERS} characters"
         )

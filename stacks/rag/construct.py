@@ -10,6 +10,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_pipes as pipes
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
@@ -22,8 +23,10 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
+    QueueAlarm,
     acknowledge,
     dead_letter_queue,
+    encrypted_queue,
     invoke_lambda,
     page_on,
     sdk_throttling_retry,
@@ -31,15 +34,22 @@ from stacks.common import (
     secure_table,
 )
 from stacks.common.nag import arn_prefix, arn_token
-from stacks.config import EnvironmentConfig
+from stacks.config import ConfigError, EnvironmentConfig
 from stacks.rag.document_pipeline import DocumentPipeline, DocumentPipelineProps, rag_function
+from stacks.rag.express_budget import (
+    BUDGET_SECONDS,
+    EXPRESS_LIMIT_SECONDS,
+    MARGIN_SECONDS,
+    BatchWorstCase,
+    batch_worst_case,
+)
 from stacks.rag.layout import (
     MAP_RESULTS_PREFIX,
     REQUESTS_PREFIX,
     RUN_RECORDS_PREFIX,
     WORKING_PREFIXES,
 )
-from stacks.rag.settings import RagSettings
+from stacks.rag.settings import EXPRESS_BUDGET_KEYS, RagSettings
 from stacks.rag.vector_store import DELETE_ACTIONS, VectorStore
 
 COMPLETED_EVENT = "IngestionCompleted"
@@ -48,6 +58,13 @@ COMPLETED_EVENT = "IngestionCompleted"
 FAILED_DOCUMENTS_METRIC = "DocumentsFailed"
 # The run's error when documents failed and none was ingested or unchanged (lambdas/rag/report.py).
 ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
+# Each upload message becomes `{"bucket", "key"}`: the run input is a list of them (lambdas/rag/plan.py).
+UPLOAD_RECORD_TEMPLATE = '{"bucket": <$.body.bucket>, "key": <$.body.key>}'
+# Construct paths of the upload queue and pipe inside the stack (localrun and bench find them by these).
+UPLOAD_QUEUE = "Workflow/Uploads"
+UPLOAD_PIPE = "Workflow/UploadPipe"
+# A message in flight to StartExecution stays hidden this long before the pipe may retry it.
+UPLOAD_VISIBILITY_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -82,8 +99,9 @@ class RagIngestion(Construct):
     workflow: ObservableStateMachine
     state_machine: sfn.StateMachine
     event_bus: events.IEventBus
-    object_created_rule: events.Rule
-    object_deleted_rule: events.Rule
+    upload_rule: events.Rule
+    upload_queue: AlarmedQueue
+    upload_pipe: pipes.CfnPipe
     trigger_dead_letters: AlarmedQueue
     failed_documents_alarm: cloudwatch.Alarm
     sweep_failed_alarm: cloudwatch.Alarm
@@ -146,18 +164,22 @@ class RagIngestion(Construct):
             self,
             "TriggerDeadLetters",
             alarm_topic=props.alarm_topic,
-            description="An Object Created event could not start an ingestion run (8 retries over up "
-            "to 24 hours); the event is in the trigger dead-letter queue.",
+            description="An Object Created or Object Deleted event could not be queued for ingestion (8 "
+            "retries over up to 24 hours); the event is in the trigger dead-letter queue.",
         )
-        self.object_created_rule = self._object_rule(
-            settings, "ObjectCreated", "Object Created", "Ingest each new object under the source prefix"
+        self.upload_queue = encrypted_queue(
+            self,
+            "Uploads",
+            alarm_topic=props.alarm_topic,
+            alarm=QueueAlarm(
+                "Uploaded or deleted objects have waited 15 minutes to be ingested: the upload pipe "
+                "cannot start ingestion runs (see the pipe's state and the state machine's throttles).",
+                max_age=Duration.minutes(15),
+            ),
+            visibility_timeout=Duration.seconds(UPLOAD_VISIBILITY_SECONDS),
         )
-        self.object_deleted_rule = self._object_rule(
-            settings,
-            "ObjectDeleted",
-            "Object Deleted",
-            "Remove the vectors and registry entry of each object deleted under the source prefix",
-        )
+        self.upload_rule = self._upload_rule(settings)
+        self.upload_pipe = self._upload_pipe(settings)
         self.sweep_failed_alarm = page_on(
             self,
             "SweepFailedAlarm",
@@ -282,12 +304,19 @@ class RagIngestion(Construct):
             error="InvalidRequest",
             cause_path=sfn.JsonPath.string_at("$.Cause"),
         )
+        # A run input may be a list (a batch of uploads): results are then placed beside it.
+        request = sfn.Pass(
+            self,
+            "Request",
+            comment="Keep the run input under $.request, whatever its JSON type",
+            parameters={"request": sfn.JsonPath.object_at("$")},
+        )
         plan = invoke_lambda(
             self,
             "Plan",
             self.plan_function,
             payload={
-                "request": sfn.JsonPath.object_at("$"),
+                "request": sfn.JsonPath.object_at("$.request"),
                 "runId": sfn.JsonPath.execution_name,
             },
             result_path="$.plan",
@@ -411,7 +440,7 @@ class RagIngestion(Construct):
         )
         plan.add_catch(plan_failed, errors=["States.ALL"], result_path="$")
         plan_failed.next(announce)
-        return plan.next(sweep).next(documents).next(report).next(announce).next(outcome)
+        return request.next(plan).next(sweep).next(documents).next(report).next(announce).next(outcome)
 
     def _batch_definition(self, settings: RagSettings) -> sfn.IChainable:
         """The Express child: the document pipeline for each document of its batch.
@@ -431,6 +460,9 @@ class RagIngestion(Construct):
             max_concurrency=settings.documents_in_flight_per_batch,
         )
         batch.item_processor(self.pipeline.definition)
+        check_express_budget(
+            self.props.config, batch_worst_case(batch.to_state_json(), settings.documents_per_batch)
+        )
         return batch
 
     def _failed_run_report(self, construct_id: str, error_path: str, comment: str) -> sfn.Pass:
@@ -450,36 +482,32 @@ class RagIngestion(Construct):
             result_path="$.report",
         )
 
-    def _object_rule(
-        self, settings: RagSettings, construct_id: str, detail_type: str, description: str
-    ) -> events.Rule:
-        """A one-document run per S3 event: the run finds the object present (ingest) or gone
-        (remove), so events arriving out of order still leave the index matching the bucket."""
-        key_filter: list[object] = [{"prefix": settings.source_prefix}]
+    def _upload_rule(self, settings: RagSettings) -> events.Rule:
+        """Object Created and Object Deleted under the source prefix, queued as `{"bucket", "key"}`.
+
+        The run finds each object present (ingest) or gone (remove), so events arriving out of order
+        still leave the index matching the bucket.
+        """
         rule = events.Rule(
             self,
-            construct_id,
-            description=f"{description} as a one-document run",
+            "UploadEvents",
+            description="Queue each object created or deleted under the source prefix for a batched run",
             event_pattern=events.EventPattern(
                 source=["aws.s3"],
-                detail_type=[detail_type],
+                detail_type=["Object Created", "Object Deleted"],
                 detail={
                     "bucket": {"name": [self.source_bucket.bucket_name]},
-                    "object": {"key": key_filter},
+                    "object": {"key": [{"prefix": settings.source_prefix}]},
                 },
             ),
         )
         rule.add_target(
-            targets.SfnStateMachine(
-                self.state_machine,
-                input=events.RuleTargetInput.from_object(
+            targets.SqsQueue(
+                self.upload_queue,
+                message=events.RuleTargetInput.from_object(
                     {
-                        "objects": [
-                            {
-                                "bucket": events.EventField.from_path("$.detail.bucket.name"),
-                                "key": events.EventField.from_path("$.detail.object.key"),
-                            }
-                        ]
+                        "bucket": events.EventField.from_path("$.detail.bucket.name"),
+                        "key": events.EventField.from_path("$.detail.object.key"),
                     }
                 ),
                 dead_letter_queue=self.trigger_dead_letters,
@@ -488,6 +516,43 @@ class RagIngestion(Construct):
             )
         )
         return rule
+
+    def _upload_pipe(self, settings: RagSettings) -> pipes.CfnPipe:
+        """One Standard run per batch of queued uploads: up to `uploadBatchSize` keys, or what
+        `uploadDelaySeconds` gathered. A batch the run cannot start is retried, then dead-lettered."""
+        role = iam.Role(
+            self,
+            "UploadPipeRole",
+            assumed_by=iam.ServicePrincipal(
+                "pipes.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+            ),
+            description="The rag upload pipe: read the upload queue, start ingestion runs",
+        )
+        self.upload_queue.grant_consume_messages(role)
+        self.state_machine.grant_start_execution(role)
+        pipe = pipes.CfnPipe(
+            self,
+            "UploadPipe",
+            description="Batches of queued uploads and deletions, one ingestion run each",
+            role_arn=role.role_arn,
+            source=self.upload_queue.queue_arn,
+            source_parameters=pipes.CfnPipe.PipeSourceParametersProperty(
+                sqs_queue_parameters=pipes.CfnPipe.PipeSourceSqsQueueParametersProperty(
+                    batch_size=settings.upload_batch_size,
+                    maximum_batching_window_in_seconds=settings.upload_delay_seconds,
+                )
+            ),
+            target=self.state_machine.state_machine_arn,
+            target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
+                input_template=UPLOAD_RECORD_TEMPLATE,
+                step_function_state_machine_parameters=pipes.CfnPipe.PipeTargetStateMachineParametersProperty(
+                    invocation_type="FIRE_AND_FORGET"
+                ),
+            ),
+        )
+        pipe.node.add_dependency(role)
+        return pipe
 
 
 class ListingItemReader(sfn.S3ObjectsItemReader):
@@ -528,6 +593,18 @@ class PrefixResultWriter(sfn.ResultWriterV2):
                 resources=[self._bucket.arn_for_objects(f"{self._prefix}/*")],
             )
         ]
+
+
+def check_express_budget(config: EnvironmentConfig, worst: BatchWorstCase) -> None:
+    """Fail synth, naming the keys to change, when one child's worst case does not fit Express."""
+    if worst.fits:
+        return
+    keys = ", ".join(f"environments.{config.name}.rag.{key}" for key in EXPRESS_BUDGET_KEYS)
+    raise ConfigError(
+        f"environments.{config.name}.rag: one Express child can run {worst.describe()}, over the "
+        f"{BUDGET_SECONDS} s budget ({EXPRESS_LIMIT_SECONDS} s Express limit - {MARGIN_SECONDS} s "
+        f"margin); change {keys}"
+    )
 
 
 def _grant_list(function: PythonTaskFunction, bucket: s3.IBucket, prefix: str) -> None:

@@ -12,7 +12,8 @@ output, and the other documents of the batch carry on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
@@ -29,6 +30,7 @@ from stacks.common import (
     invoke_lambda,
     sdk_throttling_retry,
 )
+from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
 from stacks.config import EnvironmentConfig
 from stacks.rag.layout import (
     CHUNKS_PREFIX,
@@ -73,18 +75,36 @@ def rag_function(
     )
 
 
+# Every step's function timeout and Retry, in one table: the definition is built from it, and the
+# Express budget (stacks/rag/express_budget.py) is checked on the definition built. Each step has
+# one retrier (Lambda's transient errors plus its own named ones), so its attempts are counted once.
+TASK_TIMEOUT_MARGIN = 2  # seconds a task waits past its function's timeout for Lambda's own error
+BOOKKEEPING_TIMEOUT = 6  # registry and S3 Vectors calls of one document (S3 Vectors batches of 500)
+
+
+def step_retry(*errors: str, attempts: int = 1, interval: int = 1, max_delay: int = 30) -> RetryPolicy:
+    """One retrier for a rag Lambda task: Lambda's transient errors and the step's named ones."""
+    return RetryPolicy(
+        (*LAMBDA_TRANSIENT_ERRORS, *errors),
+        interval=Duration.seconds(interval),
+        max_attempts=attempts,
+        max_delay=Duration.seconds(max_delay),
+    )
+
+
 # Named, transient handler errors (lambdas/rag/errors.py) and how each step retries them.
-FETCH_RETRY = RetryPolicy(("FetchTimeout", "SourceUnavailable"), interval=Duration.seconds(2))
-EMBED_RETRY = RetryPolicy(
-    ("EmbeddingThrottled", "ModelUnavailable"),
-    interval=Duration.seconds(5),
-    max_attempts=4,
-    max_delay=Duration.seconds(60),
-)
-VECTOR_RETRY = RetryPolicy(("VectorStoreBusy",), interval=Duration.seconds(2), max_attempts=4)
-# Read-after-write visibility of new vectors is not documented as immediate: re-check twice
+FETCH_RETRY = step_retry("FetchTimeout", "SourceUnavailable")
+WORKER_RETRY = step_retry()
+EMBED_RETRY = step_retry("EmbeddingThrottled", "ModelUnavailable", interval=5)
+VECTOR_RETRY = step_retry("VectorStoreBusy")
+# Read-after-write visibility of new vectors is not documented as immediate: re-check once
 # before a mismatch is treated as real and the version rolled back.
-VALIDATION_RETRY = RetryPolicy(("ValidationMismatch",), interval=Duration.seconds(3), max_attempts=2)
+VALIDATION_RETRY = step_retry("VectorStoreBusy", "ValidationMismatch", interval=2)
+RECORD_RETRY = replace(
+    sdk_throttling_retry("S3", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException"),
+    max_attempts=1,
+)
+RECORD_TIMEOUT = 5
 
 
 @dataclass(frozen=True)
@@ -124,6 +144,7 @@ class DocumentPipeline(Construct):
             "Fetch",
             "fetch.handler",
             "fetch a document, keep a raw copy, detect unchanged content",
+            timeout=settings.fetch_function_timeout_seconds,
             memory=1024,
             environment={
                 **registry,
@@ -162,7 +183,7 @@ class DocumentPipeline(Construct):
             "Embed",
             "embed.handler",
             "embed chunks with Amazon Bedrock",
-            timeout=180,
+            timeout=settings.embed_timeout_seconds,
             environment={
                 **model,
                 "EMBEDDING_BATCH_SIZE": str(settings.embedding_batch_size),
@@ -173,36 +194,42 @@ class DocumentPipeline(Construct):
             "Upsert",
             "upsert.handler",
             "write the version's vectors to S3 Vectors",
+            timeout=BOOKKEEPING_TIMEOUT,
             environment={**vector_index, **registry, "EXCERPT_CHARS": str(settings.excerpt_chars)},
         )
         self.validate = self._function(
             "Validate",
             "validate.handler",
             "check vector count and self-retrieval",
+            timeout=BOOKKEEPING_TIMEOUT,
             environment={**vector_index, "VALIDATION_SAMPLES": str(settings.validation_samples)},
         )
         self.commit = self._function(
             "Commit",
             "commit.handler",
             "promote the new version, delete the previous one",
+            timeout=BOOKKEEPING_TIMEOUT,
             environment={**vector_index, **registry},
         )
         self.record_failure = self._function(
             "RecordFailure",
             "record_failure.handler",
             "roll back a failed version and record the failure",
+            timeout=BOOKKEEPING_TIMEOUT,
             environment={**vector_index, **registry},
         )
         self.remove = self._function(
             "Remove",
             "cleanup.remove",
             "remove a deleted source's vectors and registry entry",
+            timeout=BOOKKEEPING_TIMEOUT,
             environment={**vector_index, **registry},
         )
         self.discard = self._function(
             "Discard",
             "cleanup.discard",
             "delete a failed version's vectors when recording the failure failed",
+            timeout=BOOKKEEPING_TIMEOUT,
             environment={**vector_index, **registry},
         )
         self._grant()
@@ -298,36 +325,34 @@ class DocumentPipeline(Construct):
 
     def _definition(self) -> sfn.IChainable:
         document = sfn.JsonPath.object_at("$.fetch.document")
-        fetch = invoke_lambda(
-            self,
+        fetch = self._invoke(
             "Fetch",
             self.fetch,
+            FETCH_RETRY,
             payload={"item": sfn.JsonPath.object_at("$.item"), "runId": sfn.JsonPath.string_at("$.runId")},
             result_path="$.fetch",
         )
-        FETCH_RETRY.applied_to(fetch)
-        parse = invoke_lambda(
-            self, "Parse", self.parse, payload={"document": document}, result_path="$.parse"
+        parse = self._invoke(
+            "Parse", self.parse, WORKER_RETRY, payload={"document": document}, result_path="$.parse"
         )
-        chunk = invoke_lambda(
-            self,
+        chunk = self._invoke(
             "Chunk",
             self.chunk,
+            WORKER_RETRY,
             payload={"document": document, "parsed": sfn.JsonPath.object_at("$.parse")},
             result_path="$.chunk",
         )
-        embed = invoke_lambda(
-            self,
+        embed = self._invoke(
             "Embed",
             self.embed,
+            EMBED_RETRY,
             payload={"document": document, "chunks": sfn.JsonPath.object_at("$.chunk")},
             result_path="$.embed",
         )
-        EMBED_RETRY.applied_to(embed)
-        upsert = invoke_lambda(
-            self,
+        upsert = self._invoke(
             "Upsert",
             self.upsert,
+            VECTOR_RETRY,
             payload={
                 "document": document,
                 "parsed": sfn.JsonPath.object_at("$.parse"),
@@ -336,10 +361,10 @@ class DocumentPipeline(Construct):
             },
             result_path="$.upsert",
         )
-        validate = invoke_lambda(
-            self,
+        validate = self._invoke(
             "Validate",
             self.validate,
+            VALIDATION_RETRY,
             payload={
                 "document": document,
                 "chunks": sfn.JsonPath.object_at("$.chunk"),
@@ -347,10 +372,10 @@ class DocumentPipeline(Construct):
             },
             result_path="$.validate",
         )
-        commit = invoke_lambda(
-            self,
+        commit = self._invoke(
             "Commit",
             self.commit,
+            VECTOR_RETRY,
             payload={
                 "document": document,
                 "parsed": sfn.JsonPath.object_at("$.parse"),
@@ -360,31 +385,27 @@ class DocumentPipeline(Construct):
             },
             result_path="$.line",
         )
-        for step in (upsert, validate, commit):
-            VECTOR_RETRY.applied_to(step)
-        VALIDATION_RETRY.applied_to(validate)
         # The whole state is the input: it says how far the document got (fetch, chunk, ...).
-        record_failure = invoke_lambda(self, "RecordFailure", self.record_failure, result_path="$.line")
-        VECTOR_RETRY.applied_to(record_failure)
+        record_failure = self._invoke(
+            "RecordFailure", self.record_failure, VECTOR_RETRY, result_path="$.line"
+        )
         # If recording the failure fails, the failed version's vectors are still deleted by key;
         # if that fails too, the version stays in the registry's `pending` for the run sweep.
-        discard = invoke_lambda(
-            self,
+        discard = self._invoke(
             "DiscardVersion",
             self.discard,
+            VECTOR_RETRY,
             result_path="$.discarded",
             comment="RecordFailure failed: delete the failed version's vectors by key",
         )
-        VECTOR_RETRY.applied_to(discard)
-        remove = invoke_lambda(
-            self,
+        remove = self._invoke(
             "RemoveDocument",
             self.remove,
+            VECTOR_RETRY,
             payload={"document": document, "runId": sfn.JsonPath.string_at("$.runId")},
             result_path="$.line",
             comment="The source object is gone: delete its vectors and registry entry",
         )
-        VECTOR_RETRY.applied_to(remove)
         record = self._record_outcome()
         for step in (fetch, parse, chunk, embed, upsert, validate, commit, remove):
             step.add_catch(record_failure, result_path="$.error")
@@ -444,10 +465,15 @@ class DocumentPipeline(Construct):
             },
             result_path=sfn.JsonPath.DISCARD,
             output_path="$.line.documentId",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
+            task_timeout=sfn.Timeout.duration(Duration.seconds(RECORD_TIMEOUT)),
         )
         # S3 throttles with `SlowDown` (503): Step Functions reports it as `S3.SlowDownException`.
-        sdk_throttling_retry(
-            "S3", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException"
-        ).applied_to(record)
+        RECORD_RETRY.applied_to(record)
         return record
+
+    def _invoke(
+        self, construct_id: str, function: PythonTaskFunction, retry: RetryPolicy, **options: Any
+    ) -> tasks.LambdaInvoke:
+        """A step's task: its function's timeout plus TASK_TIMEOUT_MARGIN, and its one retrier."""
+        timeout = function.timeout.plus(Duration.seconds(TASK_TIMEOUT_MARGIN))
+        return invoke_lambda(self, construct_id, function, timeout=timeout, retry=retry, **options)

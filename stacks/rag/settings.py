@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from stacks.rag.embedding_models import EMBEDDING_MODELS
 from stacks.settings import ReadinessProblem, Settings
 
-# Embedding models the embed task knows how to call, with the output dimensions each supports.
-EMBEDDING_MODELS: dict[str, tuple[int, ...]] = {
-    "amazon.titan-embed-text-v2:0": (256, 512, 1024),
-    "amazon.titan-embed-text-v1": (1536,),
-    "cohere.embed-english-v3": (1024,),
-    "cohere.embed-multilingual-v3": (1024,),
-}
 # tiktoken model names whose vocabularies ship inside semantic-text-splitter (no download).
 TOKENIZERS = ("gpt-4", "gpt-4o", "gpt-3.5-turbo")
 CONTENT_TYPES = ("text/html", "application/pdf", "text/markdown", "text/x-markdown", "text/plain")
@@ -23,10 +18,14 @@ CONTENT_TYPES = ("text/html", "application/pdf", "text/markdown", "text/x-markdo
 _DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 _PREFIX = re.compile(r"^([A-Za-z0-9!_.*'()/-]+/)?$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
-# An Express child runs for at most 5 minutes: its batch goes through in rounds of
-# `batchConcurrency` documents, and each round must keep at least a minute of that budget.
-EXPRESS_SECONDS = 300
-SECONDS_PER_ROUND = 60
+# The cdk.json keys that set how long one Express child can run (stacks/rag/express_budget.py).
+EXPRESS_BUDGET_KEYS = (
+    "documentsPerBatch",
+    "batchConcurrency",
+    "workerCpuSeconds",
+    "embedTimeoutSeconds",
+    "urlTimeoutSeconds",
+)
 
 
 class RagSettings(Settings):
@@ -38,7 +37,7 @@ class RagSettings(Settings):
     # Documents per Express child execution (the Distributed Map's ItemBatcher).
     documents_per_batch: int = Field(default=10, ge=1, le=50)
     # Documents of one batch in flight at once (the child's inline Map MaxConcurrency).
-    batch_concurrency: int = Field(default=5, ge=1, le=50)
+    batch_concurrency: int = Field(default=10, ge=1, le=50)
     max_document_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=200 * 1024 * 1024)
     max_urls_per_run: int = Field(default=1000, ge=1, le=10_000)
     url_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
@@ -57,9 +56,16 @@ class RagSettings(Settings):
     run_timeout_hours: int = Field(default=24, ge=1, le=24 * 365)
     artifact_retention_days: int = Field(default=30, ge=1, le=3650)
     event_source: str = "stepwise.rag"
+    # Uploads and deletions are ingested in batches: one run per `uploadBatchSize` keys, or per what
+    # arrived within `uploadDelaySeconds` (the longest an upload waits before its run starts).
+    # 200 keys of at most 1,024 bytes keep the run input under Step Functions' 256 KiB.
+    upload_delay_seconds: int = Field(default=60, ge=0, le=300)
+    upload_batch_size: int = Field(default=100, ge=1, le=200)
     # Bounds of the child process that parses and chunks one document (lambdas/rag/sandbox.py), and
     # caps on what a document may hold; beyond any of them it fails with DocumentTooComplex.
-    worker_cpu_seconds: int = Field(default=20, ge=1, le=120)
+    worker_cpu_seconds: int = Field(default=6, ge=1, le=120)
+    # The Embed function's timeout; a retry resumes from the batches already embedded.
+    embed_timeout_seconds: int = Field(default=20, ge=5, le=900)
     worker_memory_mb: int = Field(default=512, ge=128, le=4096)
     max_document_pages: int = Field(default=2000, ge=1, le=100_000)
     max_text_characters: int = Field(default=4_000_000, ge=10_000, le=50_000_000)
@@ -113,6 +119,11 @@ class RagSettings(Settings):
         return self.worker_cpu_seconds * 2 + 10
 
     @property
+    def fetch_function_timeout_seconds(self) -> int:
+        """Fetch timeout: one URL request's timeout, plus 5 s to store the raw copy."""
+        return math.ceil(self.url_timeout_seconds) + 5
+
+    @property
     def documents_in_flight_per_batch(self) -> int:
         """The child's inline Map MaxConcurrency (never more than a batch holds)."""
         return min(self.batch_concurrency, self.documents_per_batch)
@@ -122,11 +133,6 @@ class RagSettings(Settings):
         """The Distributed Map's MaxConcurrency: as many batches as `maxConcurrency` documents allow."""
         return self.max_concurrency // self.documents_in_flight_per_batch
 
-    @property
-    def rounds_per_batch(self) -> int:
-        """How many rounds of `batchConcurrency` documents one child goes through."""
-        return -(-self.documents_per_batch // self.batch_concurrency)
-
     @model_validator(mode="after")
     def _consistent(self) -> RagSettings:
         if self.max_concurrency < self.documents_in_flight_per_batch:
@@ -135,25 +141,25 @@ class RagSettings(Settings):
                 f"{self.documents_in_flight_per_batch} documents in flight (batchConcurrency): raise it "
                 "or lower batchConcurrency"
             )
-        if self.rounds_per_batch * SECONDS_PER_ROUND > EXPRESS_SECONDS:
-            raise ValueError(
-                f"documentsPerBatch {self.documents_per_batch} at batchConcurrency {self.batch_concurrency} "
-                f"is {self.rounds_per_batch} rounds per Express child; at most "
-                f"{EXPRESS_SECONDS // SECONDS_PER_ROUND} rounds of {SECONDS_PER_ROUND} s fit its "
-                f"{EXPRESS_SECONDS // 60}-minute limit: lower documentsPerBatch or raise batchConcurrency"
-            )
         if self.chunk_overlap_tokens >= self.chunk_tokens:
             raise ValueError("chunkOverlapTokens must be smaller than chunkTokens")
-        dimensions = EMBEDDING_MODELS.get(self.embedding_model_id)
-        if dimensions is None:
+        model = EMBEDDING_MODELS.get(self.embedding_model_id)
+        if model is None:
             raise ValueError(
                 f"embeddingModelId {self.embedding_model_id!r} is not supported; "
                 f"use one of {', '.join(EMBEDDING_MODELS)}"
             )
-        if self.embedding_dimension not in dimensions:
-            allowed = ", ".join(str(value) for value in dimensions)
+        if self.embedding_dimension not in model.dimensions:
+            allowed = ", ".join(str(value) for value in model.dimensions)
             raise ValueError(
                 f"embeddingDimension {self.embedding_dimension} is not offered by "
                 f"{self.embedding_model_id} (allowed: {allowed})"
+            )
+        chunk = self.chunk_tokens + self.chunk_overlap_tokens
+        if chunk > model.max_chunk_tokens():
+            raise ValueError(
+                f"chunkTokens {self.chunk_tokens} + chunkOverlapTokens {self.chunk_overlap_tokens} = "
+                f"{chunk} tokens can exceed the input limit of embeddingModelId {self.embedding_model_id} "
+                f"({model.limit_text()}); {model.margin_text()}: lower chunkTokens or chunkOverlapTokens"
             )
         return self

@@ -106,3 +106,22 @@ def test_a_standard_parent_pays_for_the_children_it_starts() -> None:
     )
     assert parent.billed_transitions == 9
     assert parent.dollars_per_million == pytest.approx(prices.standard_charge(9) * 1_000_000)
+
+
+def test_the_upload_path_pays_each_runs_fixed_transitions_once_per_batch_and_stays_within_2x_of_bulk() -> (
+    None
+):
+    run = cost.MapRun(
+        children=1, documents=6, statuses=Counter(ingested=6), inner_concurrency=10, batch_size=10
+    )
+    bulk = cost.RagCost("bulk", parent_transitions=8, run=run)
+    batch = cost.RagCost("upload batch", parent_transitions=8, run=run, documents=100)
+    runs, queue_and_pipe, total = cost.upload_path_dollars(batch)
+    assert runs == 1_000
+    assert total == pytest.approx(1_000 * batch.total + queue_and_pipe)
+    assert queue_and_pipe == pytest.approx(
+        100_000 * 1.2 * prices.SQS_PER_REQUEST + 1_000 * prices.PIPES_PER_REQUEST
+    )
+    assert total <= cost.UPLOAD_TARGET_RATIO * bulk.total
+    one_per_run = cost.RagCost("one upload", parent_transitions=8, run=run, documents=1)
+    assert cost.upload_path_dollars(one_per_run)[2] > 10 * bulk.total  # why uploads are batched

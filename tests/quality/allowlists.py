@@ -188,10 +188,6 @@ TRUST_FINDINGS: dict[tuple[str, str], Reviewed] = {
         "no non-sandbox environment deploys it (make deploy and a pinned synth refuse it). Set "
         "approverPrincipals and the trust names exactly those roles or users."
     ),
-    ("rag/WorkflowStateMachineEventsRole", "service trusted for any caller"): Reviewed(
-        "CDK's role for the EventBridge rule that starts the RAG state machine; it may only start "
-        "that machine. Follow-up: pin aws:SourceArn to the rule's ARN (owned by the rag workflow)."
-    ),
     ("cv/WorkflowGroundTruthLabelingGroundTruthRole", "service trusted for any caller"): Reviewed(
         "SageMaker Ground Truth assumes it for the labeling jobs the state machine creates (it is "
         "passed per job). Follow-up: pin aws:SourceAccount / a labeling-job ARN prefix (owned by the "

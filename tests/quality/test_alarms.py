@@ -184,14 +184,14 @@ def test_a_dead_letter_target_outside_the_template_fails_the_rule():
             r
             for r in template["Resources"].values()
             if r["Type"] == "AWS::Events::Rule"
-            and r["Properties"]["EventPattern"]["detail-type"] == ["Object Created"]
+            and r["Properties"]["EventPattern"]["detail-type"] == ["Object Created", "Object Deleted"]
         ]
         rule["Properties"]["Targets"][0]["DeadLetterConfig"]["Arn"] = (
             "arn:aws:sqs:us-east-1:123456789012:shared"
         )
 
     (problem,) = _mutated("dev", "rag", mutate)
-    assert problem.startswith("dead-letter target WorkflowObjectCreated")
+    assert problem.startswith("dead-letter target WorkflowUploadEvents")
     assert "Targets.0.DeadLetterConfig.Arn" in problem and "is not a queue of this template" in problem
 
 

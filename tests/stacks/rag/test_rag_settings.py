@@ -10,6 +10,7 @@ import pytest
 from stacks.application import project_context
 from stacks.config import ConfigError, load_environment
 from stacks.rag import layout as stack_layout
+from stacks.rag.embedding_models import EMBEDDING_MODELS
 from stacks.rag.settings import RagSettings
 
 LAMBDA_LAYOUT = Path(__file__).resolve().parents[3] / "lambdas" / "rag" / "layout.py"
@@ -50,10 +51,17 @@ def test_camel_case_keys_override_defaults():
         ({"documentsPerBatch": 0}, "environments.dev.rag.documentsPerBatch"),
         ({"documentsPerBatch": 51}, "environments.dev.rag.documentsPerBatch"),
         ({"batchConcurrency": 0}, "environments.dev.rag.batchConcurrency"),
-        ({"maxConcurrency": 3}, "maxConcurrency 3 (documents in flight) is less than one batch's 5"),
+        ({"maxConcurrency": 3}, "maxConcurrency 3 (documents in flight) is less than one batch's 10"),
         (
-            {"documentsPerBatch": 50, "batchConcurrency": 8},
-            "documentsPerBatch 50 at batchConcurrency 8 is 7 rounds per Express child; at most 5",
+            {"chunkTokens": 8000, "chunkOverlapTokens": 200},
+            "chunkTokens 8000 + chunkOverlapTokens 200 = 8200 tokens can exceed the input limit of "
+            "embeddingModelId amazon.titan-embed-text-v2:0 (8,192 tokens or 50,000 characters per text)",
+        ),
+        (
+            {"embeddingModelId": "cohere.embed-english-v3", "chunkTokens": 512},
+            "can exceed the input limit of embeddingModelId cohere.embed-english-v3 (512 tokens or "
+            "2,048 characters per text); with a 1.25x tokenizer margin and 6 characters per token at most "
+            "341 fit",
         ),
         ({"allowedContentTypes": ["application/zip"]}, "environments.dev.rag.allowedContentTypes"),
         ({"maxConcurency": 5}, "unknown key"),
@@ -67,25 +75,23 @@ def test_bad_values_fail_with_a_message_naming_the_key(rag, message):
 
 def test_documents_in_flight_are_batches_in_flight_times_the_batch_concurrency():
     defaults = RagSettings()
-    assert (defaults.documents_per_batch, defaults.batch_concurrency, defaults.max_concurrency) == (10, 5, 10)
-    assert (
-        defaults.batches_in_flight,
-        defaults.documents_in_flight_per_batch,
-        defaults.rounds_per_batch,
-    ) == (
-        2,
-        5,
-        2,
+    assert (defaults.documents_per_batch, defaults.batch_concurrency, defaults.max_concurrency) == (
+        10,
+        10,
+        10,
     )
+    assert (defaults.batches_in_flight, defaults.documents_in_flight_per_batch) == (1, 10)
     small = RagSettings(documents_per_batch=3, batch_concurrency=5, max_concurrency=10)
-    assert (small.documents_in_flight_per_batch, small.batches_in_flight, small.rounds_per_batch) == (3, 3, 1)
-    assert (
-        RagSettings(documents_per_batch=50, batch_concurrency=10, max_concurrency=100).rounds_per_batch == 5
-    )
+    assert (small.documents_in_flight_per_batch, small.batches_in_flight) == (3, 3)
 
 
 def test_cohere_and_titan_v1_dimensions():
-    assert RagSettings(embedding_model_id="cohere.embed-english-v3", embedding_dimension=1024)
+    assert RagSettings(
+        embedding_model_id="cohere.embed-english-v3",
+        embedding_dimension=1024,
+        chunk_tokens=256,
+        chunk_overlap_tokens=32,
+    )
     assert RagSettings(embedding_model_id="amazon.titan-embed-text-v1", embedding_dimension=1536)
 
 
@@ -97,3 +103,12 @@ def test_artifact_layout_matches_the_handlers():
     assert names
     for name in names:
         assert getattr(stack_layout, name) == getattr(handlers, name), name
+
+
+def test_chunks_up_to_the_models_limit_with_its_margins_are_accepted():
+    titan = EMBEDDING_MODELS["amazon.titan-embed-text-v2:0"]
+    largest = titan.max_chunk_tokens()
+    assert largest == 6553  # 8,192 / 1.25 (50,000 characters / 6 allows more)
+    assert RagSettings(chunk_tokens=largest - 64, chunk_overlap_tokens=64)
+    with pytest.raises(ValueError, match="chunkTokens"):
+        RagSettings(chunk_tokens=largest - 63, chunk_overlap_tokens=64)

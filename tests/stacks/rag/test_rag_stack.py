@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,7 +61,7 @@ def test_the_map_lists_a_prefix_caps_concurrency_tolerates_failures_and_writes_r
     documents = distributed_map(asl())
     assert documents["ItemReader"]["Resource"].endswith(":states:::s3:listObjectsV2")
     assert documents["ItemReader"]["Parameters"] == {"Bucket.$": "$.plan.bucket", "Prefix.$": "$.plan.prefix"}
-    assert documents["MaxConcurrency"] == 2  # maxConcurrency 10 documents / batchConcurrency 5
+    assert documents["MaxConcurrency"] == 1  # maxConcurrency 10 documents / batchConcurrency 10
     assert documents["ToleratedFailurePercentage"] == 100
     assert documents["ResultWriter"]["Parameters"]["Prefix"] == "map-results"
     assert documents["ItemSelector"] == {
@@ -79,7 +81,7 @@ def test_each_child_runs_its_batch_through_an_inline_map_of_documents():
     assert (child["StartAt"], batch["Type"], batch["End"]) == ("IngestBatch", "Map", True)
     assert batch["ItemsPath"] == "$.Items"
     assert batch["ItemSelector"] == {"item.$": "$$.Map.Item.Value", "runId.$": "$.BatchInput.runId"}
-    assert batch["MaxConcurrency"] == 5
+    assert batch["MaxConcurrency"] == 10
     assert batch["ItemProcessor"]["StartAt"] == "Fetch"
     assert "Catch" not in batch  # no document can fail its batch: see the recorders' catch
 
@@ -157,13 +159,20 @@ def test_named_transient_errors_are_retried_where_they_can_occur():
     embed_rule = next(
         rule for rule in states["Embed"]["Retry"] if "EmbeddingThrottled" in rule["ErrorEquals"]
     )
-    assert (embed_rule["MaxAttempts"], embed_rule["BackoffRate"]) == (4, 2)
+    # One retry each: the Express budget (tests/stacks/rag/test_express_budget.py) counts them.
+    assert (embed_rule["MaxAttempts"], embed_rule["BackoffRate"], embed_rule["IntervalSeconds"]) == (1, 2, 5)
 
 
 def test_parent_reports_and_announces_even_when_the_map_run_fails():
     machine = asl()
     states = machine["States"]
-    assert machine["StartAt"] == "Plan"
+    assert machine["StartAt"] == "Request"  # the run input, object or list, kept under $.request
+    assert states["Request"] == {
+        "Type": "Pass",
+        "Comment": "Keep the run input under $.request, whatever its JSON type",
+        "Parameters": {"request.$": "$"},
+        "Next": "Plan",
+    }
     assert states["Plan"]["Catch"][0]["ErrorEquals"] == ["InvalidInput"]
     assert states["IngestDocuments"]["Catch"][0]["Next"] == "Report"
     assert states["Report"]["Next"] == "AnnounceCompletion"
@@ -205,32 +214,102 @@ def test_registry_table_and_source_bucket_events():
     assert not resources("dev", "Custom::S3BucketNotifications")
 
 
-@pytest.mark.parametrize("detail_type", ["Object Created", "Object Deleted"])
-def test_object_rules_start_a_one_document_run_with_a_dead_letter_queue(detail_type: str):
-    (rule,) = [
-        rule["Properties"]
-        for rule in resources("dev", "AWS::Events::Rule").values()
-        if rule["Properties"]["EventPattern"]["detail-type"] == [detail_type]
-    ]
-    pattern = rule["EventPattern"]
-    assert pattern["source"] == ["aws.s3"]
-    assert pattern["detail"]["object"] == {"key": [{"prefix": "documents/"}]}
-    (target,) = rule["Targets"]
-    assert (
-        '"objects":[{"bucket":<detail-bucket-name>,"key":<detail-object-key>}]'
-        in target["InputTransformer"]["InputTemplate"]
-    )
-    assert "DeadLetterConfig" in target and target["RetryPolicy"]["MaximumRetryAttempts"] == 8
-    (queue_id,) = resources("dev", "AWS::SQS::Queue")
-    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
-    (alarm,) = [
+def _queue_alarms(queue_id: str) -> list[dict[str, Any]]:
+    return [
         alarm["Properties"]
         for alarm in resources("dev", "AWS::CloudWatch::Alarm").values()
         if alarm["Properties"].get("Dimensions", [{}])[0].get("Value")
         == {"Fn::GetAtt": [queue_id, "QueueName"]}
     ]
-    assert (alarm["MetricName"], alarm["Threshold"]) == ("ApproximateNumberOfMessagesVisible", 1)
-    assert alarm["AlarmActions"]
+
+
+def _queue_id(construct: str) -> str:
+    (found,) = [
+        key
+        for key in resources("dev", "AWS::SQS::Queue")
+        if re.fullmatch(f"Workflow{construct}[0-9A-F]{{8}}", key)
+    ]
+    return found
+
+
+def test_uploads_and_deletions_are_queued_with_a_dead_letter_queue_for_undelivered_events():
+    (rule,) = resources("dev", "AWS::Events::Rule").values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.s3"]
+    assert pattern["detail-type"] == ["Object Created", "Object Deleted"]
+    assert pattern["detail"]["object"] == {"key": [{"prefix": "documents/"}]}
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [_queue_id("Uploads"), "Arn"]}
+    assert (
+        target["InputTransformer"]["InputTemplate"]
+        == '{"bucket":<detail-bucket-name>,"key":<detail-object-key>}'
+    )
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 8
+    assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [_queue_id("TriggerDeadLetters"), "Arn"]}
+    (dead_letters,) = _queue_alarms(_queue_id("TriggerDeadLetters"))
+    assert (dead_letters["MetricName"], dead_letters["Threshold"]) == (
+        "ApproximateNumberOfMessagesVisible",
+        1,
+    )
+
+
+def test_the_upload_queue_is_encrypted_dead_lettered_and_alarmed_on_age():
+    uploads = _queue_id("Uploads")
+    queue = resources("dev", "AWS::SQS::Queue")[uploads]["Properties"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": [_queue_id("UploadsDeadLetters"), "Arn"]
+    }
+    (age,) = _queue_alarms(uploads)
+    assert (age["MetricName"], age["Threshold"]) == ("ApproximateAgeOfOldestMessage", 900)
+    assert age["AlarmActions"] and _queue_alarms(_queue_id("UploadsDeadLetters"))[0]["AlarmActions"]
+
+
+def test_the_upload_pipe_starts_one_run_per_batch_within_the_configured_delay():
+    (pipe,) = resources("dev", "AWS::Pipes::Pipe").values()
+    properties = pipe["Properties"]
+    assert properties["Source"] == {"Fn::GetAtt": [_queue_id("Uploads"), "Arn"]}
+    assert properties["SourceParameters"]["SqsQueueParameters"] == {
+        "BatchSize": 100,
+        "MaximumBatchingWindowInSeconds": 60,
+    }
+    (machine_id,) = resources("dev", "AWS::StepFunctions::StateMachine")
+    assert properties["Target"] == {"Ref": machine_id}
+    assert properties["TargetParameters"] == {
+        "InputTemplate": '{"bucket": <$.body.bucket>, "key": <$.body.key>}',
+        "StepFunctionStateMachineParameters": {"InvocationType": "FIRE_AND_FORGET"},
+    }
+
+
+def test_the_upload_pipe_role_reads_its_queue_and_starts_this_state_machine_only():
+    (role_id,) = [
+        key for key in resources("dev", "AWS::IAM::Role") if key.startswith("WorkflowUploadPipeRole")
+    ]
+    trust = resources("dev", "AWS::IAM::Role")[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert [(s["Principal"], s["Condition"]) for s in trust] == [
+        (
+            {"Service": "pipes.amazonaws.com"},
+            {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+        )
+    ]
+    statements = _statements("dev", "UploadPipeRole")
+    (machine_id,) = resources("dev", "AWS::StepFunctions::StateMachine")
+    granted = {(frozenset(_actions(s)), json.dumps(s["Resource"], sort_keys=True)) for s in statements}
+    assert granted == {
+        (
+            frozenset(
+                {
+                    "sqs:ReceiveMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueUrl",
+                    "sqs:DeleteMessage",
+                    "sqs:GetQueueAttributes",
+                }
+            ),
+            json.dumps({"Fn::GetAtt": [_queue_id("Uploads"), "Arn"]}),
+        ),
+        (frozenset({"states:StartExecution"}), json.dumps({"Ref": machine_id})),
+    }
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -133,3 +133,24 @@ def test_a_whole_batch_failing_reports_each_of_its_documents_failed_with_the_rea
     others = {name: line for name, line in lines.items() if name not in lost}
     assert len(others) == 4
     assert all(line.get("error") in (None, "UnsupportedFormat") for line in others.values())
+
+
+def test_one_documents_task_timing_out_fails_that_document_alone_and_its_batch_mates_commit(runner, plane):
+    plane.put("runbook.md", (CORPUS / "runbook.md").read_bytes())
+    plane.put("release-notes.txt", (CORPUS / "release-notes.txt").read_bytes())
+    timed_out = Fault(state="Embed", error="States.Timeout", cause="Task timed out", times=1)
+
+    result = runner.run({"prefix": PREFIX}, faults=[timed_out], timeout=120)
+
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.faults_fired[timed_out] == 1
+    children = _children(runner, result)
+    [batch] = children["SUCCEEDED"]
+    assert sorted(_names(batch)) == ["release-notes.txt", "runbook.md"] and children["FAILED"] == []
+    lines = plane.report(result)[1]
+    failed = [name for name, line in lines.items() if line["status"] == "failed"]
+    assert len(failed) == 1, lines
+    [mate] = {"release-notes.txt", "runbook.md"} - set(failed)
+    assert (lines[failed[0]]["error"], lines[mate]["status"]) == ("States.Timeout", "ingested")
+    assert plane.document_keys(failed[0]) == []
+    assert plane.document_keys(mate)
