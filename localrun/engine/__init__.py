@@ -25,6 +25,7 @@ from localrun.engine import (
     moto_fixes,
     parallel_abort,
     performance,
+    response_metadata,
     s3_objects,
     service_locks,
     sqs_messages,
@@ -65,6 +66,7 @@ def install() -> list[Override]:
             terminal_errors.install()
             s3_objects.install()
             sqs_messages.install()
+            response_metadata.install()
             dynamodb_names.install()
             parallel_abort.install()
             definition_validation.install()
