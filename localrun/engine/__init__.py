@@ -13,10 +13,12 @@ from localrun import isolation
 from localrun.engine import (
     api_limits,
     definition_validation,
+    describe_execution,
     dynamodb_names,
     emulated_apis,
     execution,
     express,
+    history_details,
     integrations,
     json_path,
     jsonata_errors,
@@ -71,5 +73,7 @@ def install() -> list[Override]:
             parallel_abort.install()
             definition_validation.install()
             express.install()
+            describe_execution.install()
+            history_details.install()
             _installed = True
     return installed()

@@ -1,0 +1,153 @@
+"""Execution history details as AWS records them where moto's differ.
+
+- A failure that ends the execution outright is recorded once, as `ExecutionFailed`. A Task whose
+  `TimeoutSecondsPath`/`HeartbeatSecondsPath` selects nothing, or whose Parameters/ResultSelector
+  path selects nothing (`States.Runtime`: "isn't retriable, and will always cause the execution to
+  fail", Developer Guide, "Error handling"), never reaches the service: the history goes from
+  `TaskStateEntered` to `ExecutionFailed`, with no `TaskFailed` (a task that was never scheduled
+  did not fail) and one `ExecutionFailed`. moto recorded a `TaskFailed`, or a second
+  `ExecutionFailed`, first. localrun does this for states at the top level of the execution; inside
+  a Parallel branch or Map iteration moto's recording is kept.
+- An `EvaluationFailed` is recorded once per failure: a JSONata expression failing in a Task or
+  Map field was recorded where it failed and again by the state.
+- A Map state whose items are not an array fails with "Map state input must be an array but was:
+  <the value as JSON>" (moto wrote the Python type, `<class 'int'>`), for the state input and for
+  the value `ItemsPath` selects alike: the Developer Guide documents neither wording, which
+  follows AWS's message for the state input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from moto.stepfunctions.parser.api import (
+    EvaluationFailedEventDetails,
+    ExecutionFailedEventDetails,
+    HistoryEventType,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
+    FailureEvent,
+    FailureEventException,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+    StatesErrorName,
+)
+from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
+    StatesErrorNameType,
+)
+from moto.stepfunctions.parser.asl.component.common.path.items_path import ItemsPath
+from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
+
+from localrun.engine.overrides import replace
+
+_DECORATION = "An error occurred while executing the state '"
+_RUNTIME = StatesErrorNameType.StatesRuntime.to_name()
+
+
+def install() -> None:
+    replace(ExecutionState, "_evaluate_with_timeout", _build_evaluate_with_timeout)
+    replace(ItemsPath, "_eval_body", _build_items_path)
+
+
+def not_an_array(value: Any) -> str:
+    """AWS's cause for Map items that are not an array."""
+    return f"Map state input must be an array but was: {json.dumps(value)}"
+
+
+def is_repeated_evaluation_failure(
+    manager: EventManager, context: EventHistoryContext, event_type: Any, details: Any
+) -> bool:
+    """True for an `EvaluationFailed` the same context has just recorded (same error and cause)."""
+    if event_type != HistoryEventType.EvaluationFailed or not details:
+        return False
+    last_id = context.last_published_event_id
+    events = manager._history_event_list
+    if not 0 < last_id <= len(events):
+        return False
+    last = events[last_id - 1]
+    if last.get("id") != last_id or last.get("type") != HistoryEventType.EvaluationFailed:
+        return False
+    previous = last.get("evaluationFailedEventDetails") or {}
+    current = details.get("evaluationFailedEventDetails") or {}
+    return previous.get("error") == current.get("error") and _plain(previous.get("cause")) == _plain(
+        current.get("cause")
+    )
+
+
+def _plain(cause: Any) -> Any:
+    """The cause without moto's "An error occurred while executing the state ..." prefix."""
+    if isinstance(cause, str) and cause.startswith(_DECORATION):
+        return cause.split("). ", 1)[-1]
+    return cause
+
+
+def _ends_execution(
+    state: ExecutionState, env: Environment, error: Exception
+) -> ExecutionFailedEventDetails | None:
+    """The ExecutionFailed details of a Task failure AWS records only at the execution level, or None."""
+    if not isinstance(state, StateTask) or env.is_frame():
+        return None
+    if isinstance(error, NoSuchJsonPathError):
+        failure = FailureEventException(
+            FailureEvent(
+                env=env,
+                error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+                event_type=HistoryEventType.ExecutionFailed,
+                event_details=EventDetails(
+                    executionFailedEventDetails=ExecutionFailedEventDetails(error=_RUNTIME, cause=str(error))
+                ),
+            )
+        )
+        return failure.get_execution_failed_event_details()
+    if (
+        isinstance(error, FailureEventException)
+        and error.failure_event.event_type == HistoryEventType.ExecutionFailed
+    ):
+        return error.get_execution_failed_event_details()
+    return None
+
+
+def _build_evaluate_with_timeout(
+    original: Callable[[ExecutionState, Environment], None],
+) -> Callable[..., None]:
+    def evaluate_with_timeout(self: ExecutionState, env: Environment) -> None:
+        try:
+            return original(self, env)
+        except Exception as error:
+            details = _ends_execution(self, env, error)
+            if details is None:
+                raise
+            env.set_error(details)  # the program records the one ExecutionFailed and stops
+            return None
+
+    return evaluate_with_timeout
+
+
+def _build_items_path(original: Callable[[ItemsPath, Environment], None]) -> Callable[..., None]:
+    def eval_body(self: ItemsPath, env: Environment) -> None:
+        original(self, env)
+        items = env.stack[-1]
+        if isinstance(items, list):
+            return
+        error_name = StatesErrorName(typ=StatesErrorNameType.StatesQueryEvaluationError)
+        raise FailureEventException(
+            FailureEvent(
+                env=env,
+                error_name=error_name,
+                event_type=HistoryEventType.EvaluationFailed,
+                event_details=EventDetails(
+                    evaluationFailedEventDetails=EvaluationFailedEventDetails(
+                        error=error_name.error_name, cause=not_an_array(items)
+                    )
+                ),
+            )
+        )
+
+    return eval_body
