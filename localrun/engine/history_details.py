@@ -1,13 +1,15 @@
 """Execution history details as AWS records them where moto's differ.
 
 - A failure that ends the execution outright is recorded once, as `ExecutionFailed`. A Task whose
-  `TimeoutSecondsPath`/`HeartbeatSecondsPath` selects nothing, or whose Parameters/ResultSelector
-  path selects nothing (`States.Runtime`: "isn't retriable, and will always cause the execution to
-  fail", Developer Guide, "Error handling"), never reaches the service: the history goes from
-  `TaskStateEntered` to `ExecutionFailed`, with no `TaskFailed` (a task that was never scheduled
-  did not fail) and one `ExecutionFailed`. moto recorded a `TaskFailed`, or a second
-  `ExecutionFailed`, first. localrun does this for states at the top level of the execution; inside
-  a Parallel branch or Map iteration moto's recording is kept.
+  `TimeoutSecondsPath`/`HeartbeatSecondsPath` or Parameters path selects nothing (`States.Runtime`:
+  "isn't retriable, and will always cause the execution to fail", Developer Guide, "Error
+  handling") never reaches the service: the history goes from `TaskStateEntered` straight to one
+  `ExecutionFailed`, with no `TaskFailed` (a task that was never scheduled did not fail); a
+  ResultSelector path that selects nothing goes from `TaskSucceeded` to `ExecutionFailed`. The
+  cause names the event that entered the state ("... (entered at the event id #2)"; moto named
+  the latest event). moto recorded a `TaskFailed`, or a second `ExecutionFailed`, first. localrun
+  does this for Tasks at the top level of the execution; inside a Parallel branch or Map
+  iteration moto's recording is kept.
 - An `EvaluationFailed` is recorded once per failure: a JSONata expression failing in a Task or
   Map field was recorded where it failed and again by the state.
 - A Map state whose items are not an array fails with "Map state input must be an array but was:
@@ -95,23 +97,31 @@ def _ends_execution(
     if not isinstance(state, StateTask) or env.is_frame():
         return None
     if isinstance(error, NoSuchJsonPathError):
-        failure = FailureEventException(
-            FailureEvent(
-                env=env,
-                error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
-                event_type=HistoryEventType.ExecutionFailed,
-                event_details=EventDetails(
-                    executionFailedEventDetails=ExecutionFailedEventDetails(error=_RUNTIME, cause=str(error))
-                ),
-            )
+        event = FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
+            event_type=HistoryEventType.ExecutionFailed,
+            event_details=EventDetails(
+                executionFailedEventDetails=ExecutionFailedEventDetails(error=_RUNTIME, cause=str(error))
+            ),
         )
-        return failure.get_execution_failed_event_details()
+        event.source_event_id = _entered_event_id(env, state.name, event.source_event_id)  # type: ignore[misc]
+        return FailureEventException(event).get_execution_failed_event_details()
     if (
         isinstance(error, FailureEventException)
         and error.failure_event.event_type == HistoryEventType.ExecutionFailed
     ):
         return error.get_execution_failed_event_details()
     return None
+
+
+def _entered_event_id(env: Environment, state_name: str, default: int) -> int:
+    """The id of the event that entered `state_name` last (the cause's "entered at the event id")."""
+    for event in reversed(env.event_manager._history_event_list):
+        details = event.get("stateEnteredEventDetails")
+        if details is not None and details.get("name") == state_name:
+            return int(event["id"])
+    return default
 
 
 def _build_evaluate_with_timeout(

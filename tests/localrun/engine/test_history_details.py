@@ -82,6 +82,32 @@ def test_a_parameters_path_that_selects_nothing_records_no_task_failed() -> None
     assert result.retries == 0
 
 
+def test_a_result_selector_path_that_selects_nothing_names_the_entered_event() -> None:
+    definition = {
+        "StartAt": "Pass",
+        "States": {
+            "Pass": {"Type": "Pass", "Next": "Send"},
+            "Send": {
+                "Type": "Task",
+                "Resource": SEND,
+                "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": "m"},
+                "ResultSelector": {"id.$": "$.Absent"},
+                "End": True,
+            },
+        },
+    }
+    resources = {"Queue": {"Type": "AWS::SQS::Queue"}}
+    with LocalRunner(asl_template("ResultSelectorPath", definition, resources)) as runner:
+        result = runner.run({"queue": runner.resource("Queue").ref})
+
+    assert result.error == "States.Runtime"
+    assert types(result)[-2:] == ["TaskSucceeded", "ExecutionFailed"]
+    entered = result.events("TaskStateEntered")[0]["id"]
+    assert result.cause.startswith(
+        f"An error occurred while executing the state 'Send' (entered at the event id #{entered})."
+    )
+
+
 def test_a_jsonata_task_argument_that_fails_records_one_evaluation_failed() -> None:
     definition = {
         "QueryLanguage": "JSONata",
