@@ -7,9 +7,8 @@
   `ExecutionFailed`, with no `TaskFailed` (a task that was never scheduled did not fail); a
   ResultSelector path that selects nothing goes from `TaskSucceeded` to `ExecutionFailed`. The
   cause names the event that entered the state ("... (entered at the event id #2)"; moto named
-  the latest event). moto recorded a `TaskFailed`, or a second `ExecutionFailed`, first. localrun
-  does this for Tasks at the top level of the execution; inside a Parallel branch or Map
-  iteration moto's recording is kept.
+  the latest event). moto recorded a `TaskFailed`, or a second `ExecutionFailed`, first. Inside a
+  Parallel branch or Map iteration the branch ends the same way, and its state fails as before.
 - An `EvaluationFailed` is recorded once per failure: a JSONata expression failing in a Task or
   Map field was recorded where it failed and again by the state.
 - A Map state whose items are not an array fails with "Map state input must be an array but was:
@@ -93,8 +92,9 @@ def _plain(cause: Any) -> Any:
 def _ends_execution(
     state: ExecutionState, env: Environment, error: Exception
 ) -> ExecutionFailedEventDetails | None:
-    """The ExecutionFailed details of a Task failure AWS records only at the execution level, or None."""
-    if not isinstance(state, StateTask) or env.is_frame():
+    """The ExecutionFailed details of a Task failure AWS records only as the end of its execution
+    (or of its Parallel branch or Map iteration), or None."""
+    if not isinstance(state, StateTask):
         return None
     if isinstance(error, NoSuchJsonPathError):
         event = FailureEvent(
@@ -134,7 +134,7 @@ def _build_evaluate_with_timeout(
             details = _ends_execution(self, env, error)
             if details is None:
                 raise
-            env.set_error(details)  # the program records the one ExecutionFailed and stops
+            env.set_error(details)  # the program (branch, iteration) ends with it; no state-level event
             return None
 
     return evaluate_with_timeout

@@ -82,6 +82,40 @@ def test_a_parameters_path_that_selects_nothing_records_no_task_failed() -> None
     assert result.retries == 0
 
 
+def test_a_parameters_path_in_a_parallel_branch_records_no_task_failed() -> None:
+    branch = {
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": SEND,
+                "Parameters": {"QueueUrl.$": "$.queue", "MessageBody": "m"},
+                "End": True,
+            }
+        },
+    }
+    definition = {
+        "StartAt": "Both",
+        "States": {
+            "Both": {
+                "Type": "Parallel",
+                "Branches": [branch],
+                "Catch": [{"ErrorEquals": ["States.ALL"], "Next": "Caught"}],
+                "End": True,
+            },
+            "Caught": {"Type": "Succeed"},
+        },
+    }
+
+    result = run("BranchParametersPath", definition, {})
+
+    assert result.status == "FAILED"
+    assert result.error == "States.Runtime"
+    assert "TaskFailed" not in types(result)
+    assert types(result)[-3:] == ["TaskStateEntered", "ParallelStateFailed", "ExecutionFailed"]
+    assert_linked(result)
+
+
 def test_a_result_selector_path_that_selects_nothing_names_the_entered_event() -> None:
     definition = {
         "StartAt": "Pass",
