@@ -7,8 +7,11 @@
   `ExecutionFailed`, with no `TaskFailed` (a task that was never scheduled did not fail); a
   ResultSelector path that selects nothing goes from `TaskSucceeded` to `ExecutionFailed`. The
   cause names the event that entered the state ("... (entered at the event id #2)"; moto named
-  the latest event). moto recorded a `TaskFailed`, or a second `ExecutionFailed`, first. Inside a
-  Parallel branch or Map iteration the branch ends the same way, and its state fails as before.
+  the latest event) and, for a Parameters/ResultSelector path, the field ("The JSONPath '$.queue'
+  specified for the field 'QueueUrl.$' could not be found in the input '{}'", as AWS words its
+  JSONPath errors; moto left the field out). moto recorded a `TaskFailed`, or a second
+  `ExecutionFailed`, first. Inside a Parallel branch or Map iteration the branch ends the same
+  way, and its state fails as before.
 - An `EvaluationFailed` is recorded once per failure: a JSONata expression failing in a Task or
   Map field was recorded where it failed and again by the state.
 - A Map state whose items are not an array fails with "Map state input must be an array but was:
@@ -39,22 +42,28 @@ from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name
     StatesErrorNameType,
 )
 from moto.stepfunctions.parser.asl.component.common.path.items_path import ItemsPath
+from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadbinding import (
+    payload_binding,
+)
 from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task import StateTask
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+from moto.stepfunctions.parser.asl.utils.encoding import to_json_str
 from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
 from localrun.engine.overrides import replace
 
 _DECORATION = "An error occurred while executing the state '"
 _RUNTIME = StatesErrorNameType.StatesRuntime.to_name()
+_FIELD = "_localrun_field"
 
 
 def install() -> None:
     replace(ExecutionState, "_evaluate_with_timeout", _build_evaluate_with_timeout)
     replace(ItemsPath, "_eval_body", _build_items_path)
+    replace(payload_binding.PayloadBindingStringExpressionSimple, "_eval_val", _build_binding_value)
 
 
 def not_an_array(value: Any) -> str:
@@ -82,6 +91,15 @@ def is_repeated_evaluation_failure(
     )
 
 
+def path_not_found(error: NoSuchJsonPathError) -> str:
+    """AWS's cause for a payload template path that selects nothing, naming the field when known."""
+    field = getattr(error, _FIELD, None)
+    where = f" specified for the field '{field}'" if field else ""
+    return (
+        f"The JSONPath '{error.json_path}'{where} could not be found in the input '{to_json_str(error.data)}'"
+    )
+
+
 def _plain(cause: Any) -> Any:
     """The cause without moto's "An error occurred while executing the state ..." prefix."""
     if isinstance(cause, str) and cause.startswith(_DECORATION):
@@ -102,7 +120,9 @@ def _ends_execution(
             error_name=StatesErrorName(typ=StatesErrorNameType.StatesRuntime),
             event_type=HistoryEventType.ExecutionFailed,
             event_details=EventDetails(
-                executionFailedEventDetails=ExecutionFailedEventDetails(error=_RUNTIME, cause=str(error))
+                executionFailedEventDetails=ExecutionFailedEventDetails(
+                    error=_RUNTIME, cause=path_not_found(error)
+                )
             ),
         )
         event.source_event_id = _entered_event_id(env, state.name, event.source_event_id)  # type: ignore[misc]
@@ -138,6 +158,20 @@ def _build_evaluate_with_timeout(
             return None
 
     return evaluate_with_timeout
+
+
+def _build_binding_value(original: Callable[..., Any]) -> Callable[..., Any]:
+    """Note on a path that selects nothing the template field it was bound to (`QueueUrl.$`)."""
+
+    def eval_val(self: payload_binding.PayloadBindingStringExpressionSimple, env: Environment) -> Any:
+        try:
+            return original(self, env)
+        except NoSuchJsonPathError as error:
+            if getattr(error, _FIELD, None) is None:
+                setattr(error, _FIELD, self._field_name())
+            raise
+
+    return eval_val
 
 
 def _build_items_path(original: Callable[[ItemsPath, Environment], None]) -> Callable[..., None]:

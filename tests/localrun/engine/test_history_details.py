@@ -78,7 +78,10 @@ def test_a_parameters_path_that_selects_nothing_records_no_task_failed() -> None
     assert result.status == "FAILED"
     assert result.error == "States.Runtime"
     assert types(result) == ["ExecutionStarted", "TaskStateEntered", "ExecutionFailed"]
-    assert "'$.queue'" in result.cause
+    assert result.cause == (
+        "An error occurred while executing the state 'Send' (entered at the event id #2). "
+        "The JSONPath '$.queue' specified for the field 'QueueUrl.$' could not be found in the input '{}'"
+    )
     assert result.retries == 0
 
 
