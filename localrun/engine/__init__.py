@@ -13,10 +13,12 @@ from localrun import isolation
 from localrun.engine import (
     api_limits,
     definition_validation,
+    describe_execution,
     dynamodb_names,
     emulated_apis,
     execution,
     express,
+    history_details,
     integrations,
     json_path,
     jsonata_errors,
@@ -26,6 +28,7 @@ from localrun.engine import (
     parallel_abort,
     performance,
     redrive,
+    response_metadata,
     s3_objects,
     service_locks,
     sqs_messages,
@@ -66,10 +69,13 @@ def install() -> list[Override]:
             terminal_errors.install()
             s3_objects.install()
             sqs_messages.install()
+            response_metadata.install()
             dynamodb_names.install()
             parallel_abort.install()
             definition_validation.install()
             express.install()
+            describe_execution.install()
+            history_details.install()
             redrive.install()
             from localrun.iam import enforcement  # imported here: it builds on the engine
 

@@ -98,7 +98,6 @@ def install() -> None:
     replace(CommonStateField, "eval", _build_state_eval)
     replace(Program, "_eval_body", _build_program_body)
     add(StepFunctionResponse, "redrive_execution", _redrive_response)
-    replace(StepFunctionResponse, "describe_execution", _build_describe)
     branches.install()
 
 
@@ -278,18 +277,6 @@ def _redrive_response(self: StepFunctionResponse) -> ActionResult:
     if not isinstance(execution, Execution):
         raise ExecutionNotRedrivable("localrun redrives only executions run by moto's interpreter")
     return ActionResult({"redriveDate": redrive(execution, self._get_param("clientToken"))})
-
-
-def _build_describe(original: Callable[[StepFunctionResponse], ActionResult]) -> Callable[..., ActionResult]:
-    def describe_execution(self: StepFunctionResponse) -> ActionResult:
-        result = original(self)
-        execution = self.stepfunction_backend.describe_execution(self._get_param("executionArn"))
-        body = result.result
-        if isinstance(execution, Execution) and isinstance(body, dict):
-            body.update(redrive_fields(execution))
-        return result
-
-    return describe_execution
 
 
 def redrive_fields(execution: Execution) -> dict[str, Any]:

@@ -45,6 +45,7 @@ from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from localrun.clock import Clock
+from localrun.engine.history_details import is_repeated_evaluation_failure
 from localrun.engine.overrides import replace
 
 _TIMEOUT_POLL_SECONDS = 0.01
@@ -164,6 +165,10 @@ def _build_retrier(original: Callable[[RetrierDecl, Environment], None]) -> Call
 
 def _build_add_event(original: Callable[..., int]) -> Callable[..., int]:
     def add_event(self: EventManager, context: Any, *args: Any, **kwargs: Any) -> int:
+        event_type = kwargs.get("event_type", args[0] if args else None)
+        details = kwargs.get("event_details", args[1] if len(args) > 1 else None)
+        if is_repeated_evaluation_failure(self, context, event_type, details):
+            return int(context.last_published_event_id)
         clock = clock_of(context)
         if clock is not None and kwargs.get("timestamp") is None and len(args) < 3:
             kwargs["timestamp"] = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(
