@@ -75,6 +75,7 @@ class StateGraph:
     label: str
     root: Scope
     edges: list[Edge]
+    logical_id: str = ""
 
     def nodes(self) -> Iterator[Node]:
         """Every state, depth first, nested states after their container."""
@@ -128,15 +129,15 @@ def machine_label(template: StackTemplate, logical_id: str) -> str:
 def graphs_of(template: StackTemplate) -> list[StateGraph]:
     """Every state machine of a synthesized stack, in template order."""
     return [
-        build_graph(machine_label(template, logical_id), plain_definition(resource))
+        build_graph(machine_label(template, logical_id), plain_definition(resource), logical_id)
         for logical_id, resource in template.of_type("AWS::StepFunctions::StateMachine").items()
     ]
 
 
-def build_graph(label: str, definition: Mapping[str, Any]) -> StateGraph:
+def build_graph(label: str, definition: Mapping[str, Any], logical_id: str = "") -> StateGraph:
     edges: list[Edge] = []
     root = _scope(definition, (), edges)
-    return StateGraph(label=label, root=root, edges=edges)
+    return StateGraph(label=label, root=root, edges=edges, logical_id=logical_id)
 
 
 def _scope(machine: Mapping[str, Any], prefix: tuple[str, ...], edges: list[Edge]) -> Scope:
