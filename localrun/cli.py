@@ -45,7 +45,7 @@ class _SkipUnsupportedResources(logging.Filter):
 def quiet_moto() -> None:
     """Drop the known, harmless moto warnings about resources StackSet instances hold."""
     warnings.filterwarnings("ignore", UNSUPPORTED_BY_MOTO, UserWarning)
-    logger = logging.getLogger("moto.cloudformation.parsing")
+    logger = logging.getLogger("moto")  # moto.cloudformation.parsing logs through it
     if not any(isinstance(item, _SkipUnsupportedResources) for item in logger.filters):
         logger.addFilter(_SkipUnsupportedResources())
 

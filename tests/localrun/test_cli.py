@@ -279,7 +279,7 @@ def test_demo_prints_each_row_as_its_sample_finishes(tmp_path: Path, monkeypatch
 
 def test_moto_cloudformation_support_warnings_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
     cli.quiet_moto()
-    logger = logging.getLogger("moto.cloudformation.parsing")
+    logger = logging.getLogger("moto")
 
     with caplog.at_level(logging.WARNING):
         logger.warning("No Moto CloudFormation support for %s", "AWS::EC2::VPC")
