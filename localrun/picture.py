@@ -234,8 +234,18 @@ def _leaf(box: Box, taken: PathTaken) -> str:
         f"<g {_state_attributes(box, taken)}>{_tooltip(box, taken)}"
         f'<rect x="{box.x:.1f}" y="{box.y:.1f}" width="{box.width:.1f}" height="{box.height:.1f}" '
         f'rx="{radius}"/>'
-        f'<text x="{box.center_x:.1f}" y="{box.y + box.height / 2 + 4:.1f}">{_text(box.node.name)}</text></g>'
+        f'<text x="{box.center_x:.1f}" y="{box.y + box.height / 2 + 4:.1f}">{_text(box.node.name)}</text>'
+        f"{_badge(box, taken)}</g>"
     )
+
+
+def _badge(box: Box, taken: PathTaken) -> str:
+    """A corner mark: how many attempts failed, and whether the state was attempted again."""
+    name = box.node.name
+    if name not in taken.failed:
+        return ""
+    mark = f"✕{len(taken.failed[name])}" + (" ↻" if name in taken.retried else "")
+    return f'<text class="badge" x="{box.x + box.width - 4:.1f}" y="{box.y - 3:.1f}">{mark}</text>'
 
 
 def _container(box: Box, taken: PathTaken, result: RunResult) -> str:
@@ -309,6 +319,7 @@ h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; }
 svg.graph { border: 1px solid #d0d7de; border-radius: 6px; background: #fff; }
 svg text { font: 12px system-ui, sans-serif; text-anchor: middle; fill: #1f2328; }
 svg text.caption { text-anchor: start; font-weight: 600; }
+svg text.badge { text-anchor: end; font-size: 11px; font-weight: 600; fill: #cf222e; }
 .state rect { fill: #f6f8fa; stroke: #8c959f; stroke-width: 1; }
 .state rect.frame { fill: none; stroke-dasharray: 4 3; }
 .state.skipped text { fill: #8c959f; }

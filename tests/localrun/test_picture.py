@@ -74,6 +74,7 @@ def test_a_retried_state_is_marked_retried(tmp_path: Path) -> None:
 
     assert code == 0
     assert {"entered", "failed", "retried"} <= classes_of(page, "Prepare/PriceLines/PriceLine")
+    assert '<text class="badge"' in page and "✕1 ↻" in page
 
 
 def test_the_page_is_self_contained(tmp_path: Path) -> None:
