@@ -49,7 +49,11 @@ def long_wait(runner: LocalRunner) -> tuple[float, RunResult]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m localrun.bench",
+        description=__doc__.splitlines()[0],
+        epilog="exit codes: 0 measured, 2 a usage error",
+    )
     parser.add_argument("--runs", type=int, default=100, help="measured executions (default 100)")
     args = parser.parse_args(argv)
     with bench_runner() as runner:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from localrun.faults import Fault
-from localrun.tracking import Invocation, RunContext, TaskToken
+from localrun.template import LAMBDAS_ROOT
+from localrun.tracking import Invocation, MapChild, RunContext, TaskToken
 
 _TERMINAL_EVENTS = {
     "ExecutionSucceeded",
@@ -17,6 +19,44 @@ _TERMINAL_EVENTS = {
     "ExecutionTimedOut",
     "ExecutionAborted",
 }
+
+
+@dataclass(frozen=True)
+class MapChildResult:
+    """One child execution of a Distributed Map: its item index, outcome and own history."""
+
+    map_state: str
+    index: int
+    status: str
+    error: str | None
+    cause: str | None
+    history: tuple[Mapping[str, Any], ...]
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return _entered(self.history)
+
+    @classmethod
+    def of(cls, child: MapChild) -> MapChildResult:
+        history = tuple(
+            {
+                **event,
+                "type": str(getattr(event["type"], "value", event["type"])),
+                "timestamp": _time(event["timestamp"]),
+            }
+            for event in child.history
+        )
+        return cls(child.map_state, child.index, child.status, child.error, child.cause, history)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mapState": self.map_state,
+            "index": self.index,
+            "status": self.status,
+            "error": self.error,
+            "cause": self.cause,
+            "states": list(self.states),
+        }
 
 
 @dataclass(frozen=True)
@@ -41,6 +81,7 @@ class RunResult:
     faults_fired: Mapping[Fault, int] = field(default_factory=dict)
     children: tuple[RunResult, ...] = ()
     task_tokens: tuple[TaskToken, ...] = ()
+    map_children: tuple[MapChildResult, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -68,15 +109,26 @@ class RunResult:
         return [event for event in self.history if not types or event["type"] in types]
 
     def trace(self) -> list[str]:
-        """One readable line per notable event: states entered, failures, retries, the outcome."""
-        lines = []
+        """One readable line per notable event: states entered, failures, retries, the outcome;
+        a Distributed Map's child executions follow the Map's entry, each with its own trace."""
         start = self.history[0]["timestamp"] if self.history else None
+        pending = {child.map_state for child in self.map_children}
+        lines = []
         for event in self.history:
-            line = _describe(event)
-            if line is None:
-                continue
-            offset = (_time(event["timestamp"]) - _time(start)).total_seconds() if start else 0.0
-            lines.append(f"{format_duration(offset):>9}  {line}")
+            lines += _trace_lines([event], start)
+            details = event.get("stateEnteredEventDetails") or {}
+            if event["type"] == "MapStateEntered" and details.get("name") in pending:
+                pending.discard(details["name"])
+                lines += self._child_lines(details["name"], start)
+        return lines
+
+    def _child_lines(self, map_state: str, start: Any) -> list[str]:
+        lines = []
+        children = sorted((c for c in self.map_children if c.map_state == map_state), key=lambda c: c.index)
+        for child in children:
+            outcome = child.status + (f": {child.error}" if child.error else "")
+            lines.append(f"{'':>9}  | {map_state} child #{child.index}: {outcome}")
+            lines += [f"{line[:9]}  |   {line[11:]}" for line in _trace_lines(child.history, start)]
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,6 +156,7 @@ class RunResult:
                 for item in self.invocations
             ],
             "children": [child.to_dict() for child in self.children],
+            "mapChildren": [child.to_dict() for child in self.map_children],
         }
 
 
@@ -114,11 +167,7 @@ def build_result(
     wall_seconds: float,
     children: Sequence[RunResult] = (),
 ) -> RunResult:
-    states = tuple(
-        event["stateEnteredEventDetails"]["name"]
-        for event in history
-        if event["type"].endswith("StateEntered") and "stateEnteredEventDetails" in event
-    )
+    states = _entered(history)
     output = description.get("output")
     return RunResult(
         name=str(description["name"]),
@@ -138,7 +187,31 @@ def build_result(
         faults_fired=run.faults.fired() if run.parent is None else {},
         children=tuple(children),
         task_tokens=tuple(run.tokens) if run.parent is None else (),
+        map_children=tuple(
+            sorted(
+                (MapChildResult.of(child) for child in run.map_children), key=lambda c: (c.map_state, c.index)
+            )
+        ),
     )
+
+
+def _entered(history: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    return tuple(
+        event["stateEnteredEventDetails"]["name"]
+        for event in history
+        if event["type"].endswith("StateEntered") and "stateEnteredEventDetails" in event
+    )
+
+
+def _trace_lines(history: Sequence[Mapping[str, Any]], start: Any) -> list[str]:
+    lines = []
+    for event in history:
+        line = _describe(event)
+        if line is None:
+            continue
+        offset = (_time(event["timestamp"]) - _time(start)).total_seconds() if start else 0.0
+        lines.append(f"{format_duration(max(offset, 0.0)):>9}  {line}")
+    return lines
 
 
 def _time(value: Any) -> datetime.datetime:
@@ -171,11 +244,45 @@ def _describe(event: Mapping[str, Any]) -> str | None:
         return f"-> {event['stateEnteredEventDetails']['name']} ({kind.removesuffix('StateEntered')})"
     for key, value in event.items():
         if key.endswith("EventDetails") and isinstance(value, Mapping) and "error" in value:
-            cause = str(value.get("cause") or "")
-            short = cause if len(cause) <= 100 else cause[:97] + "..."
+            cause = readable_cause(value.get("cause"))
+            short = cause if len(cause) <= 160 else cause[:157] + "..."
             return f"   x {kind}: {value['error']}" + (f" - {short}" if short else "")
     if kind == "TaskSubmitted":
         return "   ~ task submitted, waiting"
     if kind in _TERMINAL_EVENTS:
         return f"== {kind.removeprefix('Execution').upper()}"
+    return None
+
+
+def readable_cause(cause: Any) -> str:
+    """A failure's cause for people: a Lambda error response becomes `message (at file:line in
+    function)`, naming the handler's own deepest frame; any other cause is returned as it is."""
+    text = str(cause or "")
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(body, Mapping) and {"Error", "Cause"} <= set(body):
+        return readable_cause(body["Cause"])
+    if not isinstance(body, Mapping) or "errorMessage" not in body:
+        return text
+    message = str(body.get("errorMessage") or "")
+    frame = _own_frame(body.get("stackTrace") or [])
+    return f"{message} (at {frame})" if frame else message
+
+
+_FRAME = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+), in (?P<function>\S+)')
+_CODE_ROOT = "/var/task/"
+
+
+def _own_frame(stack: Sequence[Any]) -> str | None:
+    """The deepest frame in the project's own handler code (not a bundled package such as Powertools)."""
+    for entry in reversed([str(item) for item in stack]):
+        match = _FRAME.search(entry)
+        if match is None:
+            continue
+        path = match.group("path")
+        relative = path.removeprefix(_CODE_ROOT)
+        if path.startswith(_CODE_ROOT) and (LAMBDAS_ROOT / relative).is_file():
+            return f"lambdas/{relative}:{match.group('line')} in {match.group('function')}"
     return None

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from localrun.faults import Fault
-from localrun.result import RunResult
+from localrun.result import RunResult, readable_cause
 from localrun.runner import LocalRunner, TaskFailure, TaskTimeout
 from localrun.template import PROJECT_ROOT
 from localrun.tracking import TaskToken
@@ -78,7 +78,7 @@ class Expectation:
         """What differs between this expectation and `result` (empty when it holds)."""
         problems = []
         if result.status != self.status:
-            detail = f" ({result.error}: {result.cause})" if result.error else ""
+            detail = f" ({result.error}: {readable_cause(result.cause)})" if result.error else ""
             problems.append(f"status {result.status}{detail}, expected {self.status}")
         if self.error is not None and result.error != self.error:
             problems.append(f"error {result.error!r}, expected {self.error!r}")

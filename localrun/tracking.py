@@ -39,6 +39,18 @@ class TaskToken:
     timeout_seconds: float | None = None
 
 
+@dataclass(frozen=True)
+class MapChild:
+    """One child execution of a Distributed Map: which Map, its item index, how it ended, its history."""
+
+    map_state: str
+    index: int
+    status: str
+    error: str | None
+    cause: str | None
+    history: tuple[dict[str, Any], ...]
+
+
 @dataclass
 class RunContext:
     """Shared by an execution started through localrun and the child executions it starts."""
@@ -54,6 +66,7 @@ class RunContext:
     invocations: list[Invocation] = field(default_factory=list)
     tokens: list[TaskToken] = field(default_factory=list)
     children: list[RunContext] = field(default_factory=list)
+    map_children: list[MapChild] = field(default_factory=list)
     clock: Clock | None = None
     retries: int = 0
     redrive: bool = False  # a redriven attempt: its result starts at ExecutionRedriven
@@ -70,6 +83,10 @@ class RunContext:
     def count_retry(self) -> None:
         with self._lock:
             self.retries += 1
+
+    def record_map_child(self, child: MapChild) -> None:
+        with self._lock:
+            self.map_children.append(child)
 
     def record_token(self, token: TaskToken) -> None:
         root = self.root

@@ -33,10 +33,16 @@ def synthesize(env_name: str) -> list[tuple[str, int]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit codes: 0 every sample as expected, 1 a sample was not, 2 a configuration error",
+    )
     parser.add_argument("--env", default="dev", help="environment from cdk.json (default: dev)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    print(f"synthesizing the {args.env} stacks into {OUTDIR}/ ...", flush=True)
     try:
         summary = synthesize(args.env)
     except ConfigError as error:
@@ -47,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, resources in summary:
         print(f"{name:<32} {resources:>4} resources")
     print(f"synthesized {len(summary)} stacks into {OUTDIR}/ in {time.perf_counter() - started:.1f}s\n")
+    print("running every sample under examples/ (one row as each finishes):", flush=True)
     return localrun_cli.main(["demo", "--env", args.env])
 
 

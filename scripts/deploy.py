@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scripts.deploy",
         description="Deploy an environment's workflows (refuses placeholder settings outside a sandbox).",
+        epilog="exit codes: 0 deployed, 2 configuration refused (nothing ran), else `cdk deploy`'s code",
     )
     parser.add_argument("--env", default=DEFAULT_ENVIRONMENT, help="environment name (default: dev)")
     parser.add_argument(

@@ -33,6 +33,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.
     resource_eval_s3,
 )
 from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 from moto.stepfunctions.parser.asl.eval.program_state import (
     ProgramEnded,
     ProgramError,
@@ -40,11 +41,13 @@ from moto.stepfunctions.parser.asl.eval.program_state import (
     ProgramTimedOut,
 )
 
+from localrun import tracking
 from localrun.engine.overrides import replace
 from localrun.engine.timekeeping import clock_of
 
 RESULTS_ATTRIBUTE = "_localrun_child_results"
 MAP_RUN_ATTRIBUTE = "_localrun_map_run"
+_MAP_STATE_ATTRIBUTE = "_localrun_map_state"
 _INPUT_ATTRIBUTE = "_localrun_child_input"
 STATUS_FILES = ("FAILED", "PENDING", "SUCCEEDED")
 _lock = threading.Lock()
@@ -59,7 +62,12 @@ def install() -> None:
 def begin(env: Environment, record: Any) -> None:
     """Prepare `record` (a MapRunRecord) to collect child results; `env` writes them later."""
     setattr(record, RESULTS_ATTRIBUTE, [])
+    setattr(record, _MAP_STATE_ATTRIBUTE, _state_name(env))
     setattr(env, MAP_RUN_ATTRIBUTE, record)
+
+
+def _state_name(env: Environment) -> str:
+    return str((env.states.context_object.context_object_data.get("State") or {}).get("Name", ""))
 
 
 def _build_eval_input(original: Callable[..., None]) -> Callable[..., None]:
@@ -73,6 +81,9 @@ def _build_eval_input(original: Callable[..., None]) -> Callable[..., None]:
 def _build_eval_job(original: Callable[..., None]) -> Callable[..., None]:
     def eval_job(self: DistributedItemProcessorWorker, env: Environment, job: Any) -> None:
         started = _now(env)
+        # Each child execution has its own history on AWS; moto shares one throw-away history
+        # between all the children of a Map run, so each gets its own here.
+        env.event_manager = EventManager()
         original(self, env, job)
         record = self._map_run_record
         results = getattr(record, RESULTS_ATTRIBUTE, None)
@@ -83,8 +94,27 @@ def _build_eval_job(original: Callable[..., None]) -> Callable[..., None]:
         result["StartDate"], result["StopDate"] = _iso(started), _iso(_now(env))
         with _lock:
             results.append(result)
+        _track_child(env, record, result)
 
     return eval_job
+
+
+def _track_child(env: Environment, record: Any, result: dict[str, Any]) -> None:
+    """Hand the child's outcome and history to its localrun run (for traces and pictures)."""
+    execution = env.states.context_object.context_object_data.get("Execution") or {}
+    run = tracking.run_for(str(execution.get("Id", "")))
+    if run is None:
+        return
+    run.record_map_child(
+        tracking.MapChild(
+            map_state=getattr(record, _MAP_STATE_ATTRIBUTE, ""),
+            index=int(result["_index"]),
+            status=str(result["Status"]),
+            error=result.get("Error"),
+            cause=result.get("Cause"),
+            history=tuple(dict(event) for event in env.event_manager.get_event_history()),
+        )
+    )
 
 
 def child_result(record: Any, index: int, child_input: Any, state: Any, output: Any) -> dict[str, Any]:

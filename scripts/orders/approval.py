@@ -24,6 +24,7 @@ from typing import Any, Literal
 import boto3
 from botocore.exceptions import ClientError
 
+from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
 
 Decision = Literal["approve", "reject"]
@@ -140,19 +141,24 @@ def _deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str) -> N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("decision", choices=["approve", "reject"])
-    parser.add_argument("order_id")
-    parser.add_argument("--comment", default="")
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.orders.approval", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES
+    )
+    parser.add_argument("decision", choices=["approve", "reject"], help="approve or reject the order")
+    parser.add_argument("order_id", help="the order waiting for approval (its orderId)")
+    parser.add_argument("--comment", default="", help="a note recorded with the decision")
     parser.add_argument("--env", default="dev", help="environment whose stack to use")
     parser.add_argument("--table", help="status table name (default: from the stack outputs)")
     args = parser.parse_args(argv)
     try:
         table = args.table or stack_output(args.env, "StatusTableName")
         result = decide(args.order_id, args.decision, comment=args.comment, table_name=table)
-    except (ApprovalError, OutputMissing) as error:
+    except OutputMissing as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
+    except ApprovalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     print(json.dumps(result))
     return 0
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import boto3
 
+from scripts.exit_codes import EXIT_CODES, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
 
 
@@ -112,9 +113,11 @@ def setup_from_file(path: Path) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", type=Path)
-    parser.add_argument("--env", default="dev")
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.orders.seed", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES
+    )
+    parser.add_argument("data", type=Path, help="JSON file with the catalog, inventory and accounts to load")
+    parser.add_argument("--env", default="dev", help="environment whose stack to use (default: dev)")
     args = parser.parse_args(argv)
     try:
         counts = seed(
@@ -123,9 +126,9 @@ def main(argv: list[str] | None = None) -> int:
             inventory_table=stack_output(args.env, "InventoryTableName"),
             ledger_table=stack_output(args.env, "LedgerTableName"),
         )
-    except (OutputMissing, ValueError) as error:
+    except (OutputMissing, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     print(json.dumps(counts))
     return 0
 

@@ -20,6 +20,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from scripts.exit_codes import EXIT_CODES, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
 
 ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -60,17 +61,19 @@ def submit(order: dict[str, Any], state_machine_arn: str, client: Any | None = N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.orders.submit", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES
+    )
     parser.add_argument("order", type=Path, help="order JSON (or a sample file with `input`)")
-    parser.add_argument("--env", default="dev")
+    parser.add_argument("--env", default="dev", help="environment whose stack to use (default: dev)")
     parser.add_argument("--state-machine", help="state machine ARN (default: from the stack)")
     args = parser.parse_args(argv)
     try:
         arn = args.state_machine or stack_output(args.env, "StateMachineArn")
         result = submit(order_from_file(args.order), arn)
-    except (OutputMissing, ValueError) as error:
+    except (OutputMissing, ValueError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return EXIT_USAGE
     print(json.dumps(result))
     return 0
 

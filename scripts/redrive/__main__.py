@@ -15,10 +15,10 @@ from collections.abc import Sequence
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from scripts.redrive.executions import Executions, Unsuccessful
 from scripts.redrive.target import WORKFLOW_STACK_NAMES, Target, TargetNotFound
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DESCRIPTION = (
     "List a workflow's failed, timed-out and aborted executions with their error, and redrive them "
     "(RedriveExecution: they go on from the state that stopped them). Dry run unless --apply."
@@ -33,7 +33,9 @@ class UsageError(ValueError):
 
 
 def parser() -> argparse.ArgumentParser:
-    result = argparse.ArgumentParser(prog="python -m scripts.redrive", description=DESCRIPTION)
+    result = argparse.ArgumentParser(
+        prog="python -m scripts.redrive", description=DESCRIPTION, epilog=EXIT_CODES
+    )
     commands = result.add_subparsers(dest="command", required=True)
     listing = commands.add_parser(
         "list", help="list unsuccessful executions with their error and redrivability"

@@ -23,6 +23,7 @@ prepare_cdk_environment()
 from localrun import LocalRunner, RunResult  # noqa: E402  (after the CDK environment is prepared)
 from localrun.samples import EXAMPLES_ROOT, discover  # noqa: E402
 from localrun.template import workflow_stack  # noqa: E402
+from scripts.exit_codes import EXIT_CODES  # noqa: E402
 from scripts.tenants.local import (  # noqa: E402
     activation_latency,
     create_organization,
@@ -42,9 +43,17 @@ def line(name: str, result: RunResult) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.tenants.bench", description=__doc__.splitlines()[0], epilog=EXIT_CODES
+    )
     parser.add_argument("--env", default="dev", help="environment from cdk.json (default dev)")
-    parser.add_argument("--activation-polls", type=int, nargs="*", default=[0, 4, 8])
+    parser.add_argument(
+        "--activation-polls",
+        type=int,
+        nargs="*",
+        default=[0, 4, 8],
+        help="provision once per value, with account activation taking that many polls (default 0 4 8)",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", r"Tried to parse AWS::", UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)

@@ -10,6 +10,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from scripts.exit_codes import EXIT_CODES
+
 STACK_NAME = "Stepwise-{env}-Tenants"
 
 
@@ -54,6 +56,7 @@ class Deployment:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options every tenants script shares: which environment, which region, act or not."""
+    parser.epilog = EXIT_CODES
     parser.add_argument("--env", default="dev", help="environment whose stack to use (default dev)")
     parser.add_argument("--region", help="AWS region of the tenants stack (default: your profile's)")
     parser.add_argument(

@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from scripts.exit_codes import EXIT_USAGE
 from scripts.tenants.deployment import DeploymentNotFound, add_arguments
 from scripts.tenants.retire import EXIT_FAILED, EXIT_REFUSED
 from scripts.tenants.retirement import RetirementFailed, RetirementRefused, Retirer, connect
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         retirer = connect(args.env, args.region)
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     return run(args.tenant_id, args.reason, retirer, act=args.yes)
 
 

@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from scripts.exit_codes import EXIT_FAILED, EXIT_USAGE
 from scripts.tenants.deployment import DeploymentNotFound, add_arguments
 from scripts.tenants.retirement import (
     RetirementFailed,
@@ -21,8 +22,7 @@ from scripts.tenants.retirement import (
     print_lines,
 )
 
-EXIT_REFUSED = 2
-EXIT_FAILED = 1
+EXIT_REFUSED = EXIT_USAGE  # an unknown tenant, or one not in a state to act on
 
 
 def parser() -> argparse.ArgumentParser:
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         retirer = connect(args.env, args.region)
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     return run(args.tenant_id, retirer, act=args.yes)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import boto3
 
+from scripts.exit_codes import EXIT_USAGE
 from scripts.tenants.deployment import Deployment, DeploymentNotFound, add_arguments
 from scripts.tenants.rebaseline import BaselineRetrier, RetryFailed, RetryRefused
 from scripts.tenants.retire import EXIT_FAILED, EXIT_REFUSED
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         deployment = Deployment.from_stack(args.env, session.client("cloudformation"))
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     return run(args.tenant_id, BaselineRetrier(deployment, session=session), act=args.yes)
 
 

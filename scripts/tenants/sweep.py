@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts.exit_codes import EXIT_USAGE
 from scripts.tenants.deployment import DeploymentNotFound, add_arguments
 from scripts.tenants.retire import EXIT_FAILED
 from scripts.tenants.retire import run as retire_one
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         retirer = connect(args.env, args.region)
     except DeploymentNotFound as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+        return EXIT_USAGE
     try:
         outcomes = sweep(retirer, act=args.yes, limit=args.limit)
     except (ClientError, BotoCoreError) as error:

@@ -1,14 +1,14 @@
-"""The README's "Failure handling" section, generated from `outcomes.py` and the synthesized definitions.
+"""docs/failure-handling.md's generated section, from `outcomes.py` and the synthesized definitions.
 
     python -m tests.resilience.failure_doc           # print the section
-    python -m tests.resilience.failure_doc --write   # rewrite it in README.md (between the markers)
-    python -m tests.resilience.failure_doc --check   # exit 1 if README.md is stale
+    python -m tests.resilience.failure_doc --write   # rewrite it in docs/failure-handling.md
+    python -m tests.resilience.failure_doc --check   # exit 1 if docs/failure-handling.md is stale
 
 Per workflow: what happens on a transient error, a permanent error (per step: the retry that absorbs
 the transient error, where a permanent one goes and where the run ends), bad input and duplicates,
 and the invariants the resilience suite checks after every run. The fault matrix checks each
 step's documented route against a real run (`Harness.judge`), and `test_failure_doc.py` fails when
-README.md differs from this rendering.
+docs/failure-handling.md differs from this rendering.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "failure-handling.md"
 START, END = "<!-- failure-handling:start -->", "<!-- failure-handling:end -->"
 DEFAULT_MAX_ATTEMPTS = 3
 WRITE_COMMAND = "python -m tests.resilience.failure_doc --write"
@@ -162,7 +162,7 @@ def _end(state: Mapping[str, Any], path: tuple[str, ...]) -> str:
 
 def replace_section(text: str, body: str) -> str:
     if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
-        raise ValueError(f"README.md needs exactly one {START} ... {END} pair")
+        raise ValueError(f"{DOC.name} needs exactly one {START} ... {END} pair")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     return f"{head}{START}\n{body}{END}{tail}"
@@ -177,20 +177,20 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", action="store_true", help="rewrite the section in README.md")
-    group.add_argument("--check", action="store_true", help="exit 1 if README.md's section is stale")
+    group.add_argument("--write", action="store_true", help="rewrite the generated section")
+    group.add_argument("--check", action="store_true", help="exit 1 if the generated section is stale")
     args = parser.parse_args(argv)
     os.environ.setdefault("CDK_VALIDATION", "false")
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     body = render()
-    text = README.read_text()
+    text = DOC.read_text()
     if args.write:
-        README.write_text(replace_section(text, body))
-        print(f"wrote the Failure handling section of {README}")
+        DOC.write_text(replace_section(text, body))
+        print(f"wrote the generated section of {DOC}")
         return 0
     if args.check:
         if current_section(text) != body:
-            print(f"{README.name}'s Failure handling section is stale: run {WRITE_COMMAND}")
+            print(f"{DOC.name}'s generated section is stale: run {WRITE_COMMAND}")
             return 1
         return 0
     sys.stdout.write(body)

@@ -1,15 +1,15 @@
-"""README.md's "Failure handling" section is the rendering of `failure_doc.render()`."""
+"""docs/failure-handling.md's generated section is the rendering of `failure_doc.render()`."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.resilience.failure_doc import END, README, START, current_section, render, replace_section
+from tests.resilience.failure_doc import DOC, END, START, current_section, render, replace_section
 
 
-def test_the_readme_failure_handling_section_is_up_to_date() -> None:
-    assert current_section(README.read_text()) == render(), (
-        "README.md's Failure handling section is stale: run `python -m tests.resilience.failure_doc --write`"
+def test_the_failure_handling_doc_is_up_to_date() -> None:
+    assert current_section(DOC.read_text()) == render(), (
+        "docs/failure-handling.md is stale: run `python -m tests.resilience.failure_doc --write`"
     )
 
 
