@@ -6,7 +6,10 @@ Two kinds of fault:
   the error as if the response had been lost: the handler ran (the card was charged) or AWS
   accepted the SDK call, but Step Functions saw `Lambda.ServiceException`, a timeout, a 5xx. On
   AWS this is the dangerous case: a retry repeats an effect that already happened, and a catch
-  path compensates for an effect it may believe never happened.
+  path compensates for an effect it may believe never happened;
+- an in-handler fault (`in_handler=True`, Lambda tasks only) runs the invocation with the handler
+  raising the exception class its own code names `error` (resolved in the sandbox's modules), so
+  the `errorType` Step Functions sees is that class's own name, as the Lambda runtime reports it.
 """
 
 from __future__ import annotations
@@ -32,10 +35,15 @@ class Fault:
     cause: str | None = None
     times: int | None = 1
     ambiguous: bool = False
+    in_handler: bool = False
 
     def __post_init__(self) -> None:
         if (self.state is None) == (self.function is None):
             raise ValueError("a Fault names exactly one of state= or function=")
+        if self.in_handler and self.ambiguous:
+            raise ValueError("a Fault is in_handler (the handler raises) or ambiguous, not both")
+        if self.in_handler and not self.error.isidentifier():
+            raise ValueError(f"an in_handler Fault names an exception class, not {self.error!r}")
         if self.times is not None and self.times < 1:
             raise ValueError("Fault.times must be at least 1 (or None for always)")
 
@@ -84,11 +92,18 @@ class FaultPlan:
         self._lock = threading.Lock()
 
     def for_state(self, state_name: str) -> Injection | None:
-        return self._take(lambda fault: fault.state == state_name)
+        """A fault failing the state itself (in-handler faults fire in the invocation instead)."""
+        return self._take(lambda fault: fault.state == state_name and not fault.in_handler)
 
-    def for_function(self, matches: Callable[[str], bool]) -> Injection | None:
-        """`matches(target)` decides whether a function fault names the invoked function."""
-        return self._take(lambda fault: fault.function is not None and matches(fault.function))
+    def for_function(self, matches: Callable[[str], bool], state: str | None = None) -> Injection | None:
+        """`matches(target)` decides whether a function fault names the invoked function; an
+        in-handler fault may name the invoking `state` instead."""
+        return self._take(
+            lambda fault: (
+                (fault.function is not None and matches(fault.function))
+                or (fault.in_handler and state is not None and fault.state == state)
+            )
+        )
 
     def _take(self, applies: Callable[[Fault], bool]) -> Injection | None:
         with self._lock:

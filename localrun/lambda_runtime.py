@@ -11,10 +11,15 @@ Tracer hold class-level state) and its own named loggers (`isolation.SandboxLogg
 third-party packages are shared by the process.
 Errors follow Lambda's contract: the response is `{"errorType", "errorMessage", ...}` with
 `FunctionError: Unhandled`, so Step Functions Retry/Catch see the exception's class name.
+An in-handler fault (`invoke(..., raising=NAME)`) makes the handler raise the exception class
+that NAME denotes in the sandbox's own modules (the handler module first, then the project modules
+it imported): the reported `errorType` is that class's `__name__`, so a class renamed behind an
+alias reports its new name, as it would on Lambda.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -91,6 +96,7 @@ class Sandbox:
 
     loggers: SandboxLoggers
     handler: Handler | None = None
+    modules: dict[str, ModuleType] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,14 +107,19 @@ class LambdaRuntime:
     idle: dict[str, list[Sandbox]] = field(default_factory=dict)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def invoke(self, spec: FunctionSpec, event: bytes | str | None) -> InvocationOutcome:
+    def invoke(
+        self, spec: FunctionSpec, event: bytes | str | None, *, raising: str | None = None
+    ) -> InvocationOutcome:
+        """Invoke the handler; with `raising`, the handler raises that exception class instead."""
         request_id = str(uuid.uuid4())
         environment = self._environment(spec, request_id)
         sandbox = self._acquire(spec)
         started = time.monotonic()
         try:
             with invocation_scope(environment, sandbox.loggers) as output:
-                payload, error_type = self._run(spec, sandbox, event, request_id, environment, started)
+                payload, error_type = self._run(
+                    spec, sandbox, event, request_id, environment, started, raising
+                )
                 logs = output.getvalue()
         finally:
             self._release(spec, sandbox)
@@ -156,12 +167,15 @@ class LambdaRuntime:
         request_id: str,
         environment: Mapping[str, str],
         started: float,
+        raising: str | None = None,
     ) -> tuple[bytes, str | None]:
         try:
             if sandbox.handler is None:
                 with _import_lock:
-                    sandbox.handler = _load(spec, environment, sandbox.loggers)
+                    sandbox.handler = _load(spec, environment, sandbox.loggers, sandbox.modules)
             handler = sandbox.handler
+            if raising is not None:
+                handler = _raiser(spec, sandbox, raising)
         except HandlerLoadError as error:
             return _error_payload(error.error_type, str(error), request_id), error.error_type
         context = LambdaContext(
@@ -225,8 +239,33 @@ def _sandbox_module_check(spec: FunctionSpec) -> Callable[[str, str | None], boo
     return owns
 
 
-def _load(spec: FunctionSpec, environment: Mapping[str, str], loggers: SandboxLoggers) -> Handler:
-    """Import the handler module from the function's code roots into a private module set."""
+def _raiser(spec: FunctionSpec, sandbox: Sandbox, name: str) -> Handler:
+    """A handler that raises the exception class `name` denotes in the sandbox's modules."""
+    handler_module = spec.handler.rpartition(".")[0]
+    ordered = sorted(sandbox.modules.items(), key=lambda item: (item[0] != handler_module, item[0]))
+    for _, module in ordered:
+        found = module.__dict__.get(name)
+        if isinstance(found, type) and issubclass(found, Exception):
+            return functools.partial(_raise, found, name)
+    raise HandlerLoadError(
+        "Localrun.UnknownExceptionClass",
+        f"no exception class named {name!r} in {spec.logical_id}'s modules "
+        f"({', '.join(sorted(sandbox.modules))})",
+    )
+
+
+def _raise(error_class: type[Exception], name: str, event: Any, context: Any) -> Any:
+    raise error_class(f"Fault injected by localrun: the handler raised {name}")
+
+
+def _load(
+    spec: FunctionSpec,
+    environment: Mapping[str, str],
+    loggers: SandboxLoggers,
+    modules: dict[str, ModuleType] | None = None,
+) -> Handler:
+    """Import the handler module from the function's code roots into a private module set (kept
+    in `modules`, name to module, when given)."""
     if spec.source_root is None or not spec.runtime.startswith("python"):
         raise HandlerLoadError(
             "Runtime.Unavailable",
@@ -254,6 +293,8 @@ def _load(spec: FunctionSpec, environment: Mapping[str, str], loggers: SandboxLo
         ) from error
     finally:
         for name in [name for name, mod in list(sys.modules.items()) if _private(name, mod, prefixes)]:
+            if modules is not None and _under(sys.modules[name], prefixes):
+                modules[name] = sys.modules[name]
             del sys.modules[name]
         sys.modules.update(saved)
         sys.path[:] = original_path + [str(root) for root in roots if str(root) not in original_path]

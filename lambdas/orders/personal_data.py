@@ -73,6 +73,20 @@ class PersonalDataStore:
         except BotoCoreError as error:
             raise PersonalDataUnavailable(f"personal data table unreachable: {error}") from None
 
+    def forget(self, order_id: str, execution_id: str) -> bool:
+        """Delete the item if `execution_id` owns it; True if it did. Best effort: a failure leaves
+        the item (the caller is failing already, with its own error)."""
+        try:
+            self.client.delete_item(
+                TableName=self.table_name,
+                Key={"orderId": {"S": order_id}},
+                ConditionExpression="executionId = :executionId",
+                ExpressionAttributeValues={":executionId": {"S": execution_id}},
+            )
+        except (ClientError, BotoCoreError):
+            return False
+        return True
+
     def get(self, order_id: str) -> PersonalData:
         item = consistent_get(
             self.client,

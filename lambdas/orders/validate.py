@@ -4,6 +4,7 @@ the customer's, store its personal data, count it in the customer's spend window
 Nothing is written for a refused order (`InvalidOrder`, `UnknownSku`, `InactiveSku`,
 `PriceChanged`, `PaymentMethodNotOwned`). A valid order's shipping address and payment token go
 to the personal data table (`orders.personal_data`); the state carries only the order without them.
+If counting the order fails after that, this execution's item is deleted before the error is raised.
 """
 
 from __future__ import annotations
@@ -34,10 +35,17 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     products = Catalog.from_environment(os.environ).products(line["sku"] for line in parsed["items"])
     order, personal = separate(price_order(parsed, products, currency))
     adapter_from_environment(os.environ).verify_owner(personal.payment_token, order["customerId"])
-    PersonalDataStore.from_environment(os.environ).store(order["orderId"], execution_id(), personal)
-    window = SpendWindow.from_environment(os.environ).record(
-        order["customerId"], order["currency"], order["orderId"], order["totalMinor"]
-    )
+    store = PersonalDataStore.from_environment(os.environ)
+    store.store(order["orderId"], execution_id(), personal)
+    try:
+        window = SpendWindow.from_environment(os.environ).record(
+            order["customerId"], order["currency"], order["orderId"], order["totalMinor"]
+        )
+    except Exception:
+        # An order that is not accepted keeps nothing: the catch-all ends in OrderNotAccepted once the
+        # retries run out, and a retry stores the item again.
+        store.forget(order["orderId"], execution_id())
+        raise
     order.update(approval_terms(order["totalMinor"], window, currency))
     logger.info(
         "order valid",

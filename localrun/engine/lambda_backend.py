@@ -86,8 +86,12 @@ def _invoke(
     spec: FunctionSpec, runtime: LambdaRuntime, body: Any, scope: tracking.TaskScope | None
 ) -> InvocationOutcome:
     run = scope.run if scope is not None else None
-    injection = run.faults.for_function(spec.matches) if run is not None else None
-    if injection is not None and not injection.fault.ambiguous:
+    state = scope.state if scope is not None else None
+    injection = run.faults.for_function(spec.matches, state) if run is not None else None
+    if injection is not None and injection.fault.in_handler:
+        with tracking.task_scope(scope):
+            outcome = runtime.invoke(spec, body, raising=injection.fault.error)
+    elif injection is not None and not injection.fault.ambiguous:
         outcome = _failed(injection, request_id="injected-fault", duration_ms=0.0, logs="")
     else:
         with tracking.task_scope(scope):

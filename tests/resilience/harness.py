@@ -23,6 +23,7 @@ from tests.resilience.matrix import (
     AMBIGUOUS,
     CATCH_ALL,
     PERMANENT,
+    RAISED,
     Cell,
     Machine,
     Path,
@@ -38,6 +39,7 @@ from tests.resilience.outcomes import (
     WorkflowPolicy,
     permanent_error,
 )
+from tests.resilience.spec import CAUGHT_ERROR, STEP_ERROR, designed
 from tests.support.synth import app_stacks
 
 RUN_TIMEOUT = 60.0
@@ -309,6 +311,7 @@ class Harness:
             error=cell.error,
             times=None if cell.kind == PERMANENT else 1,
             ambiguous=cell.kind == AMBIGUOUS,
+            in_handler=cell.kind == RAISED,
         )
         tried: list[str] = []
         for scenario in self.scenarios(cell.machine, cell.path):
@@ -320,7 +323,13 @@ class Harness:
             if observation.result is None or not observation.result.faults_fired.get(fault):
                 tried.append(f"{scenario.label}: {cell.state} not reached")
                 continue
-            return self.judge(cell, observation, base)
+            verdict = self.judge(cell, observation, base)
+            extra = _raised_problems(cell, observation) if cell.kind == RAISED else []
+            if cell.kind == PERMANENT:
+                extra = _spec_problems(cell, observation)
+            if not extra:
+                return verdict
+            return Verdict("UNHANDLED", verdict.outcome, verdict.scenario, (*verdict.problems, *extra))
         return Verdict("UNHANDLED", "not reached", "-", (f"no scenario reaches {cell.location}", *tried))
 
     def judge(self, cell: Cell, observation: Observation, baseline: Observation) -> Verdict:
@@ -423,6 +432,41 @@ def _route_error(errors: Sequence[str], ref: Any) -> str:
     if CATCH_ALL & set(errors):
         return permanent_error(str(ref.state.get("Resource", "")))
     return errors[0]
+
+
+def _raised_problems(cell: Cell, observation: Observation) -> list[str]:
+    """A `raised` cell's handler failure must reach Step Functions under the declared name."""
+    assert observation.result is not None
+    seen = [i.error_type for i in observation.result.invocations if i.state == cell.state and i.error_type]
+    if cell.error in seen:
+        return []
+    return [f"the handler's {cell.error} reached Step Functions as {seen or 'nothing'}, not {cell.error}"]
+
+
+def _spec_problems(cell: Cell, observation: Observation) -> list[str]:
+    """How a permanent cell's run differs from its declaration in `spec.py` (none: as declared)."""
+    result = observation.result
+    assert result is not None
+    spec = designed(cell.workflow, cell.machine.short_name, cell.location)
+    if spec is None:
+        return [
+            f"no designed outcome declared for {cell.workflow} {cell.machine.short_name} {cell.location}: "
+            "add it to tests/resilience/spec.py"
+        ]
+    if spec.error == CAUGHT_ERROR:  # any error but the step's own (the one that started the path)
+        error = result.error if result.error != cell.error else f"an error other than {cell.error}"
+    else:
+        error = cell.error if spec.error == STEP_ERROR else spec.error
+    last = result.states[-1] if result.states else None
+    problems = []
+    if (result.status, last) != (spec.status, spec.end) or (
+        spec.status == "FAILED" and result.error != error
+    ):
+        problems.append(f"ended {result.status} {result.error or ''} in {last}, declared {spec.describe()}")
+    missed = [state for state in spec.visits if state not in observation.reached]
+    if missed:
+        problems.append(f"never entered {', '.join(missed)} (declared {spec.describe()})")
+    return problems
 
 
 def _retries(cell: Cell) -> bool:

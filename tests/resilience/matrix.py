@@ -3,7 +3,14 @@
 - transient: the call fails before its effect with the service's throttling error (retried);
 - permanent: the call fails before its effect with an error no retry can cure (designed failure);
 - ambiguous: the call takes effect, then its response is lost with the service's 5xx error (the
-  retry or the failure path must cope with an effect that already happened).
+  retry or the failure path must cope with an effect that already happened);
+- raised: once, the real handler invocation raises an error class its Retry must cover, as declared
+  in `spec.RETRIED` (resolved by name in the handler's own modules, so the `errorType` comes from the
+  class itself: a class renamed behind an alias reports its new name and is not retried);
+- listed: once, another error the state's Retry lists (a service's 5xx or conflict error, a Lambda
+  client error), injected at the state, for one state per distinct Retry list of a machine.
+
+Permanent cells are judged against the declared outcome in `spec.py`, not against the definition.
 
 Cells are listed at collection time from the dev app's templates (one synth per session, shared
 with the other suites), walking every state machine of every registered workflow, Parallel
@@ -13,6 +20,7 @@ branches and Map item processors included (the Express children of a Distributed
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +32,9 @@ from tests.support.synth import app_stacks, definitions_of, template_of
 
 ENV = "dev"
 TRANSIENT, PERMANENT, AMBIGUOUS = "transient", "permanent", "ambiguous"
+RAISED, LISTED = "raised", "listed"
 KINDS = (TRANSIENT, PERMANENT, AMBIGUOUS)
+NAMED_KINDS = (RAISED, LISTED)
 CATCH_ALL = frozenset({"States.ALL", "States.TaskFailed"})
 Path = tuple[str, ...]
 
@@ -61,6 +71,7 @@ class Cell:
     machine: Machine
     path: Path
     kind: str
+    named: str | None = None  # the error of a `raised` or `listed` cell
 
     @property
     def state(self) -> str:
@@ -76,12 +87,15 @@ class Cell:
 
     @property
     def error(self) -> str:
+        if self.named is not None:
+            return self.named
         errors = {TRANSIENT: transient_error, PERMANENT: permanent_error, AMBIGUOUS: ambiguous_error}
         return errors[self.kind](self.resource)
 
     @property
     def id(self) -> str:
-        return f"{self.workflow}:{self.machine.short_name}:{self.location}:{self.kind}"
+        kind = f"{self.kind}-{self.named}" if self.named else self.kind
+        return f"{self.workflow}:{self.machine.short_name}:{self.location}:{kind}"
 
 
 @functools.cache
@@ -102,14 +116,42 @@ def machines(workflow: str) -> list[Machine]:
 
 
 def cells() -> list[Cell]:
-    """Every (workflow, machine, Task state, fault kind) of the dev app, in a stable order."""
+    """Every (workflow, machine, Task state, fault kind) of the dev app, in a stable order: three
+    kinds per Task state, the declared handler errors (`raised`), and each other Retry-listed error
+    once per machine and retrier (`listed`: states sharing a retry policy share its cells)."""
+    from tests.resilience.spec import retried
+
     found = []
     for workflow in sorted(WORKFLOW_STACKS):
         for machine in machines(workflow):
+            seen: set[str] = set()
             for path, ref in machine.states.items():
-                if ref.type == "Task":
-                    found += [Cell(workflow, machine, path, kind) for kind in KINDS]
+                if ref.type != "Task":
+                    continue
+                found += [Cell(workflow, machine, path, kind) for kind in KINDS]
+                declared = retried(workflow, machine.short_name, "/".join(path))
+                found += [Cell(workflow, machine, path, RAISED, name) for name in declared]
+                for name, retrier in listed_errors(ref, declared):
+                    key = json.dumps([name, retrier], sort_keys=True)
+                    if key not in seen:
+                        seen.add(key)
+                        found.append(Cell(workflow, machine, path, LISTED, name))
     return found
+
+
+def listed_errors(ref: StateRef, declared: tuple[str, ...]) -> list[tuple[str, Mapping[str, Any]]]:
+    """(error, its retrier) for each error a state's Retry retries beyond its transient and ambiguous
+    cells' errors, the `States.*` names and the handler errors declared for `raised` cells."""
+    resource = str(ref.state.get("Resource", ""))
+    covered = {transient_error(resource), ambiguous_error(resource), *declared}
+    found: dict[str, Mapping[str, Any]] = {}
+    for retrier in ref.state.get("Retry", []):
+        if retrier.get("MaxAttempts", 3) == 0:  # listed to be final, not retried
+            continue
+        for name in retrier.get("ErrorEquals", []):
+            if not name.startswith("States.") and name not in covered:
+                found.setdefault(name, retrier)
+    return list(found.items())
 
 
 class FailureGraph:

@@ -1,15 +1,21 @@
 """The reviewed definition of what each workflow must do under faults, bad input and duplicates.
 
-This is the one place a reviewer reads to know what the resilience suite accepts. Nothing here
-lists Task states one by one: the fault matrix is generated from the synthesized definitions, and
-each cell is judged by the rules below.
+With `spec.py` beside it, this is where a reviewer reads what the resilience suite accepts. Nothing
+here lists Task states one by one: the fault matrix's cells are generated from the synthesized
+definitions and judged by the rules below; `spec.py` declares, per Task state, the designed outcome
+of its permanent failure and the handler errors its Retry must cover (a fixed spec, not derived
+from the definitions).
 
 Judging a cell (`tests/resilience/harness.py` applies these rules):
 
 * **Transient** (one throttling error of the task's service, injected once): the run must end
   exactly as the same scenario without the fault (status, error, terminal state), the failed
   attempt must have been retried (not caught), and the workflow's invariants must hold.
-* **Permanent** (the fault on every attempt): the run must end in the workflow's designed failure
+* **Raised** (a handler error class declared in `spec.RETRIED`, raised once by the real handler)
+  and **listed** (another error the state's Retry lists, injected once at the state): judged like
+  transient; a raised cell also requires the invocation's `errorType` to be the declared name.
+* **Permanent** (the fault on every attempt): the run must end exactly as `spec.DESIGNED` declares
+  for the state (status, end state, error, states entered), and in the workflow's designed failure
   outcome, which is one of
   - FAILED in a `Fail` state of the definition whose literal `Error` names the failure;
   - FAILED in a `Fail` state that re-raises the caught error (`ErrorPath`), only if the workflow

@@ -94,12 +94,12 @@ def _matrix() -> Table | None:
     width = max(len(f"{w} {m} {s}") for w, m, s in rows) + 2
     for (workflow, machine, state), kinds in sorted(rows.items()):
         name = f"{workflow} {machine} {state}"
-        for kind in KINDS:
+        for kind in [*KINDS, *sorted(set(kinds) - set(KINDS))]:  # then `raised-X`, `listed-X` cells
             cell = kinds.get(kind)
             if cell is None:
                 continue
             lines.append(
-                f"{name:<{width}} {kind:<9} {cell['verdict']:<12} {cell['outcome']}  [{cell['scenario']}]"
+                f"{name:<{width}} {kind:<12} {cell['verdict']:<12} {cell['outcome']}  [{cell['scenario']}]"
             )
             name = ""
     per_workflow = Counter(cell["workflow"] for cell in _cells)

@@ -1,5 +1,6 @@
-"""The fault matrix: every Task state of every workflow, once with a transient and once with a
-permanent error, judged by the rules in `outcomes.py` (the matrix is printed by `report.py`)."""
+"""The fault matrix: every Task state of every workflow with a transient, an ambiguous and a
+permanent error, plus its handler's declared retried errors and its Retry's other errors, judged by
+the rules in `outcomes.py` against the declarations in `spec.py` (printed by `report.py`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_fault_matrix_cell(cell: Cell, harnesses: Harnesses, record_property: py
                 "workflow": cell.workflow,
                 "machine": cell.machine.short_name,
                 "state": cell.location,
-                "kind": cell.kind,
+                "kind": f"{cell.kind}-{cell.named}" if cell.named else cell.kind,
                 "error": cell.error,
                 "verdict": verdict.verdict,
                 "outcome": verdict.outcome,

@@ -7,7 +7,7 @@ import pytest
 
 from localrun.samples import discover
 from stacks.application import WORKFLOW_STACKS
-from tests.resilience.matrix import KINDS, cells, machines
+from tests.resilience.matrix import KINDS, LISTED, cells, listed_errors, machines
 from tests.resilience.outcomes import (
     LOCALRUN_GAPS,
     POLICIES,
@@ -16,6 +16,7 @@ from tests.resilience.outcomes import (
     ambiguous_error,
     transient_error,
 )
+from tests.resilience.spec import retried
 from tests.resilience.worlds import HARNESSES
 from tests.support.asl import iter_states
 from tests.support.synth import definitions_of, template_of
@@ -38,12 +39,28 @@ def test_the_matrix_has_three_cells_for_every_task_state(workflow: str) -> None:
         for ref in iter_states(definition)
         if ref.type == "Task"
     ]
-    own = [cell for cell in cells() if cell.workflow == workflow]
+    own = [cell for cell in cells() if cell.workflow == workflow and cell.kind in KINDS]
     assert len(own) == len(KINDS) * len(tasks)
     assert {cell.kind for cell in own} == set(KINDS)
     for cell in own:
         assert transient_error(cell.resource)  # raises for a service without a known throttling error
         assert ambiguous_error(cell.resource).endswith(("Exception", "Error"))
+
+
+def test_listed_cells_cover_every_other_retried_error_once_per_retrier() -> None:
+    """Every error a Retry lists (not `States.*`, nor a state's transient/ambiguous/raised error) is
+    injected at some state with the same retrier; none twice."""
+    listed = [cell for cell in cells() if cell.kind == LISTED]
+    assert len({cell.id for cell in listed}) == len(listed)
+    injected = {(cell.workflow, cell.machine.short_name, cell.error) for cell in listed}
+    for cell in cells():
+        if cell.kind != "transient":
+            continue
+        declared = retried(cell.workflow, cell.machine.short_name, cell.location)
+        for name, _ in listed_errors(cell.machine.states[cell.path], declared):
+            assert (cell.workflow, cell.machine.short_name, name) in injected, (
+                f"{cell.id}: {name} never injected"
+            )
 
 
 def test_no_stale_tolerated_or_gap_entries() -> None:

@@ -15,6 +15,7 @@ from orders.errors import (
     InvalidOrder,
     PaymentMethodNotOwned,
     PriceChanged,
+    SpendRecordUnavailable,
     UnknownSku,
 )
 
@@ -149,3 +150,28 @@ def test_refusals_are_named_and_store_nothing(
     assert type(raised.value) is error and str(raised.value).startswith(message)
     assert "pm_other" not in str(raised.value) and "pm_unknown" not in str(raised.value)
     assert aws.scan(PERSONAL_DATA_TABLE) == [] and aws.scan(SPEND_TABLE) == []
+
+
+def test_a_failure_after_storing_forgets_this_executions_personal_data(
+    aws: Aws, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting the spend failing (its retries may run out): the failed Validate keeps nothing, as an
+    order that is not accepted keeps nothing; a retry stores the item again."""
+
+    def unavailable(*args: object, **kwargs: object) -> None:
+        raise SpendRecordUnavailable("spend table unreachable")
+
+    monkeypatch.setattr(validate.SpendWindow, "record", unavailable)
+    with pytest.raises(SpendRecordUnavailable):
+        call(validate.handler, sample())
+    assert aws.scan(PERSONAL_DATA_TABLE) == []
+
+
+def test_forgetting_leaves_another_executions_personal_data(aws: Aws) -> None:
+    call(validate.handler, sample())
+    store = validate.PersonalDataStore(PERSONAL_DATA_TABLE)
+
+    assert store.forget("o-1", "arn:other") is False
+    assert [item["executionId"]["S"] for item in aws.scan(PERSONAL_DATA_TABLE)] == [EXECUTION_ID]
+    assert store.forget("o-1", EXECUTION_ID) is True
+    assert aws.scan(PERSONAL_DATA_TABLE) == []
