@@ -104,8 +104,9 @@ def test_the_bench_refuses_an_interpreter_of_another_minor_than_the_runtime(tmp_
         lambdas.check_runtime(dataclasses.replace(asset, runtime="python3.9"))
 
 
-def test_the_runtime_sdk_stands_apart_from_the_venv(tmp_path: Path) -> None:
+def test_the_runtime_sdk_stands_apart_from_the_venv_compiled_as_shipped(tmp_path: Path) -> None:
     folder = lambdas.runtime_sdk(tmp_path)
-    assert sorted(path.name for path in folder.iterdir()) == sorted(
+    assert sorted(path.name for path in folder.iterdir() if path.name != "__pycache__") == sorted(
         ["boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3"]
     )
+    assert (folder / "boto3" / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc").is_file()
