@@ -4,7 +4,12 @@ SHELL := /bin/bash
 # demo run on it. Found on PATH first, then among pyenv's versions; `make PYTHON=/path/to/python3.13` overrides.
 PYTHON_MINOR := 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
-PYTHON ?= $(firstword $(shell command -v python$(PYTHON_MINOR)) $(sort $(wildcard $(PYENV_ROOT)/versions/$(PYTHON_MINOR).*/bin/python$(PYTHON_MINOR))))
+IS_PYTHON_MINOR = -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_MINOR)".split("."))))'
+# The first candidate that runs as $(PYTHON_MINOR) (a pyenv shim on PATH may not, when pyenv selects another version).
+ifndef PYTHON
+PYTHON := $(shell for candidate in $$(command -v python$(PYTHON_MINOR)) $(PYENV_ROOT)/versions/$(PYTHON_MINOR).*/bin/python$(PYTHON_MINOR); do \
+	"$$candidate" $(IS_PYTHON_MINOR) 2>/dev/null && { echo "$$candidate"; break; }; done)
+endif
 # checkov's own venv may use any Python 3 (its lock is resolved for that one's minor).
 CHECKOV_PYTHON ?= python3
 VENV := .venv
@@ -36,7 +41,7 @@ setup: $(PY_STAMP) $(NODE_STAMP)
 
 # The venv is (re)built on $(PYTHON_MINOR): one on another minor (an older checkout's) is replaced.
 $(VENV_PYTHON_STAMP):
-	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_MINOR)".split("."))))' 2>/dev/null; then echo "Stepwise needs Python $(PYTHON_MINOR) (the Lambda runtime's): install it (e.g. pyenv install $(PYTHON_MINOR)) so python$(PYTHON_MINOR) is on PATH, or run make PYTHON=/path/to/python$(PYTHON_MINOR)" >&2; exit 1; fi
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" $(IS_PYTHON_MINOR) 2>/dev/null; then echo "Stepwise needs Python $(PYTHON_MINOR) (the Lambda runtime's): install it (e.g. pyenv install $(PYTHON_MINOR)) so python$(PYTHON_MINOR) is on PATH, or run make PYTHON=/path/to/python$(PYTHON_MINOR)" >&2; exit 1; fi
 	@if [ -e $(VENV) ]; then echo "$(VENV) is not on Python $(PYTHON_MINOR): rebuilding it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	@touch $@
