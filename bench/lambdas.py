@@ -10,8 +10,8 @@ and `/opt` are read-only). The layers are built from the same hashed locks and w
 bytecode step as the deployed ones (`stacks/common/bundling.py`), for this machine's architecture,
 since the deployed arm64 wheels cannot load here. The function's environment from the template and
 the variables Lambda sets go with it (so the X-Ray SDK takes its Lambda path). Median of several
-runs, each a cold start; the figure is the interpreter's CPU time (start-up and handler import),
-which machine load does not inflate, with the import's wall time beside it.
+runs, each a cold start; the figure is the interpreter's CPU time when the handler import returns
+(start-up included), which a busy machine inflates far less than wall time, given beside it.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from resource import RUSAGE_CHILDREN, getrusage
 from typing import Any
 
 from bench.figures import Figure, Target
@@ -46,6 +45,7 @@ NUMPY_INIT_TARGET = Target("<=", 600)  # ms, handlers that import numpy
 RUNS = 5
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|\s*(\S+)\s*$")
 PLACEHOLDER = "bench-placeholder"
+CPU_MARK = "stepwise-bench-cpu-seconds: "
 # What Lambda's Python runtime ships besides the standard library: the SDK (import names). The bench
 # takes them from the project venv, compiled; their version is the dev lock's, not the runtime's.
 RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
@@ -163,23 +163,29 @@ class ColdInit:
 def import_profile(asset: HandlerAsset, path: Iterable[Path]) -> ColdInit:
     """Import the handler module in a fresh interpreter: `-X importtime`, and the CPU time it used.
 
-    CPU time (user + system of the whole interpreter, start-up included) is what the import costs
-    on an idle core; wall time also counts waiting for a core on a busy machine.
+    The CPU time is the interpreter's (start-up included) when the import returns, read inside it
+    (`time.process_time()`), so the exit that Lambda never does is not counted: what the init costs
+    on an idle core. Wall time also counts waiting for a core on a busy machine.
     """
-    before = getrusage(RUSAGE_CHILDREN)
+    code = (
+        f"import {asset.module}; import sys, time; sys.stderr.write(f'{CPU_MARK}{{time.process_time()}}\\n')"
+    )
     completed = subprocess.run(
-        [sys.executable, "-S", "-X", "importtime", "-c", f"import {asset.module}"],
+        [sys.executable, "-S", "-X", "importtime", "-c", code],
         cwd=asset.code,
         env=lambda_environment(asset, path),
         capture_output=True,
         text=True,
         check=False,
     )
-    after = getrusage(RUSAGE_CHILDREN)
     if completed.returncode != 0:
         raise RuntimeError(f"importing {asset.module} failed:\n{completed.stderr[-2000:]}")
     import_ms, modules = parse_importtime(completed.stderr, asset.module)
-    cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    (cpu_seconds,) = [
+        float(line.removeprefix(CPU_MARK))
+        for line in completed.stderr.splitlines()
+        if line.startswith(CPU_MARK)
+    ]
     return ColdInit(import_ms, cpu_seconds * 1000, frozenset(modules))
 
 
