@@ -30,6 +30,9 @@ PLATFORM_TAGS = {
     lambda_.Architecture.X86_64.name: "manylinux2014_x86_64,manylinux_2_28_x86_64",
 }
 LOCK_NAME = "requirements.lock"
+# How a layer is built from its lock, part of its identity: change it with the build steps below, so
+# layers built the new way get a new asset hash and are redeployed.
+RECIPE = "pip --require-hashes --no-deps --only-binary=:all: --no-compile; compileall unchecked-hash"
 
 
 class BundlingFailed(RuntimeError):
@@ -111,7 +114,8 @@ def compile_bytecode(folder: Path, python_version: str) -> None:
 
 
 def layer_hash(lock: Path, platform: str, python_version: str) -> str:
-    """Identity of a layer's content: what its lock resolves to, the target platform and Python.
+    """Identity of a layer's content: what its lock resolves to, the target platform and Python, and
+    the build recipe.
 
     Built from the parsed pins (name, version, every hash), so a changed transitive version or
     artifact changes it while comments or ordering in the lock do not; the local bundler object is
@@ -121,7 +125,7 @@ def layer_hash(lock: Path, platform: str, python_version: str) -> str:
         {"name": pin.name, "version": pin.version, "hashes": sorted(pin.hashes)}
         for pin in sorted(read_lock(lock), key=lambda pin: pin.name)
     ]
-    identity = {"resolved": resolved, "platform": platform, "python": python_version}
+    identity = {"resolved": resolved, "platform": platform, "python": python_version, "recipe": RECIPE}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
 

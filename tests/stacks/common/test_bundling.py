@@ -3,6 +3,7 @@ import importlib.util
 import pytest
 from aws_cdk import DockerImage
 
+from stacks.common import bundling
 from stacks.common.bundling import BundlingFailed, PipLayerBundler, compile_bytecode, layer_hash
 from stacks.common.locks import read_lock
 from stacks.common.task_function import LAMBDAS_ROOT
@@ -88,3 +89,11 @@ def test_a_changed_file_hash_gives_another_layer_hash(tmp_path):
     before.write_text(lock_text("1.17.0"))
     after.write_text(lock_text("1.17.0").replace("b" * 64, "c" * 64))
     assert layer_hash(before, ARM, "3.13") != layer_hash(after, ARM, "3.13")
+
+
+def test_a_changed_build_recipe_gives_another_layer_hash(tmp_path, monkeypatch):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(lock_text("1.17.0"))
+    before = layer_hash(lock, ARM, "3.13")
+    monkeypatch.setattr(bundling, "RECIPE", bundling.RECIPE + "; strip tests")
+    assert layer_hash(lock, ARM, "3.13") != before
