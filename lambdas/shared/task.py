@@ -48,8 +48,8 @@ def task_handler[Result](
         if not isinstance(event, Mapping) or not isinstance(event.get("input"), dict):
             raise InvalidInput("task event must be an object with an object 'input'")
         environment = os.environ.get("STEPWISE_ENV")
-        if environment:
-            metrics.set_default_dimensions(**{ENVIRONMENT_DIMENSION: environment})
+        if environment and metrics.default_dimensions.get(ENVIRONMENT_DIMENSION) != environment:
+            metrics.set_default_dimensions(**{ENVIRONMENT_DIMENSION: environment})  # once per environment
         execution = event.get("executionId")
         logger.append_keys(state=event.get("stateName"))
         token = _execution_id.set(execution if isinstance(execution, str) else None)

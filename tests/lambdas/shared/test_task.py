@@ -112,3 +112,14 @@ def test_an_invocation_without_metrics_publishes_none_and_warns_nothing(capsys):
         warnings.simplefilter("error")
         double({"input": {"value": 1}, "executionId": "arn:exec:5"}, FakeContext())
     assert emitted_metrics(capsys.readouterr().out) == []
+
+
+def test_warm_invocations_keep_the_environment_dimension_without_warnings(monkeypatch, capsys):
+    monkeypatch.setenv("STEPWISE_ENV", "prod")
+    count({"input": {"value": 1}, "executionId": "arn:exec:6"}, FakeContext())  # the cold start sets it
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for value in (2, 3):
+            count({"input": {"value": value}, "executionId": "arn:exec:6"}, FakeContext())
+    metrics_out = [m for m in emitted_metrics(capsys.readouterr().out) if m.name == "ThingsCounted"]
+    assert [m.dimensions["environment"] for m in metrics_out] == ["prod", "prod", "prod"]
