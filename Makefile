@@ -42,7 +42,7 @@ setup: $(PY_STAMP) $(NODE_STAMP)
 # The venv is (re)built on $(PYTHON_MINOR): one on another minor (an older checkout's) is replaced.
 $(VENV_PYTHON_STAMP):
 	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" $(IS_PYTHON_MINOR) 2>/dev/null; then echo "Stepwise needs Python $(PYTHON_MINOR) (the Lambda runtime's): install it (e.g. pyenv install $(PYTHON_MINOR)) so python$(PYTHON_MINOR) is on PATH, or run make PYTHON=/path/to/python$(PYTHON_MINOR)" >&2; exit 1; fi
-	@if [ -e $(VENV) ]; then echo "$(VENV) is not on Python $(PYTHON_MINOR): rebuilding it"; rm -rf $(VENV); fi
+	@if [ -e $(VENV) ]; then echo "$(VENV) was not built on Python $(PYTHON_MINOR) by this Makefile: rebuilding it"; rm -rf $(VENV); fi
 	$(PYTHON) -m venv $(VENV)
 	@touch $@
 
