@@ -1,41 +1,77 @@
 # Stepwise: `make demo` and `make test` are the two set-up commands; both install what they need.
 SHELL := /bin/bash
-PYTHON ?= python3
+# The Python minor of the Lambda runtime (stacks/common/task_function.py RUNTIME): tests, localrun and the
+# demo run on it. Found on PATH first, then among pyenv's versions; `make PYTHON=/path/to/python3.13` overrides.
+PYTHON_MINOR := 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+IS_PYTHON_MINOR = -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(PYTHON_MINOR)".split("."))))'
+# The first candidate that runs as $(PYTHON_MINOR) (a pyenv shim on PATH may not, when pyenv selects another version).
+ifndef PYTHON
+PYTHON := $(shell for candidate in $$(command -v python$(PYTHON_MINOR)) $(PYENV_ROOT)/versions/$(PYTHON_MINOR).*/bin/python$(PYTHON_MINOR); do \
+	"$$candidate" $(IS_PYTHON_MINOR) 2>/dev/null && { echo "$$candidate"; break; }; done)
+endif
+# checkov's own venv may use any Python 3 (its lock is resolved for that one's minor).
+CHECKOV_PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 ENV ?= dev
 PYTEST_WORKERS ?= 2
+VENV_PYTHON_STAMP := $(VENV)/.python-$(PYTHON_MINOR)
 PY_STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
-PY_REQUIREMENTS := requirements.txt requirements-dev.txt lambdas/requirements.txt $(wildcard lambdas/*/requirements.txt)
+# Hashed locks (`make lock`): the dev venv's for this machine (linux x86_64), the layers' for Lambda
+# (manylinux arm64); each lists the hashes of every file of a release, so both platforms verify.
+DEV_LOCK := requirements-dev.lock
+LAYER_LOCKS := lambdas/requirements.lock $(patsubst %.txt,%.lock,$(wildcard lambdas/*/requirements.txt))
+LAYER_PLATFORM := aarch64-manylinux_2_28
+# Shipped by Lambda's Python runtime: the shared layer leaves them out.
+RUNTIME_PACKAGES := boto3 botocore s3transfer jmespath python-dateutil six urllib3
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --generate-hashes --python-version
+PIP_INSTALL = $(PY) -m pip install --progress-bar off --require-hashes
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup demo test lint format snapshots docs synth diff deploy bootstrap bench clean
+.PHONY: setup demo test lint format snapshots docs synth diff deploy bootstrap bench clean lock
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
-$(PY_STAMP): $(PY_REQUIREMENTS)
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@echo "installing the Python dependencies into $(VENV)/ (requirements-dev.txt; a few minutes the first time)"
-	$(PY) -m pip install --progress-bar off --requirement requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+# The venv is (re)built on $(PYTHON_MINOR): one on another minor (an older checkout's) is replaced.
+$(VENV_PYTHON_STAMP):
+	@if [ -z "$(PYTHON)" ] || ! "$(PYTHON)" $(IS_PYTHON_MINOR) 2>/dev/null; then echo "Stepwise needs Python $(PYTHON_MINOR) (the Lambda runtime's): install it (e.g. pyenv install $(PYTHON_MINOR)) so python$(PYTHON_MINOR) is on PATH, or run make PYTHON=/path/to/python$(PYTHON_MINOR)" >&2; exit 1; fi
+	@if [ -e $(VENV) ]; then echo "$(VENV) was not built on Python $(PYTHON_MINOR) by this Makefile: rebuilding it"; rm -rf $(VENV); fi
+	$(PYTHON) -m venv $(VENV)
+	@touch $@
+
+$(PY_STAMP): $(VENV_PYTHON_STAMP) $(DEV_LOCK)
+	@echo "installing the Python dependencies into $(VENV)/ ($(DEV_LOCK); a few minutes the first time)"
+	$(PIP_INSTALL) --requirement $(DEV_LOCK) 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
 # checkov lives in its own venv: its pins conflict with the project's (see requirements-checkov.txt).
-$(CHECKOV_STAMP): requirements-checkov.txt
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
-	@echo "installing checkov into $(CHECKOV_VENV)/ (requirements-checkov.txt)"
-	$(CHECKOV_VENV)/bin/python -m pip install --progress-bar off --requirement requirements-checkov.txt 2> >(grep -v "is ignored: it is neither" >&2)
+$(CHECKOV_STAMP): requirements-checkov.lock
+	@test -x $(CHECKOV_VENV)/bin/python || $(CHECKOV_PYTHON) -m venv $(CHECKOV_VENV)
+	@echo "installing checkov into $(CHECKOV_VENV)/ (requirements-checkov.lock)"
+	$(CHECKOV_VENV)/bin/python -m pip install --progress-bar off --require-hashes --requirement requirements-checkov.lock 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
+# Run after changing any requirements*.txt (or to take new transitive versions); commit the locks.
+lock: $(PY_STAMP)
+	$(UV_COMPILE) $(PYTHON_MINOR) --python-platform x86_64-manylinux_2_28 requirements-dev.txt -o $(DEV_LOCK)
+	$(UV_COMPILE) $(PYTHON_MINOR) --python-platform x86_64-manylinux_2_28 requirements-dev.txt requirements-bench.txt -o requirements-bench.lock
+	$(UV_COMPILE) $$($(CHECKOV_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])') --python-platform x86_64-manylinux_2_28 requirements-checkov.txt -o requirements-checkov.lock
+	$(UV_COMPILE) $(PYTHON_MINOR) --python-platform $(LAYER_PLATFORM) $(addprefix --no-emit-package ,$(RUNTIME_PACKAGES)) lambdas/requirements.txt -o lambdas/requirements.lock
+	for layer in lambdas/*/requirements.txt; do \
+		$(UV_COMPILE) $(PYTHON_MINOR) --python-platform $(LAYER_PLATFORM) $$layer -o $${layer%.txt}.lock || exit 1; \
+	done
+
 # `make bench` only: the peer library the RAG chunk step is measured against.
-$(BENCH_STAMP): requirements-bench.txt $(PY_STAMP)
-	@echo "installing the benchmark dependencies into $(VENV)/ (requirements-bench.txt)"
-	$(PY) -m pip install --progress-bar off --requirement requirements-bench.txt 2> >(grep -v "is ignored: it is neither" >&2)
+$(BENCH_STAMP): requirements-bench.lock $(PY_STAMP)
+	@echo "installing the benchmark dependencies into $(VENV)/ (requirements-bench.lock)"
+	$(PIP_INSTALL) --requirement requirements-bench.lock 2> >(grep -v "is ignored: it is neither" >&2)
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json

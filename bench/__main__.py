@@ -47,19 +47,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--env", default="dev", help="environment whose app is measured (default dev)")
     parser.add_argument("--only", nargs="+", metavar="SECTION", help="measure only these sections")
+    parser.add_argument(
+        "--cdk-out",
+        type=Path,
+        metavar="DIR",
+        help="an assembly `npx cdk synth -o DIR` wrote (layers bundled): the lambdas section reads it "
+        "instead of running the synth section first",
+    )
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT / "lambdas"))
     quiet_libraries()
     started = time.perf_counter()
     measured: dict[str, Any] = {}
     all_figures: list[Figure] = []
-    with tempfile.TemporaryDirectory(prefix="stepwise-bench-cdk-") as outdir:
-        available = sections(args.env, Path(outdir))
+    with tempfile.TemporaryDirectory(prefix="stepwise-bench-cdk-") as scratch:
+        outdir = args.cdk_out or Path(scratch)
+        available = sections(args.env, outdir)
         chosen = args.only or list(available)
         unknown = sorted(set(chosen) - set(available))
         if unknown:
             parser.error(f"unknown section(s) {', '.join(unknown)}: choose from {', '.join(available)}")
-        if "lambdas" in chosen and "synth" not in chosen:
+        if "lambdas" in chosen and "synth" not in chosen and args.cdk_out is None:
             chosen = ["synth", *chosen]
         for name in [section for section in available if section in chosen]:
             print(f"\n=== {name}", flush=True)

@@ -1,20 +1,28 @@
-"""How heavy each Lambda handler is: zipped code, zipped layers, and cold import time.
+"""How heavy each Lambda handler is: zipped code, zipped layers, and cold init as Lambda runs it.
 
 Reads the templates and assets `cdk synth` wrote (the synth section leaves them in `cdk.out`). Sizes
-are of the assets as deployed, zipped with deflate. Import time is `python -X importtime` of the
-handler module from its code asset, in a fresh interpreter with the function's environment from the
-template plus the variables Lambda sets (so the X-Ray SDK takes its Lambda path); the layers'
-packages come from the project venv, the closest thing here to the arm64/Python 3.14 layers.
-Two figures per handler: with bytecode cached (median of several runs), and as deployed, where no
-`.pyc` files are shipped and `/opt` and `/var/task` are read-only, so every cold start compiles.
+are of the assets as deployed, zipped with deflate. Cold init is `python -X importtime` of the
+handler module, the way Lambda's runtime loads it: a fresh interpreter of the runtime's Python minor
+(checked against the templates' Runtime), without the project venv (`-S`), with the function's
+code asset first on the path, then its layers, then the SDK the runtime ships (boto3 and its
+dependencies), and no bytecode written anywhere (`PYTHONDONTWRITEBYTECODE`; Lambda's `/var/task`
+and `/opt` are read-only). The layers are built from the same hashed locks and with the same
+bytecode step as the deployed ones (`stacks/common/bundling.py`), for this machine's architecture,
+since the deployed arm64 wheels cannot load here. The function's environment from the template and
+the variables Lambda sets go with it (so the X-Ray SDK takes its Lambda path). Median of several
+runs, each a cold start; the figure is the interpreter's CPU time when the handler import returns
+(start-up included), which a busy machine inflates far less than wall time, given beside it.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
+import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,13 +35,21 @@ from pathlib import Path
 from typing import Any
 
 from bench.figures import Figure, Target
+from stacks.common.bundling import PLATFORM_TAGS, compile_bytecode, install_locked
+from stacks.common.task_function import LAMBDAS_ROOT, layer_locks
 
 SECTION = "lambdas"
 CODE_TARGET = Target("<=", 1.0)  # MB zipped
-IMPORT_TARGET = Target("<=", 150)  # ms, handlers that do not import numpy
-CACHED_RUNS = 5
+INIT_TARGET = Target("<=", 250)  # ms, handlers that do not import numpy
+NUMPY_INIT_TARGET = Target("<=", 600)  # ms, handlers that import numpy
+RUNS = 5
 IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|\s*(\S+)\s*$")
 PLACEHOLDER = "bench-placeholder"
+CPU_MARK = "stepwise-bench-cpu-seconds: "
+# What Lambda's Python runtime ships besides the standard library: the SDK (import names). The bench
+# takes them from the project venv, compiled; their version is the dev lock's, not the runtime's.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+HOST_ARCHITECTURES = {"x86_64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}  # machine -> Lambda name
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,8 @@ class HandlerAsset:
     stack: str
     logical_id: str
     handler: str
+    package: str
+    runtime: str
     code: Path
     layers: tuple[tuple[str, Path], ...]
     environment: Mapping[str, str]
@@ -73,6 +91,8 @@ def handler_assets(outdir: Path, env: str) -> list[HandlerAsset]:
                     stack=template_path.name.removesuffix(".template.json"),
                     logical_id=logical_id,
                     handler=properties["Handler"],
+                    package=metadata["Stepwise:Source"]["package"],
+                    runtime=properties.get("Runtime", ""),
                     code=outdir / metadata["aws:asset:path"],
                     layers=layers,
                     environment={
@@ -102,40 +122,71 @@ def zipped_bytes(folder: Path) -> int:
     return buffer.tell()
 
 
-def lambda_environment(asset: HandlerAsset, pycache: Path, *, write_bytecode: bool) -> dict[str, str]:
-    """The function's variables, Lambda's own, and a bytecode cache outside the asset folder."""
+def lambda_environment(asset: HandlerAsset, path: Iterable[Path]) -> dict[str, str]:
+    """The function's variables, Lambda's own, its import path, and no bytecode writes."""
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
-        "PYTHONPATH": str(asset.code),
-        "PYTHONPYCACHEPREFIX": str(pycache),
+        "PYTHONPATH": os.pathsep.join(str(entry) for entry in path),
+        "PYTHONDONTWRITEBYTECODE": "1",
         "LAMBDA_TASK_ROOT": str(asset.code),
         "AWS_LAMBDA_FUNCTION_NAME": asset.logical_id,
         "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(asset.memory_mb),
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.14",
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{asset.runtime}",
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
         "_HANDLER": asset.handler,
         **asset.environment,
     }
-    if not write_bytecode:
-        environment["PYTHONDONTWRITEBYTECODE"] = "1"
     return environment
 
 
-def import_profile(asset: HandlerAsset, pycache: Path, *, write_bytecode: bool) -> tuple[float, set[str]]:
-    """(milliseconds to import the handler module, every module imported) in a fresh interpreter."""
+def check_runtime(asset: HandlerAsset) -> None:
+    """The bench measures with this interpreter: it must be of the function's runtime minor."""
+    running = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if asset.runtime != running:
+        raise RuntimeError(
+            f"{asset.logical_id} runs on {asset.runtime} but the bench runs on {running}: "
+            "run it from the project venv (`make bench`)"
+        )
+
+
+@dataclass(frozen=True)
+class ColdInit:
+    """One cold start: the handler import's wall time, the interpreter's CPU time, the modules loaded."""
+
+    import_ms: float
+    cpu_ms: float
+    modules: frozenset[str]
+
+
+def import_profile(asset: HandlerAsset, path: Iterable[Path]) -> ColdInit:
+    """Import the handler module in a fresh interpreter: `-X importtime`, and the CPU time it used.
+
+    The CPU time is the interpreter's (start-up included) when the import returns, read inside it
+    (`time.process_time()`), so the exit that Lambda never does is not counted: what the init costs
+    on an idle core. Wall time also counts waiting for a core on a busy machine.
+    """
+    code = (
+        f"import {asset.module}; import sys, time; sys.stderr.write(f'{CPU_MARK}{{time.process_time()}}\\n')"
+    )
     completed = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {asset.module}"],
+        [sys.executable, "-S", "-X", "importtime", "-c", code],
         cwd=asset.code,
-        env=lambda_environment(asset, pycache, write_bytecode=write_bytecode),
+        env=lambda_environment(asset, path),
         capture_output=True,
         text=True,
         check=False,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"importing {asset.module} failed:\n{completed.stderr[-2000:]}")
-    return parse_importtime(completed.stderr, asset.module)
+    import_ms, modules = parse_importtime(completed.stderr, asset.module)
+    (cpu_seconds,) = [
+        float(line.removeprefix(CPU_MARK))
+        for line in completed.stderr.splitlines()
+        if line.startswith(CPU_MARK)
+    ]
+    return ColdInit(import_ms, cpu_seconds * 1000, frozenset(modules))
 
 
 def parse_importtime(output: str, module: str) -> tuple[float, set[str]]:
@@ -158,30 +209,70 @@ def parse_importtime(output: str, module: str) -> tuple[float, set[str]]:
 # What every handler imports before its own code: the AWS SDK, and Powertools (Logger, Tracer with the
 # X-Ray SDK, Metrics) through shared.task.
 FLOORS = {
-    "boto3": "the AWS SDK alone",
+    "boto3": "the runtime's AWS SDK alone",
     "shared.task": "Powertools Logger, Tracer (X-Ray SDK), Metrics, and the SDK they load",
 }
 
 
+def runtime_sdk(scratch: Path) -> Path:
+    """A folder standing for the runtime's site-packages: the venv's SDK packages, compiled as shipped."""
+    folder = scratch / "runtime-site-packages"
+    if folder.is_dir():
+        return folder
+    folder.mkdir(parents=True)
+    for name in RUNTIME_SDK:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise FileNotFoundError(f"{name} is not installed in the project venv (make setup)")
+        origin = Path(spec.origin)
+        if origin.name == "__init__.py":
+            shutil.copytree(
+                origin.parent, folder / origin.parent.name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy2(origin, folder / origin.name)
+    compile_bytecode(folder, f"{sys.version_info.major}.{sys.version_info.minor}")
+    return folder
+
+
+def host_layer(lock: Path, scratch: Path) -> Path:
+    """The layer of `lock` built as deployed (hashed pins, unchecked-hash bytecode), for this machine."""
+    folder = scratch / "layers" / lock.parent.name / "python"
+    if folder.is_dir():
+        return folder
+    architecture = HOST_ARCHITECTURES[platform.machine()]
+    python_version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    install_locked(lock, folder, PLATFORM_TAGS[architecture], python_version)
+    compile_bytecode(folder, python_version)
+    return folder
+
+
+def import_path(asset: HandlerAsset, scratch: Path) -> list[Path]:
+    """Lambda's order: the code asset, the layers in the function's order, then the runtime's SDK."""
+    layers = [host_layer(lock, scratch) for lock in layer_locks(LAMBDAS_ROOT, asset.package)]
+    return [asset.code, *layers, runtime_sdk(scratch)]
+
+
 def measure_imports(asset: HandlerAsset, scratch: Path, runs: int) -> dict[str, Any]:
-    """Median cold import with bytecode cached (after one run that writes it), and one as deployed."""
-    cached_prefix = scratch / "cached"
-    import_profile(asset, cached_prefix, write_bytecode=True)
-    cached = [import_profile(asset, cached_prefix, write_bytecode=True)[0] for _ in range(runs)]
-    fresh = Path(tempfile.mkdtemp(dir=scratch))
-    as_deployed, modules = import_profile(asset, fresh, write_bytecode=False)
+    """Medians over `runs` cold starts (fresh interpreters), and what the handler imports."""
+    path = import_path(asset, scratch)
+    profiles = [import_profile(asset, path) for _ in range(runs)]
+    modules = profiles[0].modules
     return {
-        "cachedMs": statistics.median(cached),
-        "asDeployedMs": as_deployed,
+        "coldInitCpuMs": statistics.median(profile.cpu_ms for profile in profiles),
+        "importWallMs": statistics.median(profile.import_ms for profile in profiles),
         "numpy": "numpy" in modules,
+        "boto3FromLayer": any((layer / "boto3").is_dir() for layer in path[1:-1]),
         "modules": len(modules),
     }
 
 
-def measure(outdir: Path, env: str = "dev", runs: int = CACHED_RUNS) -> tuple[list[Figure], dict[str, Any]]:
+def measure(outdir: Path, env: str = "dev", runs: int = RUNS) -> tuple[list[Figure], dict[str, Any]]:
     assets = handler_assets(outdir, env)
+    for asset in assets:
+        check_runtime(asset)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="stepwise-bench-pyc-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="stepwise-bench-lambda-") as scratch:
         for asset in assets:
             imports = measure_imports(asset, Path(scratch), runs)
             rows.append(
@@ -208,10 +299,10 @@ def measure(outdir: Path, env: str = "dev", runs: int = CACHED_RUNS) -> tuple[li
 def floor_figure(module: str, floor: Mapping[str, Any]) -> Figure:
     return Figure(
         SECTION,
-        f"cold import of {module} alone ({FLOORS[module]})",
-        round(floor["cachedMs"], 1),
+        f"cold init of {module} alone ({FLOORS[module]})",
+        round(floor["coldInitCpuMs"], 1),
         "ms",
-        note=f"the floor under every handler; as deployed, without bytecode: {floor['asDeployedMs']:.0f} ms",
+        note=f"CPU; the floor under every handler; import wall time {floor['importWallMs']:.0f} ms",
     )
 
 
@@ -220,12 +311,13 @@ def figures(rows: list[dict[str, Any]], layer_sizes: Mapping[str, int]) -> Itera
         yield Figure(SECTION, f"{row['handler']}: code zipped", _mb(row["codeZipBytes"]), "MB", CODE_TARGET)
         yield Figure(
             SECTION,
-            f"{row['handler']}: cold import",
-            round(row["cachedMs"], 1),
+            f"{row['handler']}: cold init",
+            round(row["coldInitCpuMs"], 1),
             "ms",
-            None if row["numpy"] else IMPORT_TARGET,
-            note=("imports numpy: no target; " if row["numpy"] else "")
-            + f"as deployed, without bytecode: {row['asDeployedMs']:.0f} ms; "
+            NUMPY_INIT_TARGET if row["numpy"] else INIT_TARGET,
+            note=f"CPU; import wall time {row['importWallMs']:.0f} ms; "
+            + ("imports numpy; " if row["numpy"] else "")
+            + ("boto3 from its layer; " if row["boto3FromLayer"] else "")
             + f"layers {' + '.join(f'{_mb(row_size)} MB' for row_size in row['layers'].values())}",
         )
     for name, size in sorted(layer_sizes.items()):
@@ -235,16 +327,17 @@ def figures(rows: list[dict[str, Any]], layer_sizes: Mapping[str, int]) -> Itera
 
 def summary(rows: Iterable[dict[str, Any]]) -> Iterator[Figure]:
     rows = list(rows)
-    plain = [row["cachedMs"] for row in rows if not row["numpy"]]
-    if plain:
-        yield Figure(
-            SECTION,
-            "slowest cold import without numpy",
-            round(max(plain), 1),
-            "ms",
-            IMPORT_TARGET,
-            note=f"median over handlers {statistics.median(plain):.0f} ms",
-        )
+    for numpy, target, label in ((False, INIT_TARGET, "without"), (True, NUMPY_INIT_TARGET, "with")):
+        times = [row["coldInitCpuMs"] for row in rows if row["numpy"] is numpy]
+        if times:
+            yield Figure(
+                SECTION,
+                f"slowest cold init {label} numpy",
+                round(max(times), 1),
+                "ms",
+                target,
+                note=f"median over {len(times)} handlers {statistics.median(times):.0f} ms",
+            )
     yield Figure(
         SECTION,
         "largest handler code zipped",

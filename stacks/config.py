@@ -72,6 +72,9 @@ class EnvironmentConfig(Settings):
     removal_policy: Literal["destroy", "retain"] = "retain"
     alarm_email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     execution_logging: ExecutionLogging = ExecutionLogging()
+    # Task functions' tracing: "xray" (active X-Ray tracing, Powertools Tracer over the X-Ray SDK) or
+    # "off" (no segments, the Tracer a no-op); the way off the X-Ray SDK is in docs/tracing.md.
+    lambda_tracing: Literal["xray", "off"] = "xray"
     # Workflow sections: one line per workflow, `<key>: <Settings> = <Settings>()`.
     cv: CvSettings = CvSettings()
     orders: OrdersSettings = OrdersSettings()

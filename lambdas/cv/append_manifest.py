@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from cv.model import AWAITING, FLOOR_TAPE, MANIFESTS_PREFIX, env
 from cv.s3io import put_json_lines, s3_uri
 from cv.write_manifest import manifest_line
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -53,7 +53,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
 
     bucket = env("BUCKET")
     frames = [composite_frame(result, run_id) for result in ready]
-    table = boto3.resource("dynamodb").Table(env("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(env("FRAMES_TABLE"))
     for frame in frames:
         try:
             table.put_item(Item=frame, ConditionExpression="attribute_not_exists(frameId)")
@@ -64,7 +64,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     lines = [manifest_line(bucket, FLOOR_TAPE, frame) for frame in frames]
     for line, result in zip(lines, ready, strict=True):
         line["coverage-percent"] = result.get("coveragePercent")
-    put_json_lines(boto3.client("s3"), bucket, key, lines)
+    put_json_lines(clients.client("s3"), bucket, key, lines)
     metrics.add_metric(name="CompositesQueued", unit="Count", value=len(frames))
     logger.info("composites queued for floor-tape labeling", extra={**summary, "manifest": key})
     return {**summary, "manifestUri": s3_uri(bucket, key)}

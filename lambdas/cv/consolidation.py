@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
 from cv.annotations import consolidate_boxes, consolidate_polygons
 from cv.s3io import get_json, parse_s3_uri
+from shared import clients
 from shared.task import logger
 
 BOX_FIELD = "boundingBox"
@@ -54,7 +53,7 @@ def _image_size(forms: list[dict[str, Any]]) -> dict[str, int]:
 def handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
     label_attribute = event["labelAttributeName"]
     bucket, key = parse_s3_uri(event["payload"]["s3Uri"])
-    payload = get_json(boto3.client("s3"), bucket, key)
+    payload = get_json(clients.client("s3"), bucket, key)
     results = [
         {
             "datasetObjectId": dataset_object["datasetObjectId"],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Key
 
 from cv.model import DETECTIONS_PREFIX, FRAMES_PREFIX, PENDING, env, env_int
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -38,7 +38,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     if request != {}:
         raise InvalidInput(f"the preparation run takes no input (send {{}}), got {_preview(request)}")
     cap = env_int("MAX_CAMERAS")
-    table = boto3.resource("dynamodb").Table(env("CAMERAS_TABLE"))
+    table = clients.resource("dynamodb").Table(env("CAMERAS_TABLE"))
     kwargs: dict[str, Any] = {
         "IndexName": env("PENDING_INDEX"),
         "KeyConditionExpression": Key("pendingPreparation").eq(PENDING),

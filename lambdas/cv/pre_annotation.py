@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from cv.model import BOUNDING_BOX, env, env_float
 from cv.s3io import get_json, parse_s3_uri
+from shared import clients
 from shared.task import logger
 
 
@@ -57,7 +57,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     if task_type == BOUNDING_BOX and data_object.get("detections-ref"):
         try:
             bucket, key = parse_s3_uri(data_object["detections-ref"])
-            detections = get_json(boto3.client("s3"), bucket, key)
+            detections = get_json(clients.client("s3"), bucket, key)
             task_input["initialValue"] = initial_boxes(detections, labels, env_float("MIN_CONFIDENCE"))
         except (ClientError, ValueError) as error:
             logger.warning(

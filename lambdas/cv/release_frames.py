@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
-
 from cv.frames import job_frames, return_to_awaiting
 from cv.jobs import job_name
 from cv.model import LABELING, env
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -49,7 +48,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         raise InvalidInput("taskType, executionId and startedAt are required strings")
     name = job_name(env("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
     status, reason = describe_failure(event_input.get("error"))
-    table = boto3.resource("dynamodb").Table(env("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(env("FRAMES_TABLE"))
     returned = 0
     for item in job_frames(table, env("JOB_INDEX"), name):
         if item.get("labelStatus") == LABELING and return_to_awaiting(

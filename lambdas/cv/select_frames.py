@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from boto3.dynamodb.conditions import Key
 
 from cv.errors import UnknownTaskType
@@ -13,6 +12,7 @@ from cv.frames import guarded_update, job_frames, query_items
 from cv.jobs import job_name
 from cv.model import LABELING, TASK_TYPES, env, env_int, selection_key
 from cv.s3io import put_json
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -33,7 +33,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         raise InvalidInput("executionId and startedAt are required strings")
     cap = env_int("MAX_FRAMES")
     name = job_name(env("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
-    table = boto3.resource("dynamodb").Table(env("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(env("FRAMES_TABLE"))
 
     frames = _already_claimed(table, name)
     for item in _awaiting(table, task_type):
@@ -59,7 +59,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         ],
     }
     key = selection_key(name)
-    put_json(boto3.client("s3"), env("BUCKET"), key, selection)
+    put_json(clients.client("s3"), env("BUCKET"), key, selection)
     logger.info("frames claimed", extra={"jobName": name, "count": len(frames)})
     return {"count": len(frames), "jobName": name, "taskType": task_type, "selectionKey": key}
 

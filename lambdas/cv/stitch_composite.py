@@ -10,7 +10,6 @@ import time
 from collections import Counter
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from cv.compositing import CompositingError, Detection, VotingParameters, compose
@@ -18,6 +17,7 @@ from cv.errors import FramesUnusable
 from cv.imaging import decode_rgb, encode_png
 from cv.model import COMPOSITES_PREFIX, env, env_float, env_int
 from cv.s3io import get_bytes, get_json, put_json
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -102,7 +102,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         margin_px=env_int("OBSTRUCTION_MARGIN_PX"),
         region_size_px=env_int("REGION_SIZE_PX"),
     )
-    s3 = boto3.client("s3")
+    s3 = clients.client("s3")
     chosen = pick_time_shifted(_list_frames(s3, bucket, camera["framesPrefix"]), int(camera["frameCount"]))
     frames, detections, used, skipped = _load(s3, bucket, camera, chosen)
     result: dict[str, Any] = {

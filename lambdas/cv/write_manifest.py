@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from cv.errors import SelectionNotFound
 from cv.model import env, manifest_key
 from cv.s3io import get_json, put_json_lines, s3_uri
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import logger, task_handler
 
@@ -37,7 +37,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     if not isinstance(key, str):
         raise InvalidInput("selectionKey is required")
     bucket = env("BUCKET")
-    s3 = boto3.client("s3")
+    s3 = clients.client("s3")
     try:
         selection = get_json(s3, bucket, key)
     except ClientError as error:

@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import CatalogUnavailable
+from shared import clients
 from shared.dynamodb import transient_or_original
 
 TABLE_VARIABLE = "CATALOG_TABLE"
@@ -36,7 +36,7 @@ class Catalog:
 
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table_name = table_name
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or clients.client("dynamodb")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> Catalog:

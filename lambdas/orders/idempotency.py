@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +13,8 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from shared import clients
 
 Operation = Callable[..., dict[str, Any]]
 
@@ -29,14 +32,13 @@ def once_per_order(
     `payload_fields` must be equal on a repeat call (e.g. the amount), otherwise Powertools
     raises `IdempotencyValidationError` instead of returning a result for different terms.
     """
-    config = IdempotencyConfig(
-        event_key_jmespath="orderId",
-        payload_validation_jmespath=f"[{', '.join(payload_fields)}]" if payload_fields else "",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
+    config, persistence = _idempotency(
+        name,
+        payload_fields,
+        os.environ["IDEMPOTENCY_TABLE"],
+        int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
     )
     config.register_lambda_context(context)
-    persistence = DynamoDBPersistenceLayer(table_name=os.environ["IDEMPOTENCY_TABLE"])
     return idempotent_function(  # type: ignore[no-any-return]
         operation,
         data_keyword_argument="request",
@@ -44,3 +46,21 @@ def once_per_order(
         config=config,
         key_prefix=f"orders.{name}",
     )
+
+
+@functools.cache
+def _idempotency(
+    name: str, payload_fields: tuple[str, ...], table: str, ttl_seconds: int
+) -> tuple[IdempotencyConfig, DynamoDBPersistenceLayer]:
+    """One config and persistence layer per operation, made once per execution environment.
+
+    Powertools configures a persistence layer on its first use only, so each operation has its own.
+    """
+    config = IdempotencyConfig(
+        event_key_jmespath="orderId",
+        payload_validation_jmespath=f"[{', '.join(payload_fields)}]" if payload_fields else "",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=ttl_seconds,
+    )
+    persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=clients.client("dynamodb"))
+    return config, persistence

@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import (
@@ -37,6 +36,7 @@ from orders.errors import (
     RefundImpossible,
 )
 from orders.payments import ChargeReceipt, ChargeRequest, RefundReceipt, RefundRequest
+from shared import clients
 from shared.dynamodb import TRANSIENT_CODES, consistent_get, transient_or_original
 
 LEDGER_TRANSIENT_CODES = TRANSIENT_CODES | {"TransactionInProgressException", "TransactionCanceledException"}
@@ -66,7 +66,7 @@ class LedgerAdapter:
 
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table_name = table_name
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or clients.client("dynamodb")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> LedgerAdapter:

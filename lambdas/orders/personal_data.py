@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import DuplicateOrder, PersonalDataMissing, PersonalDataUnavailable
+from shared import clients
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 TABLE_VARIABLE = "PERSONAL_DATA_TABLE"
@@ -41,7 +41,7 @@ class PersonalDataStore:
 
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table_name = table_name
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or clients.client("dynamodb")
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> PersonalDataStore:

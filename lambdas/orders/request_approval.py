@@ -14,9 +14,9 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from shared import clients
 from shared.errors import InvalidInput
 from shared.task import execution_id, logger, task_handler
 
@@ -36,14 +36,14 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput(f"{missing[0]}: required string")
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
-    ciphertext = boto3.client("kms").encrypt(
+    ciphertext = clients.client("kms").encrypt(
         KeyId=os.environ["APPROVAL_TOKEN_KEY"],
         Plaintext=event_input["taskToken"].encode(),
         EncryptionContext=token_context(order_id, execution_id()),
     )["CiphertextBlob"]
     now = datetime.now(UTC)
     expires = now + timedelta(seconds=int(os.environ["APPROVAL_TIMEOUT_SECONDS"]))
-    boto3.client("dynamodb").update_item(
+    clients.client("dynamodb").update_item(
         TableName=os.environ["STATUS_TABLE"],
         Key={"orderId": {"S": order_id}},
         UpdateExpression=(
@@ -76,7 +76,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "approve": command.format("approve"),
         "reject": command.format("reject"),
     }
-    boto3.client("sns").publish(
+    clients.client("sns").publish(
         TopicArn=os.environ["APPROVAL_TOPIC_ARN"],
         Subject=f"Order {order_id} needs approval"[:100],
         Message=json.dumps(message, indent=2),

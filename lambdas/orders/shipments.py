@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import AddressUndeliverable, ShipmentNotCancellable, ShipmentStoreUnavailable
+from shared import clients
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 POSTAL_CODES: dict[str, re.Pattern[str]] = {
@@ -51,7 +51,7 @@ class ShipmentStore:
 
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table_name = table_name
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or clients.client("dynamodb")
 
     def create(
         self, order_id: str, address: Mapping[str, str], items: Sequence[Mapping[str, Any]]

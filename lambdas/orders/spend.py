@@ -17,10 +17,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import SpendRecordUnavailable
+from shared import clients
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 TABLE_VARIABLE = "SPEND_TABLE"
@@ -48,7 +48,7 @@ class SpendWindow:
     ) -> None:
         self.table_name = table_name
         self.window_seconds = window_seconds
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or clients.client("dynamodb")
         self.clock = clock
 
     @classmethod

@@ -1,11 +1,12 @@
-"""boto3 clients, created per invocation (tests replace these factories with stubbed clients)."""
+"""boto3 clients, made once per execution environment (tests replace these factories with stubbed clients)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from botocore.config import Config
+
+from shared import clients
 
 # Adaptive mode rate-limits the client itself after throttling, which is what a batch of
 # concurrent embedding calls needs; what still fails surfaces as a named, retryable error.
@@ -14,19 +15,19 @@ _STANDARD = Config(retries={"mode": "standard", "max_attempts": 5}, connect_time
 
 
 def s3() -> Any:
-    return boto3.client("s3", config=_STANDARD)
+    return clients.client("s3", config=_STANDARD)
 
 
 def dynamodb() -> Any:
-    return boto3.client("dynamodb", config=_STANDARD)
+    return clients.client("dynamodb", config=_STANDARD)
 
 
 def bedrock_runtime() -> Any:
-    return boto3.client("bedrock-runtime", config=_ADAPTIVE)
+    return clients.client("bedrock-runtime", config=_ADAPTIVE)
 
 
 def s3vectors() -> Any:
-    return boto3.client("s3vectors", config=_ADAPTIVE)
+    return clients.client("s3vectors", config=_ADAPTIVE)
 
 
 def error_code(error: Exception) -> str:

@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from shared import clients
 
 TENANT_TAG = "stepwise:tenant"
 # CreateAccount has no idempotency token: the SDK must never send it twice on its own (its default
@@ -35,8 +36,8 @@ class Organization:
     """Reads (with the SDK's retries) and the one write, CreateAccount (sent exactly once)."""
 
     def __init__(self, reader: Any | None = None, creator: Any | None = None) -> None:
-        self.reader = reader or boto3.client("organizations")
-        self.creator = creator or boto3.client("organizations", config=SINGLE_ATTEMPT)
+        self.reader = reader or clients.client("organizations")
+        self.creator = creator or clients.client("organizations", config=SINGLE_ATTEMPT)
 
     def requests(self, states: Sequence[str]) -> list[dict[str, Any]]:
         """Every create-account request in `states` that Organizations still tracks."""

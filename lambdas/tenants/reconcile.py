@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared import clients
 from shared.errors import InvalidInput, TaskError, TransientError
 from shared.task import logger, metrics, task_handler
 from tenants.organization import AccountRequest, Organization, same_email
@@ -154,7 +154,7 @@ def parse(event_input: dict[str, Any]) -> tuple[AccountRequest, str]:
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request, execution_id = parse(event_input)
-    table = boto3.resource("dynamodb").Table(os.environ["REGISTRY_TABLE"])
+    table = clients.resource("dynamodb").Table(os.environ["REGISTRY_TABLE"])
     claimed_at = claim_time(table, request.tenant_id, execution_id)
     reconciled = reconcile(Organization(), request, claimed_at)
     if reconciled.outcome == "ADOPTED":

@@ -1,4 +1,4 @@
-"""The Python Lambda that runs one workflow task: arm64, latest runtime, Powertools, tracing, logs."""
+"""The Python Lambda that runs one workflow task: arm64, the tested runtime, Powertools, tracing, logs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from stacks.common.bundling import dependency_layer
+from stacks.common.bundling import LOCK_NAME, dependency_layer
 from stacks.common.log_encryption import logs_key
 from stacks.common.nag import acknowledge, arn_token
 from stacks.config import EnvironmentConfig
@@ -22,7 +22,13 @@ from stacks.config import EnvironmentConfig
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS_ROOT = PROJECT_ROOT / "lambdas"
 SHARED_PACKAGE = "shared"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+# The newest Lambda Python runtime whose interpreter the tests, localrun and the demo run on (the Makefile
+# builds the venv on this minor): handlers deploy on the Python they were tested with.
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+RUNTIME_REASON = (
+    "Handlers deploy on Python 3.13, the newest runtime their tests, localrun and the demo run on (the "
+    "project venv's Python); moving to a newer runtime moves the venv with it (README, Python version)."
+)
 ARCHITECTURE = lambda_.Architecture.ARM_64
 SOURCE_METADATA_KEY = "Stepwise:Source"
 METRICS_NAMESPACE = "Stepwise"
@@ -116,7 +122,11 @@ class PythonTaskFunction(Construct):
                 "package": props.package,
             },
         )
-        self._trace(cfn_function)  # type: ignore[arg-type]
+        if props.config.lambda_tracing == "xray":
+            self._trace(cfn_function)  # type: ignore[arg-type]
+        else:
+            self.function.add_environment("POWERTOOLS_TRACE_DISABLED", "true")
+        acknowledge(self.function, "AwsSolutions-L1", RUNTIME_REASON)
 
     def _trace(self, cfn_function: lambda_.CfnFunction) -> None:
         """Active X-Ray tracing, with its permissions in a policy of their own: `Resource: "*"` is
@@ -169,33 +179,39 @@ class PythonTaskFunction(Construct):
         )
 
     def _layers(self, props: TaskFunctionProps) -> list[lambda_.ILayerVersion]:
+        shared, *package = layer_locks(props.source_root, props.package)
         layers = [
             dependency_layer(
                 self,
                 "PowertoolsLayer",
-                LAMBDAS_ROOT / "requirements.txt",
+                shared,
                 RUNTIME,
                 ARCHITECTURE,
                 "Powertools for AWS Lambda and the other dependencies shared by every task",
             )
         ]
-        package_requirements = props.source_root / props.package / "requirements.txt"
-        if package_requirements.is_file():
-            layers.append(
-                dependency_layer(
-                    self,
-                    f"{props.package.title()}DependenciesLayer",
-                    package_requirements,
-                    RUNTIME,
-                    ARCHITECTURE,
-                    f"Dependencies of the {props.package} task functions",
-                )
+        layers.extend(
+            dependency_layer(
+                self,
+                f"{props.package.title()}DependenciesLayer",
+                lock,
+                RUNTIME,
+                ARCHITECTURE,
+                f"Dependencies of the {props.package} task functions",
             )
+            for lock in package
+        )
         return layers
+
+
+def layer_locks(source_root: Path, package: str) -> list[Path]:
+    """The hashed locks of a function's layers, in layer order: the shared one, then its package's."""
+    package_lock = source_root / package / LOCK_NAME
+    return [LAMBDAS_ROOT / LOCK_NAME, *([package_lock] if package_lock.is_file() else [])]
 
 
 def _exclusions(source_root: Path, package: str) -> list[str]:
     """Everything in the source root except the function's package and the shared package."""
     keep = {package, SHARED_PACKAGE}
     siblings = sorted(path.name for path in source_root.iterdir() if path.name not in keep)
-    return [*siblings, "__pycache__", "*.pyc", "requirements*.txt"]
+    return [*siblings, "__pycache__", "*.pyc", "requirements*.txt", "requirements*.lock"]

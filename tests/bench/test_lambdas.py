@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -32,6 +35,7 @@ def write_assembly(outdir: Path) -> None:
                 "Metadata": {"aws:asset:path": "asset.code", "Stepwise:Source": {"package": "orders"}},
                 "Properties": {
                     "Handler": "orders.charge.handler",
+                    "Runtime": "python3.13",
                     "Layers": [{"Ref": "Layer"}],
                     "MemorySize": 256,
                     "Environment": {"Variables": {"TABLE": {"Ref": "Table"}, "MODE": "live"}},
@@ -51,6 +55,7 @@ def test_only_the_projects_functions_are_read_with_their_assets(tmp_path: Path) 
     write_assembly(tmp_path)
     (asset,) = lambdas.handler_assets(tmp_path, "dev")
     assert asset.module == "orders.charge" and asset.memory_mb == 256
+    assert (asset.package, asset.runtime) == ("orders", "python3.13")
     assert asset.code == tmp_path / "asset.code"
     assert asset.layers == (("Layer", tmp_path / "asset.layer"),)
     assert asset.environment == {"TABLE": lambdas.PLACEHOLDER, "MODE": "live"}
@@ -79,11 +84,29 @@ def test_importtime_output_gives_the_modules_cumulative_time_and_all_modules() -
         lambdas.parse_importtime(IMPORTTIME, "rag.chunk")
 
 
-def test_the_import_environment_is_lambdas_and_keeps_bytecode_out_of_the_asset(tmp_path: Path) -> None:
+def test_the_import_environment_is_lambdas_and_writes_no_bytecode(tmp_path: Path) -> None:
     write_assembly(tmp_path)
     (asset,) = lambdas.handler_assets(tmp_path, "dev")
-    environment = lambdas.lambda_environment(asset, tmp_path / "pyc", write_bytecode=False)
+    layer, sdk = tmp_path / "layer" / "python", tmp_path / "sdk"
+    environment = lambdas.lambda_environment(asset, [asset.code, layer, sdk])
     assert environment["LAMBDA_TASK_ROOT"] == str(asset.code)
-    assert environment["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pyc")
-    assert environment["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert environment["PYTHONPATH"].split(os.pathsep) == [str(asset.code), str(layer), str(sdk)]
+    assert environment["PYTHONDONTWRITEBYTECODE"] == "1" and "PYTHONPYCACHEPREFIX" not in environment
+    assert environment["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.13"
     assert environment["MODE"] == "live" and "AWS_ACCESS_KEY_ID" not in environment
+
+
+def test_the_bench_refuses_an_interpreter_of_another_minor_than_the_runtime(tmp_path: Path) -> None:
+    write_assembly(tmp_path)
+    (asset,) = lambdas.handler_assets(tmp_path, "dev")
+    lambdas.check_runtime(dataclasses.replace(asset, runtime=f"python3.{sys.version_info.minor}"))
+    with pytest.raises(RuntimeError, match=r"runs on python3\.9"):
+        lambdas.check_runtime(dataclasses.replace(asset, runtime="python3.9"))
+
+
+def test_the_runtime_sdk_stands_apart_from_the_venv_compiled_as_shipped(tmp_path: Path) -> None:
+    folder = lambdas.runtime_sdk(tmp_path)
+    assert sorted(path.name for path in folder.iterdir() if path.name != "__pycache__") == sorted(
+        ["boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3"]
+    )
+    assert (folder / "boto3" / "__pycache__" / f"__init__.{sys.implementation.cache_tag}.pyc").is_file()

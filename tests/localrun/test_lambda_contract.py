@@ -54,7 +54,7 @@ def function(handler: str) -> dict[str, Any]:
         "Type": "AWS::Lambda::Function",
         "Properties": {
             "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-            "Runtime": "python3.14",
+            "Runtime": "python3.13",
             "Handler": f"contract.handlers.{handler}",
             "Timeout": 10,
         },
@@ -138,7 +138,7 @@ def test_stack_traces_show_sandbox_paths_only(outputs: dict[str, Any]) -> None:
 
     assert cause["errorType"] == "JSONDecodeError"
     assert frames[0].startswith('  File "/var/task/contract/handlers.py", line 16, in fails_in')
-    assert any(frame.startswith('  File "/var/lang/lib/python3.14/json/') for frame in frames[1:])
+    assert any(frame.startswith('  File "/var/lang/lib/python3.13/json/') for frame in frames[1:])
     assert not [frame for frame in frames if str(PROJECT_ROOT) in frame or str(Path.home()) in frame]
     assert not [frame for frame in frames if "localrun" in frame]
 

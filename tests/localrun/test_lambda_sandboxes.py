@@ -58,7 +58,7 @@ def function(tmp_path: Path) -> FunctionSpec:
         name="sandboxed",
         arn="arn:aws:lambda:eu-west-1:123456789012:function:sandboxed",
         handler="sandboxed.handler.handler",
-        runtime="python3.14",
+        runtime="python3.13",
         source_root=tmp_path,
         environment={},
         memory_mb=256,

@@ -1,4 +1,4 @@
-"""The numpy/Pillow layer is built without Docker for the functions' platform (arm64, python3.14)."""
+"""The numpy/Pillow layer is built without Docker for the functions' platform (arm64, python3.13)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def elf_machine(library: Path) -> int:
 def test_cv_requirements_install_as_aarch64_wheels_for_the_lambda_runtime(tmp_path):
     python_version = RUNTIME.name.removeprefix("python")
     bundler = PipLayerBundler(
-        LAMBDAS_ROOT / "cv" / "requirements.txt", PLATFORM_TAGS[ARCHITECTURE.name], python_version
+        LAMBDAS_ROOT / "cv" / "requirements.lock", PLATFORM_TAGS[ARCHITECTURE.name], python_version
     )
 
     assert bundler.try_bundle(str(tmp_path), image=DockerImage.from_registry("unused"))

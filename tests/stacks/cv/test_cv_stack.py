@@ -161,7 +161,7 @@ def test_cv_functions_run_on_arm64_with_the_numpy_pillow_layer():
     assert len(functions) == 9
     for function in functions.values():
         properties = function["Properties"]
-        assert properties["Architectures"] == ["arm64"] and properties["Runtime"] == "python3.14"
+        assert properties["Architectures"] == ["arm64"] and properties["Runtime"] == "python3.13"
         assert {"Ref": cv_layer_id} in properties["Layers"]
         assert properties["Handler"].startswith("cv.")
 
