@@ -7,7 +7,16 @@ from stacks.common.state_machine import ObservableStateMachine, ObservableStateM
 from stacks.common.storage import encrypted_topic, secure_bucket, secure_table
 from stacks.common.task_function import PythonTaskFunction, TaskFunctionProps
 from stacks.common.tasks import (
+    CLOUDFORMATION_RETRY,
+    CLOUDWATCH_RETRY,
+    DYNAMODB_RETRY,
+    EVENTBRIDGE_RETRY,
     LAMBDA_RETRY,
+    ORGANIZATIONS_RETRY,
+    S3_RETRY,
+    SAGEMAKER_RETRY,
+    SNS_RETRY,
+    SQS_RETRY,
     RetryPolicy,
     invoke_lambda,
     sdk_throttling_retry,
@@ -16,7 +25,16 @@ from stacks.common.workflow_stack import WorkflowStack, stack_name
 
 __all__ = [
     "ALARM_PERIOD",
+    "CLOUDFORMATION_RETRY",
+    "CLOUDWATCH_RETRY",
+    "DYNAMODB_RETRY",
+    "EVENTBRIDGE_RETRY",
     "LAMBDA_RETRY",
+    "ORGANIZATIONS_RETRY",
+    "S3_RETRY",
+    "SAGEMAKER_RETRY",
+    "SNS_RETRY",
+    "SQS_RETRY",
     "AlarmedQueue",
     "ObservableStateMachine",
     "ObservableStateMachineProps",

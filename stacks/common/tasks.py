@@ -45,7 +45,23 @@ class RetryPolicy:
         )
 
     def with_errors(self, *errors: str) -> RetryPolicy:
+        """This policy retrying `errors` too (a state's own transient errors)."""
         return replace(self, errors=(*self.errors, *errors))
+
+    def without_errors(self, *errors: str) -> RetryPolicy:
+        """This policy not retrying `errors` (a call for which a retry of them is unsafe)."""
+        unknown = set(errors) - set(self.errors)
+        if unknown:
+            raise UnknownRetryError(f"{sorted(unknown)} are not retried by this policy: {list(self.errors)}")
+        return replace(self, errors=tuple(error for error in self.errors if error not in errors))
+
+    def with_attempts(self, max_attempts: int) -> RetryPolicy:
+        """This policy with another attempt budget (a state with a tight time budget)."""
+        return replace(self, max_attempts=max_attempts)
+
+
+class UnknownRetryError(ValueError):
+    """`without_errors` named an error the policy does not retry: the table changed under the caller."""
 
 
 LAMBDA_RETRY = RetryPolicy(LAMBDA_TRANSIENT_ERRORS)
@@ -81,6 +97,42 @@ def sdk_throttling_retry(service: str, *extra_errors: str) -> RetryPolicy:
         interval=Duration.seconds(1),
         max_attempts=5,
     )
+
+
+# One retry table per service a state machine calls directly: its throttling, its modeled 5xx and
+# its SDK's transient errors. A state that needs another set says so with `.with_errors(...)`,
+# `.without_errors(...)` or `.with_attempts(...)` where it applies the table. Step Functions names
+# a service error `<Service>.<Error>` with the `Exception` suffix added when the service's own name
+# lacks it (developer guide, "AWS SDK service integrations"): `RequestLimitExceeded` is reported as
+# `DynamoDB.RequestLimitExceededException`.
+DYNAMODB_RETRY = sdk_throttling_retry(
+    "DynamoDB",
+    "DynamoDB.ProvisionedThroughputExceededException",
+    "DynamoDB.RequestLimitExceededException",
+    "DynamoDB.InternalServerErrorException",
+)
+SNS_RETRY = sdk_throttling_retry(
+    "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
+)
+SQS_RETRY = sdk_throttling_retry("SQS", "SQS.RequestThrottledException", "SQS.KmsThrottledException")
+# `FailedEntry`: PutEvents answered with a failed entry (throttled or internal, per entry).
+EVENTBRIDGE_RETRY = sdk_throttling_retry(
+    "EventBridge",
+    "EventBridge.InternalException",
+    "EventBridge.FailedEntry",
+    "EventBridge.AmazonEventBridgeException",
+    "EventBridge.SdkClientException",
+)
+# S3 throttles with `SlowDown` (503), reported as `S3.SlowDownException`.
+S3_RETRY = sdk_throttling_retry("S3", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException")
+CLOUDWATCH_RETRY = sdk_throttling_retry("CloudWatch", "CloudWatch.InternalServiceFaultException")
+ORGANIZATIONS_RETRY = sdk_throttling_retry(
+    "Organizations",
+    "Organizations.ConcurrentModificationException",
+    "Organizations.ServiceException",
+)
+CLOUDFORMATION_RETRY = sdk_throttling_retry("CloudFormation", "CloudFormation.StaleRequestException")
+SAGEMAKER_RETRY = sdk_throttling_retry("SageMaker")
 
 
 def invoke_lambda(

@@ -17,12 +17,13 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import (
+    EVENTBRIDGE_RETRY,
+    SAGEMAKER_RETRY,
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
     acknowledge,
     invoke_lambda,
-    sdk_throttling_retry,
 )
 from stacks.common.nag import arn_prefix, arn_token
 from stacks.config import EnvironmentConfig
@@ -402,7 +403,7 @@ class GroundTruthLabeling(Construct):
                 "ResultPath": "$.labelingJob",
             },
         )
-        sdk_throttling_retry("SageMaker").applied_to(state)  # type: ignore[arg-type]
+        SAGEMAKER_RETRY.applied_to(state)  # type: ignore[arg-type]
         return state
 
     def _put_event(
@@ -422,7 +423,7 @@ class GroundTruthLabeling(Construct):
             result_path=sfn.JsonPath.DISCARD,
             task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
         )
-        sdk_throttling_retry("EventBridge", "EventBridge.InternalException").applied_to(task)
+        EVENTBRIDGE_RETRY.applied_to(task)
         return task
 
     def _definition(self) -> sfn.IChainable:

@@ -15,11 +15,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import (
+    DYNAMODB_RETRY,
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
     invoke_lambda,
-    sdk_throttling_retry,
 )
 from stacks.config import EnvironmentConfig
 from stacks.cv.data import CvSafetyData, grant_items
@@ -30,12 +30,6 @@ from stacks.cv.settings import TapePreparationSettings
 SERVICE = "cv-tape-preparation"
 READY = "READY_FOR_TAPE_ANNOTATION"
 RETRY = "RETRY"
-DYNAMODB_RETRY = sdk_throttling_retry(
-    "DynamoDB",
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-)
 
 
 @dataclass(frozen=True)

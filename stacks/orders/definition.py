@@ -27,13 +27,18 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from stacks.common import LAMBDA_RETRY, PythonTaskFunction, RetryPolicy, invoke_lambda
-from stacks.common.tasks import (
-    IN_PROGRESS_ERROR,
-    TIMEOUT_MARGIN,
-    outlasting_retry,
-    sdk_throttling_retry,
+from stacks.common import (
+    CLOUDWATCH_RETRY,
+    DYNAMODB_RETRY,
+    EVENTBRIDGE_RETRY,
+    LAMBDA_RETRY,
+    SNS_RETRY,
+    SQS_RETRY,
+    PythonTaskFunction,
+    RetryPolicy,
+    invoke_lambda,
 )
+from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, outlasting_retry
 from stacks.config import EnvironmentConfig
 from stacks.orders.settings import OrdersSettings
 
@@ -54,28 +59,9 @@ BUSINESS_OUTCOMES = (
     *REJECTION_ERRORS,
 )
 
-DYNAMODB_RETRY = sdk_throttling_retry(
-    "DynamoDB",
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-    "DynamoDB.InternalServerError",
-    "States.Timeout",
-)
-SNS_RETRY = sdk_throttling_retry(
-    "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
-)
-EVENTS_RETRY = sdk_throttling_retry("EventBridge", "EventBridge.InternalException", "EventBridge.FailedEntry")
-# Step Functions names service errors `<Service>.<Error>` with an `Exception` suffix added when the
-# service's own error name lacks one (SQS `RequestThrottled` -> `SQS.RequestThrottledException`).
-SQS_RETRY = sdk_throttling_retry(
-    "SQS",
-    "SQS.RequestThrottledException",
-    "SQS.KmsThrottledException",
-    "SQS.RequestThrottled",
-    "SQS.KmsThrottled",
-)
-METRIC_RETRY = sdk_throttling_retry("CloudWatch", "CloudWatch.InternalServiceFaultException")
+# Every DynamoDB write of the saga is conditional (a repeat finds its own write): a timed-out call
+# is retried like a throttled one.
+DYNAMODB_TASK_RETRY = DYNAMODB_RETRY.with_errors("States.Timeout")
 
 
 @dataclass(frozen=True)
@@ -266,7 +252,7 @@ class SagaDefinition(Construct):
             comment="Only this execution's own item (a retried Validate may have stored it)",
         )
         task.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
-        DYNAMODB_RETRY.applied_to(task)
+        DYNAMODB_TASK_RETRY.applied_to(task)
         return task
 
     def _fail_and_release(self, construct_id: str, failure: dict[str, str]) -> sfn.IChainable:
@@ -364,7 +350,7 @@ class SagaDefinition(Construct):
             update="SET sold = if_not_exists(sold, :zero) + :quantity REMOVE #hold",
             done="SETTLED",
             absent="ALREADY_SETTLED",
-            retry=DYNAMODB_RETRY,
+            retry=DYNAMODB_TASK_RETRY,
             comment="Turn the order's reservations into sold stock",
         )
         settle.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
@@ -440,7 +426,7 @@ class SagaDefinition(Construct):
             result_path=sfn.JsonPath.DISCARD,
             task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
         )
-        EVENTS_RETRY.applied_to(event)
+        EVENTBRIDGE_RETRY.applied_to(event)
         return sfn.Parallel(self, "Notify", result_path=sfn.JsonPath.DISCARD).branch(confirm).branch(event)
 
     # ---- inventory maps ------------------------------------------------------------------
@@ -502,7 +488,7 @@ class SagaDefinition(Construct):
             task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
             comment=comment,
         )
-        DYNAMODB_RETRY.applied_to(task)
+        DYNAMODB_TASK_RETRY.applied_to(task)
         return task
 
     def _inventory_map(
@@ -734,7 +720,7 @@ class SagaDefinition(Construct):
                 "ResultPath": None,
             },
         )
-        METRIC_RETRY.applied_to(state)  # type: ignore[arg-type]
+        CLOUDWATCH_RETRY.applied_to(state)  # type: ignore[arg-type]
         return state
 
     # ---- status table ---------------------------------------------------------------------
@@ -804,5 +790,5 @@ class SagaDefinition(Construct):
         )
         if condition is not None:
             task.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
-        DYNAMODB_RETRY.applied_to(task)
+        DYNAMODB_TASK_RETRY.applied_to(task)
         return task

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from stacks.common import (
     ALARM_PERIOD,
+    EVENTBRIDGE_RETRY,
     AlarmedQueue,
     ObservableStateMachine,
     ObservableStateMachineProps,
@@ -29,7 +30,6 @@ from stacks.common import (
     encrypted_queue,
     invoke_lambda,
     page_on,
-    sdk_throttling_retry,
     secure_bucket,
     secure_table,
 )
@@ -390,13 +390,7 @@ class RagIngestion(Construct):
             result_path="$.announce",
             task_timeout=sfn.Timeout.duration(Duration.seconds(30)),
         )
-        sdk_throttling_retry(
-            "EventBridge",
-            "EventBridge.InternalException",
-            "EventBridge.FailedEntry",
-            "EventBridge.AmazonEventBridgeException",
-            "EventBridge.SdkClientException",
-        ).applied_to(announce)
+        EVENTBRIDGE_RETRY.applied_to(announce)
         run_failed = sfn.Fail(
             self,
             "RunFailed",

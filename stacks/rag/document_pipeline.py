@@ -12,7 +12,7 @@ output, and the other documents of the batch carry on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import Duration, Stack
@@ -24,11 +24,11 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import (
+    S3_RETRY,
     PythonTaskFunction,
     RetryPolicy,
     TaskFunctionProps,
     invoke_lambda,
-    sdk_throttling_retry,
 )
 from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
 from stacks.config import EnvironmentConfig
@@ -100,10 +100,8 @@ VECTOR_RETRY = step_retry("VectorStoreBusy")
 # Read-after-write visibility of new vectors is not documented as immediate: re-check once
 # before a mismatch is treated as real and the version rolled back.
 VALIDATION_RETRY = step_retry("VectorStoreBusy", "ValidationMismatch", interval=2)
-RECORD_RETRY = replace(
-    sdk_throttling_retry("S3", "S3.SlowDownException", "S3.S3Exception", "S3.SdkClientException"),
-    max_attempts=1,
-)
+# One retry only: the record write is budgeted inside the Express duration (express_budget.py).
+RECORD_RETRY = S3_RETRY.with_attempts(1)
 RECORD_TIMEOUT = 5
 
 
@@ -467,7 +465,6 @@ class DocumentPipeline(Construct):
             output_path="$.line.documentId",
             task_timeout=sfn.Timeout.duration(Duration.seconds(RECORD_TIMEOUT)),
         )
-        # S3 throttles with `SlowDown` (503): Step Functions reports it as `S3.SlowDownException`.
         RECORD_RETRY.applied_to(record)
         return record
 

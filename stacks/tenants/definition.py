@@ -20,7 +20,16 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from stacks.common import PythonTaskFunction, RetryPolicy, invoke_lambda, sdk_throttling_retry
+from stacks.common import (
+    CLOUDFORMATION_RETRY,
+    DYNAMODB_RETRY,
+    EVENTBRIDGE_RETRY,
+    ORGANIZATIONS_RETRY,
+    SNS_RETRY,
+    PythonTaskFunction,
+    RetryPolicy,
+    invoke_lambda,
+)
 from stacks.tenants.settings import TenantSettings
 
 TENANT_TAG = "stepwise:tenant"
@@ -48,24 +57,13 @@ SDK_TIMEOUT = Duration.seconds(30)
 # Failures after which no account exists: a tenant that failed this way may be submitted again.
 RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed", "EmailBelongsToAnotherAccount")
 
-DYNAMODB_RETRY = sdk_throttling_retry(
-    "DynamoDB",
-    "DynamoDB.ProvisionedThroughputExceededException",
-    "DynamoDB.RequestLimitExceeded",
-    "DynamoDB.InternalServerErrorException",
-)
-ORGANIZATIONS_RETRY = sdk_throttling_retry(
-    "Organizations",
-    "Organizations.ConcurrentModificationException",
-    "Organizations.ServiceException",
-)
 # CreateAccount has no idempotency token: retried only on errors that mean Organizations did not
 # accept the request (throttled, or busy with another change). A 5xx or a timeout may hide an accepted
 # request: those are reconciled (ReconcileAccount), never retried blindly.
-CREATE_ACCOUNT_RETRY = RetryPolicy(
-    ("Organizations.TooManyRequestsException", "Organizations.ConcurrentModificationException"),
-    interval=Duration.seconds(1),
-    max_attempts=5,
+CREATE_ACCOUNT_RETRY = ORGANIZATIONS_RETRY.without_errors(
+    "Organizations.ThrottlingException",
+    "Organizations.ServiceUnavailableException",
+    "Organizations.ServiceException",
 )
 CREATE_ACCOUNT_UNANSWERED = (
     "Organizations.ServiceException",
@@ -77,7 +75,6 @@ CREATE_ACCOUNT_UNANSWERED = (
 RECONCILE_RETRY = RetryPolicy(
     ("AccountRequestUnconfirmed", "Sandbox.Timedout", "States.Timeout"), interval=Duration.seconds(5)
 )
-CLOUDFORMATION_RETRY = sdk_throttling_retry("CloudFormation", "CloudFormation.StaleRequestException")
 # Another operation on the same StackSet (managed execution queues most of them): wait it out.
 STACK_SET_BUSY_RETRY = RetryPolicy(
     ("CloudFormation.OperationInProgressException",),
@@ -85,10 +82,6 @@ STACK_SET_BUSY_RETRY = RetryPolicy(
     max_attempts=10,
     backoff_rate=1.5,
     max_delay=Duration.minutes(5),
-)
-EVENTS_RETRY = sdk_throttling_retry("EventBridge", "EventBridge.FailedEntry", "EventBridge.InternalException")
-SNS_RETRY = sdk_throttling_retry(
-    "SNS", "SNS.ThrottledException", "SNS.InternalErrorException", "SNS.KMSThrottlingException"
 )
 
 
@@ -346,7 +339,7 @@ class ProvisioningDefinition:
             result_path=sfn.JsonPath.DISCARD,
             task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
         )
-        EVENTS_RETRY.applied_to(publish)
+        EVENTBRIDGE_RETRY.applied_to(publish)
         return publish
 
     def _notify(self, event: str, subject: str, detail: dict[str, Any]) -> tasks.SnsPublish:
