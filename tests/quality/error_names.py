@@ -8,17 +8,25 @@ error (`States.*`), an error the Lambda service reports for the invocation, an e
 handler's code defines (its module and every project module it imports), a library error the
 handler's code can raise, or — for a callback task — an error the answering side sends, each
 listed with a reason in allowlists.py.
+
+A Task that calls a service directly (optimized or `aws-sdk:` integration) sees that service's errors
+as `<Service>.<Name>`, with `Exception` added to a name that lacks it (developer guide, "AWS SDK
+service integrations": S3 `BucketAlreadyExists` is `S3.BucketAlreadyExistsException`). A name without
+the suffix, or with another service's prefix, never matches: `DynamoDB.RequestLimitExceeded` retried
+nothing. So every name in such a Task's `ErrorEquals` must be a `States.*` error, an error that
+Step Functions documents for the integration itself, or `<its service's prefix>.<Name>Exception`.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from tests.quality.handler_modules import handler_source, import_closure, walk
-from tests.support.asl import iter_states
+from tests.support.asl import is_lambda_task, iter_states
 
 # The errors the Lambda service and runtime report for an invocation (Step Functions developer
 # guide, "Handling errors in Step Functions workflows": Lambda service exceptions; the runtime's
@@ -34,6 +42,25 @@ LAMBDA_SERVICE_ERRORS = frozenset(
         "Sandbox.Timedout",
     }
 )
+
+
+# The `<Service>` of the error names of each service a Task calls directly, by the service's name in
+# the Resource ARN (`arn:aws:states:::dynamodb:putItem`, `arn:aws:states:::aws-sdk:s3:putObject`).
+SERVICE_ERROR_PREFIXES: Mapping[str, str] = {
+    "dynamodb": "DynamoDB",
+    "sns": "SNS",
+    "sqs": "SQS",
+    "events": "EventBridge",
+    "s3": "S3",
+    "organizations": "Organizations",
+    "cloudformation": "CloudFormation",
+    "sagemaker": "SageMaker",
+    "cloudwatch": "CloudWatch",
+}
+# Errors an integration itself raises, not named after the service's errors (developer guide,
+# "Call EventBridge with Step Functions": a PutEvents answer with a failed entry).
+INTEGRATION_ERRORS = frozenset({"EventBridge.FailedEntry"})
+_SERVICE_RESOURCE = re.compile(r"^arn:aws[\w-]*:states:::(?:aws-sdk:)?(?P<service>[a-z0-9]+):")
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,40 @@ def lambda_task_errors(
             for rule in [*ref.state.get("Retry", []), *ref.state.get("Catch", [])]:
                 for error in rule.get("ErrorEquals", []):
                     yield f"{machine_id}/{ref.location}", function, error
+
+
+def service_task_errors(definitions: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    """(machine/state path, service, error name) for every ErrorEquals name of every Task that
+    calls a service other than Lambda directly."""
+    for machine_id, definition in definitions.items():
+        for ref in iter_states(definition):
+            if ref.type != "Task" or is_lambda_task(ref.state):
+                continue
+            match = _SERVICE_RESOURCE.match(str(ref.state.get("Resource", "")))
+            if match is None:
+                continue
+            for rule in [*ref.state.get("Retry", []), *ref.state.get("Catch", [])]:
+                for error in rule.get("ErrorEquals", []):
+                    yield f"{machine_id}/{ref.location}", match["service"], error
+
+
+def misnamed_service_errors(definitions: Mapping[str, Mapping[str, Any]]) -> list[Finding]:
+    """Every ErrorEquals name of a service Task that is not how Step Functions names that service's errors."""
+    findings = []
+    for where, service, error in service_task_errors(definitions):
+        prefix = SERVICE_ERROR_PREFIXES.get(service)
+        if error.startswith("States.") or error in INTEGRATION_ERRORS:
+            continue
+        if prefix is None:
+            message = f"is named for service {service!r}, whose error prefix SERVICE_ERROR_PREFIXES lacks"
+        elif not error.startswith(f"{prefix}."):
+            message = f"is not a {prefix} error, and this state calls {service}"
+        elif not error.endswith("Exception"):
+            message = "lacks the `Exception` suffix Step Functions adds to every service error name"
+        else:
+            continue
+        findings.append(Finding(where, error, message))
+    return findings
 
 
 def defined_exceptions(template: Mapping[str, Any], function: str) -> frozenset[str]:

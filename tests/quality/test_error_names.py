@@ -1,4 +1,5 @@
-"""Every error a Lambda task's Retry or Catch names is one its code can raise (or a listed outside one)."""
+"""Every error a Task's Retry or Catch names can happen: one its Lambda code raises (or a listed
+outside one), or a service error named as Step Functions names it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ import json
 import pytest
 
 from tests.quality.allowlists import CALLBACK_ERRORS, LIBRARY_ERRORS
-from tests.quality.error_names import lambda_task_errors, unmatched
+from tests.quality.error_names import (
+    lambda_task_errors,
+    misnamed_service_errors,
+    service_task_errors,
+    unmatched,
+)
 from tests.quality.targets import Target, targets
 
 TARGETS = targets()
@@ -50,3 +56,51 @@ def test_an_unlisted_library_or_callback_error_is_found():
     target = Target("dev", "orders")
     findings = unmatched("orders", target.template, target.definitions, {}, {})
     assert {finding.error for finding in findings} == {"IdempotencyAlreadyInProgressError", "OrderRejected"}
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=[target.label for target in TARGETS])
+def test_every_service_error_is_named_as_step_functions_reports_it(target: Target):
+    findings = misnamed_service_errors(target.definitions)
+    assert not findings, "\n".join(map(str, findings))
+
+
+def test_the_service_rule_sees_every_directly_called_service():
+    services = {service for target in TARGETS for _, service, _ in service_task_errors(target.definitions)}
+    assert {"dynamodb", "sns", "sqs", "events", "s3", "organizations", "cloudformation"} <= services
+    assert {"sagemaker", "cloudwatch"} <= services
+
+
+@pytest.mark.parametrize(
+    ("name", "renamed", "message"),
+    [
+        ("DynamoDB.RequestLimitExceededException", "DynamoDB.RequestLimitExceeded", "`Exception` suffix"),
+        ("SQS.RequestThrottledException", "SNS.RequestThrottledException", "not a SQS error"),
+    ],
+)
+def test_a_misnamed_service_error_is_found(name: str, renamed: str, message: str):
+    """The names this rule would have caught before the retry tables were fixed."""
+    target = Target("dev", "orders")
+    definitions = json.loads(json.dumps(target.definitions).replace(f'"{name}"', f'"{renamed}"'))
+    assert definitions != target.definitions
+    findings = misnamed_service_errors(definitions)
+    assert {finding.error for finding in findings} == {renamed}
+    assert all(message in finding.message for finding in findings)
+
+
+def test_a_service_without_a_known_prefix_is_found():
+    definition = {
+        "StartAt": "Send",
+        "States": {
+            "Send": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::aws-sdk:kinesis:putRecord",
+                "Retry": [{"ErrorEquals": ["Kinesis.ProvisionedThroughputExceededException"]}],
+                "End": True,
+            }
+        },
+    }
+    findings = misnamed_service_errors({"Machine": definition})
+    assert [(finding.where, finding.error) for finding in findings] == [
+        ("Machine/Send", "Kinesis.ProvisionedThroughputExceededException")
+    ]
+    assert "SERVICE_ERROR_PREFIXES" in findings[0].message
