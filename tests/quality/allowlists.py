@@ -194,3 +194,90 @@ TRUST_FINDINGS: dict[tuple[str, str], Reviewed] = {
         "cv workflow)."
     ),
 }
+
+# Rule FAIL-OUTCOME (tests/quality/fail_outcomes.py): Fail states whose error pages on-call by design
+# (it is not among the machine's business outcomes, `expected_errors`).
+# Key: `<workflow>/<state machine logical id without hash>/<state path>`.
+_OPERATOR_REQUEST = (
+    "Runs are started by a schedule or an operator's script, never by a customer: a request the "
+    "workflow refuses is a bug in the caller, for on-call to fix."
+)
+PAGING_FAILS: dict[str, str] = {
+    "orders/WorkflowStateMachine/Failed": (
+        "Ends a compensated saga with the step's own error: OutOfStock, PaymentDeclined and "
+        "AddressUndeliverable are business outcomes (not paged); any other error is a fault that pages."
+    ),
+    "orders/WorkflowStateMachine/FailedInRuntime": (
+        "A States.* runtime error (timeout, bad path, task failure) stopped the saga: compensated, but a "
+        "defect or an outage, never a customer's doing."
+    ),
+    "orders/WorkflowStateMachine/NeedsAttention": (
+        "A step could neither complete nor be undone: the order is parked and an operator must act."
+    ),
+    "orders/WorkflowStateMachine/OrderNotAccepted": (
+        "Validate or the first record failed for a reason other than the order itself (outage, defect): "
+        "nothing was reserved, but orders are being lost."
+    ),
+    "tenants/WorkflowProvisioningStateMachine/RegistryUnavailable": (
+        "The tenant registry could not be read or written (the caught DynamoDB error): an outage."
+    ),
+    "tenants/WorkflowProvisioningStateMachine/ApplyBaseline/BaselineOperationFailed": (
+        "A StackSet operation failed in the new account: the account exists without its baseline."
+    ),
+    "tenants/WorkflowProvisioningStateMachine/ApplyBaseline/BaselineOperationTimedOut": (
+        "A StackSet operation outlasted its polls: the account's baseline is in an unknown state."
+    ),
+    "tenants/WorkflowProvisioningStateMachine/ProvisionedButNotNotified": (
+        "The tenant is active but its TenantProvisioned event and notification were not delivered."
+    ),
+    "tenants/WorkflowProvisioningStateMachine/ProvisioningFailed": (
+        "Ends every provisioning failure with its own error after quarantine and marking: tenants has no "
+        "business outcomes, as requests come from operators and each failure needs one."
+    ),
+    "tenants/WorkflowProvisioningStateMachine/RequestRejected": _OPERATOR_REQUEST,
+    "cv/WorkflowGroundTruthLabelingWorkflowStateMachine/UnknownTaskType": _OPERATOR_REQUEST,
+    "cv/WorkflowGroundTruthLabelingWorkflowStateMachine/RequestRejected": _OPERATOR_REQUEST,
+    "cv/WorkflowGroundTruthLabelingWorkflowStateMachine/NotificationFailed": (
+        "Labels were curated but LabelingJobCompleted was not sent: consumers wait for it."
+    ),
+    "cv/WorkflowGroundTruthLabelingWorkflowStateMachine/LabelingRunFailed": (
+        "The labeling job or a step around it failed: the frames went back to AWAITING_LABELS."
+    ),
+    "cv/WorkflowGroundTruthLabelingWorkflowStateMachine/ReleaseFailed": (
+        "Frames of a failed run could not be returned to AWAITING_LABELS: no later run will select them."
+    ),
+    "cv/WorkflowTapeLabelingPreparationWorkflowStateMachine/RequestRejected": _OPERATOR_REQUEST,
+    "cv/WorkflowTapeLabelingPreparationWorkflowStateMachine/AppendManifestFailed": (
+        "Composites were written but not queued for floor-tape annotation."
+    ),
+    "cv/WorkflowTapeLabelingPreparationWorkflowStateMachine/PreparationFailed": (
+        "The camera map itself failed (not one camera): no camera was prepared this run."
+    ),
+    "cv/WorkflowTapeLabelingPreparationWorkflowStateMachine/FindCamerasFailed": (
+        "The camera registry could not be read: an outage or a permissions defect."
+    ),
+    "rag/WorkflowStateMachine/RequestRejected": _OPERATOR_REQUEST,
+    "rag/WorkflowStateMachine/RunFailed": (
+        "Planning, the document map or the report failed: the run ingested nothing it can vouch for."
+    ),
+    "rag/WorkflowStateMachine/AllDocumentsFailed": (
+        "Every document failed: the corpus was not refreshed at all (single failures are only reported)."
+    ),
+    "rag/WorkflowStateMachine/EventNotDelivered": (
+        "The run finished but IngestionCompleted was not delivered: consumers never learn of it."
+    ),
+}
+
+# Rule FAIL-OUTCOME: Fail states that take their error from ErrorPath, with the business outcomes
+# the graph routes to them (each must be among the machine's expected errors). Same key as above.
+ROUTED_OUTCOMES: dict[str, tuple[str, ...]] = {
+    # Outcome Choice: `$.failure.Error` is one of REJECTION_ERRORS.
+    "orders/WorkflowStateMachine/Rejected": ("OrderRejected", "ApprovalTimedOut"),
+    # Validate's Catch of REFUSALS.
+    "orders/WorkflowStateMachine/OrderRefused": (
+        "UnknownSku",
+        "InactiveSku",
+        "PriceChanged",
+        "PaymentMethodNotOwned",
+    ),
+}
