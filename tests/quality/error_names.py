@@ -4,7 +4,7 @@ Step Functions matches a Lambda task's error by the `errorType` the runtime repo
 class's name. A Retry or Catch naming an error no code behind the state raises never matches:
 rename `EmbeddingThrottled` (keeping an import alias) and Bedrock throttling fails documents
 instead of being retried. So every name in a Lambda task's `ErrorEquals` must be a Step Functions
-error (`States.*`), an error the Lambda service reports for the invocation, an exception class the
+error (`States.*`), an error the Lambda service reports for the invocation, a `TaskError` subclass the
 handler's code defines (its module and every project module it imports), a library error the
 handler's code can raise, or — for a callback task — an error the answering side sends, each
 listed with a reason in allowlists.py.
@@ -28,6 +28,8 @@ from typing import Any
 from tests.quality.handler_modules import handler_source, import_closure, walk
 from tests.support.asl import is_lambda_task, iter_states
 
+# The base of every error a handler raises on purpose (lambdas/shared/errors.py).
+TASK_ERROR = "TaskError"
 # The errors the Lambda service and runtime report for an invocation (Step Functions developer
 # guide, "Handling errors in Step Functions workflows": Lambda service exceptions; the runtime's
 # timeout `Sandbox.Timedout`).
@@ -127,22 +129,38 @@ def misnamed_service_errors(definitions: Mapping[str, Mapping[str, Any]]) -> lis
 
 def defined_exceptions(template: Mapping[str, Any], function: str) -> frozenset[str]:
     """Names of the exception classes a task function's code defines (import closure)."""
-    source = handler_source(template["Resources"][function])
-    if source is None:
-        return frozenset()
-    classes: dict[str, list[str]] = {}
-    for _, node in walk(import_closure(*source)):
-        if isinstance(node, ast.ClassDef):
-            classes[node.name] = [_base_name(base) for base in node.bases]
-    exceptions = {
+    classes = _classes(template, function)
+    roots = {
         name for name, bases in classes.items() if any(b.endswith(("Error", "Exception")) for b in bases)
     }
+    return subclasses(roots, classes)
+
+
+def task_errors(template: Mapping[str, Any], function: str) -> frozenset[str]:
+    """Names of the `TaskError` subclasses (lambdas/shared/errors.py) a task function's code defines."""
+    return subclasses({TASK_ERROR}, _classes(template, function)) - {TASK_ERROR}
+
+
+def subclasses(roots: set[str], classes: Mapping[str, list[str]]) -> frozenset[str]:
+    """`roots` and every class (name -> base names) that derives from one of them, at any depth."""
+    found = set(roots)
     grown = True
     while grown:
-        more = {name for name, bases in classes.items() if name not in exceptions and set(bases) & exceptions}
-        exceptions |= more
+        more = {name for name, bases in classes.items() if name not in found and set(bases) & found}
+        found |= more
         grown = bool(more)
-    return frozenset(exceptions)
+    return frozenset(found)
+
+
+def _classes(template: Mapping[str, Any], function: str) -> dict[str, list[str]]:
+    source = handler_source(template["Resources"][function])
+    if source is None:
+        return {}
+    return {
+        node.name: [_base_name(base) for base in node.bases]
+        for _, node in walk(import_closure(*source))
+        if isinstance(node, ast.ClassDef)
+    }
 
 
 def unmatched(
@@ -159,13 +177,11 @@ def unmatched(
     for where, function, error in lambda_task_errors(template, definitions):
         if error.startswith("States.") or error in LAMBDA_SERVICE_ERRORS or error in library_errors:
             continue
-        if error in defined_exceptions(template, function):
+        if error in task_errors(template, function):
             continue
         if f"{workflow}/{where.split('/', 1)[1]}:{error}" in callback_errors:
             continue
-        findings.append(
-            Finding(where, error, f"is raised by no exception class of {function}'s code (nor listed)")
-        )
+        findings.append(Finding(where, error, f"is no TaskError subclass of {function}'s code (nor listed)"))
     return findings
 
 

@@ -4,6 +4,7 @@ outside one), or a service error named as Step Functions names it."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.quality.error_names import (
     lambda_task_errors,
     misnamed_service_errors,
     service_task_errors,
+    subclasses,
     unmatched,
 )
 from tests.quality.targets import Target, targets
@@ -104,3 +106,33 @@ def test_a_service_without_a_known_prefix_is_found():
         ("Machine/Send", "Kinesis.ProvisionedThroughputExceededException")
     ]
     assert "SERVICE_ERROR_PREFIXES" in findings[0].message
+
+
+def test_only_task_error_subclasses_count_as_raised():
+    """An exception class outside the TaskError tree (a `ValueError` subclass) is no named task error."""
+    classes = {
+        "TaskError": ["Exception"],
+        "TransientError": ["TaskError"],
+        "EmbeddingThrottled": ["TransientError"],
+        "ParseProblem": ["ValueError"],
+    }
+    assert subclasses({"TaskError"}, classes) == {"TaskError", "TransientError", "EmbeddingThrottled"}
+
+
+def test_a_retried_class_outside_the_task_error_tree_is_found(monkeypatch: pytest.MonkeyPatch):
+    """The rag Embed handler's `EmbeddingThrottled` re-based on `ValueError`: the Retry naming it fails."""
+    from tests.quality import error_names
+
+    real = error_names._classes
+
+    def rebased(template: dict[str, Any], function: str) -> dict[str, list[str]]:
+        classes = real(template, function)
+        if "EmbeddingThrottled" in classes:
+            classes["EmbeddingThrottled"] = ["ValueError"]
+        return classes
+
+    monkeypatch.setattr(error_names, "_classes", rebased)
+    target = Target("dev", "rag")
+    findings = unmatched("rag", target.template, target.definitions, LIBRARY_ERRORS, CALLBACK_ERRORS)
+    assert {finding.error for finding in findings} == {"EmbeddingThrottled"}
+    assert all("no TaskError subclass" in finding.message for finding in findings)
