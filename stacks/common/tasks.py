@@ -65,6 +65,14 @@ class UnknownRetryError(ValueError):
 
 
 LAMBDA_RETRY = RetryPolicy(LAMBDA_TRANSIENT_ERRORS)
+
+
+def never_retried(state: sfn.TaskStateBase | sfn.Parallel | sfn.Map, *errors: str) -> None:
+    """A `MaxAttempts: 0` retrier: `errors` are final, even for a broader retrier added after it
+    (Step Functions uses the first retrier whose ErrorEquals matches)."""
+    state.add_retry(errors=list(errors), max_attempts=0)
+
+
 IN_PROGRESS_ERROR = "IdempotencyAlreadyInProgressError"
 
 

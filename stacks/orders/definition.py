@@ -38,7 +38,7 @@ from stacks.common import (
     RetryPolicy,
     invoke_lambda,
 )
-from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, outlasting_retry
+from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, never_retried, outlasting_retry
 from stacks.config import EnvironmentConfig
 from stacks.orders.settings import OrdersSettings
 
@@ -251,7 +251,7 @@ class SagaDefinition(Construct):
             task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
             comment="Only this execution's own item (a retried Validate may have stored it)",
         )
-        task.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
+        never_retried(task, CONDITION_FAILED)
         DYNAMODB_TASK_RETRY.applied_to(task)
         return task
 
@@ -519,7 +519,7 @@ class SagaDefinition(Construct):
             result_path="$.outcome",
             task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
         )
-        item.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
+        never_retried(item, CONDITION_FAILED)
         retry.applied_to(item)
         nothing = sfn.Pass(
             self,
@@ -631,7 +631,7 @@ class SagaDefinition(Construct):
         """
         record = self._record(f"Record{stage}", "COMPENSATING", step, reason=True)
         undo = invoke_lambda(self, task_id, function, payload=payload, result_path=result_path, retry=None)
-        undo.add_retry(errors=final_errors, max_attempts=0)
+        never_retried(undo, *final_errors)
         self._retry_idempotent(undo, function, compensation_retry(self.r.settings))
         self._park_on_failure(record, undo)
         record.next(undo).next(then)  # type: ignore[arg-type]
@@ -789,6 +789,6 @@ class SagaDefinition(Construct):
             task_timeout=sfn.Timeout.duration(NATIVE_TIMEOUT),
         )
         if condition is not None:
-            task.add_retry(errors=[CONDITION_FAILED], max_attempts=0)
+            never_retried(task, CONDITION_FAILED)
         DYNAMODB_TASK_RETRY.applied_to(task)
         return task
