@@ -60,7 +60,7 @@ SERVICE_ERROR_PREFIXES: Mapping[str, str] = {
     "cloudwatch": "CloudWatch",
 }
 # Errors an integration itself raises, not named after the service's errors (developer guide,
-# "Call EventBridge with Step Functions": a PutEvents answer with a failed entry).
+# "Add EventBridge events with Step Functions": a PutEvents answer with FailedEntryCount > 0).
 INTEGRATION_ERRORS = frozenset({"EventBridge.FailedEntry"})
 _SERVICE_RESOURCE = re.compile(r"^arn:aws[\w-]*:states:::(?:aws-sdk:)?(?P<service>[a-z0-9]+):")
 
