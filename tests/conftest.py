@@ -40,6 +40,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "faults_may_not_fire: the test tries faults that may not fire on purpose"
     )
+    if os.environ.get("STEPWISE_CDK_JSON"):
+        from tests.support.environments import use_cdk_json_from_environment
+
+        use_cdk_json_from_environment()
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
         return
     from localrun.engine import deferred, shared_caches

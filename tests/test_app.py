@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 from stacks.application import PROJECT_ROOT, project_context
-from tests.support.environments import ACCOUNT, SHIPPED_PROD_PROBLEMS, with_environment
+from tests.support.environments import ACCOUNT, SHIPPED_PROD_PROBLEMS, environment_names, with_environment
 
 
 def _synth(tmp_path, env_name: str) -> subprocess.CompletedProcess:
@@ -31,7 +31,7 @@ def test_unknown_environment_stops_synth_with_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "stepwise config error: unknown environment 'nope' (-c env=...): "
-        "allowed values are dev, staging, prod"
+        f"allowed values are {', '.join(environment_names())}"
     )
 
 

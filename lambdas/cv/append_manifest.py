@@ -11,11 +11,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cv.model import AWAITING, FLOOR_TAPE, MANIFESTS_PREFIX, env
-from cv.s3io import put_json_lines, s3_uri
+from cv.model import AWAITING, FLOOR_TAPE, MANIFESTS_PREFIX
 from cv.write_manifest import manifest_line
-from shared import clients
+from shared import clients, environment
 from shared.errors import InvalidInput
+from shared.s3io import put_json_lines, s3_uri
 from shared.task import logger, metrics, task_handler
 
 
@@ -51,9 +51,9 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         logger.info("no composite ready in this run", extra=summary)
         return {**summary, "manifestUri": None}
 
-    bucket = env("BUCKET")
+    bucket = environment.text("BUCKET")
     frames = [composite_frame(result, run_id) for result in ready]
-    table = clients.resource("dynamodb").Table(env("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(environment.text("FRAMES_TABLE"))
     for frame in frames:
         try:
             table.put_item(Item=frame, ConditionExpression="attribute_not_exists(frameId)")

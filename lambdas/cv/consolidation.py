@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from cv.annotations import consolidate_boxes, consolidate_polygons
-from cv.s3io import get_json, parse_s3_uri
 from shared import clients
+from shared.s3io import get_json, parse_s3_uri
 from shared.task import logger
 
 BOX_FIELD = "boundingBox"

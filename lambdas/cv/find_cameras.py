@@ -6,8 +6,8 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from cv.model import DETECTIONS_PREFIX, FRAMES_PREFIX, PENDING, env, env_int
-from shared import clients
+from cv.model import DETECTIONS_PREFIX, FRAMES_PREFIX, PENDING
+from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -37,10 +37,10 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     request = event_input.get("request", {})
     if request != {}:
         raise InvalidInput(f"the preparation run takes no input (send {{}}), got {_preview(request)}")
-    cap = env_int("MAX_CAMERAS")
-    table = clients.resource("dynamodb").Table(env("CAMERAS_TABLE"))
+    cap = environment.integer("MAX_CAMERAS")
+    table = clients.resource("dynamodb").Table(environment.text("CAMERAS_TABLE"))
     kwargs: dict[str, Any] = {
-        "IndexName": env("PENDING_INDEX"),
+        "IndexName": environment.text("PENDING_INDEX"),
         "KeyConditionExpression": Key("pendingPreparation").eq(PENDING),
         "ScanIndexForward": True,
     }
@@ -52,7 +52,9 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     cameras = [
-        camera_work_item(item, env_int("FRAMES_PER_CAMERA"), env_int("MAX_FRAMES_PER_CAMERA"))
+        camera_work_item(
+            item, environment.integer("FRAMES_PER_CAMERA"), environment.integer("MAX_FRAMES_PER_CAMERA")
+        )
         for item in items[:cap]
     ]
     metrics.add_metric(name="CamerasPending", unit="Count", value=len(cameras))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Final
 
 BOUNDING_BOX: Final = "bounding_box"
@@ -28,22 +27,6 @@ LABELING_PREFIX: Final = "labeling/"
 CURATED_PREFIX: Final = "curated/"
 COMPOSITES_PREFIX: Final = "composites/"
 MANIFESTS_PREFIX: Final = "manifests/"
-
-
-def env(name: str) -> str:
-    """A required environment variable (read per invocation, never at import)."""
-    value = os.environ.get(name)
-    if not value:
-        raise RuntimeError(f"environment variable {name} is not set")
-    return value
-
-
-def env_int(name: str) -> int:
-    return int(env(name))
-
-
-def env_float(name: str) -> float:
-    return float(env(name))
 
 
 def selection_key(job_name: str) -> str:

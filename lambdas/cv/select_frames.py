@@ -10,10 +10,10 @@ from boto3.dynamodb.conditions import Key
 from cv.errors import UnknownTaskType
 from cv.frames import guarded_update, job_frames, query_items
 from cv.jobs import job_name
-from cv.model import LABELING, TASK_TYPES, env, env_int, selection_key
-from cv.s3io import put_json
-from shared import clients
+from cv.model import LABELING, TASK_TYPES, selection_key
+from shared import clients, environment
 from shared.errors import InvalidInput
+from shared.s3io import put_json
 from shared.task import logger, metrics, task_handler
 
 FRAME_FIELDS = ("frameId", "s3Key", "detectionsKey", "coverageMaskKey", "cameraId")
@@ -31,9 +31,9 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     execution_id, started_at = event_input.get("executionId"), event_input.get("startedAt")
     if not isinstance(execution_id, str) or not isinstance(started_at, str):
         raise InvalidInput("executionId and startedAt are required strings")
-    cap = env_int("MAX_FRAMES")
-    name = job_name(env("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
-    table = clients.resource("dynamodb").Table(env("FRAMES_TABLE"))
+    cap = environment.integer("MAX_FRAMES")
+    name = job_name(environment.text("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
+    table = clients.resource("dynamodb").Table(environment.text("FRAMES_TABLE"))
 
     frames = _already_claimed(table, name)
     for item in _awaiting(table, task_type):
@@ -59,7 +59,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         ],
     }
     key = selection_key(name)
-    put_json(clients.client("s3"), env("BUCKET"), key, selection)
+    put_json(clients.client("s3"), environment.text("BUCKET"), key, selection)
     logger.info("frames claimed", extra={"jobName": name, "count": len(frames)})
     return {"count": len(frames), "jobName": name, "taskType": task_type, "selectionKey": key}
 
@@ -68,7 +68,7 @@ def _already_claimed(table: Any, name: str) -> dict[str, dict[str, Any]]:
     """Frames an earlier attempt of this same run claimed (retry after a timeout)."""
     return {
         item["frameId"]: item
-        for item in job_frames(table, env("JOB_INDEX"), name)
+        for item in job_frames(table, environment.text("JOB_INDEX"), name)
         if item.get("labelStatus") == LABELING and "s3Key" in item
     }
 
@@ -77,7 +77,7 @@ def _awaiting(table: Any, task_type: str) -> Any:
     """Frames awaiting this task type, oldest first, page by page."""
     yield from query_items(
         table,
-        IndexName=env("AWAITING_INDEX"),
+        IndexName=environment.text("AWAITING_INDEX"),
         KeyConditionExpression=Key("awaitingTask").eq(task_type),
         ScanIndexForward=True,
     )

@@ -15,10 +15,10 @@ from botocore.exceptions import ClientError
 from cv.compositing import CompositingError, Detection, VotingParameters, compose
 from cv.errors import FramesUnusable
 from cv.imaging import decode_rgb, encode_png
-from cv.model import COMPOSITES_PREFIX, env, env_float, env_int
-from cv.s3io import get_bytes, get_json, put_json
-from shared import clients
+from cv.model import COMPOSITES_PREFIX
+from shared import clients, environment
 from shared.errors import InvalidInput
+from shared.s3io import get_bytes, get_json, put_json
 from shared.task import logger, metrics, task_handler
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".ppm")
@@ -92,15 +92,16 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         raise InvalidInput(
             "camera (with cameraId, frameCount, framesPrefix, detectionsPrefix) and runId are required"
         )
-    bucket = env("BUCKET")
-    threshold = env_float("MIN_COVERAGE_PERCENT")
+    bucket = environment.text("BUCKET")
+    threshold = environment.number("MIN_COVERAGE_PERCENT")
     next_count = min(
-        int(camera["frameCount"]) + env_int("EXTRA_FRAMES_PER_RETRY"), env_int("MAX_FRAMES_PER_CAMERA")
+        int(camera["frameCount"]) + environment.integer("EXTRA_FRAMES_PER_RETRY"),
+        environment.integer("MAX_FRAMES_PER_CAMERA"),
     )
     params = VotingParameters(
-        min_confidence=env_float("MIN_CONFIDENCE"),
-        margin_px=env_int("OBSTRUCTION_MARGIN_PX"),
-        region_size_px=env_int("REGION_SIZE_PX"),
+        min_confidence=environment.number("MIN_CONFIDENCE"),
+        margin_px=environment.integer("OBSTRUCTION_MARGIN_PX"),
+        region_size_px=environment.integer("REGION_SIZE_PX"),
     )
     s3 = clients.client("s3")
     chosen = pick_time_shifted(_list_frames(s3, bucket, camera["framesPrefix"]), int(camera["frameCount"]))

@@ -7,10 +7,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cv.errors import SelectionNotFound
-from cv.model import env, manifest_key
-from cv.s3io import get_json, put_json_lines, s3_uri
-from shared import clients
+from cv.model import manifest_key
+from shared import clients, environment
 from shared.errors import InvalidInput
+from shared.s3io import get_json, put_json_lines, s3_uri
 from shared.task import logger, task_handler
 
 OPTIONAL_REFERENCES = {"detectionsKey": "detections-ref", "coverageMaskKey": "coverage-mask-ref"}
@@ -36,7 +36,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     key = event_input.get("selectionKey")
     if not isinstance(key, str):
         raise InvalidInput("selectionKey is required")
-    bucket = env("BUCKET")
+    bucket = environment.text("BUCKET")
     s3 = clients.client("s3")
     try:
         selection = get_json(s3, bucket, key)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orders.idempotency import once_per_order
 from orders.shipments import ShipmentStore
+from shared import environment
 from shared.errors import InvalidInput
 from shared.task import logger, task_handler
 
 
 def _cancel(request: dict[str, Any]) -> dict[str, Any]:
-    return ShipmentStore(os.environ["SHIPMENTS_TABLE"]).cancel(request["orderId"])
+    return ShipmentStore(environment.text("SHIPMENTS_TABLE")).cancel(request["orderId"])
 
 
 @task_handler

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import CatalogUnavailable
-from shared import clients
+from shared import clients, environment
 from shared.dynamodb import transient_or_original
 
 TABLE_VARIABLE = "CATALOG_TABLE"
@@ -39,8 +39,8 @@ class Catalog:
         self.client = client or clients.client("dynamodb")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> Catalog:
-        return cls(environ[TABLE_VARIABLE])
+    def from_environment(cls) -> Catalog:
+        return cls(environment.text(TABLE_VARIABLE))
 
     def products(self, skus: Iterable[str]) -> dict[str, Product]:
         """The catalog entries of `skus` that exist (an unknown SKU is simply absent)."""

@@ -5,7 +5,6 @@ The payment token is not in the task input: it is read from the order's personal
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,13 +20,13 @@ from shared.task import logger, metrics, task_handler
 
 
 def _charge(request: dict[str, Any]) -> dict[str, Any]:
-    adapter = adapter_from_environment(os.environ)
+    adapter = adapter_from_environment()
     return adapter.charge(ChargeRequest.from_input(request)).to_dict()
 
 
 def _payment_token(order_id: str) -> str:
     try:
-        return PersonalDataStore.from_environment(os.environ).get(order_id).payment_token
+        return PersonalDataStore.from_environment().get(order_id).payment_token
     except TransientError as error:
         # The step's Retry covers the provider's transient error: a busy lookup is retried alike.
         raise PaymentProviderUnavailable(str(error)) from None

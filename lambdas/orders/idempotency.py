@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import clients
+from shared import clients, environment
 
 Operation = Callable[..., dict[str, Any]]
 
@@ -35,8 +34,8 @@ def once_per_order(
     config, persistence = _idempotency(
         name,
         payload_fields,
-        os.environ["IDEMPOTENCY_TABLE"],
-        int(os.environ.get("IDEMPOTENCY_TTL_SECONDS", "86400")),
+        environment.text("IDEMPOTENCY_TABLE"),
+        environment.integer("IDEMPOTENCY_TTL_SECONDS", 86400),
     )
     config.register_lambda_context(context)
     return idempotent_function(  # type: ignore[no-any-return]

@@ -21,7 +21,6 @@ after the refund, and the refund's "nothing to refund" stays true.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,7 +35,7 @@ from orders.errors import (
     RefundImpossible,
 )
 from orders.payments import ChargeReceipt, ChargeRequest, RefundReceipt, RefundRequest
-from shared import clients
+from shared import clients, environment
 from shared.dynamodb import TRANSIENT_CODES, consistent_get, transient_or_original
 
 LEDGER_TRANSIENT_CODES = TRANSIENT_CODES | {"TransactionInProgressException", "TransactionCanceledException"}
@@ -69,8 +68,8 @@ class LedgerAdapter:
         self.client = client or clients.client("dynamodb")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> LedgerAdapter:
-        return cls(environ["LEDGER_TABLE"])
+    def from_environment(cls) -> LedgerAdapter:
+        return cls(environment.text("LEDGER_TABLE"))
 
     def verify_owner(self, payment_token: str, customer_id: str) -> None:
         account = self._get(account_key(payment_token))

@@ -9,7 +9,6 @@ integers in the currency's minor units (cents), never floats.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -19,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orders.errors import InvalidOrder
+from shared import environment
 
 ORDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 CUSTOMER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}")
@@ -64,13 +64,13 @@ class Rules:
     max_quantity: int
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> Rules:
-        raw = json.loads(environ["CURRENCIES"])
+    def from_environment(cls) -> Rules:
+        raw = environment.json_object("CURRENCIES")
         currencies = {
             code: Currency(code, int(spec["minorUnits"]), Decimal(str(spec["approvalThreshold"])))
             for code, spec in raw.items()
         }
-        return cls(currencies, int(environ["MAX_ITEMS"]), int(environ["MAX_QUANTITY"]))
+        return cls(currencies, environment.integer("MAX_ITEMS"), environment.integer("MAX_QUANTITY"))
 
 
 def parse_order(raw: Any, rules: Rules) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import DuplicateOrder, PersonalDataMissing, PersonalDataUnavailable
-from shared import clients
+from shared import clients, environment
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 TABLE_VARIABLE = "PERSONAL_DATA_TABLE"
@@ -44,8 +44,8 @@ class PersonalDataStore:
         self.client = client or clients.client("dynamodb")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> PersonalDataStore:
-        return cls(environ[TABLE_VARIABLE])
+    def from_environment(cls) -> PersonalDataStore:
+        return cls(environment.text(TABLE_VARIABLE))
 
     def store(self, order_id: str, execution_id: str, data: PersonalData) -> None:
         """Write the item, or rewrite it for the execution that owns it (a retried Validate);

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from orders.ledger import LedgerAdapter
 from orders.payments import PaymentAdapter
+from shared import environment
 
-AdapterFactory = Callable[[Mapping[str, str]], PaymentAdapter]
+AdapterFactory = Callable[[], PaymentAdapter]
 
 # Extend by adding an adapter module and one entry here (and to the settings' Literal).
 ADAPTERS: dict[str, AdapterFactory] = {
@@ -15,10 +16,6 @@ ADAPTERS: dict[str, AdapterFactory] = {
 }
 
 
-def adapter_from_environment(environ: Mapping[str, str]) -> PaymentAdapter:
-    name = environ.get("PAYMENT_ADAPTER", "ledger")
-    try:
-        factory = ADAPTERS[name]
-    except KeyError:
-        raise RuntimeError(f"PAYMENT_ADAPTER={name!r} is not one of {sorted(ADAPTERS)}") from None
-    return factory(environ)
+def adapter_from_environment() -> PaymentAdapter:
+    """The adapter `PAYMENT_ADAPTER` names (`ledger` when unset); `MalformedSetting` for another name."""
+    return ADAPTERS[environment.choice("PAYMENT_ADAPTER", ADAPTERS, default="ledger")]()

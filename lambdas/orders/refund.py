@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,7 +13,7 @@ from shared.task import logger, task_handler
 
 
 def _refund(request: dict[str, Any]) -> dict[str, Any]:
-    adapter = adapter_from_environment(os.environ)
+    adapter = adapter_from_environment()
     return adapter.refund(RefundRequest.from_input(request)).to_dict()
 
 

@@ -10,13 +10,12 @@ notification names the order, the amounts and why it needs review, never the tok
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import clients
+from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.task import execution_id, logger, task_handler
 
@@ -37,14 +36,14 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
     ciphertext = clients.client("kms").encrypt(
-        KeyId=os.environ["APPROVAL_TOKEN_KEY"],
+        KeyId=environment.text("APPROVAL_TOKEN_KEY"),
         Plaintext=event_input["taskToken"].encode(),
         EncryptionContext=token_context(order_id, execution_id()),
     )["CiphertextBlob"]
     now = datetime.now(UTC)
-    expires = now + timedelta(seconds=int(os.environ["APPROVAL_TIMEOUT_SECONDS"]))
+    expires = now + timedelta(seconds=environment.integer("APPROVAL_TIMEOUT_SECONDS"))
     clients.client("dynamodb").update_item(
-        TableName=os.environ["STATUS_TABLE"],
+        TableName=environment.text("STATUS_TABLE"),
         Key={"orderId": {"S": order_id}},
         UpdateExpression=(
             "SET #status = :status, step = :step, approvalTokenCiphertext = :token, "
@@ -63,7 +62,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
             ":executionId": {"S": execution_id()},
         },
     )
-    env = os.environ.get("STEPWISE_ENV", "dev")
+    env = environment.text("STEPWISE_ENV", "dev")
     command = f"python -m scripts.orders.approval {{}} {order_id} --env {env}"
     message = {
         "orderId": order_id,
@@ -77,7 +76,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "reject": command.format("reject"),
     }
     clients.client("sns").publish(
-        TopicArn=os.environ["APPROVAL_TOPIC_ARN"],
+        TopicArn=environment.text("APPROVAL_TOPIC_ARN"),
         Subject=f"Order {order_id} needs approval"[:100],
         Message=json.dumps(message, indent=2),
         MessageAttributes={"orderId": {"DataType": "String", "StringValue": order_id}},

@@ -5,7 +5,6 @@ The shipping address is not in the task input: it is read from the order's perso
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,18 +13,19 @@ from orders.errors import ShipmentStoreUnavailable
 from orders.idempotency import once_per_order
 from orders.personal_data import PersonalDataStore
 from orders.shipments import ShipmentStore, check_deliverable
+from shared import environment
 from shared.errors import InvalidInput, TransientError
 from shared.task import logger, task_handler
 
 
 def _create(request: dict[str, Any]) -> dict[str, Any]:
-    store = ShipmentStore(os.environ["SHIPMENTS_TABLE"])
+    store = ShipmentStore(environment.text("SHIPMENTS_TABLE"))
     return store.create(request["orderId"], request["shippingAddress"], request["items"])
 
 
 def _shipping_address(order_id: str) -> dict[str, str]:
     try:
-        return dict(PersonalDataStore.from_environment(os.environ).get(order_id).shipping_address)
+        return dict(PersonalDataStore.from_environment().get(order_id).shipping_address)
     except TransientError as error:
         # The step's Retry covers the shipment store's transient error: a busy lookup is retried alike.
         raise ShipmentStoreUnavailable(str(error)) from None
@@ -41,7 +41,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("items: required array")
     logger.append_keys(order_id=order_id)
     address = _shipping_address(order_id)
-    countries = [code for code in os.environ["SHIPPING_COUNTRIES"].split(",") if code]
+    countries = list(environment.items("SHIPPING_COUNTRIES", required=True))
     check_deliverable(address, countries)
     create = once_per_order(_create, context, name="ship")
     shipment = create(

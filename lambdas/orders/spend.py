@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orders.errors import SpendRecordUnavailable
-from shared import clients
+from shared import clients, environment
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
 TABLE_VARIABLE = "SPEND_TABLE"
@@ -52,8 +52,8 @@ class SpendWindow:
         self.clock = clock
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> SpendWindow:
-        return cls(environ[TABLE_VARIABLE], int(environ[WINDOW_VARIABLE]))
+    def from_environment(cls) -> SpendWindow:
+        return cls(environment.text(TABLE_VARIABLE), environment.integer(WINDOW_VARIABLE))
 
     def record(self, customer_id: str, currency: str, order_id: str, amount_minor: int) -> WindowSpend:
         """Count `order_id` (once) and return the window's total including it."""

@@ -9,7 +9,6 @@ If counting the order fails after that, this execution's item is deleted before 
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -28,17 +27,17 @@ from shared.task import execution_id, logger, task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Return `{"order": <priced order without personal data>}`; raise the refusal's named error, or
     `DuplicateOrder` if another execution owns the order id."""
-    rules = Rules.from_environment(os.environ)
+    rules = Rules.from_environment()
     parsed = parse_order(event_input, rules)
     currency = rules.currencies[parsed["currency"]]
     logger.append_keys(order_id=parsed["orderId"])
-    products = Catalog.from_environment(os.environ).products(line["sku"] for line in parsed["items"])
+    products = Catalog.from_environment().products(line["sku"] for line in parsed["items"])
     order, personal = separate(price_order(parsed, products, currency))
-    adapter_from_environment(os.environ).verify_owner(personal.payment_token, order["customerId"])
-    store = PersonalDataStore.from_environment(os.environ)
+    adapter_from_environment().verify_owner(personal.payment_token, order["customerId"])
+    store = PersonalDataStore.from_environment()
     store.store(order["orderId"], execution_id(), personal)
     try:
-        window = SpendWindow.from_environment(os.environ).record(
+        window = SpendWindow.from_environment().record(
             order["customerId"], order["currency"], order["orderId"], order["totalMinor"]
         )
     except Exception:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rag import environment
+from shared import environment
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, chunking, clients, documents, environment, layout, sandbox
+from rag import artifacts, chunking, documents, layout, sandbox
 from rag.errors import InvalidInput, NoExtractableText
 from rag.limits import Limits
+from shared import clients, environment
 from shared.task import logger, task_handler
 
 
@@ -21,7 +22,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     document, parsed = event_input.get("document"), event_input.get("parsed")
     if not isinstance(document, dict) or not isinstance(parsed, dict) or "parsedKey" not in parsed:
         raise InvalidInput("expected {'document': {...}, 'parsed': {'parsedKey': ...}}")
-    store = artifacts.Store.from_environment(clients.s3())
+    store = artifacts.Store.from_environment(clients.client("s3", clients.STANDARD))
     content = store.get_json(parsed["parsedKey"])
     options = {
         "format": content["format"],

@@ -19,9 +19,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from rag import artifacts, clients, documents, environment, layout, registry, vector_index
-from rag.clients import error_code
+from rag import artifacts, documents, layout, registry, vector_index
 from rag.errors import ConcurrentUpdate, InvalidInput
+from shared import clients, environment
+from shared.clients import error_code
 from shared.task import logger, metrics, task_handler
 
 # An Express child lives at most 5 minutes: a version in flight for longer was cut off.
@@ -34,12 +35,12 @@ def discard(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     count = (event_input.get("chunk") or {}).get("count")
     if not isinstance(fetched, dict) or not fetched.get("version") or not count:
         return {"removedVectors": 0}  # nothing was written for this version
-    dynamodb = clients.dynamodb()
+    dynamodb = clients.client("dynamodb", clients.STANDARD)
     entry = registry.get(dynamodb, fetched["source"]) or {}
     removed = 0
     if entry.get("version") != fetched["version"]:
         keys = documents.chunk_keys(fetched["documentId"], fetched["version"], int(count))
-        removed = vector_index.delete(clients.s3vectors(), keys)
+        removed = vector_index.delete(clients.client("s3vectors", clients.ADAPTIVE), keys)
     registry.clear_pending(dynamodb, fetched["source"], [fetched["version"]])
     logger.warning("failed version discarded", extra={"source": fetched["source"], "removed": removed})
     return {"removedVectors": removed}
@@ -50,9 +51,11 @@ def remove(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any
     document = event_input.get("document")
     if not isinstance(document, dict) or not isinstance(document.get("source"), str):
         raise InvalidInput("expected {'document': {'source', 'documentId'}, 'runId'}")
-    dynamodb = clients.dynamodb()
+    dynamodb = clients.client("dynamodb", clients.STANDARD)
     entry = registry.get(dynamodb, document["source"]) or {}
-    removed = remove_document(dynamodb, clients.s3vectors(), document["source"], entry)
+    removed = remove_document(
+        dynamodb, clients.client("s3vectors", clients.ADAPTIVE), document["source"], entry
+    )
     return documents.line(
         document["source"],
         "removed",
@@ -67,7 +70,10 @@ def sweep(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     plan, run_id = event_input.get("plan"), event_input.get("runId")
     if not isinstance(plan, dict) or not isinstance(run_id, str):
         raise InvalidInput("expected {'plan': {...}, 'runId': str}")
-    dynamodb, vectors = clients.dynamodb(), clients.s3vectors()
+    dynamodb, vectors = (
+        clients.client("dynamodb", clients.STANDARD),
+        clients.client("s3vectors", clients.ADAPTIVE),
+    )
     prefix_source = None
     if plan.get("listing") == "source":
         prefix_source = documents.s3_source(str(plan["bucket"]), str(plan["prefix"]))
@@ -75,7 +81,9 @@ def sweep(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     abandoned = removed = 0
     candidates = list(_candidates(dynamodb, prefix_source))
     existing = _existing_keys(plan) if prefix_source else set()
-    store = artifacts.Store.from_environment(clients.s3()) if prefix_source else None
+    store = (
+        artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)) if prefix_source else None
+    )
     for entry in candidates:
         source = entry["source"]
         if prefix_source and source.startswith(prefix_source):
@@ -178,7 +186,7 @@ def _candidates(dynamodb: Any, prefix_source: str | None) -> Any:
 
 def _existing_keys(plan: dict[str, Any]) -> set[str]:
     keys: set[str] = set()
-    paginator = clients.s3().get_paginator("list_objects_v2")
+    paginator = clients.client("s3", clients.STANDARD).get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=plan["bucket"], Prefix=plan["prefix"]):
         keys.update(entry["Key"] for entry in page.get("Contents", []))
     return keys

@@ -14,9 +14,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from rag import clients, documents, registry, vector_index
-from rag.clients import error_code
+from rag import documents, registry, vector_index
 from rag.errors import ConcurrentUpdate, InvalidInput
+from shared import clients
+from shared.clients import error_code
 from shared.task import logger, metrics, task_handler
 
 
@@ -28,13 +29,13 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("expected {'document', 'parsed', 'chunks', 'validation', 'runId'}")
     count = int(chunks["count"])
     previous = document.get("previous")
-    dynamodb = clients.dynamodb()
+    dynamodb = clients.client("dynamodb", clients.STANDARD)
     old = _promote(dynamodb, document, parsed, count, run_id, previous)
     registry.clear_pending(dynamodb, document["source"], [document["version"]])
 
     stale = [entry for entry in (previous, (old or {}).get("stale")) if entry]
     deleted = 0
-    client = clients.s3vectors()
+    client = clients.client("s3vectors", clients.ADAPTIVE)
     for entry in stale:
         if entry["version"] != document["version"]:
             keys = documents.chunk_keys(document["documentId"], entry["version"], int(entry["chunkCount"]))

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from rag import environment
+from shared import environment
 
 # Bump when parsing or chunking code changes in a way that should re-ingest unchanged documents.
 PIPELINE_REVISION = "2"

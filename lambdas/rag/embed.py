@@ -14,9 +14,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, environment, layout
+from rag import artifacts, layout
 from rag.embedding_models import EmbeddingModel, model_for
 from rag.errors import InvalidInput
+from shared import clients, environment
 from shared.task import logger, metrics, task_handler
 
 
@@ -27,7 +28,10 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("expected {'document': {...}, 'chunks': {'chunksKey': ..., 'count': ...}}")
     model = model_for(environment.text("EMBEDDING_MODEL_ID"), environment.integer("EMBEDDING_DIMENSION"))
     batch_size = environment.integer("EMBEDDING_BATCH_SIZE")
-    store, bedrock = artifacts.Store.from_environment(clients.s3()), clients.bedrock_runtime()
+    store, bedrock = (
+        artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)),
+        clients.client("bedrock-runtime", clients.ADAPTIVE),
+    )
     rows = store.get_jsonl(chunks["chunksKey"])
     document_id, version = document["documentId"], document["version"]
     batches = [rows[start : start + batch_size] for start in range(0, len(rows), batch_size)]

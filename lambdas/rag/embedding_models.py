@@ -15,8 +15,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rag.clients import error_code
 from rag.errors import EmbeddingFailed, EmbeddingThrottled, ModelUnavailable
+from shared.clients import error_code
 
 THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException"})
 UNAVAILABLE_CODES = frozenset(

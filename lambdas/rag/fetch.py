@@ -13,8 +13,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, documents, layout, registry, sources
+from rag import artifacts, documents, layout, registry, sources
 from rag.errors import InvalidInput, SourceNotFound
+from shared import clients
 from shared.task import logger, metrics, task_handler
 
 
@@ -23,7 +24,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     item = event_input.get("item")
     if not isinstance(item, dict):
         raise InvalidInput("expected {'item': {...}, 'runId': str}")
-    store = artifacts.Store.from_environment(clients.s3())
+    store = artifacts.Store.from_environment(clients.client("s3", clients.STANDARD))
     source = sources.resolve(store, item)
     logger.append_keys(source=source.uri)
     if source.folder_marker:
@@ -34,7 +35,10 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     except SourceNotFound as error:
         # The object is gone (deleted, or an Object Deleted event): a document the registry
         # knows is removed from the index; an unknown one stays a failure (a mistyped key).
-        if not error.missing or registry.get(clients.dynamodb(), source.uri) is None:
+        if (
+            not error.missing
+            or registry.get(clients.client("dynamodb", clients.STANDARD), source.uri) is None
+        ):
             raise
         logger.info("source deleted")
         return {
@@ -48,7 +52,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     digest = documents.content_hash(fetched.body)
     version = documents.version_of(digest, documents.pipeline_fingerprint())
     document_id = documents.document_id(source.uri)
-    entry = registry.get(clients.dynamodb(), source.uri) or {}
+    entry = registry.get(clients.client("dynamodb", clients.STANDARD), source.uri) or {}
 
     if entry.get("version") == version:
         return _unchanged(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag import environment
+from shared import environment
 
 # Defaults mirror RagSettings; the deployed functions always get them in their environment.
 DEFAULT_CPU_SECONDS = 6

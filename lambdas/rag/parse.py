@@ -10,9 +10,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, layout, sandbox
+from rag import artifacts, layout, sandbox
 from rag.errors import InvalidInput
 from rag.limits import Limits
+from shared import clients
 from shared.task import logger, task_handler
 
 
@@ -21,7 +22,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     document = event_input.get("document")
     if not isinstance(document, dict) or "rawKey" not in document:
         raise InvalidInput("expected {'document': {...fetch output...}}")
-    store = artifacts.Store.from_environment(clients.s3())
+    store = artifacts.Store.from_environment(clients.client("s3", clients.STANDARD))
     body = store.get_bytes(document["rawKey"])
     options = {"contentType": document.get("contentType") or "", "name": document.get("name") or ""}
     outcome = sandbox.run("parse", options, body, Limits.from_environment())

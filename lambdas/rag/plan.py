@@ -16,9 +16,10 @@ from urllib.parse import unquote_plus, urlsplit
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, environment, layout
-from rag.clients import error_code
+from rag import artifacts, layout
 from rag.errors import InvalidInput
+from shared import clients, environment
+from shared.clients import error_code
 from shared.task import logger, task_handler
 
 OBJECTS_FORM = "[{'bucket', 'key'}, ...]"
@@ -50,7 +51,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         logger.info("prefix run", extra={"prefix": prefix})
         return {"runId": run_id, "listing": "source", "bucket": source_bucket, "prefix": prefix}
 
-    store = artifacts.Store.from_environment(clients.s3())
+    store = artifacts.Store.from_environment(clients.client("s3", clients.STANDARD))
     if forms == ["urls"]:
         items = _url_items(request["urls"], environment.integer("MAX_URLS_PER_RUN"))
     else:

@@ -13,8 +13,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, documents, registry, sources, vector_index
+from rag import artifacts, documents, registry, sources, vector_index
 from rag.errors import PERMANENT_ERRORS, InvalidInput
+from shared import clients
 from shared.task import logger, metrics, task_handler
 
 MESSAGE_LIMIT = 1000
@@ -29,7 +30,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     message = error_message(error.get("Cause"))
     fetched = (event_input.get("fetch") or {}).get("document")
     source = fetched["source"] if fetched else _source_of(event_input.get("item") or {})
-    dynamodb = clients.dynamodb()
+    dynamodb = clients.client("dynamodb", clients.STANDARD)
     entry = registry.get(dynamodb, source) or {}
     version = fetched["version"] if fetched else None
 
@@ -37,7 +38,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     count = (event_input.get("chunk") or {}).get("count")
     if fetched and count and entry.get("version") != version:
         keys = documents.chunk_keys(fetched["documentId"], version, int(count))
-        removed = vector_index.delete(clients.s3vectors(), keys)
+        removed = vector_index.delete(clients.client("s3vectors", clients.ADAPTIVE), keys)
     if fetched and version:
         registry.clear_pending(dynamodb, source, [version])
 
@@ -98,6 +99,8 @@ def error_message(cause: Any) -> str:
 def _source_of(item: dict[str, Any]) -> str:
     """The source a map item stands for, even when fetching it is what failed."""
     try:
-        return sources.resolve(artifacts.Store.from_environment(clients.s3()), item).uri
+        return sources.resolve(
+            artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)), item
+        ).uri
     except Exception:  # the failure being recorded may be exactly this
         return documents.s3_source(str(item.get("bucket", "")), str(item.get("key", "")))

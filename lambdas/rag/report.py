@@ -21,9 +21,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, documents, layout, sources
+from rag import artifacts, documents, layout, sources
 from rag.errors import InvalidInput
 from rag.record_failure import error_message
+from shared import clients
 from shared.task import logger, metrics, task_handler
 
 READERS = 16
@@ -38,7 +39,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     if not isinstance(plan, dict) or not plan.get("runId"):
         raise InvalidInput("expected the run state with 'plan' (and 'map' or 'mapError')")
     run_id = plan["runId"]
-    store = artifacts.Store.from_environment(clients.s3())
+    store = artifacts.Store.from_environment(clients.client("s3", clients.STANDARD))
     keys = list(store.keys(layout.run_records_prefix(run_id)))
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         lines = list(pool.map(store.get_json, keys))

@@ -9,9 +9,10 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rag import artifacts, documents, environment, http_fetch
-from rag.clients import error_code
+from rag import artifacts, documents, http_fetch
 from rag.errors import DocumentTooLarge, InvalidInput, SourceNotFound, SourceUnavailable
+from shared import environment
+from shared.clients import error_code
 
 NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound", "AccessDenied", "403"})
 # Only these mean the object is gone (Fetch may list the source prefix, so a missing key is a 404,

@@ -6,8 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, environment, registry, stored, vector_index
+from rag import artifacts, registry, stored, vector_index
 from rag.errors import InvalidInput
+from shared import clients, environment
 from shared.task import logger, task_handler
 
 TITLE_LIMIT = 256
@@ -22,7 +23,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("expected {'document', 'parsed', 'chunks', 'embeddings'} objects")
     excerpt_chars = environment.integer("EXCERPT_CHARS")
     pairs = stored.chunks_with_embeddings(
-        artifacts.Store.from_environment(clients.s3()), document, chunks, embeddings
+        artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)), document, chunks, embeddings
     )
     vectors = [
         {
@@ -42,8 +43,12 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     # Recorded before any vector is written: if this version is never committed nor rolled back,
     # the next run's sweep knows exactly which keys to delete.
     registry.mark_pending(
-        clients.dynamodb(), document["source"], document["documentId"], document["version"], len(vectors)
+        clients.client("dynamodb", clients.STANDARD),
+        document["source"],
+        document["documentId"],
+        document["version"],
+        len(vectors),
     )
-    vector_index.put(clients.s3vectors(), vectors)
+    vector_index.put(clients.client("s3vectors", clients.ADAPTIVE), vectors)
     logger.info("upserted", extra={"vectors": len(vectors)})
     return {"vectors": len(vectors)}

@@ -12,8 +12,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, clients, documents, environment, stored, vector_index
+from rag import artifacts, documents, stored, vector_index
 from rag.errors import InvalidInput, ValidationMismatch
+from shared import clients, environment
 from shared.task import logger, task_handler
 
 OVERFLOW_PROBE = 10
@@ -29,9 +30,9 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("expected {'document', 'chunks', 'embeddings'} objects")
     document_id, version = document["documentId"], document["version"]
     pairs = stored.chunks_with_embeddings(
-        artifacts.Store.from_environment(clients.s3()), document, chunks, embeddings
+        artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)), document, chunks, embeddings
     )
-    client = clients.s3vectors()
+    client = clients.client("s3vectors", clients.ADAPTIVE)
     count = len(pairs)
 
     expected = documents.chunk_keys(document_id, version, count)

@@ -7,9 +7,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rag import environment
-from rag.clients import error_code
 from rag.errors import VectorStoreBusy
+from shared import environment
+from shared.clients import error_code
 
 PUT_BATCH = 500
 DELETE_BATCH = 500

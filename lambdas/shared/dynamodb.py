@@ -7,6 +7,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.clients import error_code
+
 # Throttling and server faults: the request may be sent again (DynamoDB API reference, "Error handling").
 TRANSIENT_CODES = frozenset(
     {
@@ -17,10 +19,6 @@ TRANSIENT_CODES = frozenset(
         "ServiceUnavailable",
     }
 )
-
-
-def error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def transient_or_original(

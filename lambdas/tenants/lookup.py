@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import clients
+from shared import clients, environment
 from shared.errors import InvalidInput, TaskError
 from shared.task import logger, task_handler
 
@@ -36,7 +35,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     execution_id = event_input.get("executionId")
     if not isinstance(tenant_id, str) or not isinstance(execution_id, str):
         raise InvalidInput("lookup needs 'tenantId' and 'executionId' strings")
-    table = clients.resource("dynamodb").Table(os.environ["REGISTRY_TABLE"])
+    table = clients.resource("dynamodb").Table(environment.text("REGISTRY_TABLE"))
     item = table.get_item(Key={"tenantId": tenant_id}, ConsistentRead=True).get("Item")
     if item is None:
         raise TenantRecordMissing(f"tenant {tenant_id} was claimed but has no registry record")

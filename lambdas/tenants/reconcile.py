@@ -11,7 +11,6 @@ account requested again, in the same invocation, right after looking.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared import clients
+from shared import clients, environment
 from shared.errors import InvalidInput, TaskError, TransientError
 from shared.task import logger, metrics, task_handler
 from tenants.organization import AccountRequest, Organization, same_email
@@ -146,7 +145,7 @@ def parse(event_input: dict[str, Any]) -> tuple[AccountRequest, str]:
         account_name=event_input["accountName"],
         email=event_input["email"],
         tags=tuple((str(tag["Key"]), str(tag["Value"])) for tag in tags),
-        role_name=os.environ["ACCOUNT_ACCESS_ROLE_NAME"],
+        role_name=environment.text("ACCOUNT_ACCESS_ROLE_NAME"),
     )
     return request, event_input["executionId"]
 
@@ -154,7 +153,7 @@ def parse(event_input: dict[str, Any]) -> tuple[AccountRequest, str]:
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request, execution_id = parse(event_input)
-    table = clients.resource("dynamodb").Table(os.environ["REGISTRY_TABLE"])
+    table = clients.resource("dynamodb").Table(environment.text("REGISTRY_TABLE"))
     claimed_at = claim_time(table, request.tenant_id, execution_id)
     reconciled = reconcile(Organization(), request, claimed_at)
     if reconciled.outcome == "ADOPTED":

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -11,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import TypeSerializer
 
+from shared import environment
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
 
@@ -27,7 +26,7 @@ FIELDS = ("tenantId", "accountName", "email", "organizationalUnitId", "tier", "t
 
 
 def _csv(name: str) -> set[str]:
-    return {item.strip() for item in os.environ.get(name, "").split(",") if item.strip()}
+    return set(environment.items(name))
 
 
 def _tags(raw: Any, problems: list[str]) -> dict[str, str]:
@@ -132,7 +131,7 @@ def account_tags(request: Mapping[str, Any]) -> list[dict[str, str]]:
 
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    tiers: dict[str, Any] = json.loads(os.environ["TENANT_TIERS"])
+    tiers = environment.json_object("TENANT_TIERS")
     try:
         request = validate_request(event_input, tiers)
     except InvalidInput:

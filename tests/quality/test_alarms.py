@@ -146,10 +146,10 @@ def test_a_failure_metric_of_a_handler_without_an_alarm_fails_the_rule():
     report, record_failure = problems
     assert report.startswith("handler metric WorkflowFunctionsReportFunction")
     assert report.endswith(
-        "(lambdas/rag/record_failure.py:72, lambdas/rag/report.py:55): no alarm watches it"
+        "(lambdas/rag/record_failure.py:73, lambdas/rag/report.py:56): no alarm watches it"
     )
     assert record_failure.startswith("handler metric WorkflowDocumentFunctionsRecordFailureFunction")
-    assert record_failure.endswith("(lambdas/rag/record_failure.py:72): no alarm watches it")
+    assert record_failure.endswith("(lambdas/rag/record_failure.py:73): no alarm watches it")
     for problem in problems:
         assert " Stepwise/DocumentsFailed [environment=prod, service=rag] (" in problem
 

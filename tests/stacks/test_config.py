@@ -2,12 +2,13 @@ import pytest
 
 from stacks.application import project_context
 from stacks.config import WORKFLOW_KEYS, ConfigError, load_environment
+from tests.support.environments import environment_names
 
 ENVIRONMENTS = project_context()["environments"]
 
 
-def test_every_shipped_environment_is_valid():
-    for name in ("dev", "staging", "prod"):
+def test_every_environment_is_valid():
+    for name in environment_names():
         assert load_environment(ENVIRONMENTS, name).name == name
 
 
@@ -15,7 +16,7 @@ def test_unknown_environment_lists_the_allowed_ones():
     with pytest.raises(ConfigError) as raised:
         load_environment(ENVIRONMENTS, "nope")
     assert str(raised.value) == (
-        "unknown environment 'nope' (-c env=...): allowed values are dev, staging, prod"
+        f"unknown environment 'nope' (-c env=...): allowed values are {', '.join(environment_names())}"
     )
 
 

@@ -14,11 +14,11 @@ from aws_cdk.assertions import Template
 from stacks.application import WORKFLOW_STACKS, build, project_context
 from stacks.common import nag
 from stacks.config import load_environment
-from tests.support.environments import complete_environments
+from tests.support.environments import complete_environments, environment_names
 from tests.support.probe_stack import ProbeStack
 from tests.support.synth import app_stacks, fresh_app
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = environment_names()
 FACTORIES = {**WORKFLOW_STACKS, "probe": ProbeStack}
 
 

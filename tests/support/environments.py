@@ -1,11 +1,23 @@
-"""Environments for readiness tests: the shipped ones, and a prod with every readiness key set."""
+"""The environments the tests cover (every one in cdk.json), and a prod with every readiness key set.
+
+Tests parametrized per environment take their names from `environment_names()`, never from a
+literal list, so an environment added to cdk.json is synthesized, nag-checked and readiness-checked
+by `make test` without touching a test. `STEPWISE_CDK_JSON=FILE` runs the suite against another
+cdk.json (e.g. a copy with an added `qa`), to try an environment before adding it.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
+from pathlib import Path
 from typing import Any
 
+from stacks import application
 from stacks.application import project_context
+from stacks.config import load_environment
+
+CDK_JSON_VARIABLE = "STEPWISE_CDK_JSON"
 
 ACCOUNT = "111111111111"
 REGION = "eu-west-1"
@@ -47,6 +59,24 @@ SHIPPED_PROD_PROBLEMS = [
     "tenants.quarantineOuId",
     "tenants.suspendedOuId",
 ]
+
+
+def use_cdk_json_from_environment() -> None:
+    """Read the project context from the file `STEPWISE_CDK_JSON` names, if set (test processes only)."""
+    path = os.environ.get(CDK_JSON_VARIABLE)
+    if path:
+        application.CDK_JSON = Path(path).resolve()
+
+
+def environment_names(workflow: str | None = None) -> tuple[str, ...]:
+    """Every environment in cdk.json's `context.environments`, in its order (those that deploy
+    `workflow`, when given)."""
+    environments = project_context()["environments"]
+    return tuple(
+        name
+        for name in environments
+        if workflow is None or workflow in load_environment(environments, name).workflows
+    )
 
 
 def shipped_environments() -> dict[str, Any]:

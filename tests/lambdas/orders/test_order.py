@@ -11,6 +11,8 @@ import pytest
 from orders.errors import InvalidOrder
 from orders.order import Currency, Rules, format_minor, parse_order
 
+from shared.environment import MalformedSetting, MissingSetting
+
 RULES = Rules(
     currencies={
         "USD": Currency("USD", 2, Decimal("1000")),
@@ -207,3 +209,34 @@ def test_non_object_orders(raw: Any) -> None:
 def test_format_minor() -> None:
     assert format_minor(5, RULES.currencies["USD"]) == "0.05"
     assert format_minor(120000, RULES.currencies["JPY"]) == "120000"
+
+
+def test_rules_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CURRENCIES", json.dumps({"USD": {"minorUnits": 2, "approvalThreshold": "1000"}}))
+    monkeypatch.setenv("MAX_ITEMS", "5")
+    monkeypatch.setenv("MAX_QUANTITY", "100")
+    rules = Rules.from_environment()
+    assert (rules.max_items, rules.max_quantity) == (5, 100)
+    assert rules.currencies["USD"].threshold_minor == 100_000
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error"),
+    [
+        ("MAX_ITEMS", None, MissingSetting),
+        ("MAX_QUANTITY", "many", MalformedSetting),
+        ("CURRENCIES", "[]", MalformedSetting),
+    ],
+)
+def test_a_missing_or_malformed_rule_setting_is_named(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str | None, error: type[Exception]
+) -> None:
+    monkeypatch.setenv("CURRENCIES", json.dumps({"USD": {"minorUnits": 2, "approvalThreshold": "1000"}}))
+    monkeypatch.setenv("MAX_ITEMS", "5")
+    monkeypatch.setenv("MAX_QUANTITY", "100")
+    if value is None:
+        monkeypatch.delenv(name)
+    else:
+        monkeypatch.setenv(name, value)
+    with pytest.raises(error, match=name):
+        Rules.from_environment()

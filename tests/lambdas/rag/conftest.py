@@ -6,6 +6,8 @@ its service models for every test; each test still starts from empty buckets, ta
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import pytest
 from botocore.stub import Stubber
@@ -23,25 +25,33 @@ def _module_plane():
             yield data_plane()
 
 
+def route_client(monkeypatch: pytest.MonkeyPatch, service: str, replacement: Any) -> None:
+    """Make `shared.clients.client(service, ...)` return `replacement`; other services are unchanged."""
+    from shared import clients
+
+    previous = clients.client
+
+    def client(name: str, config: Any = None) -> Any:
+        return replacement if name == service else previous(name, config)
+
+    monkeypatch.setattr(clients, "client", client)
+
+
 @pytest.fixture
 def aws(_module_plane: DataPlane, monkeypatch: pytest.MonkeyPatch) -> DataPlane:
-    from rag import clients
-
     for name, value in ENVIRONMENT.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(clients, "s3vectors", lambda: _module_plane.vectors)
+    route_client(monkeypatch, "s3vectors", _module_plane.vectors)
     yield _module_plane
     _module_plane.clear()
 
 
 @pytest.fixture
 def bedrock(monkeypatch: pytest.MonkeyPatch):
-    """A Stubber-backed bedrock-runtime client returned by `rag.clients.bedrock_runtime`."""
-    from rag import clients
-
+    """A Stubber-backed bedrock-runtime client, the one `shared.clients.client("bedrock-runtime")` returns."""
     client = boto3.client("bedrock-runtime", region_name=REGION)
     stubber = Stubber(client)
-    monkeypatch.setattr(clients, "bedrock_runtime", lambda: client)
+    route_client(monkeypatch, "bedrock-runtime", client)
     with stubber:
         yield stubber
 

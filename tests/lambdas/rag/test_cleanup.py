@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from rag import cleanup, commit, documents
-from rag.clients import dynamodb
 
+from shared import clients
 from tests.lambdas.rag.ragaws import LONG_MARKDOWN, REGISTRY, SOURCES, invoke, run_steps
 
 SOURCE = f"s3://{SOURCES}/documents/guide.md"
@@ -32,7 +32,7 @@ def _commit(state: dict) -> dict:
 
 
 def _age(version: str) -> None:
-    dynamodb().update_item(
+    clients.client("dynamodb", clients.STANDARD).update_item(
         TableName=REGISTRY,
         Key={"source": {"S": SOURCE}},
         UpdateExpression="SET pending.#v.#at = :zero",

@@ -8,6 +8,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from tenants import validate
 
+from shared.environment import MissingSetting
 from shared.errors import InvalidInput
 
 from .conftest import TIERS, call
@@ -120,3 +121,9 @@ def test_allow_lists_from_config_are_enforced(environment, monkeypatch) -> None:
         request(organizationalUnitId="ou-ab12-aaaaaaaa", email="root@Tenants.Example.org"),
     )
     assert accepted["email"] == "root@tenants.example.org"
+
+
+def test_missing_tiers_are_a_named_setting_error(environment, monkeypatch) -> None:
+    monkeypatch.delenv("TENANT_TIERS")
+    with pytest.raises(MissingSetting, match="TENANT_TIERS"):
+        call(validate.handler, request())

@@ -10,9 +10,10 @@ import pytest
 from stacks.application import project_context
 from stacks.config import ConfigError, load_environment
 from stacks.cv.settings import CvSettings
+from tests.support.environments import environment_names
 from tests.support.synth import app_stacks, template_of
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = environment_names("cv")
 
 
 def resources(env: str, kind: str) -> dict[str, dict[str, Any]]:

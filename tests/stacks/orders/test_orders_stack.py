@@ -13,9 +13,10 @@ from stacks.config import ConfigError, load_environment
 from stacks.orders.settings import OrdersSettings
 from stacks.orders.stack import OrdersStack
 from tests.support.asl import catches, iter_states, states_by_name
+from tests.support.environments import environment_names
 from tests.support.synth import app_stacks, definitions_of, fresh_app, resources, template_of
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = environment_names("orders")
 
 
 @pytest.fixture(scope="module")

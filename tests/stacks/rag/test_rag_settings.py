@@ -12,6 +12,7 @@ from stacks.config import ConfigError, load_environment
 from stacks.rag import layout as stack_layout
 from stacks.rag.embedding_models import EMBEDDING_MODELS
 from stacks.rag.settings import RagSettings
+from tests.support.environments import environment_names
 
 LAMBDA_LAYOUT = Path(__file__).resolve().parents[3] / "lambdas" / "rag" / "layout.py"
 
@@ -21,7 +22,7 @@ def _environment(rag: dict) -> dict:
 
 
 def test_defaults_are_valid_for_every_environment():
-    for env in ("dev", "staging", "prod"):
+    for env in environment_names():
         config = load_environment(project_context()["environments"], env)
         assert config.rag.embedding_model_id == "amazon.titan-embed-text-v2:0"
 

@@ -12,9 +12,10 @@ import pytest
 from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
 from tests.support.asl import is_distributed_map, iter_states
 from tests.support.cfn_tokens import definition_of
+from tests.support.environments import environment_names
 from tests.support.synth import app_stacks, template_of
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = environment_names("rag")
 CHILD_STEPS = ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit", "RemoveDocument")
 # The failure recorder and the outcome writer catch into OutcomeNotRecorded: the batch's output
 # then names the document and the error, and the report lists it failed.

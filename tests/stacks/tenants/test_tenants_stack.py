@@ -10,9 +10,10 @@ import pytest
 
 from stacks.tenants.settings import BASELINE_DIR
 from tests.support.asl import catches, states_by_name
+from tests.support.environments import environment_names
 from tests.support.synth import app_stacks, definitions_of, resources, template_of
 
-ENVIRONMENTS = ("dev", "staging", "prod")
+ENVIRONMENTS = environment_names("tenants")
 FAILURE_HANDLER = "AccountCreated"
 
 
