@@ -57,7 +57,7 @@ def is_definite(expression: Any) -> bool:
 
 def extract_json(path: str, data: Any) -> Any:
     """The value(s) `path` selects in `data`, shaped as on AWS (see the module docstring)."""
-    expression = json_path.parse(path)  # cached parser (engine/performance.py)
+    expression = json_path.parse(path)  # cached parser (engine/speed/performance.py)
     if not is_definite(expression):
         return [match.value for match in expression.find(data)]
     matches = expression.find(data)
