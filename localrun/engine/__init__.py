@@ -28,16 +28,17 @@ def install() -> list[Override]:
         emulated_apis,
         execution,
         express,
+        fixes,
         history_details,
         integrations,
         json_path,
         jsonata_errors,
         lambda_backend,
         lambda_results,
-        moto_fixes,
         parallel_abort,
         redrive,
         response_metadata,
+        result_writer,
         s3_objects,
         service_locks,
         sqs_messages,
@@ -64,7 +65,8 @@ def install() -> list[Override]:
             jsonata_errors.install()
             emulated_apis.install()
             performance.install()
-            moto_fixes.install()
+            fixes.install()
+            result_writer.install()
             api_limits.install()
             variables.install()
             service_locks.install()
@@ -83,4 +85,5 @@ def install() -> list[Override]:
 
             enforcement.install()  # a pass-through until a runner registers its policies
             _installed = True
+    isolation.ensure_streams()  # a test harness may have swapped sys.stdout/stderr since
     return installed()

@@ -24,6 +24,9 @@ from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_json_path.py"
+
 # Every moto module that imported `extract_json` by name (plus the defining module).
 _MODULES = [
     "moto.stepfunctions.parser.asl.utils.json_path",

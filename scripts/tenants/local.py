@@ -133,7 +133,8 @@ def sample_organization(runner: LocalRunner, sample: Sample) -> None:
 @contextlib.contextmanager
 def merged_stack_set_parameters() -> Iterator[None]:
     """Kept for existing callers: localrun's engine now merges ParameterOverrides over the
-    StackSet's parameters (localrun/engine/moto_fixes.py); this only makes sure it is installed."""
+    StackSet's parameters (localrun/engine/fixes/stack_instance_parameters.py); this only makes sure
+    it is installed."""
     from localrun import engine
 
     engine.install()

@@ -33,6 +33,9 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from localrun.engine.overrides import replace
 from localrun.engine.speed import deferred, shared_caches
 
+OVERRIDE_KIND = "speed"
+OVERRIDE_TEST = "tests/localrun/test_runner.py"
+
 _SERVICE_MODULES = [
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.item_reader.eval.resource_eval_s3",
