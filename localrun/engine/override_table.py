@@ -49,7 +49,11 @@ def current_section(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m localrun.engine.override_table",
+        description=__doc__.splitlines()[0],
+        epilog="exit codes: 0 printed or written, 2 a usage error",
+    )
     parser.add_argument("--write", action="store_true", help="rewrite the table in localrun/README.md")
     args = parser.parse_args(argv)
     body = expected_table()
