@@ -154,6 +154,9 @@ class ThreadStream(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
+    def close(self) -> None:
+        """A proxy owns no stream: closing it (e.g. when it is collected) leaves its targets alone."""
+
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return "utf-8"
