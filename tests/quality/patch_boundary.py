@@ -74,7 +74,9 @@ def patches_in(source: str, path: str = "<snippet>") -> list[Patch]:
     return found
 
 
-def patches_outside_registry(root: Path, packages: tuple[str, ...] = ("localrun", "scripts")) -> list[Patch]:
+def patches_outside_registry(
+    root: Path, packages: tuple[str, ...] = ("localrun", "scripts", "bench")
+) -> list[Patch]:
     """Every patch in the packages' modules except the registry's own `setattr`."""
     found: list[Patch] = []
     for package in packages:

@@ -1,4 +1,4 @@
-"""Every patch localrun (or a script's local set-up) makes goes through the overrides registry."""
+"""Every patch localrun, a script's local set-up or a benchmark makes goes through the overrides registry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tests.quality.patch_boundary import patches_in, patches_outside_registry
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_no_module_of_localrun_or_scripts_patches_outside_the_registry() -> None:
+def test_no_module_of_localrun_scripts_or_bench_patches_outside_the_registry() -> None:
     found = patches_outside_registry(ROOT)
 
     assert not found, "\n".join(map(str, found))
