@@ -117,11 +117,11 @@ def _replace(owner: Any, attribute: str, build: Callable[[Any], Any], installer:
         if isinstance(owner, type):
             defining = next((klass for klass in owner.__mro__ if attribute in klass.__dict__), None)
             if defining is None:
-                raise MotoVersionError(f"{owner.__qualname__}.{attribute} no longer exists in moto")
+                raise MotoVersionError(f"{owner.__qualname__}.{attribute} no longer exists: re-check")
             original = defining.__dict__[attribute]
         else:
             if not hasattr(owner, attribute):
-                raise MotoVersionError(f"{owner.__name__}.{attribute} no longer exists in moto")
+                raise MotoVersionError(f"{owner.__name__}.{attribute} no longer exists: re-check")
             original = getattr(owner, attribute)
         replacement = build(original)
         setattr(owner, attribute, replacement)
