@@ -25,6 +25,7 @@ on the named logger, so two sandboxes of one service would otherwise share them.
 from __future__ import annotations
 
 import contextvars
+import functools
 import io
 import logging
 import os
@@ -36,7 +37,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-_install_lock = threading.Lock()
+from localrun.engine.overrides import renew, replace
+
+OVERRIDE_KIND = "isolation"
+OVERRIDE_TEST = "tests/localrun/test_lambda_sandboxes.py"
+
 _REMOVED = object()
 _EMULATOR_MODULES = ("moto.", "localrun.")
 
@@ -149,30 +154,21 @@ class ThreadStream(io.TextIOBase):
     def isatty(self) -> bool:
         return False
 
+    def close(self) -> None:
+        """A proxy owns no stream: closing it (e.g. when it is collected) leaves its targets alone."""
+
     @property
     def encoding(self) -> str:  # type: ignore[override]
         return "utf-8"
 
 
-_installed_threading = False
-
-
 def install() -> None:
-    """Put the invocation-aware environ, streams and thread start-up in place (idempotent)."""
-    global _installed_threading
-    with _install_lock:
-        if not isinstance(os.environ, ThreadEnviron):
-            # Replaces the mapping object on purpose (B003): the variables stay in the base.
-            os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]  # noqa: B003
-        for name in ("stdout", "stderr"):
-            current_stream = getattr(sys, name)
-            if not isinstance(current_stream, ThreadStream):
-                setattr(sys, name, ThreadStream(current_stream, name))
-        if not _installed_threading:
-            threading.Thread.start = _inheriting_start(threading.Thread.start)  # type: ignore[method-assign]
-            ThreadPoolExecutor.submit = _context_submit(ThreadPoolExecutor.submit)  # type: ignore[method-assign]
-            logging.getLogger = _sandbox_get_logger(logging.getLogger)
-            _installed_threading = True
+    """Put the invocation-aware environ, streams, thread start-up and loggers in place (idempotent)."""
+    replace(os, "environ", ThreadEnviron)
+    ensure_streams()
+    replace(threading.Thread, "start", _inheriting_start)
+    replace(ThreadPoolExecutor, "submit", _context_submit)
+    replace(logging, "getLogger", _sandbox_get_logger)
 
 
 def _started_by_emulator(thread: threading.Thread) -> bool:
@@ -221,10 +217,11 @@ def _sandbox_get_logger(original: Callable[..., logging.Logger]) -> Callable[...
 def ensure_streams() -> None:
     """Re-install the stream proxies if someone (e.g. a test harness) replaced sys.stdout/stderr."""
     for name in ("stdout", "stderr"):
-        current_stream = getattr(sys, name)
-        if not isinstance(current_stream, ThreadStream):
-            with _install_lock:
-                setattr(sys, name, ThreadStream(current_stream, name))
+        renew(sys, name, functools.partial(_stream_proxy, name=name))
+
+
+def _stream_proxy(current_stream: TextIO, name: str) -> TextIO:
+    return current_stream if isinstance(current_stream, ThreadStream) else ThreadStream(current_stream, name)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from localrun import clients
-from localrun.compat import adapt, item_batchers
+from localrun.engine.compat import adapt, item_batchers
 from localrun.intrinsics import Pseudo, Resolver, TemplateError, references
 from localrun.naming import physical_name
 from localrun.template import PROJECT_ROOT, SOURCE_METADATA_KEY, StackTemplate

@@ -13,7 +13,7 @@ A sample file (keys other than `input` and `expect` are optional)::
                 "contentType": "application/octet-stream"}],
         "dynamodb": [{"table": "Orders", "item": {"pk": "o-1", "total": 12.5}}]
       },
-      "setup": "tests.workflows.orders.shop:open_shop",
+      "setup": "tests.support.worlds.orders:open_shop",
       "faults": ["Charge=PaymentDeclined:1", {"function": "Ship", "error": "Timeout", "times": 2}],
       "taskTokens": {"AwaitApproval": {"output": {"approved": true}}},
       "mockConfig": "orders.mocks.json",

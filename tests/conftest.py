@@ -35,7 +35,7 @@ GC_THRESHOLDS = (7000, 10, 100)
 
 def pytest_configure(config: pytest.Config) -> None:
     """Every test process gets localrun's speed-ups of botocore and moto that keep their behaviour
-    (`localrun/engine/shared_caches.py`, `deferred.py`) and fewer collections of its long-lived
+    (`localrun/engine/speed/shared_caches.py`, `deferred.py`) and fewer collections of its long-lived
     heap; the xdist controller runs no test."""
     config.addinivalue_line(
         "markers", "faults_may_not_fire: the test tries faults that may not fire on purpose"
@@ -46,7 +46,7 @@ def pytest_configure(config: pytest.Config) -> None:
         use_cdk_json_from_environment()
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
         return
-    from localrun.engine import deferred, shared_caches
+    from localrun.engine.speed import deferred, shared_caches
     from tests.support import fault_check
 
     fault_check.install()

@@ -33,6 +33,9 @@ from moto.utilities.paginator import paginate
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/emulation/test_organizations.py"
+
 EMAIL_ALREADY_EXISTS = "EMAIL_ALREADY_EXISTS"
 CONCURRENT_ACCOUNT_MODIFICATION = "CONCURRENT_ACCOUNT_MODIFICATION"
 REQUEST_STATES = ("IN_PROGRESS", "SUCCEEDED", "FAILED")

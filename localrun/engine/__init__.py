@@ -9,33 +9,6 @@ from __future__ import annotations
 import logging
 import threading
 
-from localrun import isolation
-from localrun.engine import (
-    api_limits,
-    definition_validation,
-    describe_execution,
-    dynamodb_names,
-    emulated_apis,
-    execution,
-    express,
-    history_details,
-    integrations,
-    json_path,
-    jsonata_errors,
-    lambda_backend,
-    lambda_results,
-    moto_fixes,
-    parallel_abort,
-    performance,
-    redrive,
-    response_metadata,
-    s3_objects,
-    service_locks,
-    sqs_messages,
-    terminal_errors,
-    timekeeping,
-    variables,
-)
 from localrun.engine.overrides import Override, check_moto_version, installed
 
 _installed = False
@@ -45,6 +18,36 @@ _lock = threading.Lock()
 def install() -> list[Override]:
     """Install every override (idempotent) and return them."""
     global _installed
+    # Imported here, not at the top: `localrun.engine.compat` is imported while localrun loads.
+    from localrun import isolation
+    from localrun.engine import (
+        api_limits,
+        definition_validation,
+        describe_execution,
+        dynamodb_names,
+        emulated_apis,
+        execution,
+        express,
+        fixes,
+        history_details,
+        integrations,
+        json_path,
+        jsonata_errors,
+        lambda_backend,
+        lambda_results,
+        parallel_abort,
+        redrive,
+        response_metadata,
+        result_writer,
+        s3_objects,
+        service_locks,
+        sqs_messages,
+        terminal_errors,
+        timekeeping,
+        variables,
+    )
+    from localrun.engine.speed import performance
+
     with _lock:
         if not _installed:
             check_moto_version()
@@ -62,7 +65,8 @@ def install() -> list[Override]:
             jsonata_errors.install()
             emulated_apis.install()
             performance.install()
-            moto_fixes.install()
+            fixes.install()
+            result_writer.install()
             api_limits.install()
             variables.install()
             service_locks.install()
@@ -81,4 +85,5 @@ def install() -> list[Override]:
 
             enforcement.install()  # a pass-through until a runner registers its policies
             _installed = True
+    isolation.ensure_streams()  # a test harness may have swapped sys.stdout/stderr since
     return installed()

@@ -17,6 +17,9 @@ from moto.stepfunctions.responses import StepFunctionResponse
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_documented_behaviours.py"
+
 MAX_INPUT_BYTES = 262144
 
 

@@ -23,6 +23,9 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_definition_validation.py"
+
 ESCAPABLE = frozenset("'{}\\")
 _INTRINSIC_PREFIX = "States."
 

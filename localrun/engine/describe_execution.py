@@ -20,6 +20,9 @@ from moto.stepfunctions.responses import StepFunctionResponse
 from localrun.engine import redrive
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_describe_execution.py"
+
 _STOPPED = frozenset({"FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED"})
 
 

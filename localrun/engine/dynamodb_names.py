@@ -29,6 +29,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_service_emulation.py"
+
 UNMODELED_ERROR = "DynamoDB.AmazonDynamoDBException"
 _PATTERN = "[a-zA-Z0-9_.-]+"
 _MIN, _MAX = 3, 255

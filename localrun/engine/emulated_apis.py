@@ -17,6 +17,9 @@ from moto.s3vectors.responses import S3VectorsResponse
 from localrun.emulation import organizations, titan, vector_search
 from localrun.engine.overrides import add, replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/emulation/test_titan.py"
+
 
 class BedrockValidationException(ServiceException):
     code = "ValidationException"

@@ -39,10 +39,13 @@ from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from localrun import tracking
 from localrun.clock import Clock
-from localrun.engine.moto_fixes import error_name
+from localrun.engine.fixes.states_error_names import error_name
 from localrun.engine.overrides import replace
 from localrun.engine.timekeeping import RUN_ATTRIBUTE, attach, clock_of
 from localrun.faults import Injection
+
+OVERRIDE_KIND = "wiring"
+OVERRIDE_TEST = "tests/localrun/test_runner.py"
 
 _state_machine_names: dict[str, tuple[str, ...]] = {}
 _entering = threading.local()

@@ -18,6 +18,9 @@ from moto.stepfunctions.parser.api import StateMachineType
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_documented_behaviours.py"
+
 
 def install() -> None:
     replace(StateMachineInstance, "__init__", _build_init)

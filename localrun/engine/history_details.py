@@ -55,6 +55,9 @@ from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_history_details.py"
+
 _DECORATION = "An error occurred while executing the state '"
 _RUNTIME = StatesErrorNameType.StatesRuntime.to_name()
 _FIELD = "_localrun_field"

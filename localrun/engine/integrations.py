@@ -40,6 +40,9 @@ from localrun.engine.overrides import replace
 from localrun.engine.service_names import error_service_name
 from localrun.engine.timekeeping import clock_of
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_integrations.py"
+
 SYNC_POLL_SECONDS = 0.002
 _TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 

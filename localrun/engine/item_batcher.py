@@ -2,7 +2,8 @@
 
 `compat.adapt` takes `ItemBatcher` out of the definition moto parses and `compat.item_batchers`
 keeps it; the runner registers each state machine's batchers here (by state machine ARN and Map
-state name), and the Distributed Map run (`moto_fixes`) batches the items before any child starts,
+state name), and the Distributed Map run (`fixes/tolerated_failures.py`) batches the items before
+any child starts,
 as the Step Functions developer guide describes ("ItemBatcher (Map)", "Tolerated failure threshold"):
 
 - the ItemSelector (or Parameters) applies to each item first, with that item's

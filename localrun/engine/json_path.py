@@ -24,6 +24,9 @@ from moto.stepfunctions.parser.asl.utils.json_path import NoSuchJsonPathError
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_json_path.py"
+
 # Every moto module that imported `extract_json` by name (plus the defining module).
 _MODULES = [
     "moto.stepfunctions.parser.asl.utils.json_path",
@@ -57,7 +60,7 @@ def is_definite(expression: Any) -> bool:
 
 def extract_json(path: str, data: Any) -> Any:
     """The value(s) `path` selects in `data`, shaped as on AWS (see the module docstring)."""
-    expression = json_path.parse(path)  # cached parser (engine/performance.py)
+    expression = json_path.parse(path)  # cached parser (engine/speed/performance.py)
     if not is_definite(expression):
         return [match.value for match in expression.find(data)]
     matches = expression.find(data)

@@ -47,6 +47,9 @@ from moto.stepfunctions.parser.asl.jsonata.jsonata import JSONataException, eval
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_jsonata_errors.py"
+
 # ASL fields that take JSONata, matched against the moto component evaluating them (its class name
 # starts with the field's name: `ArgumentsStringJSONata`, `MaxConcurrencyJSONata`, ...).
 _FIELDS = (

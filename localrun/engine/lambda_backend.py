@@ -21,6 +21,9 @@ from localrun.faults import Injection
 from localrun.lambda_runtime import InvocationOutcome, LambdaRuntime
 from localrun.provision import FunctionSpec
 
+OVERRIDE_KIND = "wiring"
+OVERRIDE_TEST = "tests/localrun/engine/test_overrides.py"
+
 _functions: dict[tuple[str, str, str], tuple[FunctionSpec, LambdaRuntime]] = {}
 _lock = threading.Lock()
 

@@ -35,6 +35,9 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/test_lambda_contract.py"
+
 
 def install() -> None:
     replace(lambda_eval_utils, "_invoke_lambda_function", lambda original: _invoke_lambda_function)

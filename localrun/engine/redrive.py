@@ -57,6 +57,9 @@ from localrun import clock
 from localrun.engine import redrive_branches as branches
 from localrun.engine.overrides import add, replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_redrive.py"
+
 REDRIVABLE_PERIOD = datetime.timedelta(days=14)
 MAX_OPEN_TIME = datetime.timedelta(days=365)
 MAX_HISTORY_EVENTS = 25_000

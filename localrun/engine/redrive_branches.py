@@ -30,6 +30,9 @@ from moto.stepfunctions.parser.asl.eval.program_state import ProgramEnded
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_redrive.py"
+
 TRACK = "_localrun_track_resume"  # on a branch frame: note each state entered, as at top level
 RESUME = "_localrun_resume"
 RESUME_FROM = "_localrun_resume_from"

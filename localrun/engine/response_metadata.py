@@ -38,6 +38,9 @@ from moto.stepfunctions.parser.asl.eval.environment import Environment
 from localrun.engine.overrides import replace
 from localrun.engine.timekeeping import clock_of
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_response_metadata.py"
+
 HTTP_METADATA = "SdkHttpMetadata"
 RESPONSE_METADATA = "SdkResponseMetadata"
 _HANDLER_ID = "localrun-sdk-response-metadata"

@@ -45,6 +45,9 @@ from localrun import tracking
 from localrun.engine.overrides import replace
 from localrun.engine.timekeeping import clock_of
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_result_writer.py"
+
 RESULTS_ATTRIBUTE = "_localrun_child_results"
 MAP_RUN_ATTRIBUTE = "_localrun_map_run"
 _MAP_STATE_ATTRIBUTE = "_localrun_map_state"

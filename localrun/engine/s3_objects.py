@@ -27,6 +27,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_service_emulation.py"
+
 SSE_S3 = "AES256"
 _CHECKSUM_HEADER = "x-amz-checksum-"
 _CHECKSUM_TYPE = "x-amz-checksum-type"

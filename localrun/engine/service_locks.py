@@ -37,6 +37,9 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_service_locks.py"
+
 SERIALIZED_SERVICES: dict[type[BaseResponse], threading.RLock] = {
     DynamoHandler: threading.RLock(),
     S3VectorsResponse: threading.RLock(),

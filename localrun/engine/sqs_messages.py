@@ -33,6 +33,9 @@ from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_service_emulation.py"
+
 SERVICE_ERROR = "SQS.AmazonSQSException"
 
 

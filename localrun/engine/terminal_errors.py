@@ -35,6 +35,9 @@ from moto.stepfunctions.parser.asl.eval.environment import Environment
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_terminal_errors.py"
+
 UNCATCHABLE = StatesErrorName(typ=StatesErrorNameType.StatesRuntime)
 NOT_IN_STATES_ALL = StatesErrorName(typ=StatesErrorNameType.StatesStatesDataLimitExceeded)
 _DECORATION = "An error occurred while executing the state '"

@@ -48,6 +48,9 @@ from localrun.clock import Clock
 from localrun.engine.history_details import is_repeated_evaluation_failure
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "wiring"
+OVERRIDE_TEST = "tests/localrun/engine/test_timekeeping.py"
+
 _TIMEOUT_POLL_SECONDS = 0.01
 MAX_WAIT_SECONDS_STANDARD = 365 * 24 * 3600  # one year
 MAX_WAIT_SECONDS_EXPRESS = 5 * 60

@@ -22,6 +22,9 @@ from moto.stepfunctions.parser.asl.eval.environment import Environment
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/engine/test_documented_behaviours.py"
+
 _PENDING = "_localrun_pending_assignments"
 
 

@@ -31,6 +31,9 @@ from localrun.iam.policy import Decision, Principal, Request, evaluate
 from localrun.iam.principals import PolicySet
 from localrun.iam.requests import UNMAPPED, Call, requests_for
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/iam/test_enforcement.py"
+
 _ERROR_CODES = {
     "s3": ("AccessDenied", 403),
     "sqs": ("AccessDenied", 403),

@@ -20,6 +20,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state
 
 from localrun.engine.overrides import replace
 
+OVERRIDE_KIND = "emulation"
+OVERRIDE_TEST = "tests/localrun/iam/test_enforcement.py"
+
 ACCESS_DENIED = "AccessDeniedException"
 BASE_EXCEPTIONS = {StateTaskServiceLambda: "Lambda.AWSLambdaException"}
 

@@ -1,6 +1,6 @@
 """Local (moto) set-up for tenant provisioning: the organization the stack expects.
 
-Used by the tests, the samples (`setup` hook) and `scripts.tenants.bench`; never by anything that
+Used by the tests, the samples (`setup` hook) and `bench.tenants`; never by anything that
 talks to AWS. It closes these gaps between moto and AWS:
 - the organization: moto starts without one, and its OU ids are random while the stack's config
   names fixed ones (quarantine, suspended), so the OUs created here can take given ids;
@@ -133,7 +133,8 @@ def sample_organization(runner: LocalRunner, sample: Sample) -> None:
 @contextlib.contextmanager
 def merged_stack_set_parameters() -> Iterator[None]:
     """Kept for existing callers: localrun's engine now merges ParameterOverrides over the
-    StackSet's parameters (localrun/engine/moto_fixes.py); this only makes sure it is installed."""
+    StackSet's parameters (localrun/engine/fixes/stack_instance_parameters.py); this only makes sure
+    it is installed."""
     from localrun import engine
 
     engine.install()

@@ -48,7 +48,7 @@ def features_template() -> StackTemplate:
 
 @functools.cache
 def bench_template() -> StackTemplate:
-    from localrun.benchmark_stack import BenchStack
+    from bench.localrun_stack import BenchStack
 
     return synthesize(BenchStack(local_app(), dev_config()))
 

@@ -14,23 +14,23 @@ import pytest
 
 from localrun import LocalRunner, RunResult
 from tests.support.synth import app_stacks
+from tests.support.worlds.orders import OrdersWorld, order
 from tests.workflows.orders.conftest import CATALOG, OPENING_ACCOUNTS, OPENING_STOCK
-from tests.workflows.orders.shop import Shop, order
 
 ROUNDS = 4
 
 
 @pytest.fixture(scope="module")
-def shop() -> Iterator[Shop]:
+def shop() -> Iterator[OrdersWorld]:
     with LocalRunner.for_stack(app_stacks("dev")["orders"]) as runner:
-        shop = Shop(runner)
+        shop = OrdersWorld(runner)
         shop.reset()
         shop.open(dict(OPENING_STOCK), [dict(account) for account in OPENING_ACCOUNTS], dict(CATALOG))
         yield shop
         shop.assert_invariant()
 
 
-def run_twice_at_once(shop: Shop, order_id: str) -> list[RunResult]:
+def run_twice_at_once(shop: OrdersWorld, order_id: str) -> list[RunResult]:
     document = order(order_id, ("SKU-1", 1))
     shop.submitted[order_id] = document
     executions = [
@@ -49,7 +49,7 @@ def run_twice_at_once(shop: Shop, order_id: str) -> list[RunResult]:
     return [result for result in results if result is not None]
 
 
-def test_one_order_started_twice_at_once_completes_once(shop: Shop) -> None:
+def test_one_order_started_twice_at_once_completes_once(shop: OrdersWorld) -> None:
     for round_number in range(ROUNDS):
         order_id = f"o-race-{round_number}"
 

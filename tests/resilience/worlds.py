@@ -1,7 +1,7 @@
 """Each workflow's data inside its harness: reset, seed, invariants and outcome summaries.
 
 The invariants are the workflows' own (docs/<wf>.md) and reuse the workflow tests' helpers:
-`tests.workflows.orders.shop.Shop` (stock and money), `tests.workflows.rag.corpus.RagPlane`
+`tests.support.worlds.orders.OrdersWorld` (stock and money), `tests.support.worlds.rag.RagWorld`
 (buckets, registry, index) and `scripts.tenants.local` (organization, StackSets).
 """
 
@@ -23,8 +23,8 @@ from scripts.orders.submit import execution_name
 from scripts.tenants.local import Organization, ensure_organization
 from tests.resilience.harness import Harness, Observation, Scenario, Verdict
 from tests.resilience.matrix import PERMANENT, Cell
-from tests.workflows.orders.shop import FINAL_STATUSES, Shop
-from tests.workflows.rag.corpus import RagPlane
+from tests.support.worlds.orders import FINAL_STATUSES, OrdersWorld
+from tests.support.worlds.rag import RagWorld
 
 _FAILURE_EVENTS = {"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"}
 _DESERIALIZER = TypeDeserializer()
@@ -57,8 +57,8 @@ def _assertion_text(error: AssertionError) -> str:
 
 
 @dataclass
-class ResilientShop(Shop):
-    """`Shop`'s invariant, reading the parked queue as the operator's record of truth when the step
+class ResilientOrdersWorld(OrdersWorld):
+    """`OrdersWorld`'s invariant, reading the parked queue as the operator's record of truth when the step
     that marks or queues a parked order is the one failing (see outcomes.py); with both failing, the
     run's `OrderNeedsAttention` (alarmed, counted) is the record and the status keeps its last step."""
 
@@ -86,7 +86,7 @@ class OrdersHarness(Harness):
     workflow = "orders"
 
     def open_world(self) -> None:
-        self.shop = ResilientShop(self.runner)
+        self.shop = ResilientOrdersWorld(self.runner)
 
     def reset(self) -> None:
         self.shop.reset()
@@ -136,7 +136,7 @@ class RagHarness(Harness):
     workflow = "rag"
 
     def open_world(self) -> None:
-        self.plane = RagPlane(self.runner)
+        self.plane = RagWorld(self.runner)
 
     def reset(self) -> None:
         self.plane.reset()

@@ -19,8 +19,10 @@ from scripts.tenants.deployment import DeploymentNotFound
 
 PROJECT = Path(__file__).resolve().parents[2]
 COMMANDS = (
-    "localrun.bench",
+    "bench.localrun_throughput",
+    "bench.tenants",
     "localrun.cli",
+    "localrun.engine.override_table",
     "scripts.demo",
     "scripts.deploy",
     "scripts.diagrams",
@@ -28,7 +30,6 @@ COMMANDS = (
     "scripts.orders.seed",
     "scripts.orders.submit",
     "scripts.redrive.__main__",
-    "scripts.tenants.bench",
     "scripts.tenants.mark",
     "scripts.tenants.retire",
     "scripts.tenants.retry_baseline",

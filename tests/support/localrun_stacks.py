@@ -1,6 +1,6 @@
 """Small stacks that exercise single localrun features (child workflows, JSONata, timeouts, mocks).
 
-The benchmark's ten-state workflow ships with localrun (`localrun/benchmark_stack.py`).
+The benchmark's ten-state workflow lives with the benchmarks (`bench/localrun_stack.py`).
 """
 
 from __future__ import annotations

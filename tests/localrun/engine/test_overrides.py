@@ -126,6 +126,12 @@ EXPECTED = {
     "StepFunctionResponse.describe_execution",
     "BranchesDecl._eval_body",
     "IterationWorker._eval_job",
+    "os.environ",
+    "sys.stdout",
+    "sys.stderr",
+    "Thread.start",
+    "ThreadPoolExecutor.submit",
+    "logging.getLogger",
 }
 
 

@@ -1,5 +1,5 @@
 """One LocalRunner for the order saga per test module; every test starts from a known shop
-and ends with the stock-and-money invariant checked (see `shop.Shop.assert_invariant`)."""
+and ends with the stock-and-money invariant checked (see `shop.OrdersWorld.assert_invariant`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from localrun import LocalRunner
 from tests.support.synth import app_stacks
-from tests.workflows.orders.shop import Shop
+from tests.support.worlds.orders import OrdersWorld
 
 OPENING_STOCK = {"SKU-1": 10, "SKU-2": 5, "SKU-3": 1, "SKU-4": 5, "SKU-5": 5, "SKU-OLD": 5}
 OPENING_ACCOUNTS = [
@@ -35,8 +35,8 @@ def runner() -> Iterator[LocalRunner]:
 
 
 @pytest.fixture
-def shop(runner: LocalRunner) -> Iterator[Shop]:
-    shop = Shop(runner)
+def shop(runner: LocalRunner) -> Iterator[OrdersWorld]:
+    shop = OrdersWorld(runner)
     shop.reset()
     shop.open(dict(OPENING_STOCK), [dict(account) for account in OPENING_ACCOUNTS], dict(CATALOG))
     yield shop

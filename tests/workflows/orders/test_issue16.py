@@ -1,7 +1,7 @@
 """Issue 16 through localrun: catalog prices, the per-customer spend window, payment methods bound to
 their owner, approvals nobody can forge or replay, and the input rules for names and numbers.
 
-Every test ends with `Shop.assert_invariant` (the `shop` fixture).
+Every test ends with `OrdersWorld.assert_invariant` (the `shop` fixture).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from localrun import Fault, LocalRunner, TaskFailure
 from scripts.orders.approval import ApprovalError, decide
 from scripts.orders.submit import execution_name
-from tests.workflows.orders.shop import Shop, order
+from tests.support.worlds.orders import OrdersWorld, order
 from tests.workflows.orders.test_order_saga import (
     BIG_ORDER,
     approver,
@@ -27,14 +27,14 @@ from tests.workflows.orders.test_order_saga import (
 REFUSED_STATES = ("Validate", "ExplainRefusedOrder", "OrderRefused")
 
 
-def assert_nothing_written(shop: Shop) -> None:
+def assert_nothing_written(shop: OrdersWorld) -> None:
     assert shop.statuses() == {} and shop.ledger() == {}
     assert all(not row["holds"] for row in shop.inventory().values())
     assert shop.dynamodb.scan(TableName=shop.personal_data_table)["Items"] == []
     assert shop.dynamodb.scan(TableName=shop.spend_table)["Items"] == []
 
 
-def test_the_happy_path_charges_catalog_prices_whatever_the_client_omits(shop: Shop) -> None:
+def test_the_happy_path_charges_catalog_prices_whatever_the_client_omits(shop: OrdersWorld) -> None:
     result = shop.run(order("o-catalog", ("SKU-1", 2), ("SKU-3", 1, "100.00")))
     assert result.status == "SUCCEEDED", result.trace()
     assert result.output["order"]["items"] == [
@@ -46,7 +46,7 @@ def test_the_happy_path_charges_catalog_prices_whatever_the_client_omits(shop: S
     assert shop.status("o-catalog")["total"] == "139.98"
 
 
-def test_a_tampered_price_fails_price_changed_before_anything_is_reserved(shop: Shop) -> None:
+def test_a_tampered_price_fails_price_changed_before_anything_is_reserved(shop: OrdersWorld) -> None:
     result = shop.run(order("o-cheap", ("SKU-2", 1, "5.00"), ("SKU-4", 1, "1.00")))
     assert (result.status, result.error) == ("FAILED", "PriceChanged")
     assert result.cause == "items[1].unitPrice: expected 1.00 but SKU-4 costs 1200.00 USD"
@@ -55,7 +55,7 @@ def test_a_tampered_price_fails_price_changed_before_anything_is_reserved(shop: 
     assert shop.balance("pm_alice") == 500_000
 
 
-def test_split_orders_over_the_window_reach_approval(shop: Shop, runner: LocalRunner) -> None:
+def test_split_orders_over_the_window_reach_approval(shop: OrdersWorld, runner: LocalRunner) -> None:
     """Two 600.00 orders, each under the 1000.00 threshold: the second one's window total is 1200.00."""
     first = shop.run(order("o-half-1", ("SKU-5", 1)))
     assert first.status == "SUCCEEDED", first.trace()
@@ -78,7 +78,7 @@ def test_split_orders_over_the_window_reach_approval(shop: Shop, runner: LocalRu
     assert shop.available("SKU-5") == 4
 
 
-def test_another_customers_payment_method_is_refused_before_anything_is_reserved(shop: Shop) -> None:
+def test_another_customers_payment_method_is_refused_before_anything_is_reserved(shop: OrdersWorld) -> None:
     result = shop.run(order("o-bobs-card", ("SKU-1", 1), payment={"token": "pm_bob"}))
     assert (result.status, result.error) == ("FAILED", "PaymentMethodNotOwned")
     assert result.cause == "payment.token: the payment method is not registered to this customer (cust-1)"
@@ -88,7 +88,7 @@ def test_another_customers_payment_method_is_refused_before_anything_is_reserved
     assert shop.balance("pm_bob") == 500_000
 
 
-def test_a_payment_method_without_an_owner_pays_for_nobody(shop: Shop) -> None:
+def test_a_payment_method_without_an_owner_pays_for_nobody(shop: OrdersWorld) -> None:
     result = shop.run(order("o-ownerless", ("SKU-1", 1), payment={"token": "pm_nobody"}))
     assert (result.status, result.error) == ("FAILED", "PaymentMethodNotOwned")
     assert "has no owner" in (result.cause or "")
@@ -96,7 +96,7 @@ def test_a_payment_method_without_an_owner_pays_for_nobody(shop: Shop) -> None:
     assert shop.balance("pm_nobody") == 500_000
 
 
-def test_approval_by_token_replay_is_refused(shop: Shop, runner: LocalRunner) -> None:
+def test_approval_by_token_replay_is_refused(shop: OrdersWorld, runner: LocalRunner) -> None:
     """A decided order's token, replayed directly or moved onto another waiting order, decides nothing."""
     decided = order("o-decided", *BIG_ORDER)
     shop.submitted["o-decided"] = decided
@@ -132,7 +132,7 @@ def test_approval_by_token_replay_is_refused(shop: Shop, runner: LocalRunner) ->
     assert shop.balance("pm_alice") == 500_000 - 120_000, "only the decided order was charged"
 
 
-def test_the_reviewer_recorded_is_the_callers_identity(shop: Shop, runner: LocalRunner) -> None:
+def test_the_reviewer_recorded_is_the_callers_identity(shop: OrdersWorld, runner: LocalRunner) -> None:
     big = order("o-who", *BIG_ORDER)
     shop.submitted["o-who"] = big
     execution = runner.start_execution(big, name=execution_name("o-who"))
@@ -152,7 +152,7 @@ def test_the_reviewer_recorded_is_the_callers_identity(shop: Shop, runner: Local
     ["سارا محمدی\u200cنژاد", "क्\u200dष शर्मा"],  # noqa: RUF001
     ids=["persian-zwnj", "devanagari-zwj"],
 )
-def test_a_name_with_a_joiner_completes(shop: Shop, name: str) -> None:
+def test_a_name_with_a_joiner_completes(shop: OrdersWorld, name: str) -> None:
     address = {**order("x")["shippingAddress"], "name": name}
     result = shop.run(order(f"o-{len(name)}", ("SKU-2", 1), shippingAddress=address))
     assert result.status == "SUCCEEDED", result.trace()
@@ -161,14 +161,14 @@ def test_a_name_with_a_joiner_completes(shop: Shop, name: str) -> None:
 
 
 @pytest.mark.parametrize("price", ["1_000", "٥"], ids=["underscore", "arabic-indic"])  # noqa: RUF001
-def test_a_numeric_string_with_other_than_ascii_digits_is_refused(shop: Shop, price: str) -> None:
+def test_a_numeric_string_with_other_than_ascii_digits_is_refused(shop: OrdersWorld, price: str) -> None:
     result = shop.run(order(f"o-digits-{len(price)}", ("SKU-2", 1, price)))
     assert (result.status, result.error) == ("FAILED", "InvalidOrder")
     assert result.cause == "items[0].unitPrice: must be ASCII digits with an optional decimal point"
     assert_nothing_written(shop)
 
 
-def test_a_charge_whose_answer_is_lost_every_time_is_refunded_exactly(shop: Shop) -> None:
+def test_a_charge_whose_answer_is_lost_every_time_is_refunded_exactly(shop: OrdersWorld) -> None:
     """Issue 10's ambiguous fault: every ChargePayment attempt charges (or finds its charge) and its
     response is lost; the saga gives up, refunds what was charged once, and releases the stock."""
     fault = Fault(state="ChargePayment", error="Lambda.ServiceException", times=None, ambiguous=True)
@@ -186,7 +186,7 @@ def test_a_charge_whose_answer_is_lost_every_time_is_refunded_exactly(shop: Shop
     assert shop.status("o-lost")["status"] == "FAILED"
 
 
-def test_a_refund_whose_answer_is_lost_refunds_once(shop: Shop) -> None:
+def test_a_refund_whose_answer_is_lost_refunds_once(shop: OrdersWorld) -> None:
     """The refund took effect, its answer was lost: the retry finds the refund and moves no money."""
     address = {**order("x")["shippingAddress"], "country": "BR", "postalCode": "01000-000"}
     fault = Fault(state="RefundPayment", error="Lambda.ServiceException", times=1, ambiguous=True)

@@ -19,8 +19,8 @@ from localrun import Fault, LocalRunner, RunResult, TaskTimeout
 from scripts.orders.approval import ApprovalError, Clients, decide
 from scripts.orders.submit import execution_name
 from stacks.orders.settings import OrdersSettings
+from tests.support.worlds.orders import OrdersWorld, order
 from tests.workflows.orders.conftest import OPENING_STOCK
-from tests.workflows.orders.shop import Shop, order
 
 THREE_ITEMS = (("SKU-1", 2, "19.99"), ("SKU-2", 1, "5.00"), ("SKU-3", 1, "100.00"))
 THREE_ITEMS_TOTAL = 2 * 1999 + 500 + 10000
@@ -86,7 +86,7 @@ def compensations(result: RunResult) -> list[str]:
 
 
 def test_happy_path_three_items(
-    shop: Shop, runner: LocalRunner, confirmations: str, order_events: str
+    shop: OrdersWorld, runner: LocalRunner, confirmations: str, order_events: str
 ) -> None:
     drain(runner, confirmations), drain(runner, order_events)
     result = shop.run(order("o-happy", *THREE_ITEMS))
@@ -120,7 +120,7 @@ def test_happy_path_three_items(
     assert event["detail"]["chargeId"] == status["chargeId"]
 
 
-def test_a_transient_payment_error_is_retried_and_charges_once(shop: Shop) -> None:
+def test_a_transient_payment_error_is_retried_and_charges_once(shop: OrdersWorld) -> None:
     faults = [Fault(state="ChargePayment", error="Lambda.TooManyRequestsException", times=2)]
     result = shop.run(order("o-retry", ("SKU-1", 1)), faults=faults)
     assert result.status == "SUCCEEDED", result.trace()
@@ -129,7 +129,7 @@ def test_a_transient_payment_error_is_retried_and_charges_once(shop: Shop) -> No
     assert shop.balance("pm_alice") == 500_000 - 1999
 
 
-def test_a_step_repeated_after_its_side_effect_does_not_repeat_it(shop: Shop) -> None:
+def test_a_step_repeated_after_its_side_effect_does_not_repeat_it(shop: OrdersWorld) -> None:
     """An earlier attempt reserved SKU-2 and charged the order, but its result was lost."""
     dynamodb = shop.dynamodb
     dynamodb.update_item(
@@ -152,7 +152,7 @@ def test_a_step_repeated_after_its_side_effect_does_not_repeat_it(shop: Shop) ->
 # ---- designed failures ----------------------------------------------------------------------
 
 
-def test_invalid_order_fails_fast_and_writes_nothing(shop: Shop) -> None:
+def test_invalid_order_fails_fast_and_writes_nothing(shop: OrdersWorld) -> None:
     bad = order("o-bad", ("SKU-1", 0, "1.00"))
     result = shop.run(bad)
     assert (result.status, result.error) == ("FAILED", "InvalidOrder")
@@ -163,7 +163,7 @@ def test_invalid_order_fails_fast_and_writes_nothing(shop: Shop) -> None:
     assert {sku: row["available"] for sku, row in shop.inventory().items()} == OPENING_STOCK
 
 
-def test_out_of_stock_on_the_second_item_releases_the_first(shop: Shop) -> None:
+def test_out_of_stock_on_the_second_item_releases_the_first(shop: OrdersWorld) -> None:
     result = shop.run(order("o-oos", ("SKU-1", 3), ("SKU-3", 2)))
     assert (result.status, result.error) == ("FAILED", "OutOfStock")
     assert "SKU-3" in (result.cause or "")
@@ -175,7 +175,7 @@ def test_out_of_stock_on_the_second_item_releases_the_first(shop: Shop) -> None:
     assert shop.ledger() == {}
 
 
-def test_unknown_sku_is_refused_by_name_before_anything_is_reserved(shop: Shop) -> None:
+def test_unknown_sku_is_refused_by_name_before_anything_is_reserved(shop: OrdersWorld) -> None:
     result = shop.run(order("o-ghost", ("SKU-1", 1), ("NOPE", 1)))
     assert (result.status, result.error) == ("FAILED", "UnknownSku")
     assert result.cause == "items[1].sku: NOPE is not in the catalog"
@@ -184,13 +184,13 @@ def test_unknown_sku_is_refused_by_name_before_anything_is_reserved(shop: Shop) 
     assert shop.statuses() == {} and shop.ledger() == {}
 
 
-def test_an_inactive_sku_is_refused_by_name(shop: Shop) -> None:
+def test_an_inactive_sku_is_refused_by_name(shop: OrdersWorld) -> None:
     result = shop.run(order("o-old", ("SKU-OLD", 1)))
     assert (result.status, result.error) == ("FAILED", "InactiveSku")
     assert shop.available("SKU-OLD") == 5 and shop.statuses() == {}
 
 
-def test_payment_declined_releases_inventory(shop: Shop) -> None:
+def test_payment_declined_releases_inventory(shop: OrdersWorld) -> None:
     declined = order("o-declined", ("SKU-1", 2, "19.99"), payment={"token": "pm_broke"})
     result = shop.run(declined)
     assert (result.status, result.error) == ("FAILED", "PaymentDeclined")
@@ -203,7 +203,7 @@ def test_payment_declined_releases_inventory(shop: Shop) -> None:
     assert "insufficient funds" in status["reasonDetail"]
 
 
-def test_shipment_failure_refunds_then_releases(shop: Shop) -> None:
+def test_shipment_failure_refunds_then_releases(shop: OrdersWorld) -> None:
     address = {**order("x")["shippingAddress"], "country": "BR", "postalCode": "01000-000"}
     result = shop.run(order("o-noship", ("SKU-2", 2, "5.00"), shippingAddress=address))
     assert (result.status, result.error) == ("FAILED", "AddressUndeliverable")
@@ -220,7 +220,7 @@ def test_shipment_failure_refunds_then_releases(shop: Shop) -> None:
     assert shop.status("o-noship")["reason"] == "AddressUndeliverable"
 
 
-def test_notification_failure_undoes_every_step_in_reverse(shop: Shop) -> None:
+def test_notification_failure_undoes_every_step_in_reverse(shop: OrdersWorld) -> None:
     faults = [Fault(state="PublishOrderCompleted", error="EventBridge.FailedEntry", times=None)]
     result = shop.run(order("o-nonotify", ("SKU-1", 1)), faults=faults)
     assert (result.status, result.error) == ("FAILED", "EventBridge.FailedEntry")
@@ -241,7 +241,7 @@ def test_notification_failure_undoes_every_step_in_reverse(shop: Shop) -> None:
 # ---- a compensation that keeps failing ------------------------------------------------------
 
 
-def test_a_refund_that_keeps_failing_parks_the_order(shop: Shop, runner: LocalRunner) -> None:
+def test_a_refund_that_keeps_failing_parks_the_order(shop: OrdersWorld, runner: LocalRunner) -> None:
     address = {**order("x")["shippingAddress"], "country": "BR", "postalCode": "01000-000"}
     faults = [Fault(state="RefundPayment", error="PaymentProviderUnavailable", times=None)]
     result = shop.run(order("o-stuck", ("SKU-2", 1, "5.00"), shippingAddress=address), faults=faults)
@@ -276,7 +276,7 @@ def approval_requests(runner: LocalRunner) -> str:
     return subscribe_queue(runner, topic, "test-approval-requests")
 
 
-def await_approval_request(shop: Shop, execution: Any, order_id: str) -> dict[str, str]:
+def await_approval_request(shop: OrdersWorld, execution: Any, order_id: str) -> dict[str, str]:
     """Wait until the saga parked its token on the status item, as a reviewer would."""
     execution.wait_for_task_token("RequestApproval")
     for _ in range(2000):
@@ -308,7 +308,7 @@ def reviewer_arn(runner: LocalRunner, session_name: str = "rita") -> str:
     return f"arn:aws:sts::{role.arn.split(':')[4]}:assumed-role/{role.name}/{session_name}"
 
 
-def decide_as_reviewer(shop: Shop, order_id: str, decision: str, comment: str = "") -> dict[str, str]:
+def decide_as_reviewer(shop: OrdersWorld, order_id: str, decision: str, comment: str = "") -> dict[str, str]:
     return decide(
         order_id,
         decision,  # type: ignore[arg-type]
@@ -318,7 +318,7 @@ def decide_as_reviewer(shop: Shop, order_id: str, decision: str, comment: str = 
     )
 
 
-def stored_token(shop: Shop, order_id: str, ciphertext: bytes) -> str:
+def stored_token(shop: OrdersWorld, order_id: str, ciphertext: bytes) -> str:
     """The task token a ciphertext holds (what a reviewer's tool decrypts), for replay attempts."""
     context = {"orderId": order_id, "executionId": shop.status(order_id)["executionId"]}
     plaintext = approver(shop.runner).kms.decrypt(CiphertextBlob=ciphertext, EncryptionContext=context)
@@ -326,7 +326,7 @@ def stored_token(shop: Shop, order_id: str, ciphertext: bytes) -> str:
 
 
 def test_approval_granted_completes_the_order(
-    shop: Shop, runner: LocalRunner, approval_requests: str
+    shop: OrdersWorld, runner: LocalRunner, approval_requests: str
 ) -> None:
     drain(runner, approval_requests)
     big = order("o-big", *BIG_ORDER)
@@ -353,7 +353,7 @@ def test_approval_granted_completes_the_order(
     assert shop.balance("pm_alice") == 500_000 - 120_000
 
 
-def test_approval_rejected_releases_and_records_rejected(shop: Shop, runner: LocalRunner) -> None:
+def test_approval_rejected_releases_and_records_rejected(shop: OrdersWorld, runner: LocalRunner) -> None:
     big = order("o-nope", *BIG_ORDER)
     shop.submitted["o-nope"] = big
     execution = runner.start_execution(big, name=execution_name("o-nope"))
@@ -374,7 +374,7 @@ def test_approval_rejected_releases_and_records_rejected(shop: Shop, runner: Loc
         decide_as_reviewer(shop, "o-nope", "approve")
 
 
-def test_approval_timeout_rejects_the_order(shop: Shop, runner: LocalRunner) -> None:
+def test_approval_timeout_rejects_the_order(shop: OrdersWorld, runner: LocalRunner) -> None:
     late = order("o-late", *BIG_ORDER)
     shop.submitted["o-late"] = late
     execution = runner.start_execution(late, name=execution_name("o-late"))
@@ -393,7 +393,7 @@ def test_approval_timeout_rejects_the_order(shop: Shop, runner: LocalRunner) -> 
 # ---- duplicates -----------------------------------------------------------------------------
 
 
-def test_starting_the_same_order_twice_charges_once(shop: Shop, runner: LocalRunner) -> None:
+def test_starting_the_same_order_twice_charges_once(shop: OrdersWorld, runner: LocalRunner) -> None:
     first = shop.run(order("o-twice", ("SKU-1", 1)))
     assert first.status == "SUCCEEDED"
     with pytest.raises(ClientError, match="ExecutionAlreadyExists"):

@@ -9,14 +9,14 @@ from localrun import Fault, LocalRunner
 from scripts.orders.submit import execution_name
 from scripts.redrive.__main__ import main as redrive_tool
 from scripts.redrive.target import Target
-from tests.workflows.orders.shop import Shop, order
+from tests.support.worlds.orders import OrdersWorld, order
 
 TWO_ITEMS = (("SKU-1", 2, "19.99"), ("SKU-2", 1, "5.00"))
 TWO_ITEMS_TOTAL = 2 * 1999 + 500
 
 
 def test_a_run_failed_by_a_runtime_fault_is_redriven_to_the_happy_path(
-    shop: Shop, runner: LocalRunner
+    shop: OrdersWorld, runner: LocalRunner
 ) -> None:
     # States.Runtime is neither retried nor caught: the execution fails at CreateShipment, after
     # the stock was reserved and the card charged.
@@ -43,7 +43,7 @@ def test_a_run_failed_by_a_runtime_fault_is_redriven_to_the_happy_path(
 
 
 def test_an_execution_stopped_while_awaiting_approval_asks_again_when_redriven(
-    shop: Shop, runner: LocalRunner
+    shop: OrdersWorld, runner: LocalRunner
 ) -> None:
     big = order("o-stopped", ("SKU-4", 1, "1200.00"))  # above the approval threshold
     shop.submitted["o-stopped"] = big
@@ -63,7 +63,7 @@ def test_an_execution_stopped_while_awaiting_approval_asks_again_when_redriven(
 
 
 def test_a_parked_order_is_reported_and_left_to_the_operator(
-    shop: Shop, runner: LocalRunner, capsys: pytest.CaptureFixture[str]
+    shop: OrdersWorld, runner: LocalRunner, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A refund that keeps failing parks the order: the error is caught and the execution ends in
     # the Fail state NeedsAttention, which a redrive would only re-enter.

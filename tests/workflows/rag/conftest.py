@@ -8,7 +8,7 @@ import pytest
 
 from localrun import LocalRunner
 from tests.support.synth import app_stacks
-from tests.workflows.rag.corpus import RagPlane
+from tests.support.worlds.rag import RagWorld
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def runner() -> Iterator[LocalRunner]:
 
 
 @pytest.fixture
-def plane(runner: LocalRunner) -> Iterator[RagPlane]:
-    plane = RagPlane(runner)
+def plane(runner: LocalRunner) -> Iterator[RagWorld]:
+    plane = RagWorld(runner)
     plane.reset()
     yield plane

@@ -17,7 +17,7 @@ from localrun.template import local_app
 from stacks.application import project_context
 from stacks.config import load_environment
 from stacks.rag.stack import RagIngestionStack
-from tests.workflows.rag.corpus import CORPUS, PREFIX, UNSUPPORTED, VALID, RagPlane
+from tests.support.worlds.rag import CORPUS, PREFIX, UNSUPPORTED, VALID, RagWorld
 
 DOCUMENTS_PER_BATCH = 2
 
@@ -52,7 +52,7 @@ def _names(child: dict[str, Any]) -> list[str]:
     return [item["key"].rsplit("/", 1)[-1] for item in json.loads(child["Input"])["Items"]]
 
 
-def _report_lines(plane: RagPlane, result: RunResult) -> list[dict[str, Any]]:
+def _report_lines(plane: RagWorld, result: RunResult) -> list[dict[str, Any]]:
     body = plane.s3.get_object(Bucket=plane.artifacts, Key=result.output["report"]["documentsKey"])["Body"]
     return [json.loads(line) for line in body.read().decode().splitlines()]
 

@@ -7,7 +7,7 @@ it without fetching its parse again, until its bytes change.
 from __future__ import annotations
 
 from tests.lambdas.rag import hostile
-from tests.workflows.rag.corpus import PREFIX
+from tests.support.worlds.rag import PREFIX
 
 
 def _invoked(result, state: str) -> int:

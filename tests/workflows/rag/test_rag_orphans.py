@@ -9,7 +9,7 @@ a prefix, lose their vectors and registry entry.
 from __future__ import annotations
 
 from localrun import Fault
-from tests.workflows.rag.corpus import PREFIX
+from tests.support.worlds.rag import PREFIX
 from tests.workflows.rag.test_rag_workflow import plane_corpus_file
 
 EDIT = b"\n## Appendix\n\nA new section.\n"

@@ -12,7 +12,7 @@ from typing import Any
 
 from localrun import LocalRunner
 from localrun.emulation import pipes
-from tests.workflows.rag.corpus import CORPUS, PREFIX, VALID, RagPlane
+from tests.support.worlds.rag import CORPUS, PREFIX, VALID, RagWorld
 
 _VARIABLE = re.compile(r"<([A-Za-z0-9_-]+)>")
 
@@ -40,7 +40,7 @@ def _queue_message(runner: LocalRunner, detail_type: str, bucket: str, key: str)
     return _VARIABLE.sub(lambda match: json.dumps(values[match.group(1)]), transformer["InputTemplate"])
 
 
-def _queue(runner: LocalRunner, plane: RagPlane, detail_type: str, names: list[str]) -> None:
+def _queue(runner: LocalRunner, plane: RagWorld, detail_type: str, names: list[str]) -> None:
     sqs = runner.client("sqs")
     url = runner.resource("Workflow/Uploads").attributes["QueueUrl"]
     for name in names:

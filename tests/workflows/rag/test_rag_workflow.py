@@ -8,7 +8,7 @@ S3 Vectors QueryVectors (exact search). Faults stand in for service-side failure
 from __future__ import annotations
 
 from localrun import Fault
-from tests.workflows.rag.corpus import PREFIX, UNSUPPORTED, VALID
+from tests.support.worlds.rag import PREFIX, UNSUPPORTED, VALID
 
 RUN_STATES = [
     "Request",
@@ -75,7 +75,7 @@ def test_first_run_ingests_second_skips_and_an_edit_reingests_only_that_document
 
 
 def plane_corpus_file(name: str) -> bytes:
-    from tests.workflows.rag.corpus import CORPUS
+    from tests.support.worlds.rag import CORPUS
 
     return (CORPUS / name).read_bytes()
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.workflows.tenants.tenancy import Harness, provisioned
+from tests.support.worlds.tenants import TenantsWorld, provisioned
 
 
 @pytest.fixture(scope="module")
-def harness() -> Iterator[Harness]:
+def harness() -> Iterator[TenantsWorld]:
     with provisioned() as world:
         yield world
 

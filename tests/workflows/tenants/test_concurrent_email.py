@@ -10,10 +10,10 @@ import pytest
 
 from localrun import RunResult
 from scripts.tenants.local import activation_latency
-from tests.workflows.tenants.tenancy import MOCKS, TENANTS_OU, TIMEOUT, Harness, request
+from tests.support.worlds.tenants import MOCKS, TENANTS_OU, TIMEOUT, TenantsWorld, request
 
 
-def run_at_once(harness: Harness, tenants: tuple[str, str], email: str) -> dict[str, RunResult]:
+def run_at_once(harness: TenantsWorld, tenants: tuple[str, str], email: str) -> dict[str, RunResult]:
     executions = {
         tenant: harness.runner.start_execution(
             request(harness, tenant, email=email), name=f"{tenant}-1", mock_config=MOCKS
@@ -35,7 +35,7 @@ def run_at_once(harness: Harness, tenants: tuple[str, str], email: str) -> dict[
 
 @pytest.mark.parametrize("polls", [0, 2], ids=["created-at-once", "created-after-two-polls"])
 def test_one_email_for_two_tenants_at_once_ends_with_exactly_one_account(
-    harness: Harness, polls: int
+    harness: TenantsWorld, polls: int
 ) -> None:
     tenants = (f"stark-{polls}", f"wayne-{polls}")
     email = f"aws+shared-{polls}@example.com"

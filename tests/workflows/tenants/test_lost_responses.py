@@ -14,14 +14,16 @@ import pytest
 
 from localrun import Fault, RunResult
 from scripts.tenants.local import activation_latency
-from tests.workflows.tenants.tenancy import QUARANTINE, TENANTS_OU, Harness, request
+from tests.support.worlds.tenants import QUARANTINE, TENANTS_OU, TenantsWorld, request
 
 
 def lost(state: str, error: str) -> Fault:
     return Fault(state=state, error=error, ambiguous=True)
 
 
-def assert_one_recorded_account_in_the_tenant_ou(harness: Harness, result: RunResult, tenant_id: str) -> str:
+def assert_one_recorded_account_in_the_tenant_ou(
+    harness: TenantsWorld, result: RunResult, tenant_id: str
+) -> str:
     """The run created exactly one account for the tenant, in its OU, and the record holds it."""
     assert result.status == "SUCCEEDED", result.trace()
     [account] = harness.accounts_with_email(f"aws+{tenant_id}@example.com")
@@ -52,7 +54,7 @@ def reconciled(result: RunResult) -> list[Any]:
     ids=["service-exception", "task-timeout"],
 )
 def test_create_account_accepted_but_unanswered_gives_one_account_in_the_tenant_ou(
-    harness: Harness, error: str
+    harness: TenantsWorld, error: str
 ) -> None:
     tenant_id = "acme" if error.startswith("Organizations") else "acme-timeout"
 
@@ -68,7 +70,7 @@ def test_create_account_accepted_but_unanswered_gives_one_account_in_the_tenant_
     assert event["detail-type"] == "TenantProvisioned"
 
 
-def test_a_lost_answer_while_the_account_is_being_created_waits_for_it(harness: Harness) -> None:
+def test_a_lost_answer_while_the_account_is_being_created_waits_for_it(harness: TenantsWorld) -> None:
     with activation_latency(polls=3):
         result = harness.run(
             request(harness, "globex"),
@@ -82,7 +84,7 @@ def test_a_lost_answer_while_the_account_is_being_created_waits_for_it(harness: 
     assert set(answers[:-1]) == {"AccountRequestPending"} and len(answers) > 1, answers
 
 
-def test_an_unanswered_create_account_that_was_not_accepted_is_requested_once(harness: Harness) -> None:
+def test_an_unanswered_create_account_that_was_not_accepted_is_requested_once(harness: TenantsWorld) -> None:
     result = harness.run(
         request(harness, "initech"),
         name="initech-1",
@@ -93,7 +95,7 @@ def test_an_unanswered_create_account_that_was_not_accepted_is_requested_once(ha
     assert reconciled(result) == ["REQUESTED"]
 
 
-def test_the_reconciler_losing_its_own_answer_still_makes_one_account(harness: Harness) -> None:
+def test_the_reconciler_losing_its_own_answer_still_makes_one_account(harness: TenantsWorld) -> None:
     result = harness.run(
         request(harness, "tyrell"),
         name="tyrell-1",
@@ -114,7 +116,7 @@ def test_the_reconciler_losing_its_own_answer_still_makes_one_account(harness: H
     ids=["answered", "answer-lost"],
 )
 def test_an_email_owned_by_another_tenants_account_is_a_named_failure(
-    harness: Harness, faults: list[Fault], named: str | None
+    harness: TenantsWorld, faults: list[Fault], named: str | None
 ) -> None:
     owner, tenant_id = ("hooli", "piedpiper") if faults else ("hooli-2", "piedpiper-2")
     first = harness.run(request(harness, owner), name=f"{owner}-1")
@@ -146,7 +148,7 @@ def test_an_email_owned_by_another_tenants_account_is_a_named_failure(
     assert_one_recorded_account_in_the_tenant_ou(harness, again, tenant_id)
 
 
-def test_reconciling_that_fails_marks_the_tenant_as_maybe_holding_an_account(harness: Harness) -> None:
+def test_reconciling_that_fails_marks_the_tenant_as_maybe_holding_an_account(harness: TenantsWorld) -> None:
     result = harness.run(
         request(harness, "cyberdyne"),
         name="cyberdyne-1",
@@ -169,7 +171,7 @@ def test_reconciling_that_fails_marks_the_tenant_as_maybe_holding_an_account(har
     assert {"Key": "stepwise:tenant", "Value": "cyberdyne"} in tags, "findable by its tenant tag"
 
 
-def test_a_claim_whose_answer_was_lost_fails_later_steps_by_name(harness: Harness) -> None:
+def test_a_claim_whose_answer_was_lost_fails_later_steps_by_name(harness: TenantsWorld) -> None:
     result = harness.run(
         request(harness, "oscorp"),
         name="oscorp-1",
@@ -198,7 +200,9 @@ def test_a_claim_whose_answer_was_lost_fails_later_steps_by_name(harness: Harnes
         ("MoveAccount", "Organizations.ServiceException"),
     ],
 )
-def test_writes_retried_after_their_own_effect_carry_on(harness: Harness, state: str, error: str) -> None:
+def test_writes_retried_after_their_own_effect_carry_on(
+    harness: TenantsWorld, state: str, error: str
+) -> None:
     tenant_id = f"soylent-{state.lower()}"
 
     result = harness.run(request(harness, tenant_id), name=f"{tenant_id}-1", faults=[lost(state, error)])
@@ -207,7 +211,7 @@ def test_writes_retried_after_their_own_effect_carry_on(harness: Harness, state:
     assert result.retries >= 1
 
 
-def test_a_quarantine_move_retried_after_its_own_effect_still_quarantines(harness: Harness) -> None:
+def test_a_quarantine_move_retried_after_its_own_effect_still_quarantines(harness: TenantsWorld) -> None:
     result = harness.run(
         request(harness, "umbrella"),
         name="umbrella-1",

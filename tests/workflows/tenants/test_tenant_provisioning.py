@@ -13,12 +13,12 @@ import pytest
 from localrun import Fault
 from localrun.samples import Sample, discover
 from scripts.tenants.local import activation_latency, tenant_session
-from tests.workflows.tenants.tenancy import QUARANTINE, TENANTS_OU, TIMEOUT, Harness, request
+from tests.support.worlds.tenants import QUARANTINE, TENANTS_OU, TIMEOUT, TenantsWorld, request
 
 ACTIVATION_POLLS = 40  # cdk.json dev: tenants.activation.maxPolls (default)
 
 
-def test_happy_path_creates_moves_baselines_registers_and_announces(harness: Harness) -> None:
+def test_happy_path_creates_moves_baselines_registers_and_announces(harness: TenantsWorld) -> None:
     with activation_latency(polls=2):
         result = harness.run(request(harness, "acme"), name="acme-1")
     assert result.status == "SUCCEEDED", result.trace()
@@ -52,7 +52,7 @@ def test_happy_path_creates_moves_baselines_registers_and_announces(harness: Har
     print(f"\nhappy path: {result.transitions} transitions, {result.simulated_seconds:.0f}s simulated")
 
 
-def test_the_same_tenant_twice_gets_one_account(harness: Harness) -> None:
+def test_the_same_tenant_twice_gets_one_account(harness: TenantsWorld) -> None:
     first = harness.run(request(harness, "globex"), name="globex-1")
     assert first.status == "SUCCEEDED", first.trace()
     assert len(harness.events("globex")) == 1
@@ -66,7 +66,7 @@ def test_the_same_tenant_twice_gets_one_account(harness: Harness) -> None:
     assert harness.events("globex") == [], "the second submission announces nothing"
 
 
-def test_email_already_exists_fails_named_and_can_be_resubmitted(harness: Harness) -> None:
+def test_email_already_exists_fails_named_and_can_be_resubmitted(harness: TenantsWorld) -> None:
     accounts_before = len(harness.organization.accounts())
     result = harness.run(request(harness, "initech"), name="initech-1", test_case="EmailAlreadyExists")
     assert result.status == "FAILED"
@@ -88,7 +88,7 @@ def test_email_already_exists_fails_named_and_can_be_resubmitted(harness: Harnes
     assert harness.record("initech")["status"] == {"S": "ACTIVE"}
 
 
-def test_other_account_creation_failures_are_named_with_the_reason(harness: Harness) -> None:
+def test_other_account_creation_failures_are_named_with_the_reason(harness: TenantsWorld) -> None:
     result = harness.run(request(harness, "wonka"), name="wonka-1", test_case="AccountLimitExceeded")
     assert result.status == "FAILED"
     assert result.error == "AccountCreationFailed"
@@ -96,7 +96,7 @@ def test_other_account_creation_failures_are_named_with_the_reason(harness: Harn
     assert harness.record("wonka")["failureError"] == {"S": "AccountCreationFailed"}
 
 
-def test_an_account_that_cannot_be_moved_is_quarantined_not_left_in_the_root(harness: Harness) -> None:
+def test_an_account_that_cannot_be_moved_is_quarantined_not_left_in_the_root(harness: TenantsWorld) -> None:
     fault = Fault(state="MoveAccount", error="Organizations.ConstraintViolationException", times=None)
     result = harness.run(request(harness, "cyberdyne"), name="cyberdyne-1", faults=[fault])
     assert result.status == "FAILED"
@@ -108,7 +108,7 @@ def test_an_account_that_cannot_be_moved_is_quarantined_not_left_in_the_root(har
     assert "ApplyBaseline" not in result.states
 
 
-def test_activation_that_never_completes_is_bounded(harness: Harness) -> None:
+def test_activation_that_never_completes_is_bounded(harness: TenantsWorld) -> None:
     result = harness.run(request(harness, "hooli"), name="hooli-1", test_case="ActivationNeverCompletes")
     assert result.status == "FAILED"
     assert result.error == "AccountActivationTimedOut"
@@ -124,7 +124,7 @@ def test_activation_that_never_completes_is_bounded(harness: Harness) -> None:
     assert event["detail"]["account"]["requestId"] == "car-mocked0request", "the account may still appear"
 
 
-def test_failed_baseline_operation_quarantines_the_account(harness: Harness) -> None:
+def test_failed_baseline_operation_quarantines_the_account(harness: TenantsWorld) -> None:
     result = harness.run(request(harness, "umbrella"), name="umbrella-1", test_case="BaselineOperationFails")
     assert result.status == "FAILED"
     assert result.error == "BaselineOperationFailed"
@@ -145,7 +145,7 @@ def test_failed_baseline_operation_quarantines_the_account(harness: Harness) -> 
     assert note["event"] == "TenantProvisioningFailed" and note["step"] == "ApplyBaseline"
 
 
-def test_invalid_request_is_rejected_before_anything_is_claimed(harness: Harness) -> None:
+def test_invalid_request_is_rejected_before_anything_is_claimed(harness: TenantsWorld) -> None:
     result = harness.run(request(harness, "Bad_Id", tier="gold"), name="bad-1")
     assert result.status == "FAILED"
     assert result.error == "InvalidInput"
@@ -154,7 +154,7 @@ def test_invalid_request_is_rejected_before_anything_is_claimed(harness: Harness
     assert harness.record("Bad_Id") is None
 
 
-def test_throttled_account_creation_is_retried(harness: Harness) -> None:
+def test_throttled_account_creation_is_retried(harness: TenantsWorld) -> None:
     result = harness.run(
         request(harness, "soylent"),
         name="soylent-1",
@@ -166,7 +166,7 @@ def test_throttled_account_creation_is_retried(harness: Harness) -> None:
 
 
 @pytest.mark.parametrize("sample", discover(workflow="tenants"), ids=lambda sample: sample.name)
-def test_shipped_samples_behave_as_they_say(harness: Harness, sample: Sample) -> None:
+def test_shipped_samples_behave_as_they_say(harness: TenantsWorld, sample: Sample) -> None:
     assert sample.input.get("organizationalUnitId") == TENANTS_OU
     result = sample.run(harness.runner, timeout=TIMEOUT)
     assert sample.mismatches(result) == []

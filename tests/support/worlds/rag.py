@@ -14,7 +14,7 @@ VALID = ("getting-started.html", "handbook.pdf", "release-notes.txt", "runbook-c
 UNSUPPORTED = "architecture.rtf"
 
 
-class RagPlane:
+class RagWorld:
     """Buckets, registry, vector index and event capture of the RAG stack in the runner's moto."""
 
     def __init__(self, runner: LocalRunner) -> None:

@@ -41,6 +41,9 @@ from moto.s3.models import S3Backend
 
 from localrun.engine.overrides import check_moto_version, replace
 
+OVERRIDE_KIND = "speed"
+OVERRIDE_TEST = "tests/localrun/engine/speed/test_shared_caches.py"
+
 CACHED_LOADER_METHODS = (
     "list_available_services",
     "determine_latest_version",

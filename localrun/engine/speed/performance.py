@@ -10,8 +10,8 @@
   Parsed paths are immutable, so localrun keeps them per expression.
 - botocore and moto: service models, endpoint data and endpoint rule sets are parsed once per
   process, not once per session or client, and moto's S3 URL table is not re-imported per request
-  (`engine/shared_caches.py`); KMS key pairs and EC2's default AMIs are made when first used
-  (`engine/deferred.py`).
+  (`engine/speed/shared_caches.py`); KMS key pairs and EC2's default AMIs are made when first used
+  (`engine/speed/deferred.py`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,11 @@ from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from localrun.engine import deferred, shared_caches
 from localrun.engine.overrides import replace
+from localrun.engine.speed import deferred, shared_caches
+
+OVERRIDE_KIND = "speed"
+OVERRIDE_TEST = "tests/localrun/test_runner.py"
 
 _SERVICE_MODULES = [
     "moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval.resource_eval_s3",

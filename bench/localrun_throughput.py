@@ -1,6 +1,6 @@
 """Benchmark localrun: executions/second of a ten-state workflow, and virtual time for long waits.
 
-    .venv/bin/python -m localrun.bench [--runs 100]
+    .venv/bin/python -m bench.localrun_throughput [--runs 100]
 
 Prints the figures; nothing is asserted (timings depend on the machine).
 """
@@ -19,9 +19,9 @@ WARM_UP_RUNS = 10
 
 
 def bench_runner() -> LocalRunner:
-    """A runner for the benchmark stack (localrun/benchmark_stack.py: BenchStack)."""
+    """A runner for the benchmark stack (bench/localrun_stack.py: BenchStack)."""
     prepare_cdk_environment()
-    from localrun.benchmark_stack import BenchStack
+    from bench.localrun_stack import BenchStack
     from stacks.application import project_context
     from stacks.config import load_environment
 
@@ -50,7 +50,7 @@ def long_wait(runner: LocalRunner) -> tuple[float, RunResult]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m localrun.bench",
+        prog="python -m bench.localrun_throughput",
         description=__doc__.splitlines()[0],
         epilog="exit codes: 0 measured, 2 a usage error",
     )

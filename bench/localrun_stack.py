@@ -1,6 +1,6 @@
-"""The benchmark's ten-state workflow (`python -m localrun.bench`), shipped with localrun.
+"""The benchmark's ten-state workflow (`python -m bench.localrun_throughput`).
 
-Four Lambda tasks (one echo handler from `localrun/benchmark_lambdas`), a Choice, a Wait on
+Four Lambda tasks (one echo handler from `bench/localrun_lambdas`), a Choice, a Wait on
 `$.pause`, a Parallel with two branches, two Passes and a Succeed, built from the same shared
 constructs as the workflows, so the figures reflect what a workflow run costs locally.
 """
@@ -23,7 +23,7 @@ from stacks.common import (
 )
 from stacks.config import EnvironmentConfig
 
-BENCHMARK_LAMBDAS = Path(__file__).resolve().parent / "benchmark_lambdas"
+BENCHMARK_LAMBDAS = Path(__file__).resolve().parent / "localrun_lambdas"
 
 
 class BenchStack(WorkflowStack):

@@ -30,7 +30,7 @@ MOCKS = json.loads((EXAMPLES / "tenants.mocks.json").read_text())
 
 
 @dataclass
-class Harness:
+class TenantsWorld:
     runner: LocalRunner
     organization: Organization
     stack_sets: list[str]
@@ -80,7 +80,7 @@ class Harness:
         return [account for account in self.organization.accounts() if account["Email"] == email]
 
 
-def request(harness: Harness, tenant_id: str, **overrides: Any) -> dict[str, Any]:
+def request(harness: TenantsWorld, tenant_id: str, **overrides: Any) -> dict[str, Any]:
     return {
         "tenantId": tenant_id,
         "accountName": f"{tenant_id.title()} Corp",
@@ -99,7 +99,7 @@ def _queue(runner: LocalRunner, name: str) -> tuple[str, str]:
 
 
 @contextmanager
-def provisioned() -> Iterator[Harness]:
+def provisioned() -> Iterator[TenantsWorld]:
     """The dev tenants stack in moto with an organization, its StackSets and capture queues."""
     with merged_stack_set_parameters(), LocalRunner.for_stack(app_stacks("dev")["tenants"]) as runner:
         organization = create_organization(
@@ -117,4 +117,4 @@ def provisioned() -> Iterator[Harness]:
             Endpoint=notes_arn,
             Attributes={"RawMessageDelivery": "true"},
         )
-        yield Harness(runner, organization, sorted(stack_sets.values()), events_url, notes_url)
+        yield TenantsWorld(runner, organization, sorted(stack_sets.values()), events_url, notes_url)

@@ -17,7 +17,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
 
-from localrun.engine import shared_caches
+from localrun.engine.speed import shared_caches
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """Transitions per tenant-provisioning run, measured on the synthesized state machine through localrun.
 
-    .venv/bin/python -m scripts.tenants.bench [--env dev] [--activation-polls 0 4 8]
+    .venv/bin/python -m bench.tenants [--env dev] [--activation-polls 0 4 8]
 
 Runs every sample under examples/tenants, then the happy path with accounts that stay IN_PROGRESS
 for N status reads (real accounts take minutes), and the same tenant submitted again. Prints the
@@ -44,7 +44,7 @@ def line(name: str, result: RunResult) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m scripts.tenants.bench", description=__doc__.splitlines()[0], epilog=EXIT_CODES
+        prog="python -m bench.tenants", description=__doc__.splitlines()[0], epilog=EXIT_CODES
     )
     parser.add_argument("--env", default="dev", help="environment from cdk.json (default dev)")
     parser.add_argument(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from localrun.compat import adapt, item_batchers
+from localrun.engine.compat import adapt, item_batchers
 
 
 def test_untouched_definitions_are_returned_as_is() -> None:

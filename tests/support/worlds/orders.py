@@ -52,7 +52,7 @@ def _line(sku: str, quantity: int, price: str | None = None) -> dict[str, Any]:
 
 
 @dataclass
-class Shop:
+class OrdersWorld:
     """Seed and inspect the saga's tables and queue; remember what was opened for the invariant."""
 
     runner: LocalRunner

@@ -10,8 +10,8 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.amis import AmiBackend
 from moto.kms.models import kms_backends
 
-from localrun.engine import deferred
 from localrun.engine.overrides import installed
+from localrun.engine.speed import deferred
 
 REGION = "us-east-1"
 

@@ -27,6 +27,9 @@ from moto.kms import models as kms_models
 
 from localrun.engine.overrides import add, check_moto_version, replace
 
+OVERRIDE_KIND = "speed"
+OVERRIDE_TEST = "tests/localrun/engine/speed/test_deferred.py"
+
 DEFERRED_EC2_ATTRIBUTES = ("amis", "volumes", "snapshots")
 _PENDING = "_localrun_default_amis"
 _amis_lock = threading.RLock()

@@ -1,0 +1,1 @@
+"""The benchmark workflow's task handler (bench/localrun_stack.py)."""

@@ -1,1 +1,0 @@
-"""The benchmark workflow's task handler (localrun/benchmark_stack.py)."""

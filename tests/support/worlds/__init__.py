@@ -1,0 +1,4 @@
+"""Each workflow's test world: its deployed data inside a LocalRunner, seeded and checked.
+
+One module per workflow (`orders`, `rag`, `tenants`), one `<Workflow>World` class each.
+"""
