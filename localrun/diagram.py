@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from localrun.graph import Node, Scope, StateGraph
+from localrun.sections import between, replace_between
 from localrun.template import PROJECT_ROOT
 
 DOCS_ROOT = PROJECT_ROOT / "docs"
@@ -132,15 +133,9 @@ def doc_path(workflow: str) -> Path:
 
 def replace_section(text: str, body: str, where: str = "the file") -> str:
     """`text` with the part between the diagram markers replaced by `body`."""
-    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
-        raise ValueError(f"{where} needs exactly one {START} ... {END} pair")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{body}{END}{tail}"
+    return replace_between(text, START, END, body, where)
 
 
 def current_section(text: str) -> str:
     """What stands between the diagram markers now."""
-    if START not in text or END not in text:
-        return ""
-    return text.split(START, 1)[1].split(END, 1)[0].removeprefix("\n")
+    return between(text, START, END)

@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from localrun.sections import between, replace_between
+
 DOC = Path(__file__).resolve().parents[2] / "docs" / "failure-handling.md"
 START, END = "<!-- failure-handling:start -->", "<!-- failure-handling:end -->"
 DEFAULT_MAX_ATTEMPTS = 3
@@ -166,15 +168,11 @@ def _end(state: Mapping[str, Any], path: tuple[str, ...]) -> str:
 
 
 def replace_section(text: str, body: str) -> str:
-    if text.count(START) != 1 or text.count(END) != 1 or text.index(START) > text.index(END):
-        raise ValueError(f"{DOC.name} needs exactly one {START} ... {END} pair")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{body}{END}{tail}"
+    return replace_between(text, START, END, body, DOC.name)
 
 
 def current_section(text: str) -> str:
-    return text.split(START, 1)[1].split(END, 1)[0].removeprefix("\n")
+    return between(text, START, END)
 
 
 def main(argv: list[str] | None = None) -> int:
