@@ -16,7 +16,7 @@ def test_the_body_between_the_markers_is_replaced_and_read_back():
 
 @pytest.mark.parametrize("text", ["no markers\n", f"{END}\n{START}\n", f"{START}\n{START}\n{END}\n"])
 def test_missing_reversed_or_repeated_markers_are_refused_naming_the_file(text):
-    with pytest.raises(ValueError, match="doc.md needs exactly one"):
+    with pytest.raises(ValueError, match=r"doc\.md needs exactly one"):
         replace_between(text, START, END, "new\n", "doc.md")
 
 
