@@ -30,12 +30,12 @@ class BenchStack(WorkflowStack):
     """Ten states (4 Lambda tasks, Choice, Wait on `$.pause`, Parallel, Pass) for the benchmark."""
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "LocalrunBench", config)
+        super().__init__(scope, "LocalrunBench", config.platform)
         echo = PythonTaskFunction(
             self,
             "Echo",
             TaskFunctionProps(
-                config=config,
+                platform=config.platform,
                 package="benchmark",
                 handler="echo.handler",
                 service="localrun-bench",
@@ -64,7 +64,7 @@ class BenchStack(WorkflowStack):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=config,
+                platform=config.platform,
                 definition=definition,
                 alarm_topic=self.alarm_topic,
                 timeout=Duration.hours(2),

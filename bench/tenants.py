@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.filterwarnings("ignore", r"Tried to parse AWS::", UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
     stack = workflow_stack("tenants", args.env)
-    settings = stack.config.tenants  # type: ignore[attr-defined]
+    settings = stack.tenants.settings  # type: ignore[attr-defined]
     ous = {
         "tenants": TENANTS_OU,
         "quarantine": settings.quarantine_ou_id,

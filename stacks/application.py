@@ -74,7 +74,7 @@ def app_environments(app: App) -> Mapping[str, Any] | None:
 
 def stack_names(config: EnvironmentConfig, workflows: Iterable[str]) -> list[str]:
     """`Stepwise-<env>-<Workflow>` of each workflow key, without synthesizing anything."""
-    return [stack_name(config, WORKFLOW_STACKS[key].WORKFLOW_NAME) for key in workflows]
+    return [stack_name(config.name, WORKFLOW_STACKS[key].WORKFLOW_NAME) for key in workflows]
 
 
 def resolve_workflows(config: EnvironmentConfig, names: Iterable[str]) -> tuple[str, ...]:

@@ -9,52 +9,17 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import Field, ValidationError, field_validator
 
+from stacks.common.platform import LOG_RETENTION_DAYS, RETENTION_BY_DAYS, Platform
 from stacks.cv.settings import CvSettings
 from stacks.execution_logging import ExecutionLogging
 from stacks.orders.settings import OrdersSettings
 from stacks.rag.settings import RagSettings
-from stacks.settings import ReadinessProblem, Settings
+from stacks.settings import ConfigError, ReadinessProblem, Settings
 from stacks.tenants.settings import TenantSettings
 
 DEFAULT_ENVIRONMENT = "dev"
 # The workflow sections of an environment, each deployed as one stack (stacks/application.py).
 WORKFLOW_KEYS = ("cv", "orders", "rag", "tenants")
-
-_RETENTION_NAMES = [
-    "ONE_DAY",
-    "THREE_DAYS",
-    "FIVE_DAYS",
-    "ONE_WEEK",
-    "TWO_WEEKS",
-    "ONE_MONTH",
-    "TWO_MONTHS",
-    "THREE_MONTHS",
-    "FOUR_MONTHS",
-    "FIVE_MONTHS",
-    "SIX_MONTHS",
-    "ONE_YEAR",
-    "THIRTEEN_MONTHS",
-    "EIGHTEEN_MONTHS",
-    "TWO_YEARS",
-    "THREE_YEARS",
-    "FIVE_YEARS",
-    "SIX_YEARS",
-    "SEVEN_YEARS",
-    "EIGHT_YEARS",
-    "NINE_YEARS",
-    "TEN_YEARS",
-]
-_RETENTION_VALUES = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827)
-_RETENTION_VALUES += (2192, 2557, 2922, 3288, 3653)
-RETENTION_BY_DAYS = {
-    days: logs.RetentionDays[name] for days, name in zip(_RETENTION_VALUES, _RETENTION_NAMES, strict=True)
-}
-LOG_RETENTION_DAYS = tuple(RETENTION_BY_DAYS)
-
-
-class ConfigError(ValueError):
-    """A configuration problem, worded as one line that names the offending key (a readiness refusal
-    adds one line per offending key under its headline)."""
 
 
 class EnvironmentConfig(Settings):
@@ -137,6 +102,21 @@ class EnvironmentConfig(Settings):
     @property
     def cdk_removal_policy(self) -> RemovalPolicy:
         return RemovalPolicy.DESTROY if self.removal_policy == "destroy" else RemovalPolicy.RETAIN
+
+    @property
+    def platform(self) -> Platform:
+        """What the shared and workflow constructs read of this environment (stacks.common.platform)."""
+        return Platform(
+            name=self.name,
+            removal_policy=self.cdk_removal_policy,
+            log_retention_days=self.log_retention_days,
+            execution_log_level=self.execution_logging.level,
+            include_execution_data=self.execution_logging.include_execution_data,
+            lambda_tracing=self.lambda_tracing,
+            account=self.account,
+            region=self.region,
+            alarm_email=self.alarm_email,
+        )
 
 
 def _describe(error: ValidationError, env_name: str) -> str:

@@ -14,6 +14,11 @@ class Settings(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True)
 
 
+class ConfigError(ValueError):
+    """A configuration problem, worded as one line that names the offending key (a readiness refusal
+    adds one line per offending key under its headline)."""
+
+
 @dataclass(frozen=True)
 class ReadinessProblem:
     """A setting that still holds a placeholder or a permissive default: its camelCase key path and why

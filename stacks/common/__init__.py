@@ -2,6 +2,7 @@
 
 from stacks.common.alarms import ALARM_PERIOD, page_on
 from stacks.common.nag import acknowledge, enable_nag
+from stacks.common.platform import Platform
 from stacks.common.queues import AlarmedQueue, QueueAlarm, dead_letter_queue, encrypted_queue
 from stacks.common.state_machine import ObservableStateMachine, ObservableStateMachineProps
 from stacks.common.storage import encrypted_topic, secure_bucket, secure_table
@@ -38,6 +39,7 @@ __all__ = [
     "AlarmedQueue",
     "ObservableStateMachine",
     "ObservableStateMachineProps",
+    "Platform",
     "PythonTaskFunction",
     "QueueAlarm",
     "RetryPolicy",

@@ -17,7 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 
 LOGS_KEY_ID = "LogsKey"
 # Key administration without kms:CreateGrant (a grant could hand out Decrypt) or any data-plane use.
@@ -60,7 +60,7 @@ def stack_log_groups_arn(stack: Stack) -> str:
     return f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:{stack.stack_name}-*"
 
 
-def logs_key(scope: Construct, config: EnvironmentConfig) -> kms.Key:
+def logs_key(scope: Construct, platform: Platform) -> kms.Key:
     """The stack's single key for log groups that can hold personal data, created on first use."""
     stack = Stack.of(scope)
     existing = stack.node.try_find_child(LOGS_KEY_ID)
@@ -70,8 +70,8 @@ def logs_key(scope: Construct, config: EnvironmentConfig) -> kms.Key:
         stack,
         LOGS_KEY_ID,
         enable_key_rotation=True,
-        description=f"Encrypts the log groups of {stack.stack_name} ({config.name})",
-        removal_policy=config.cdk_removal_policy,
+        description=f"Encrypts the log groups of {stack.stack_name} ({platform.name})",
+        removal_policy=platform.removal_policy,
         policy=_key_policy(stack),
     )
 

@@ -20,8 +20,8 @@ from constructs import Construct
 
 from stacks.common.log_encryption import logs_key
 from stacks.common.nag import acknowledge, arn_token
+from stacks.common.platform import Platform
 from stacks.common.task_function import PythonTaskFunction
-from stacks.config import EnvironmentConfig
 
 ALARM_PERIOD = Duration.minutes(5)
 # What Step Functions needs to deliver execution logs and traces (as CDK's StateMachine grants them).
@@ -47,7 +47,7 @@ TRACING_ACTIONS = (
 class ObservableStateMachineProps:
     """What a workflow passes to get a production-ready state machine."""
 
-    config: EnvironmentConfig
+    platform: Platform
     definition: sfn.IChainable
     alarm_topic: sns.ITopic
     timeout: Duration
@@ -74,13 +74,13 @@ class ObservableStateMachine(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: ObservableStateMachineProps) -> None:
         super().__init__(scope, construct_id)
-        logging = props.config.execution_logging
+        level = props.platform.execution_log_level
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=props.config.log_retention,
-            removal_policy=props.config.cdk_removal_policy,
-            encryption_key=logs_key(self, props.config),
+            retention=props.platform.log_retention,
+            removal_policy=props.platform.removal_policy,
+            encryption_key=logs_key(self, props.platform),
         )
         self.state_machine = sfn.StateMachine(
             self,
@@ -92,15 +92,15 @@ class ObservableStateMachine(Construct):
             timeout=props.timeout,
             comment=props.comment,
         )
-        self._observe(logging.level, logging.include_execution_data)
+        self._observe(level, props.platform.include_execution_data)
         self.role = self.state_machine.role
-        self.logs_failures = logging.level != "OFF"
+        self.logs_failures = level != "OFF"
         self.alarms = self._alarms(props.alarm_topic, props.expected_errors)
-        if logging.level != "ALL":
+        if level != "ALL":
             acknowledge(
                 self.state_machine,
                 "AwsSolutions-SF1",
-                f"This environment's executionLogging sets level {logging.level}: executions carry "
+                f"This environment's executionLogging sets level {level}: executions carry "
                 "customer data that level ALL would log event by event; the execution history keeps "
                 "every event for operators (docs/logging.md says what each level logs).",
             )

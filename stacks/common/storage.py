@@ -9,12 +9,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 
 ACCESS_LOGS_ID = "AccessLogsBucket"
 
 
-def access_logs_bucket(scope: Construct, config: EnvironmentConfig) -> s3.Bucket:
+def access_logs_bucket(scope: Construct, platform: Platform) -> s3.Bucket:
     """The stack's single server-access-log bucket, created on first use."""
     stack = Stack.of(scope)
     existing = stack.node.try_find_child(ACCESS_LOGS_ID)
@@ -27,14 +27,14 @@ def access_logs_bucket(scope: Construct, config: EnvironmentConfig) -> s3.Bucket
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
         object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-        removal_policy=config.cdk_removal_policy,
-        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(config.log_retention_days))],
+        removal_policy=platform.removal_policy,
+        lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(platform.log_retention_days))],
     )
     return bucket
 
 
 def secure_bucket(
-    scope: Construct, construct_id: str, config: EnvironmentConfig, *, versioned: bool = False
+    scope: Construct, construct_id: str, platform: Platform, *, versioned: bool = False
 ) -> s3.Bucket:
     """A private, encrypted, TLS-only bucket whose server access logs go to the stack's log bucket."""
     return s3.Bucket(
@@ -44,16 +44,16 @@ def secure_bucket(
         block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
         enforce_ssl=True,
         versioned=versioned,
-        server_access_logs_bucket=access_logs_bucket(scope, config),
+        server_access_logs_bucket=access_logs_bucket(scope, platform),
         server_access_logs_prefix=f"{construct_id}/",
-        removal_policy=config.cdk_removal_policy,
+        removal_policy=platform.removal_policy,
     )
 
 
 def secure_table(
     scope: Construct,
     construct_id: str,
-    config: EnvironmentConfig,
+    platform: Platform,
     *,
     partition_key: dynamodb.Attribute,
     sort_key: dynamodb.Attribute | None = None,
@@ -70,7 +70,7 @@ def secure_table(
             point_in_time_recovery_enabled=True
         ),
         time_to_live_attribute=time_to_live_attribute,
-        removal_policy=config.cdk_removal_policy,
+        removal_policy=platform.removal_policy,
     )
 
 

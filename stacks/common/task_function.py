@@ -17,7 +17,7 @@ from constructs import Construct
 from stacks.common.bundling import LOCK_NAME, dependency_layer
 from stacks.common.log_encryption import logs_key
 from stacks.common.nag import acknowledge, arn_token
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS_ROOT = PROJECT_ROOT / "lambdas"
@@ -45,7 +45,7 @@ class TaskFunctionProps:
     is package-qualified (`rag.fetch.handler`) so `lambdas/shared` is importable beside it.
     """
 
-    config: EnvironmentConfig
+    platform: Platform
     package: str
     handler: str
     service: str
@@ -75,9 +75,9 @@ class PythonTaskFunction(Construct):
         self.log_group = logs.LogGroup(
             self,
             "Logs",
-            retention=props.config.log_retention,
-            removal_policy=props.config.cdk_removal_policy,
-            encryption_key=logs_key(self, props.config),
+            retention=props.platform.log_retention,
+            removal_policy=props.platform.removal_policy,
+            encryption_key=logs_key(self, props.platform),
         )
         self.role = iam.Role(
             self,
@@ -110,7 +110,7 @@ class PythonTaskFunction(Construct):
                 "POWERTOOLS_SERVICE_NAME": props.service,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "POWERTOOLS_LOG_LEVEL": "INFO",
-                "STEPWISE_ENV": props.config.name,
+                "STEPWISE_ENV": props.platform.name,
                 **props.environment,
             },
         )
@@ -122,7 +122,7 @@ class PythonTaskFunction(Construct):
                 "package": props.package,
             },
         )
-        if props.config.lambda_tracing == "xray":
+        if props.platform.lambda_tracing == "xray":
             self._trace(cfn_function)  # type: ignore[arg-type]
         else:
             self.function.add_environment("POWERTOOLS_TRACE_DISABLED", "true")
@@ -160,7 +160,7 @@ class PythonTaskFunction(Construct):
             metric_name=metric_name,
             dimensions_map={
                 SERVICE_DIMENSION: self.props.service,
-                ENVIRONMENT_DIMENSION: self.props.config.name,
+                ENVIRONMENT_DIMENSION: self.props.platform.name,
             },
             period=period,
             statistic=statistic,

@@ -11,15 +11,15 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from stacks.common.platform import Platform
 from stacks.common.storage import encrypted_topic
-from stacks.config import EnvironmentConfig
 
 PROJECT_NAME = "Stepwise"
 
 
-def stack_name(config: EnvironmentConfig, workflow: str) -> str:
+def stack_name(environment: str, workflow: str) -> str:
     """`Stepwise-<env>-<Workflow>`: several environments can share one account side by side."""
-    return f"{PROJECT_NAME}-{config.name}-{workflow}"
+    return f"{PROJECT_NAME}-{environment}-{workflow}"
 
 
 class WorkflowStack(Stack):
@@ -28,31 +28,31 @@ class WorkflowStack(Stack):
     # The stack name's suffix (`Stepwise-<env>-<WORKFLOW_NAME>`): registered stacks declare it, so tools
     # name a workflow's stack without synthesizing it.
     WORKFLOW_NAME: ClassVar[str]
-    config: EnvironmentConfig
+    platform: Platform
     alarm_topic: sns.Topic
     alarm_key: kms.Key
 
-    def __init__(self, scope: Construct, workflow: str, config: EnvironmentConfig) -> None:
+    def __init__(self, scope: Construct, workflow: str, platform: Platform) -> None:
         super().__init__(
             scope,
-            stack_name(config, workflow),
-            env=Environment(account=config.account, region=config.region),
-            description=f"{PROJECT_NAME} {workflow} workflow ({config.name})",
+            stack_name(platform.name, workflow),
+            env=Environment(account=platform.account, region=platform.region),
+            description=f"{PROJECT_NAME} {workflow} workflow ({platform.name})",
         )
-        self.config = config
+        self.platform = platform
         Tags.of(self).add("project", PROJECT_NAME)
-        Tags.of(self).add("environment", config.name)
+        Tags.of(self).add("environment", platform.name)
         Tags.of(self).add("workflow", workflow)
         self.alarm_key = kms.Key(
             self,
             "AlarmTopicKey",
             enable_key_rotation=True,
-            description=f"Encrypts the {workflow} alarm topic ({config.name})",
-            removal_policy=config.cdk_removal_policy,
+            description=f"Encrypts the {workflow} alarm topic ({platform.name})",
+            removal_policy=platform.removal_policy,
         )
         self.alarm_topic = encrypted_topic(
-            self, "AlarmTopic", self.alarm_key, f"{PROJECT_NAME} {workflow} alarms ({config.name})"
+            self, "AlarmTopic", self.alarm_key, f"{PROJECT_NAME} {workflow} alarms ({platform.name})"
         )
         self.alarm_key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
-        if config.alarm_email:
-            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(config.alarm_email))
+        if platform.alarm_email:
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(platform.alarm_email))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 from stacks.cv.data import CvSafetyData, CvSafetyDataProps
 from stacks.cv.labeling import GroundTruthLabeling, GroundTruthLabelingProps
 from stacks.cv.preparation import TapeLabelingPreparation, TapeLabelingPreparationProps
@@ -16,7 +16,7 @@ from stacks.cv.settings import CvSettings
 
 @dataclass(frozen=True)
 class CvSafetyProps:
-    config: EnvironmentConfig
+    platform: Platform
     settings: CvSettings
     alarm_topic: sns.ITopic
 
@@ -39,14 +39,14 @@ class CvSafety(Construct):
         self.preparation = self._create_preparation(props)
 
     def _create_data(self, props: CvSafetyProps) -> CvSafetyData:
-        return CvSafetyData(self, "Data", CvSafetyDataProps(config=props.config))
+        return CvSafetyData(self, "Data", CvSafetyDataProps(platform=props.platform))
 
     def _create_labeling(self, props: CvSafetyProps) -> GroundTruthLabeling:
         return GroundTruthLabeling(
             self,
             "GroundTruthLabeling",
             GroundTruthLabelingProps(
-                config=props.config,
+                platform=props.platform,
                 settings=props.settings.labeling,
                 data=self.data,
                 alarm_topic=props.alarm_topic,
@@ -58,7 +58,7 @@ class CvSafety(Construct):
             self,
             "TapeLabelingPreparation",
             TapeLabelingPreparationProps(
-                config=props.config,
+                platform=props.platform,
                 settings=props.settings.tape_preparation,
                 data=self.data,
                 alarm_topic=props.alarm_topic,

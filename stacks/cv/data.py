@@ -12,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common import PythonTaskFunction, secure_bucket, secure_table
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 
 EVENT_SOURCE = "stepwise.cv-safety"
 
@@ -39,7 +39,7 @@ def grant_items(
 
 @dataclass(frozen=True)
 class CvSafetyDataProps:
-    config: EnvironmentConfig
+    platform: Platform
 
 
 class CvSafetyData(Construct):
@@ -67,7 +67,7 @@ class CvSafetyData(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: CvSafetyDataProps) -> None:
         super().__init__(scope, construct_id)
         string = dynamodb.AttributeType.STRING
-        self.bucket = secure_bucket(self, "Data", props.config)
+        self.bucket = secure_bucket(self, "Data", props.platform)
         # The Ground Truth worker portal loads task images from the browser with presigned URLs.
         self.bucket.add_cors_rule(
             allowed_methods=[s3.HttpMethods.GET],
@@ -75,7 +75,7 @@ class CvSafetyData(Construct):
             exposed_headers=["Access-Control-Allow-Origin"],
         )
         self.frames_table = secure_table(
-            self, "Frames", props.config, partition_key=dynamodb.Attribute(name="frameId", type=string)
+            self, "Frames", props.platform, partition_key=dynamodb.Attribute(name="frameId", type=string)
         )
         self.frames_table.add_global_secondary_index(
             index_name=self.AWAITING_INDEX,
@@ -87,7 +87,7 @@ class CvSafetyData(Construct):
             partition_key=dynamodb.Attribute(name="labelingJob", type=string),
         )
         self.cameras_table = secure_table(
-            self, "Cameras", props.config, partition_key=dynamodb.Attribute(name="cameraId", type=string)
+            self, "Cameras", props.platform, partition_key=dynamodb.Attribute(name="cameraId", type=string)
         )
         self.cameras_table.add_global_secondary_index(
             index_name=self.PENDING_INDEX,
@@ -95,5 +95,5 @@ class CvSafetyData(Construct):
             sort_key=dynamodb.Attribute(name="onboardedAt", type=string),
         )
         self.event_bus = events.EventBus(
-            self, "Events", description=f"Stepwise CV-safety labeling events ({props.config.name})"
+            self, "Events", description=f"Stepwise CV-safety labeling events ({props.platform.name})"
         )

@@ -7,13 +7,13 @@ from typing import Any
 from constructs import Construct
 
 from stacks.common import PythonTaskFunction, TaskFunctionProps
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 
 
 def cv_task_function(
     scope: Construct,
     construct_id: str,
-    config: EnvironmentConfig,
+    platform: Platform,
     service: str,
     handler: str,
     environment: dict[str, str],
@@ -24,7 +24,7 @@ def cv_task_function(
         scope,
         construct_id,
         TaskFunctionProps(
-            config=config,
+            platform=platform,
             package="cv",
             handler=handler,
             service=service,

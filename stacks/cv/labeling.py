@@ -26,7 +26,7 @@ from stacks.common import (
     invoke_lambda,
 )
 from stacks.common.nag import arn_prefix, arn_token
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 from stacks.cv.data import EVENT_SOURCE, CvSafetyData, grant_items
 from stacks.cv.functions import cv_task_function
 from stacks.cv.scheduling import schedule_dead_letters, start_on_schedule
@@ -76,7 +76,7 @@ TASK_DEFINITIONS: tuple[TaskDefinition, ...] = (
 class GroundTruthLabelingProps:
     """Typed inputs of the labeling workflow; `job_name_prefix` defaults to `stepwise-<env>-cv`."""
 
-    config: EnvironmentConfig
+    platform: Platform
     settings: GroundTruthSettings
     data: CvSafetyData
     alarm_topic: sns.ITopic
@@ -107,7 +107,7 @@ class GroundTruthLabeling(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: GroundTruthLabelingProps) -> None:
         super().__init__(scope, construct_id)
         self._props = props
-        self.job_name_prefix = props.job_name_prefix or f"stepwise-{props.config.name}-cv"
+        self.job_name_prefix = props.job_name_prefix or f"stepwise-{props.platform.name}-cv"
         if len(self.job_name_prefix) > MAX_JOB_NAME_PREFIX:
             raise ValueError(
                 f"labeling job name prefix {self.job_name_prefix!r} is longer than {MAX_JOB_NAME_PREFIX} "
@@ -124,7 +124,7 @@ class GroundTruthLabeling(Construct):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=props.config,
+                platform=props.platform,
                 definition=self._definition(),
                 alarm_topic=props.alarm_topic,
                 timeout=Duration.hours(props.settings.job_timeout_hours + 1),
@@ -147,7 +147,7 @@ class GroundTruthLabeling(Construct):
         self, construct_id: str, handler: str, environment: dict[str, str], **kwargs: Any
     ) -> PythonTaskFunction:
         return cv_task_function(
-            self, construct_id, self._props.config, SERVICE, handler, environment, **kwargs
+            self, construct_id, self._props.platform, SERVICE, handler, environment, **kwargs
         )
 
     def _create_functions(self) -> None:

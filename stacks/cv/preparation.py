@@ -21,7 +21,7 @@ from stacks.common import (
     PythonTaskFunction,
     invoke_lambda,
 )
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 from stacks.cv.data import CvSafetyData, grant_items
 from stacks.cv.functions import cv_task_function
 from stacks.cv.scheduling import schedule_dead_letters, start_on_schedule
@@ -34,7 +34,7 @@ RETRY = "RETRY"
 
 @dataclass(frozen=True)
 class TapeLabelingPreparationProps:
-    config: EnvironmentConfig
+    platform: Platform
     settings: TapePreparationSettings
     data: CvSafetyData
     alarm_topic: sns.ITopic
@@ -60,7 +60,7 @@ class TapeLabelingPreparation(Construct):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=props.config,
+                platform=props.platform,
                 definition=self._definition(),
                 alarm_topic=props.alarm_topic,
                 timeout=Duration.seconds(rounds * (settings.stitch_timeout_seconds + 60) + 600),
@@ -84,7 +84,7 @@ class TapeLabelingPreparation(Construct):
         self, construct_id: str, handler: str, environment: dict[str, str], **kwargs: Any
     ) -> PythonTaskFunction:
         return cv_task_function(
-            self, construct_id, self._props.config, SERVICE, handler, environment, **kwargs
+            self, construct_id, self._props.platform, SERVICE, handler, environment, **kwargs
         )
 
     def _create_functions(self) -> None:

@@ -13,7 +13,9 @@ class CvSafetyStack(WorkflowStack):
     WORKFLOW_NAME = "CvSafety"
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, self.WORKFLOW_NAME, config)
+        super().__init__(scope, self.WORKFLOW_NAME, config.platform)
         self.cv = CvSafety(
-            self, "Workflow", CvSafetyProps(config=config, settings=config.cv, alarm_topic=self.alarm_topic)
+            self,
+            "Workflow",
+            CvSafetyProps(platform=config.platform, settings=config.cv, alarm_topic=self.alarm_topic),
         )

@@ -43,8 +43,8 @@ from stacks.common import (
     encrypted_topic,
     secure_table,
 )
+from stacks.common.platform import Platform
 from stacks.common.task_function import METRICS_NAMESPACE
-from stacks.config import EnvironmentConfig
 from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
 from stacks.orders.settings import OrdersSettings
 
@@ -70,7 +70,7 @@ class OrderSagaProps:
     `event_bus`: where `OrderCompleted` events go; by default the saga creates its own bus.
     """
 
-    config: EnvironmentConfig
+    platform: Platform
     settings: OrdersSettings
     alarm_topic: sns.ITopic
     event_bus: events.IEventBus | None = None
@@ -121,7 +121,7 @@ class OrderSaga(Construct):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=props.config,
+                platform=props.platform,
                 definition=definition.chain,
                 alarm_topic=props.alarm_topic,
                 timeout=self.execution_timeout,
@@ -161,24 +161,24 @@ class OrderSaga(Construct):
         ]
 
     def _create_tables(self) -> None:
-        config = self.props.config
+        platform = self.props.platform
         string = dynamodb.AttributeType.STRING
         self.status_table = secure_table(
-            self, "OrderStatus", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
+            self, "OrderStatus", platform, partition_key=dynamodb.Attribute(name="orderId", type=string)
         )
         self.personal_data_table = secure_table(
-            self, "PersonalData", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
+            self, "PersonalData", platform, partition_key=dynamodb.Attribute(name="orderId", type=string)
         )
         self.inventory_table = secure_table(
-            self, "Inventory", config, partition_key=dynamodb.Attribute(name="sku", type=string)
+            self, "Inventory", platform, partition_key=dynamodb.Attribute(name="sku", type=string)
         )
         self.catalog_table = secure_table(
-            self, "Catalog", config, partition_key=dynamodb.Attribute(name="sku", type=string)
+            self, "Catalog", platform, partition_key=dynamodb.Attribute(name="sku", type=string)
         )
         self.spend_table = secure_table(
             self,
             "CustomerSpend",
-            config,
+            platform,
             partition_key=dynamodb.Attribute(name="customerId", type=string),
             sort_key=dynamodb.Attribute(name="currency", type=string),
             time_to_live_attribute="expiresAt",
@@ -186,32 +186,32 @@ class OrderSaga(Construct):
         self.ledger_table = secure_table(
             self,
             "PaymentLedger",
-            config,
+            platform,
             partition_key=dynamodb.Attribute(name="pk", type=string),
             sort_key=dynamodb.Attribute(name="sk", type=string),
         )
         self.shipments_table = secure_table(
-            self, "Shipments", config, partition_key=dynamodb.Attribute(name="orderId", type=string)
+            self, "Shipments", platform, partition_key=dynamodb.Attribute(name="orderId", type=string)
         )
         self.idempotency_table = secure_table(
             self,
             "Idempotency",
-            config,
+            platform,
             partition_key=dynamodb.Attribute(name="id", type=string),
             time_to_live_attribute="expiration",
         )
 
     def _create_messaging(self) -> None:
-        config = self.props.config
+        platform = self.props.platform
         self.topic_key = kms.Key(
             self,
             "TopicKey",
             enable_key_rotation=True,
-            description=f"Encrypts the order saga's approval and customer topics ({config.name})",
-            removal_policy=config.cdk_removal_policy,
+            description=f"Encrypts the order saga's approval and customer topics ({platform.name})",
+            removal_policy=platform.removal_policy,
         )
         self.approval_topic = encrypted_topic(
-            self, "ApprovalRequests", self.topic_key, f"Stepwise order approvals ({config.name})"
+            self, "ApprovalRequests", self.topic_key, f"Stepwise order approvals ({platform.name})"
         )
         if self.settings.approver_email:
             self.approval_topic.add_subscription(
@@ -221,7 +221,7 @@ class OrderSaga(Construct):
             self,
             "CustomerNotifications",
             self.topic_key,
-            f"Stepwise order confirmations ({config.name})",
+            f"Stepwise order confirmations ({platform.name})",
         )
         self.event_bus = self.props.event_bus or events.EventBus(self, "OrderEvents")
         self.parked_queue = encrypted_queue(
@@ -234,7 +234,7 @@ class OrderSaga(Construct):
     def _create_approvers(self) -> None:
         """The approver role (the only path that can read a task token and decide an order) and the
         key the token is stored under: only that role may decrypt with it."""
-        config = self.props.config
+        platform = self.props.platform
         principals: list[iam.IPrincipal] = [
             iam.ArnPrincipal(arn) for arn in self.settings.approver_principals
         ] or [iam.AccountRootPrincipal()]
@@ -242,15 +242,15 @@ class OrderSaga(Construct):
             self,
             "Approver",
             assumed_by=iam.CompositePrincipal(*principals),
-            description=f"Decides order saga approvals with scripts.orders.approval ({config.name})",
+            description=f"Decides order saga approvals with scripts.orders.approval ({platform.name})",
             max_session_duration=Duration.hours(1),
         )
         self.approval_token_key = kms.Key(
             self,
             "ApprovalTokenKey",
             enable_key_rotation=True,
-            description=f"Encrypts the order saga's approval task tokens ({config.name})",
-            removal_policy=config.cdk_removal_policy,
+            description=f"Encrypts the order saga's approval task tokens ({platform.name})",
+            removal_policy=platform.removal_policy,
         )
         self.approval_token_key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -299,7 +299,7 @@ class OrderSaga(Construct):
             self,
             construct_id,
             TaskFunctionProps(
-                config=self.props.config,
+                platform=self.props.platform,
                 package="orders",
                 handler=handler,
                 service="orders",
@@ -448,7 +448,7 @@ class OrderSaga(Construct):
 
     def _resources(self) -> SagaResources:
         return SagaResources(
-            config=self.props.config,
+            platform=self.props.platform,
             settings=self.settings,
             status_table=self.status_table,
             personal_data_table=self.personal_data_table,
@@ -494,7 +494,7 @@ class OrderSaga(Construct):
         self.parked_metric = cloudwatch.Metric(
             namespace=METRICS_NAMESPACE,
             metric_name=PARKED_METRIC,
-            dimensions_map={"Environment": self.props.config.name, "Workflow": WORKFLOW_KEY},
+            dimensions_map={"Environment": self.props.platform.name, "Workflow": WORKFLOW_KEY},
             statistic="Sum",
             period=Duration.minutes(5),
         )

@@ -38,8 +38,8 @@ from stacks.common import (
     RetryPolicy,
     invoke_lambda,
 )
+from stacks.common.platform import Platform
 from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, never_retried, outlasting_retry
-from stacks.config import EnvironmentConfig
 from stacks.orders.settings import OrdersSettings
 
 EVENT_SOURCE = "stepwise.orders"
@@ -68,7 +68,7 @@ DYNAMODB_TASK_RETRY = DYNAMODB_RETRY.with_errors("States.Timeout")
 class SagaResources:
     """Everything the state graph refers to."""
 
-    config: EnvironmentConfig
+    platform: Platform
     settings: OrdersSettings
     status_table: dynamodb.ITableV2
     personal_data_table: dynamodb.ITableV2
@@ -711,7 +711,7 @@ class SagaDefinition(Construct):
                             "Unit": "Count",
                             "Value": 1,
                             "Dimensions": [
-                                {"Name": "Environment", "Value": r.config.name},
+                                {"Name": "Environment", "Value": r.platform.name},
                                 {"Name": "Workflow", "Value": "orders"},
                             ],
                         }

@@ -16,11 +16,11 @@ class OrdersStack(WorkflowStack):
     WORKFLOW_NAME = "Orders"
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, self.WORKFLOW_NAME, config)
+        super().__init__(scope, self.WORKFLOW_NAME, config.platform)
         self.orders = OrderSaga(
             self,
             "Workflow",
-            OrderSagaProps(config=config, settings=config.orders, alarm_topic=self.alarm_topic),
+            OrderSagaProps(platform=config.platform, settings=config.orders, alarm_topic=self.alarm_topic),
         )
         outputs = {
             "StateMachineArn": self.orders.state_machine.state_machine_arn,

@@ -34,7 +34,7 @@ from stacks.common import (
     secure_table,
 )
 from stacks.common.nag import arn_prefix, arn_token
-from stacks.config import ConfigError, EnvironmentConfig
+from stacks.common.platform import Platform
 from stacks.rag.document_pipeline import DocumentPipeline, DocumentPipelineProps, rag_function
 from stacks.rag.express_budget import (
     BUDGET_SECONDS,
@@ -51,6 +51,7 @@ from stacks.rag.layout import (
 )
 from stacks.rag.settings import EXPRESS_BUDGET_KEYS, RagSettings
 from stacks.rag.vector_store import DELETE_ACTIONS, VectorStore
+from stacks.settings import ConfigError
 
 COMPLETED_EVENT = "IngestionCompleted"
 # Emitted by lambdas/rag/record_failure.py per failed document, and by report.py for each failed
@@ -71,7 +72,7 @@ UPLOAD_VISIBILITY_SECONDS = 120
 class RagIngestionProps:
     """What a stack (or an extending construct) decides for one ingestion workflow."""
 
-    config: EnvironmentConfig
+    platform: Platform
     settings: RagSettings
     alarm_topic: sns.ITopic
     # An existing bucket to ingest from (its EventBridge notifications must be on); default: a new one.
@@ -110,12 +111,12 @@ class RagIngestion(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         settings = props.settings
-        self.source_bucket = props.source_bucket or self._create_source_bucket(props.config)
-        self.artifacts_bucket = self._create_artifacts_bucket(props.config, settings)
+        self.source_bucket = props.source_bucket or self._create_source_bucket(props.platform)
+        self.artifacts_bucket = self._create_artifacts_bucket(props.platform, settings)
         self.registry = secure_table(
             self,
             "DocumentRegistry",
-            props.config,
+            props.platform,
             partition_key=dynamodb.Attribute(name="source", type=dynamodb.AttributeType.STRING),
         )
         self.vectors = VectorStore(
@@ -123,7 +124,7 @@ class RagIngestion(Construct):
             "Vectors",
             dimension=settings.embedding_dimension,
             distance_metric=settings.distance_metric,
-            removal_policy=props.config.cdk_removal_policy,
+            removal_policy=props.platform.removal_policy,
         )
         self.event_bus = props.event_bus or events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
         self.functions = {}
@@ -149,7 +150,7 @@ class RagIngestion(Construct):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=props.config,
+                platform=props.platform,
                 definition=self._run_definition(settings),
                 alarm_topic=props.alarm_topic,
                 timeout=Duration.hours(settings.run_timeout_hours),
@@ -199,8 +200,8 @@ class RagIngestion(Construct):
 
     # -- resources ---------------------------------------------------------------------------
 
-    def _create_source_bucket(self, config: EnvironmentConfig) -> s3.Bucket:
-        bucket = secure_bucket(self, "Sources", config, versioned=True)
+    def _create_source_bucket(self, platform: Platform) -> s3.Bucket:
+        bucket = secure_bucket(self, "Sources", platform, versioned=True)
         # Native CloudFormation switch (no notifications custom resource): S3 -> EventBridge.
         cfn_bucket: s3.CfnBucket = bucket.node.default_child  # type: ignore[assignment]
         cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
@@ -210,8 +211,8 @@ class RagIngestion(Construct):
         )
         return bucket
 
-    def _create_artifacts_bucket(self, config: EnvironmentConfig, settings: RagSettings) -> s3.Bucket:
-        bucket = secure_bucket(self, "Artifacts", config)
+    def _create_artifacts_bucket(self, platform: Platform, settings: RagSettings) -> s3.Bucket:
+        bucket = secure_bucket(self, "Artifacts", platform)
         for prefix in WORKING_PREFIXES:
             bucket.add_lifecycle_rule(
                 id=f"expire-{prefix.strip('/')}",
@@ -233,7 +234,7 @@ class RagIngestion(Construct):
         function = rag_function(
             self._functions_scope,
             construct_id,
-            self.props.config,
+            self.props.platform,
             self.artifacts_bucket,
             handler,
             description,
@@ -246,7 +247,7 @@ class RagIngestion(Construct):
 
     def _document_pipeline_props(self) -> DocumentPipelineProps:
         return DocumentPipelineProps(
-            config=self.props.config,
+            platform=self.props.platform,
             settings=self.props.settings,
             source_bucket=self.source_bucket,
             artifacts_bucket=self.artifacts_bucket,
@@ -455,7 +456,7 @@ class RagIngestion(Construct):
         )
         batch.item_processor(self.pipeline.definition)
         check_express_budget(
-            self.props.config, batch_worst_case(batch.to_state_json(), settings.documents_per_batch)
+            self.props.platform, batch_worst_case(batch.to_state_json(), settings.documents_per_batch)
         )
         return batch
 
@@ -589,13 +590,13 @@ class PrefixResultWriter(sfn.ResultWriterV2):
         ]
 
 
-def check_express_budget(config: EnvironmentConfig, worst: BatchWorstCase) -> None:
+def check_express_budget(platform: Platform, worst: BatchWorstCase) -> None:
     """Fail synth, naming the keys to change, when one child's worst case does not fit Express."""
     if worst.fits:
         return
-    keys = ", ".join(f"environments.{config.name}.rag.{key}" for key in EXPRESS_BUDGET_KEYS)
+    keys = ", ".join(f"environments.{platform.name}.rag.{key}" for key in EXPRESS_BUDGET_KEYS)
     raise ConfigError(
-        f"environments.{config.name}.rag: one Express child can run {worst.describe()}, over the "
+        f"environments.{platform.name}.rag: one Express child can run {worst.describe()}, over the "
         f"{BUDGET_SECONDS} s budget ({EXPRESS_LIMIT_SECONDS} s Express limit - {MARGIN_SECONDS} s "
         f"margin); change {keys}"
     )

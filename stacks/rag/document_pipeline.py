@@ -30,8 +30,8 @@ from stacks.common import (
     TaskFunctionProps,
     invoke_lambda,
 )
+from stacks.common.platform import Platform
 from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
-from stacks.config import EnvironmentConfig
 from stacks.rag.layout import (
     CHUNKS_PREFIX,
     EMBEDDINGS_PREFIX,
@@ -49,7 +49,7 @@ PACKAGE = "rag"
 def rag_function(
     scope: Construct,
     construct_id: str,
-    config: EnvironmentConfig,
+    platform: Platform,
     artifacts_bucket: s3.IBucket,
     handler: str,
     description: str,
@@ -63,7 +63,7 @@ def rag_function(
         scope,
         construct_id,
         TaskFunctionProps(
-            config=config,
+            platform=platform,
             package=PACKAGE,
             handler=handler,
             service=PACKAGE,
@@ -107,7 +107,7 @@ RECORD_TIMEOUT = 5
 
 @dataclass(frozen=True)
 class DocumentPipelineProps:
-    config: EnvironmentConfig
+    platform: Platform
     settings: RagSettings
     source_bucket: s3.IBucket
     artifacts_bucket: s3.IBucket
@@ -246,7 +246,7 @@ class DocumentPipeline(Construct):
         function = rag_function(
             self._functions_scope,
             construct_id,
-            self.props.config,
+            self.props.platform,
             self.props.artifacts_bucket,
             handler,
             description,

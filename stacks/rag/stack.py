@@ -16,9 +16,9 @@ class RagIngestionStack(WorkflowStack):
     rag: RagIngestion
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, self.WORKFLOW_NAME, config)
+        super().__init__(scope, self.WORKFLOW_NAME, config.platform)
         self.rag = RagIngestion(
             self,
             "Workflow",
-            RagIngestionProps(config=config, settings=config.rag, alarm_topic=self.alarm_topic),
+            RagIngestionProps(platform=config.platform, settings=config.rag, alarm_topic=self.alarm_topic),
         )

@@ -30,7 +30,7 @@ from stacks.common import (
     encrypted_topic,
     secure_table,
 )
-from stacks.config import EnvironmentConfig
+from stacks.common.platform import Platform
 from stacks.tenants.baseline import BaselineTemplate
 from stacks.tenants.definition import (
     TENANT_TAG_REQUESTED,
@@ -48,16 +48,13 @@ STATUS_INDEX = "byStatus"
 class TenantProvisioningProps:
     """What the stack (or an extender) chooses; `baseline=None` means the configured templates."""
 
-    config: EnvironmentConfig
+    platform: Platform
+    settings: TenantSettings
     alarm_topic: sns.ITopic
     baseline: Sequence[BaselineTemplate] | None = None
     stack_set_name_prefix: str | None = None
     # Fixed so the state machine role can trust exactly this machine; default `<stack name>-Provisioning`.
     state_machine_name: str | None = None
-
-    @property
-    def settings(self) -> TenantSettings:
-        return self.config.tenants
 
 
 class TenantProvisioning(Construct):
@@ -94,7 +91,7 @@ class TenantProvisioning(Construct):
             "NotificationKey",
             enable_key_rotation=True,
             description="Encrypts tenant provisioning notifications",
-            removal_policy=props.config.cdk_removal_policy,
+            removal_policy=props.platform.removal_policy,
         )
         self.notifications = encrypted_topic(
             self, "Notifications", self.notification_key, "Stepwise tenant provisioning"
@@ -126,7 +123,7 @@ class TenantProvisioning(Construct):
             self,
             "Provisioning",
             ObservableStateMachineProps(
-                config=props.config,
+                platform=props.platform,
                 definition=self._provisioning_definition.start,
                 alarm_topic=props.alarm_topic,
                 timeout=Duration.minutes(self.settings.execution_timeout_minutes),
@@ -149,7 +146,7 @@ class TenantProvisioning(Construct):
         table = secure_table(
             self,
             "Registry",
-            self.props.config,
+            self.props.platform,
             partition_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
         )
         table.add_global_secondary_index(
@@ -238,7 +235,7 @@ class TenantProvisioning(Construct):
             self,
             "ValidateFunction",
             TaskFunctionProps(
-                config=self.props.config,
+                platform=self.props.platform,
                 package="tenants",
                 handler="validate.handler",
                 service=SERVICE,
@@ -258,7 +255,7 @@ class TenantProvisioning(Construct):
             self,
             "LookupFunction",
             TaskFunctionProps(
-                config=self.props.config,
+                platform=self.props.platform,
                 package="tenants",
                 handler="lookup.handler",
                 service=SERVICE,
@@ -278,7 +275,7 @@ class TenantProvisioning(Construct):
             self,
             "ReconcileFunction",
             TaskFunctionProps(
-                config=self.props.config,
+                platform=self.props.platform,
                 package="tenants",
                 handler="reconcile.handler",
                 service=SERVICE,

@@ -18,9 +18,13 @@ class TenantProvisioningStack(WorkflowStack):
     WORKFLOW_NAME = "Tenants"
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, self.WORKFLOW_NAME, config)
+        super().__init__(scope, self.WORKFLOW_NAME, config.platform)
         self.tenants = TenantProvisioning(
-            self, "Workflow", TenantProvisioningProps(config=config, alarm_topic=self.alarm_topic)
+            self,
+            "Workflow",
+            TenantProvisioningProps(
+                platform=config.platform, settings=config.tenants, alarm_topic=self.alarm_topic
+            ),
         )
         # Read by scripts/tenants (retire, sweep, retry_baseline) to find the deployed resources.
         tenants = config.tenants

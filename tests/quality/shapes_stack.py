@@ -50,12 +50,12 @@ TASK_LOCATIONS = (
 
 class ShapesStack(WorkflowStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "QualityShapes", config)
-        bucket = secure_bucket(self, "Objects", config)
+        super().__init__(scope, "QualityShapes", config.platform)
+        bucket = secure_bucket(self, "Objects", config.platform)
         table = secure_table(
             self,
             "Records",
-            config,
+            config.platform,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         )
         topic = encrypted_topic(self, "Notices", self.alarm_key, "notices")
@@ -69,7 +69,7 @@ class ShapesStack(WorkflowStack):
             self,
             "Work",
             TaskFunctionProps(
-                config=config,
+                platform=config.platform,
                 package="probe",
                 handler="handler.handler",
                 service="shapes",
@@ -159,7 +159,7 @@ class ShapesStack(WorkflowStack):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=config,
+                platform=config.platform,
                 definition=definition,
                 alarm_topic=self.alarm_topic,
                 timeout=Duration.hours(2),

@@ -41,12 +41,12 @@ COOL_OFF = Duration.hours(1)
 
 class KitchenSinkStack(WorkflowStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "KitchenSink", config)
-        self.documents = secure_bucket(self, "Documents", config)
+        super().__init__(scope, "KitchenSink", config.platform)
+        self.documents = secure_bucket(self, "Documents", config.platform)
         self.ledger = secure_table(
             self,
             "Ledger",
-            config,
+            config.platform,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         )
         self.approvals = encrypted_queue(
@@ -160,7 +160,7 @@ class KitchenSinkStack(WorkflowStack):
             self,
             "Workflow",
             ObservableStateMachineProps(
-                config=config,
+                platform=config.platform,
                 definition=validate_step.next(route),
                 alarm_topic=self.alarm_topic,
                 timeout=Duration.hours(2),
@@ -179,7 +179,7 @@ class KitchenSinkStack(WorkflowStack):
             self,
             construct_id,
             TaskFunctionProps(
-                config=config,
+                platform=config.platform,
                 package="kitchen",
                 handler=handler,
                 service="kitchen",

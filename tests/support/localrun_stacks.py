@@ -32,7 +32,7 @@ def _function(
         stack,
         construct_id,
         TaskFunctionProps(
-            config=config,
+            platform=config.platform,
             package="kitchen",
             handler=handler,
             service="localrun-tests",
@@ -56,7 +56,7 @@ def _machine(
         stack,
         construct_id,
         ObservableStateMachineProps(
-            config=config,
+            platform=config.platform,
             definition=definition,
             alarm_topic=stack.alarm_topic,
             timeout=timeout,
@@ -70,7 +70,7 @@ class FeaturesStack(WorkflowStack):
     """Parent/child workflows, JSONata, an execution timeout, an unsupported integration."""
 
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "LocalrunFeatures", config)
+        super().__init__(scope, "LocalrunFeatures", config.platform)
         echo = _function(self, config, "Echo", "echo.handler", GREETING="hello")
         self.functions = [echo]
 

@@ -28,12 +28,12 @@ FIXTURE_LAMBDAS = Path(__file__).resolve().parents[1] / "fixtures" / "lambdas"
 
 class ProbeStack(WorkflowStack):
     def __init__(self, scope: Construct, config: EnvironmentConfig) -> None:
-        super().__init__(scope, "Probe", config)
-        self.bucket = secure_bucket(self, "Data", config)
+        super().__init__(scope, "Probe", config.platform)
+        self.bucket = secure_bucket(self, "Data", config.platform)
         self.table = secure_table(
             self,
             "Items",
-            config,
+            config.platform,
             partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
         )
         self.queue = encrypted_queue(
@@ -43,7 +43,7 @@ class ProbeStack(WorkflowStack):
             self,
             "Echo",
             TaskFunctionProps(
-                config=config,
+                platform=config.platform,
                 package="probe",
                 handler="handler.handler",
                 service="probe",
@@ -57,7 +57,7 @@ class ProbeStack(WorkflowStack):
             self,
             "ProbeWorkflow",
             ObservableStateMachineProps(
-                config=config,
+                platform=config.platform,
                 definition=call.next(done),
                 alarm_topic=self.alarm_topic,
                 timeout=Duration.minutes(5),

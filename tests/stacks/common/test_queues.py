@@ -59,7 +59,7 @@ def test_a_parking_queue_and_its_dead_letters_page_on_the_first_message():
 
 class _QueueStack(WorkflowStack):
     def __init__(self, scope: App) -> None:
-        super().__init__(scope, "Queues", load_environment(project_context()["environments"], "dev"))
+        super().__init__(scope, "Queues", load_environment(project_context()["environments"], "dev").platform)
         self.work = encrypted_queue(
             self,
             "Work",
