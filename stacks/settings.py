@@ -1,4 +1,5 @@
-"""Base model for every config section in cdk.json (kept import-free so any module can use it)."""
+"""Base model for every config section in cdk.json and its one-line ConfigError (kept import-free so any
+module can use them)."""
 
 from __future__ import annotations
 
