@@ -19,7 +19,8 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.tenants.deployment import Deployment
-from scripts.tenants.retirement import FAILED_OPERATION, FINISHED_OPERATION, now, plain, record_tenant_error
+from scripts.tenants.retirement import now, plain, record_tenant_error
+from scripts.tenants.stack_set_operations import wait_for_operation
 
 # The Map over the baseline StackSets: BaselineOperationFailed/TimedOut, or CloudFormation refusing.
 RETRYABLE_STEP = "ApplyBaseline"
@@ -166,22 +167,15 @@ class BaselineRetrier:
             ParameterOverrides=overrides,
             OperationPreferences={"FailureToleranceCount": 0, "MaxConcurrentCount": 1},
         )["OperationId"]
-        for _ in range(self.max_polls):
-            status = self.cloudformation.describe_stack_set_operation(
-                StackSetName=stack_set, OperationId=operation
-            )["StackSetOperation"]["Status"]
-            if status in FINISHED_OPERATION:
-                return
-            if status in FAILED_OPERATION:
-                results = self.cloudformation.list_stack_set_operation_results(
-                    StackSetName=stack_set, OperationId=operation
-                )["Summaries"]
-                reasons = "; ".join(
-                    f"{item['Region']}: {item.get('StatusReason', item['Status'])}" for item in results
-                )
-                raise RetryFailed(f"{stack_set} operation {operation} {status}: {reasons}")
-            self.sleep(self.poll_seconds)
-        raise RetryFailed(f"{stack_set} operation {operation} still running after {self.max_polls} polls")
+        wait_for_operation(
+            self.cloudformation,
+            stack_set,
+            operation,
+            max_polls=self.max_polls,
+            poll_seconds=self.poll_seconds,
+            sleep=self.sleep,
+            failure=RetryFailed,
+        )
 
     def _activate(self, plan: RetryPlan) -> None:
         values: dict[str, Any] = {

@@ -15,11 +15,10 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.tenants.deployment import Deployment
+from scripts.tenants.stack_set_operations import wait_for_operation
 
 RETIRABLE = {"ACTIVE", "FAILED", "RETIREMENT_REQUESTED", "RETIRING"}
 STATUS_INDEX = "byStatus"
-FINISHED_OPERATION = {"SUCCEEDED"}
-FAILED_OPERATION = {"FAILED", "STOPPED"}
 CLOSED_ACCOUNT = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
 
 
@@ -264,24 +263,14 @@ class Retirer:
         self._wait_for(step.stack_set, operation)  # type: ignore[arg-type]
 
     def _wait_for(self, stack_set: str, operation_id: str) -> None:
-        for _ in range(self.max_polls):
-            status = self.cloudformation.describe_stack_set_operation(
-                StackSetName=stack_set, OperationId=operation_id
-            )["StackSetOperation"]["Status"]
-            if status in FINISHED_OPERATION:
-                return
-            if status in FAILED_OPERATION:
-                results = self.cloudformation.list_stack_set_operation_results(
-                    StackSetName=stack_set, OperationId=operation_id
-                )["Summaries"]
-                reasons = "; ".join(
-                    f"{item['Account']}/{item['Region']}: {item.get('StatusReason', item['Status'])}"
-                    for item in results
-                )
-                raise RetirementFailed(f"{stack_set} operation {operation_id} {status}: {reasons}")
-            self.sleep(self.poll_seconds)
-        raise RetirementFailed(
-            f"{stack_set} operation {operation_id} still running after {self.max_polls} polls"
+        wait_for_operation(
+            self.cloudformation,
+            stack_set,
+            operation_id,
+            max_polls=self.max_polls,
+            poll_seconds=self.poll_seconds,
+            sleep=self.sleep,
+            failure=RetirementFailed,
         )
 
     def _suspend(self, account_id: str) -> None:
