@@ -1,6 +1,7 @@
 """Reusable building blocks shared by every Stepwise workflow stack."""
 
 from stacks.common.alarms import ALARM_PERIOD, page_on
+from stacks.common.functions import TaskFunctionFactory
 from stacks.common.nag import acknowledge, enable_nag
 from stacks.common.platform import Platform
 from stacks.common.queues import AlarmedQueue, QueueAlarm, dead_letter_queue, encrypted_queue
@@ -43,6 +44,7 @@ __all__ = [
     "PythonTaskFunction",
     "QueueAlarm",
     "RetryPolicy",
+    "TaskFunctionFactory",
     "TaskFunctionProps",
     "WorkflowStack",
     "acknowledge",
