@@ -1,0 +1,1 @@
+"""Task handlers of the agent workflow: plan, tool calls, aggregate, approval, publish (issue 20)."""
