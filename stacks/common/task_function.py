@@ -91,7 +91,23 @@ class PythonTaskFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
-        self.function = lambda_.Function(
+        self.function = self._function(props)
+        cfn_function = self.function.node.default_child
+        cfn_function.add_metadata(  # type: ignore[union-attr]
+            SOURCE_METADATA_KEY,
+            {
+                "root": props.source_root.relative_to(PROJECT_ROOT).as_posix(),
+                "package": props.package,
+            },
+        )
+        if props.platform.lambda_tracing == "xray":
+            self._trace(cfn_function)  # type: ignore[arg-type]
+        else:
+            self.function.add_environment("POWERTOOLS_TRACE_DISABLED", "true")
+        acknowledge(self.function, "AwsSolutions-L1", RUNTIME_REASON)
+
+    def _function(self, props: TaskFunctionProps) -> lambda_.Function:
+        return lambda_.Function(
             self,
             "Function",
             runtime=RUNTIME,
@@ -114,19 +130,6 @@ class PythonTaskFunction(Construct):
                 **props.environment,
             },
         )
-        cfn_function = self.function.node.default_child
-        cfn_function.add_metadata(  # type: ignore[union-attr]
-            SOURCE_METADATA_KEY,
-            {
-                "root": props.source_root.relative_to(PROJECT_ROOT).as_posix(),
-                "package": props.package,
-            },
-        )
-        if props.platform.lambda_tracing == "xray":
-            self._trace(cfn_function)  # type: ignore[arg-type]
-        else:
-            self.function.add_environment("POWERTOOLS_TRACE_DISABLED", "true")
-        acknowledge(self.function, "AwsSolutions-L1", RUNTIME_REASON)
 
     def _trace(self, cfn_function: lambda_.CfnFunction) -> None:
         """Active X-Ray tracing, with its permissions in a policy of their own: `Resource: "*"` is
