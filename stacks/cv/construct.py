@@ -29,7 +29,13 @@ from stacks.cv.functions import (
     labeling_functions,
     preparation_functions,
 )
-from stacks.cv.ground_truth import grant_labeling_job_sync, ground_truth_role, upload_ui_templates
+from stacks.cv.ground_truth import (
+    TASK_DEFINITIONS,
+    TaskDefinition,
+    grant_labeling_job_sync,
+    ground_truth_role,
+    upload_ui_templates,
+)
 from stacks.cv.scheduling import schedule_dead_letters, start_on_schedule
 from stacks.cv.settings import CvSettings, GroundTruthSettings, TapePreparationSettings
 
@@ -51,10 +57,19 @@ class GroundTruthLabeling(Construct):
     """Select frames -> input manifest -> Ground Truth job (.sync) -> curated dataset -> event.
 
     On a failed, stopped or timed-out job the frames return to awaiting labels and a
-    `LabelingJobFailed` event is published before the execution fails.
+    `LabelingJobFailed` event is published before the execution fails. A subclass may set
+    `task_definitions` to other titles, descriptions or keywords of the two task types.
     """
 
+    task_definitions: tuple[TaskDefinition, ...] = TASK_DEFINITIONS
+
     functions: LabelingFunctions
+    select_function: PythonTaskFunction
+    manifest_function: PythonTaskFunction
+    pre_annotation_function: PythonTaskFunction
+    consolidation_function: PythonTaskFunction
+    post_process_function: PythonTaskFunction
+    release_function: PythonTaskFunction
     ground_truth_role: iam.Role
     ui_templates: dict[str, s3_assets.Asset]
     workteam_arn: str
@@ -71,11 +86,16 @@ class GroundTruthLabeling(Construct):
             f"arn:{Aws.PARTITION}:sagemaker:{Aws.REGION}:{Aws.ACCOUNT_ID}:workteam/private-crowd/"
             f"{props.settings.workteam_name}"
         )
-        self.functions = labeling_functions(
+        self.functions = functions = labeling_functions(
             self, props.platform, props.settings, props.data, self.job_name_prefix
         )
+        # Each function also under the attribute name extenders have granted to and alarmed on.
+        self.select_function, self.manifest_function = functions.select, functions.manifest
+        self.pre_annotation_function = functions.pre_annotation
+        self.consolidation_function = functions.consolidation
+        self.post_process_function, self.release_function = functions.post_process, functions.release
         self.ground_truth_role = ground_truth_role(self, props.data.bucket, self.functions.ground_truth_hooks)
-        self.ui_templates = upload_ui_templates(self, self.ground_truth_role)
+        self.ui_templates = upload_ui_templates(self, self.ground_truth_role, self.task_definitions)
         self.workflow = ObservableStateMachine(
             self,
             "Workflow",
@@ -97,31 +117,6 @@ class GroundTruthLabeling(Construct):
         )
         self.schedules = self._create_schedules()
 
-    # The functions by their former attribute names (an extender may grant to or alarm on them).
-    @property
-    def select_function(self) -> PythonTaskFunction:
-        return self.functions.select
-
-    @property
-    def manifest_function(self) -> PythonTaskFunction:
-        return self.functions.manifest
-
-    @property
-    def pre_annotation_function(self) -> PythonTaskFunction:
-        return self.functions.pre_annotation
-
-    @property
-    def consolidation_function(self) -> PythonTaskFunction:
-        return self.functions.consolidation
-
-    @property
-    def post_process_function(self) -> PythonTaskFunction:
-        return self.functions.post_process
-
-    @property
-    def release_function(self) -> PythonTaskFunction:
-        return self.functions.release
-
     def _resources(self) -> LabelingResources:
         data = self._props.data
         return LabelingResources(
@@ -132,6 +127,7 @@ class GroundTruthLabeling(Construct):
             ground_truth_role=self.ground_truth_role,
             workteam_arn=self.workteam_arn,
             ui_template_urls={task: asset.s3_object_url for task, asset in self.ui_templates.items()},
+            task_definitions=self.task_definitions,
         )
 
     def _create_schedules(self) -> dict[str, scheduler.Schedule]:
@@ -177,6 +173,9 @@ class TapeLabelingPreparation(Construct):
     """Find pending cameras -> Map(stitch composite -> mark ready | retry) -> floor-tape manifest."""
 
     functions: PreparationFunctions
+    find_function: PythonTaskFunction
+    stitch_function: PythonTaskFunction
+    append_function: PythonTaskFunction
     workflow: ObservableStateMachine
     state_machine: sfn.StateMachine
     schedule: scheduler.Schedule
@@ -184,7 +183,9 @@ class TapeLabelingPreparation(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: TapeLabelingPreparationProps) -> None:
         super().__init__(scope, construct_id)
         settings = props.settings
-        self.functions = preparation_functions(self, props.platform, settings, props.data)
+        self.functions = functions = preparation_functions(self, props.platform, settings, props.data)
+        self.find_function, self.stitch_function = functions.find, functions.stitch
+        self.append_function = functions.append
         definition = PreparationDefinition(
             self,
             "Definition",
@@ -217,18 +218,6 @@ class TapeLabelingPreparation(Construct):
             dead_letter_queue=schedule_dead_letters(self, "ScheduleDeadLetters", props.alarm_topic),
             description="Starts the floor-tape labeling preparation",
         )
-
-    @property
-    def find_function(self) -> PythonTaskFunction:
-        return self.functions.find
-
-    @property
-    def stitch_function(self) -> PythonTaskFunction:
-        return self.functions.stitch
-
-    @property
-    def append_function(self) -> PythonTaskFunction:
-        return self.functions.append
 
 
 def _preparation_timeout(settings: TapePreparationSettings) -> Duration:

@@ -44,6 +44,13 @@ def _key(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
+def _add_index(table: dynamodb.TableV2, name: str, partition: str, sort: str | None = None) -> None:
+    """A global secondary index on string keys (sparse: only items with `partition` appear)."""
+    table.add_global_secondary_index(
+        index_name=name, partition_key=_key(partition), sort_key=_key(sort) if sort else None
+    )
+
+
 @dataclass(frozen=True)
 class CvSafetyDataProps:
     platform: Platform
@@ -84,21 +91,13 @@ class CvSafetyData(Construct):
         self.frames_table = secure_table(
             self, "Frames", props.platform, partition_key=_key(CONTRACT.FRAME_ID)
         )
-        self.frames_table.add_global_secondary_index(
-            index_name=self.AWAITING_INDEX,
-            partition_key=_key(CONTRACT.AWAITING_TASK),
-            sort_key=_key(CONTRACT.CAPTURED_AT),
-        )
-        self.frames_table.add_global_secondary_index(
-            index_name=self.JOB_INDEX, partition_key=_key(CONTRACT.LABELING_JOB)
-        )
+        _add_index(self.frames_table, self.AWAITING_INDEX, CONTRACT.AWAITING_TASK, CONTRACT.CAPTURED_AT)
+        _add_index(self.frames_table, self.JOB_INDEX, CONTRACT.LABELING_JOB)
         self.cameras_table = secure_table(
             self, "Cameras", props.platform, partition_key=_key(CONTRACT.CAMERA_ID)
         )
-        self.cameras_table.add_global_secondary_index(
-            index_name=self.PENDING_INDEX,
-            partition_key=_key(CONTRACT.PENDING_PREPARATION),
-            sort_key=_key(CONTRACT.ONBOARDED_AT),
+        _add_index(
+            self.cameras_table, self.PENDING_INDEX, CONTRACT.PENDING_PREPARATION, CONTRACT.ONBOARDED_AT
         )
         self.event_bus = events.EventBus(
             self, "Events", description=f"Stepwise CV-safety labeling events ({props.platform.name})"

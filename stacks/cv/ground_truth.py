@@ -143,10 +143,12 @@ def _acknowledge(role: iam.Role, bucket: s3.IBucket) -> None:
     )
 
 
-def upload_ui_templates(scope: Construct, role: iam.Role) -> dict[str, s3_assets.Asset]:
+def upload_ui_templates(
+    scope: Construct, role: iam.Role, task_definitions: Sequence[TaskDefinition] = TASK_DEFINITIONS
+) -> dict[str, s3_assets.Asset]:
     """The UI templates, uploaded as CDK assets Ground Truth reads (exact objects, no custom resource)."""
     templates = {}
-    for definition in TASK_DEFINITIONS:
+    for definition in task_definitions:
         asset = s3_assets.Asset(
             scope,
             f"{definition.state_name}Template",

@@ -8,7 +8,7 @@ that started the failure path and `$.release` what returning the frames reported
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from constructs import Construct
 from stacks.common import EVENTBRIDGE_RETRY, SAGEMAKER_RETRY, invoke_lambda
 from stacks.cv.data import CONTRACT, EVENT_SOURCE
 from stacks.cv.functions import LabelingFunctions
-from stacks.cv.ground_truth import TASK_DEFINITIONS, TaskDefinition
+from stacks.cv.ground_truth import TaskDefinition
 from stacks.cv.settings import GroundTruthSettings
 
 CREATE_LABELING_JOB_SYNC = "arn:aws:states:::sagemaker:createLabelingJob.sync"
@@ -41,6 +41,7 @@ class LabelingResources:
     ground_truth_role: iam.IRole
     workteam_arn: str
     ui_template_urls: Mapping[str, str]
+    task_definitions: Sequence[TaskDefinition]
 
 
 class LabelingDefinition(Construct):
@@ -61,11 +62,12 @@ class LabelingDefinition(Construct):
             self,
             "UnknownTaskType",
             error="UnknownTaskType",
-            cause="Input field taskType must be one of: " + ", ".join(d.task_type for d in TASK_DEFINITIONS),
+            cause="Input field taskType must be one of: "
+            + ", ".join(d.task_type for d in self.r.task_definitions),
         )
         choose = sfn.Choice(self, "ChooseTaskType", comment="Which Ground Truth task: input field taskType")
         choose.when(sfn.Condition.not_(sfn.Condition.is_present("$.taskType")), unknown)
-        for definition in TASK_DEFINITIONS:
+        for definition in self.r.task_definitions:
             choose.when(
                 sfn.Condition.string_equals("$.taskType", definition.task_type),
                 self._task_pass(definition).next(select),
