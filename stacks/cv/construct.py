@@ -19,8 +19,9 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from stacks.common import ObservableStateMachine, ObservableStateMachineProps, PythonTaskFunction
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
-from stacks.cv.data import CvSafetyData, CvSafetyDataProps
+from stacks.cv.data import CvSafetyData, CvSafetyDataProps, grant_items
 from stacks.cv.definition.labeling import LabelingDefinition, LabelingResources
 from stacks.cv.definition.preparation import PreparationDefinition, PreparationResources
 from stacks.cv.functions import (
@@ -39,6 +40,7 @@ from stacks.cv.ground_truth import (
 from stacks.cv.scheduling import schedule_dead_letters, start_on_schedule
 from stacks.cv.settings import CvSettings, GroundTruthSettings, TapePreparationSettings
 
+CONTRACT = handler_contract("cv")
 MAX_JOB_NAME_PREFIX = 32
 
 
@@ -94,6 +96,7 @@ class GroundTruthLabeling(Construct):
         self.pre_annotation_function = functions.pre_annotation
         self.consolidation_function = functions.consolidation
         self.post_process_function, self.release_function = functions.post_process, functions.release
+        _grant_labeling(functions, props.data)
         self.ground_truth_role = ground_truth_role(self, props.data.bucket, self.functions.ground_truth_hooks)
         self.ui_templates = upload_ui_templates(self, self.ground_truth_role, self.task_definitions)
         self.workflow = ObservableStateMachine(
@@ -161,6 +164,45 @@ def _job_name_prefix(props: GroundTruthLabelingProps) -> str:
     return prefix
 
 
+def _objects(prefix: str) -> str:
+    """The object pattern of one bucket prefix (`labeling/` -> `labeling/*`)."""
+    return f"{prefix}*"
+
+
+def _grant_labeling(functions: LabelingFunctions, data: CvSafetyData) -> None:
+    """Each labeling function: exactly the frame updates, indexes and bucket prefixes it uses."""
+    bucket, frames, labeling = data.bucket, data.frames_table, _objects(CONTRACT.LABELING_PREFIX)
+    grant_items(functions.select, frames, ["UpdateItem"], [CONTRACT.AWAITING_INDEX, CONTRACT.JOB_INDEX])
+    functions.select.grant_object_access(bucket, ["s3:PutObject"], labeling)
+    functions.manifest.grant_object_access(bucket, ["s3:GetObject", "s3:PutObject"], labeling)
+    functions.pre_annotation.grant_object_access(
+        bucket, ["s3:GetObject"], _objects(CONTRACT.DETECTIONS_PREFIX)
+    )
+    functions.consolidation.grant_object_access(bucket, ["s3:GetObject"], labeling)
+    grant_items(functions.post_process, frames, ["UpdateItem"])
+    functions.post_process.grant_object_access(bucket, ["s3:GetObject"], labeling)
+    functions.post_process.grant_object_access(bucket, ["s3:PutObject"], _objects(CONTRACT.CURATED_PREFIX))
+    grant_items(functions.release, frames, ["UpdateItem"], [CONTRACT.JOB_INDEX])
+
+
+def _grant_preparation(functions: PreparationFunctions, data: CvSafetyData) -> None:
+    """Find reads the pending index; stitch lists and reads frames, writes composites; append queues them."""
+    bucket, frames = data.bucket, _objects(CONTRACT.FRAMES_PREFIX)
+    grant_items(functions.find, data.cameras_table, query_indexes=[CONTRACT.PENDING_INDEX])
+    functions.stitch.role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": [frames]}},
+        )
+    )
+    functions.stitch.grant_object_access(bucket, ["s3:GetObject"], frames)
+    functions.stitch.grant_object_access(bucket, ["s3:GetObject"], _objects(CONTRACT.DETECTIONS_PREFIX))
+    functions.stitch.grant_object_access(bucket, ["s3:PutObject"], _objects(CONTRACT.COMPOSITES_PREFIX))
+    grant_items(functions.append, data.frames_table, ["PutItem"])
+    functions.append.grant_object_access(bucket, ["s3:PutObject"], _objects(CONTRACT.MANIFESTS_PREFIX))
+
+
 @dataclass(frozen=True)
 class TapeLabelingPreparationProps:
     platform: Platform
@@ -186,6 +228,7 @@ class TapeLabelingPreparation(Construct):
         self.functions = functions = preparation_functions(self, props.platform, settings, props.data)
         self.find_function, self.stitch_function = functions.find, functions.stitch
         self.append_function = functions.append
+        _grant_preparation(functions, props.data)
         definition = PreparationDefinition(
             self,
             "Definition",

@@ -1,7 +1,7 @@
 """The CV-safety task functions, each created here through the common factory with its own environment.
 
-What a function reads (environment variable names, table indexes, bucket prefixes) is named by
-`lambdas/cv/contract.py`; each function is granted exactly the items and prefixes it touches.
+What a function reads (environment variable names, table indexes) is named by `lambdas/cv/contract.py`;
+`stacks/cv/construct.py` grants each exactly the items and bucket prefixes it touches.
 """
 
 from __future__ import annotations
@@ -9,25 +9,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.common.contracts import handler_contract
 from stacks.common.functions import TaskFunctionFactory
 from stacks.common.platform import Platform
 from stacks.common.task_function import PythonTaskFunction
-from stacks.cv.data import CvSafetyData, grant_items
+from stacks.cv.data import CvSafetyData
 from stacks.cv.settings import GroundTruthSettings, TapePreparationSettings
 
 PACKAGE = "cv"
 CONTRACT = handler_contract(PACKAGE)
 LABELING_SERVICE = "cv-labeling"
 PREPARATION_SERVICE = "cv-tape-preparation"
-
-
-def _objects(prefix: str) -> str:
-    """The object pattern of one bucket prefix (`labeling/` -> `labeling/*`)."""
-    return f"{prefix}*"
 
 
 @dataclass(frozen=True)
@@ -78,10 +72,10 @@ def labeling_functions(
     return LabelingFunctions(
         select=_select_frames(factory, data, frames, settings.max_frames_per_job),
         manifest=_write_manifest(factory, data),
-        pre_annotation=_pre_annotation(factory, data, settings),
-        consolidation=_consolidation(factory, data),
+        pre_annotation=_pre_annotation(factory, settings),
+        consolidation=_consolidation(factory),
         post_process=_post_process(factory, data),
-        release=_release_frames(factory, data, frames),
+        release=_release_frames(factory, frames),
     )
 
 
@@ -113,7 +107,7 @@ def _frames_environment(data: CvSafetyData, job_name_prefix: str) -> dict[str, s
 def _select_frames(
     factory: TaskFunctionFactory, data: CvSafetyData, frames: dict[str, str], max_frames: int
 ) -> PythonTaskFunction:
-    function = factory.create(
+    return factory.create(
         "SelectFramesHandler",
         CONTRACT.SELECT_FRAMES_HANDLER,
         "Claims frames awaiting labels for one labeling job",
@@ -124,33 +118,24 @@ def _select_frames(
             CONTRACT.MAX_FRAMES_ENV: str(max_frames),
         },
     )
-    grant_items(function, data.frames_table, ["UpdateItem"], [CONTRACT.AWAITING_INDEX, CONTRACT.JOB_INDEX])
-    function.grant_object_access(data.bucket, ["s3:PutObject"], _objects(CONTRACT.LABELING_PREFIX))
-    return function
 
 
 def _write_manifest(factory: TaskFunctionFactory, data: CvSafetyData) -> PythonTaskFunction:
-    function = factory.create(
+    return factory.create(
         "WriteManifestHandler",
         CONTRACT.WRITE_MANIFEST_HANDLER,
         "Writes the Ground Truth input manifest (JSON Lines)",
         timeout_seconds=60,
         environment={CONTRACT.BUCKET_ENV: data.bucket.bucket_name},
     )
-    function.grant_object_access(
-        data.bucket, ["s3:GetObject", "s3:PutObject"], _objects(CONTRACT.LABELING_PREFIX)
-    )
-    return function
 
 
-def _pre_annotation(
-    factory: TaskFunctionFactory, data: CvSafetyData, settings: GroundTruthSettings
-) -> PythonTaskFunction:
+def _pre_annotation(factory: TaskFunctionFactory, settings: GroundTruthSettings) -> PythonTaskFunction:
     labels = {
         CONTRACT.BOUNDING_BOX: list(settings.bounding_box_labels),
         CONTRACT.FLOOR_TAPE: list(settings.floor_tape_labels),
     }
-    function = factory.create(
+    return factory.create(
         "PreAnnotationHandler",
         CONTRACT.PRE_ANNOTATION_HANDLER,
         "Ground Truth pre-annotation: task input with the model's boxes",
@@ -160,24 +145,20 @@ def _pre_annotation(
             CONTRACT.MIN_CONFIDENCE_ENV: str(settings.pre_annotation_min_confidence),
         },
     )
-    function.grant_object_access(data.bucket, ["s3:GetObject"], _objects(CONTRACT.DETECTIONS_PREFIX))
-    return function
 
 
-def _consolidation(factory: TaskFunctionFactory, data: CvSafetyData) -> PythonTaskFunction:
-    function = factory.create(
+def _consolidation(factory: TaskFunctionFactory) -> PythonTaskFunction:
+    return factory.create(
         "ConsolidationHandler",
         CONTRACT.CONSOLIDATION_HANDLER,
         "Ground Truth annotation consolidation: merges workers' answers",
         timeout_seconds=300,
         memory_size=1024,
     )
-    function.grant_object_access(data.bucket, ["s3:GetObject"], _objects(CONTRACT.LABELING_PREFIX))
-    return function
 
 
 def _post_process(factory: TaskFunctionFactory, data: CvSafetyData) -> PythonTaskFunction:
-    function = factory.create(
+    return factory.create(
         "PostProcessHandler",
         CONTRACT.POST_PROCESS_HANDLER,
         "Output manifest -> curated dataset, label statistics, frames labeled",
@@ -188,24 +169,16 @@ def _post_process(factory: TaskFunctionFactory, data: CvSafetyData) -> PythonTas
             CONTRACT.FRAMES_TABLE_ENV: data.frames_table.table_name,
         },
     )
-    grant_items(function, data.frames_table, ["UpdateItem"])
-    function.grant_object_access(data.bucket, ["s3:GetObject"], _objects(CONTRACT.LABELING_PREFIX))
-    function.grant_object_access(data.bucket, ["s3:PutObject"], _objects(CONTRACT.CURATED_PREFIX))
-    return function
 
 
-def _release_frames(
-    factory: TaskFunctionFactory, data: CvSafetyData, frames: dict[str, str]
-) -> PythonTaskFunction:
-    function = factory.create(
+def _release_frames(factory: TaskFunctionFactory, frames: dict[str, str]) -> PythonTaskFunction:
+    return factory.create(
         "ReleaseFramesHandler",
         CONTRACT.RELEASE_FRAMES_HANDLER,
         "Returns a failed labeling run's frames to awaiting labels",
         timeout_seconds=300,
         environment=frames,
     )
-    grant_items(function, data.frames_table, ["UpdateItem"], [CONTRACT.JOB_INDEX])
-    return function
 
 
 # Floor-tape preparation ----------------------------------------------------------------------------
@@ -214,7 +187,7 @@ def _release_frames(
 def _find_cameras(
     factory: TaskFunctionFactory, data: CvSafetyData, settings: TapePreparationSettings
 ) -> PythonTaskFunction:
-    function = factory.create(
+    return factory.create(
         "FindCamerasHandler",
         CONTRACT.FIND_CAMERAS_HANDLER,
         "Finds cameras that still need a floor composite",
@@ -227,14 +200,12 @@ def _find_cameras(
             CONTRACT.MAX_FRAMES_PER_CAMERA_ENV: str(settings.max_frames_per_camera),
         },
     )
-    grant_items(function, data.cameras_table, query_indexes=[CONTRACT.PENDING_INDEX])
-    return function
 
 
 def _stitch_composite(
     factory: TaskFunctionFactory, data: CvSafetyData, settings: TapePreparationSettings
 ) -> PythonTaskFunction:
-    function = factory.create(
+    return factory.create(
         "StitchCompositeHandler",
         CONTRACT.STITCH_COMPOSITE_HANDLER,
         "Votes clear floor regions over K frames and stitches a composite",
@@ -250,22 +221,10 @@ def _stitch_composite(
             CONTRACT.MAX_FRAMES_PER_CAMERA_ENV: str(settings.max_frames_per_camera),
         },
     )
-    frames = _objects(CONTRACT.FRAMES_PREFIX)
-    function.role.add_to_policy(
-        iam.PolicyStatement(
-            actions=["s3:ListBucket"],
-            resources=[data.bucket.bucket_arn],
-            conditions={"StringLike": {"s3:prefix": [frames]}},
-        )
-    )
-    function.grant_object_access(data.bucket, ["s3:GetObject"], frames)
-    function.grant_object_access(data.bucket, ["s3:GetObject"], _objects(CONTRACT.DETECTIONS_PREFIX))
-    function.grant_object_access(data.bucket, ["s3:PutObject"], _objects(CONTRACT.COMPOSITES_PREFIX))
-    return function
 
 
 def _append_manifest(factory: TaskFunctionFactory, data: CvSafetyData) -> PythonTaskFunction:
-    function = factory.create(
+    return factory.create(
         "AppendManifestHandler",
         CONTRACT.APPEND_MANIFEST_HANDLER,
         "Queues ready composites for floor-tape labeling and writes the run manifest",
@@ -275,6 +234,3 @@ def _append_manifest(factory: TaskFunctionFactory, data: CvSafetyData) -> Python
             CONTRACT.FRAMES_TABLE_ENV: data.frames_table.table_name,
         },
     )
-    grant_items(function, data.frames_table, ["PutItem"])
-    function.grant_object_access(data.bucket, ["s3:PutObject"], _objects(CONTRACT.MANIFESTS_PREFIX))
-    return function

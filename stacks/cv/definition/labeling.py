@@ -21,11 +21,13 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import EVENTBRIDGE_RETRY, SAGEMAKER_RETRY, invoke_lambda
-from stacks.cv.data import CONTRACT, EVENT_SOURCE
+from stacks.common.contracts import handler_contract
+from stacks.cv.data import EVENT_SOURCE
 from stacks.cv.functions import LabelingFunctions
 from stacks.cv.ground_truth import TaskDefinition
 from stacks.cv.settings import GroundTruthSettings
 
+CONTRACT = handler_contract("cv")
 CREATE_LABELING_JOB_SYNC = "arn:aws:states:::sagemaker:createLabelingJob.sync"
 CATCH_ALL: Mapping[str, Any] = {"errors": ["States.ALL"], "result_path": "$.error"}
 

@@ -19,9 +19,10 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.common import DYNAMODB_RETRY, invoke_lambda
-from stacks.cv.data import CONTRACT
+from stacks.common.contracts import handler_contract
 from stacks.cv.functions import PreparationFunctions
 
+CONTRACT = handler_contract("cv")
 CATCH_ALL: Mapping[str, Any] = {"errors": ["States.ALL"], "result_path": "$.error"}
 
 
