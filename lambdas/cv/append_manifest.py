@@ -11,7 +11,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cv.model import AWAITING, FLOOR_TAPE, MANIFESTS_PREFIX
+from cv.contract import (
+    AWAITING,
+    AWAITING_TASK,
+    BUCKET_ENV,
+    CAPTURED_AT,
+    FLOOR_TAPE,
+    FRAME_ID,
+    FRAMES_TABLE_ENV,
+    MANIFESTS_PREFIX,
+)
 from cv.write_manifest import manifest_line
 from shared import clients, environment
 from shared.errors import InvalidInput
@@ -22,14 +31,14 @@ from shared.task import logger, metrics, task_handler
 def composite_frame(result: dict[str, Any], run_id: str) -> dict[str, Any]:
     """The frames-table item for one ready composite."""
     return {
-        "frameId": f"composite/{result['cameraId']}/{run_id}",
+        FRAME_ID: f"composite/{result['cameraId']}/{run_id}",
         "s3Key": result["compositeKey"],
         "coverageMaskKey": result["maskKey"],
         "cameraId": result["cameraId"],
         "coveragePercent": str(result.get("coveragePercent")),
         "labelStatus": AWAITING,
-        "awaitingTask": FLOOR_TAPE,
-        "capturedAt": datetime.now(UTC).isoformat(),
+        AWAITING_TASK: FLOOR_TAPE,
+        CAPTURED_AT: datetime.now(UTC).isoformat(),
     }
 
 
@@ -51,12 +60,12 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         logger.info("no composite ready in this run", extra=summary)
         return {**summary, "manifestUri": None}
 
-    bucket = environment.text("BUCKET")
+    bucket = environment.text(BUCKET_ENV)
     frames = [composite_frame(result, run_id) for result in ready]
-    table = clients.resource("dynamodb").Table(environment.text("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(environment.text(FRAMES_TABLE_ENV))
     for frame in frames:
         try:
-            table.put_item(Item=frame, ConditionExpression="attribute_not_exists(frameId)")
+            table.put_item(Item=frame, ConditionExpression=f"attribute_not_exists({FRAME_ID})")
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise

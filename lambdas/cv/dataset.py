@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cv.model import FLOOR_TAPE
+from cv.contract import FLOOR_TAPE
 
 
 @dataclass

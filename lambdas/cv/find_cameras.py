@@ -6,7 +6,18 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from cv.model import DETECTIONS_PREFIX, FRAMES_PREFIX, PENDING
+from cv.contract import (
+    CAMERA_ID,
+    CAMERAS_TABLE_ENV,
+    DETECTIONS_PREFIX,
+    FRAMES_PER_CAMERA_ENV,
+    FRAMES_PREFIX,
+    MAX_CAMERAS_ENV,
+    MAX_FRAMES_PER_CAMERA_ENV,
+    PENDING,
+    PENDING_INDEX_ENV,
+    PENDING_PREPARATION,
+)
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
@@ -21,7 +32,7 @@ def _preview(value: Any) -> str:
 
 def camera_work_item(item: dict[str, Any], default_frames: int, max_frames: int) -> dict[str, Any]:
     """The small description of one camera the Map iterates over."""
-    camera_id = str(item["cameraId"])
+    camera_id = str(item[CAMERA_ID])
     frames = int(item.get("frameCount") or default_frames)
     return {
         "cameraId": camera_id,
@@ -37,11 +48,11 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     request = event_input.get("request", {})
     if request != {}:
         raise InvalidInput(f"the preparation run takes no input (send {{}}), got {_preview(request)}")
-    cap = environment.integer("MAX_CAMERAS")
-    table = clients.resource("dynamodb").Table(environment.text("CAMERAS_TABLE"))
+    cap = environment.integer(MAX_CAMERAS_ENV)
+    table = clients.resource("dynamodb").Table(environment.text(CAMERAS_TABLE_ENV))
     kwargs: dict[str, Any] = {
-        "IndexName": environment.text("PENDING_INDEX"),
-        "KeyConditionExpression": Key("pendingPreparation").eq(PENDING),
+        "IndexName": environment.text(PENDING_INDEX_ENV),
+        "KeyConditionExpression": Key(PENDING_PREPARATION).eq(PENDING),
         "ScanIndexForward": True,
     }
     items: list[dict[str, Any]] = []
@@ -53,7 +64,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
     cameras = [
         camera_work_item(
-            item, environment.integer("FRAMES_PER_CAMERA"), environment.integer("MAX_FRAMES_PER_CAMERA")
+            item, environment.integer(FRAMES_PER_CAMERA_ENV), environment.integer(MAX_FRAMES_PER_CAMERA_ENV)
         )
         for item in items[:cap]
     ]

@@ -9,7 +9,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from cv.model import AWAITING, LABELED, LABELING
+from cv.contract import AWAITING, AWAITING_TASK, FRAME_ID, LABELED, LABELING, LABELING_JOB
 
 
 def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
@@ -24,7 +24,7 @@ def query_items(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
 
 def job_frames(table: Any, index_name: str, job_name: str) -> Iterator[dict[str, Any]]:
     """The frames whose `labelingJob` is `job_name`, through the LabelingJob index."""
-    return query_items(table, IndexName=index_name, KeyConditionExpression=Key("labelingJob").eq(job_name))
+    return query_items(table, IndexName=index_name, KeyConditionExpression=Key(LABELING_JOB).eq(job_name))
 
 
 def guarded_update(table: Any, **kwargs: Any) -> bool:
@@ -42,9 +42,9 @@ def _owned_transition(table: Any, frame_id: str, job_name: str, update: str, val
     """Apply `update` to a frame only while it is LABELING for `job_name`."""
     return guarded_update(
         table,
-        Key={"frameId": frame_id},
+        Key={FRAME_ID: frame_id},
         UpdateExpression=update,
-        ConditionExpression="labelingJob = :job AND labelStatus = :labeling",
+        ConditionExpression=f"{LABELING_JOB} = :job AND labelStatus = :labeling",
         ExpressionAttributeValues={**values, ":job": job_name, ":labeling": LABELING},
     )
 
@@ -55,8 +55,8 @@ def return_to_awaiting(table: Any, frame_id: str, task_type: str, job_name: str,
         table,
         frame_id,
         job_name,
-        "SET labelStatus = :awaiting, awaitingTask = :task, lastLabelingError = :reason "
-        "REMOVE labelingJob, claimedAt",
+        f"SET labelStatus = :awaiting, {AWAITING_TASK} = :task, lastLabelingError = :reason "
+        f"REMOVE {LABELING_JOB}, claimedAt",
         {":awaiting": AWAITING, ":task": task_type, ":reason": reason[:1000]},
     )
 

@@ -6,8 +6,8 @@ import hashlib
 import re
 from datetime import UTC, datetime
 
+from cv.contract import TASK_SHORT_NAMES
 from cv.errors import UnknownTaskType
-from cv.model import TASK_SHORT_NAMES
 
 MAX_JOB_NAME = 63
 _INVALID = re.compile(r"[^a-zA-Z0-9-]+")

@@ -10,10 +10,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cv.contract import BUCKET_ENV, CURATED_PREFIX, FRAMES_TABLE_ENV
 from cv.dataset import DatasetBuilder, LabeledFrame
 from cv.errors import OutputManifestInvalid, SelectionNotFound
 from cv.frames import mark_labeled, return_to_awaiting
-from cv.model import CURATED_PREFIX
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.s3io import get_bytes, get_json, iter_json_lines, parse_s3_uri, put_json, s3_uri
@@ -25,7 +25,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     for field in ("selectionKey", "outputManifestUri", "labelAttributeName", "labels"):
         if not event_input.get(field):
             raise InvalidInput(f"{field} is required")
-    bucket = environment.text("BUCKET")
+    bucket = environment.text(BUCKET_ENV)
     s3 = clients.client("s3")
     selection = _read_selection(s3, bucket, event_input["selectionKey"])
     job, task_type = selection["jobName"], selection["taskType"]
@@ -53,7 +53,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     put_json(s3, bucket, dataset_key, builder.coco())
     put_json(s3, bucket, statistics_key, statistics)
 
-    table = clients.resource("dynamodb").Table(environment.text("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(environment.text(FRAMES_TABLE_ENV))
     for frame_id, objects in labeled.items():
         mark_labeled(table, frame_id, job, objects, dataset_key)
     for frame_id, reason in failed.items():

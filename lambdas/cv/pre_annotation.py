@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from cv.model import BOUNDING_BOX
+from cv.contract import BOUNDING_BOX, LABELS_ENV, MIN_CONFIDENCE_ENV
 from shared import clients, environment
 from shared.s3io import get_json, parse_s3_uri
 from shared.task import logger
@@ -43,7 +43,7 @@ def initial_boxes(detections: Any, labels: list[str], min_confidence: float) -> 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
     data_object = event.get("dataObject") or {}
     task_type = data_object.get("task-type", BOUNDING_BOX)
-    labels_by_task = json.loads(environment.text("LABELS"))
+    labels_by_task = json.loads(environment.text(LABELS_ENV))
     if task_type not in labels_by_task:
         raise ValueError(f"manifest line has unknown task-type {task_type!r}")
     labels = labels_by_task[task_type]
@@ -59,7 +59,7 @@ def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
             bucket, key = parse_s3_uri(data_object["detections-ref"])
             detections = get_json(clients.client("s3"), bucket, key)
             task_input["initialValue"] = initial_boxes(
-                detections, labels, environment.number("MIN_CONFIDENCE")
+                detections, labels, environment.number(MIN_CONFIDENCE_ENV)
             )
         except (ClientError, ValueError) as error:
             logger.warning(

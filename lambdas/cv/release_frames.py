@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cv.contract import FRAMES_TABLE_ENV, JOB_INDEX_ENV, JOB_NAME_PREFIX_ENV, LABELING
 from cv.frames import job_frames, return_to_awaiting
 from cv.jobs import job_name
-from cv.model import LABELING
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
@@ -46,11 +46,11 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     execution_id, started_at = event_input.get("executionId"), event_input.get("startedAt")
     if not all(isinstance(value, str) for value in (task_type, execution_id, started_at)):
         raise InvalidInput("taskType, executionId and startedAt are required strings")
-    name = job_name(environment.text("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
+    name = job_name(environment.text(JOB_NAME_PREFIX_ENV), task_type, execution_id, started_at)
     status, reason = describe_failure(event_input.get("error"))
-    table = clients.resource("dynamodb").Table(environment.text("FRAMES_TABLE"))
+    table = clients.resource("dynamodb").Table(environment.text(FRAMES_TABLE_ENV))
     returned = 0
-    for item in job_frames(table, environment.text("JOB_INDEX"), name):
+    for item in job_frames(table, environment.text(JOB_INDEX_ENV), name):
         if item.get("labelStatus") == LABELING and return_to_awaiting(
             table, item["frameId"], task_type, name, f"{status}: {reason}"
         ):

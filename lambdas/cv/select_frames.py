@@ -7,10 +7,23 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from cv.contract import (
+    AWAITING_INDEX_ENV,
+    AWAITING_TASK,
+    BUCKET_ENV,
+    FRAME_ID,
+    FRAMES_TABLE_ENV,
+    JOB_INDEX_ENV,
+    JOB_NAME_PREFIX_ENV,
+    LABELING,
+    LABELING_JOB,
+    MAX_FRAMES_ENV,
+    TASK_TYPES,
+    selection_key,
+)
 from cv.errors import UnknownTaskType
 from cv.frames import guarded_update, job_frames, query_items
 from cv.jobs import job_name
-from cv.model import LABELING, TASK_TYPES, selection_key
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.s3io import put_json
@@ -31,9 +44,9 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     execution_id, started_at = event_input.get("executionId"), event_input.get("startedAt")
     if not isinstance(execution_id, str) or not isinstance(started_at, str):
         raise InvalidInput("executionId and startedAt are required strings")
-    cap = environment.integer("MAX_FRAMES")
-    name = job_name(environment.text("JOB_NAME_PREFIX"), task_type, execution_id, started_at)
-    table = clients.resource("dynamodb").Table(environment.text("FRAMES_TABLE"))
+    cap = environment.integer(MAX_FRAMES_ENV)
+    name = job_name(environment.text(JOB_NAME_PREFIX_ENV), task_type, execution_id, started_at)
+    table = clients.resource("dynamodb").Table(environment.text(FRAMES_TABLE_ENV))
 
     frames = _already_claimed(table, name)
     for item in _awaiting(table, task_type):
@@ -59,7 +72,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         ],
     }
     key = selection_key(name)
-    put_json(clients.client("s3"), environment.text("BUCKET"), key, selection)
+    put_json(clients.client("s3"), environment.text(BUCKET_ENV), key, selection)
     logger.info("frames claimed", extra={"jobName": name, "count": len(frames)})
     return {"count": len(frames), "jobName": name, "taskType": task_type, "selectionKey": key}
 
@@ -68,7 +81,7 @@ def _already_claimed(table: Any, name: str) -> dict[str, dict[str, Any]]:
     """Frames an earlier attempt of this same run claimed (retry after a timeout)."""
     return {
         item["frameId"]: item
-        for item in job_frames(table, environment.text("JOB_INDEX"), name)
+        for item in job_frames(table, environment.text(JOB_INDEX_ENV), name)
         if item.get("labelStatus") == LABELING and "s3Key" in item
     }
 
@@ -77,8 +90,8 @@ def _awaiting(table: Any, task_type: str) -> Any:
     """Frames awaiting this task type, oldest first, page by page."""
     yield from query_items(
         table,
-        IndexName=environment.text("AWAITING_INDEX"),
-        KeyConditionExpression=Key("awaitingTask").eq(task_type),
+        IndexName=environment.text(AWAITING_INDEX_ENV),
+        KeyConditionExpression=Key(AWAITING_TASK).eq(task_type),
         ScanIndexForward=True,
     )
 
@@ -87,10 +100,10 @@ def _claim(table: Any, frame_id: str, task_type: str, name: str) -> bool:
     """Move one frame from awaiting to labeling; False when another run claimed it first."""
     return guarded_update(
         table,
-        Key={"frameId": frame_id},
-        UpdateExpression="SET labelStatus = :labeling, labelingJob = :job, claimedAt = :now "
-        "REMOVE awaitingTask",
-        ConditionExpression="awaitingTask = :task",
+        Key={FRAME_ID: frame_id},
+        UpdateExpression=f"SET labelStatus = :labeling, {LABELING_JOB} = :job, claimedAt = :now "
+        f"REMOVE {AWAITING_TASK}",
+        ConditionExpression=f"{AWAITING_TASK} = :task",
         ExpressionAttributeValues={
             ":labeling": LABELING,
             ":job": name,

@@ -13,9 +13,18 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from cv.compositing import CompositingError, Detection, VotingParameters, compose
+from cv.contract import (
+    BUCKET_ENV,
+    COMPOSITES_PREFIX,
+    EXTRA_FRAMES_PER_RETRY_ENV,
+    MAX_FRAMES_PER_CAMERA_ENV,
+    MIN_CONFIDENCE_ENV,
+    MIN_COVERAGE_PERCENT_ENV,
+    OBSTRUCTION_MARGIN_PX_ENV,
+    REGION_SIZE_PX_ENV,
+)
 from cv.errors import FramesUnusable
 from cv.imaging import decode_rgb, encode_png
-from cv.model import COMPOSITES_PREFIX
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.s3io import get_bytes, get_json, put_json
@@ -92,16 +101,16 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
         raise InvalidInput(
             "camera (with cameraId, frameCount, framesPrefix, detectionsPrefix) and runId are required"
         )
-    bucket = environment.text("BUCKET")
-    threshold = environment.number("MIN_COVERAGE_PERCENT")
+    bucket = environment.text(BUCKET_ENV)
+    threshold = environment.number(MIN_COVERAGE_PERCENT_ENV)
     next_count = min(
-        int(camera["frameCount"]) + environment.integer("EXTRA_FRAMES_PER_RETRY"),
-        environment.integer("MAX_FRAMES_PER_CAMERA"),
+        int(camera["frameCount"]) + environment.integer(EXTRA_FRAMES_PER_RETRY_ENV),
+        environment.integer(MAX_FRAMES_PER_CAMERA_ENV),
     )
     params = VotingParameters(
-        min_confidence=environment.number("MIN_CONFIDENCE"),
-        margin_px=environment.integer("OBSTRUCTION_MARGIN_PX"),
-        region_size_px=environment.integer("REGION_SIZE_PX"),
+        min_confidence=environment.number(MIN_CONFIDENCE_ENV),
+        margin_px=environment.integer(OBSTRUCTION_MARGIN_PX_ENV),
+        region_size_px=environment.integer(REGION_SIZE_PX_ENV),
     )
     s3 = clients.client("s3")
     chosen = pick_time_shifted(_list_frames(s3, bucket, camera["framesPrefix"]), int(camera["frameCount"]))

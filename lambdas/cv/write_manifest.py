@@ -6,8 +6,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from cv.contract import BUCKET_ENV, manifest_key
 from cv.errors import SelectionNotFound
-from cv.model import manifest_key
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.s3io import get_json, put_json_lines, s3_uri
@@ -36,7 +36,7 @@ def handler(event_input: dict[str, Any], context: object) -> dict[str, Any]:
     key = event_input.get("selectionKey")
     if not isinstance(key, str):
         raise InvalidInput("selectionKey is required")
-    bucket = environment.text("BUCKET")
+    bucket = environment.text(BUCKET_ENV)
     s3 = clients.client("s3")
     try:
         selection = get_json(s3, bucket, key)

@@ -12,9 +12,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common import PythonTaskFunction, secure_bucket, secure_table
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
 
 EVENT_SOURCE = "stepwise.cv-safety"
+CONTRACT = handler_contract("cv")
 
 
 def grant_items(
@@ -37,6 +39,18 @@ def grant_items(
         )
 
 
+def _key(name: str) -> dynamodb.Attribute:
+    """A string key attribute."""
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+def _add_index(table: dynamodb.TableV2, name: str, partition: str, sort: str | None = None) -> None:
+    """A global secondary index on string keys (sparse: only items with `partition` appear)."""
+    table.add_global_secondary_index(
+        index_name=name, partition_key=_key(partition), sort_key=_key(sort) if sort else None
+    )
+
+
 @dataclass(frozen=True)
 class CvSafetyDataProps:
     platform: Platform
@@ -47,17 +61,18 @@ class CvSafetyData(Construct):
 
     Bucket layout: `frames/<camera>/<time>.jpg`, `detections/<camera>/<time>.json`, `labeling/<job>/`
     (manifests, Ground Truth output), `curated/<task>/<job>/` (training sets), `composites/<camera>/<run>/`,
-    `manifests/floor_tape/<run>.manifest`, `ground-truth/` (UI templates and label categories).
+    `manifests/floor_tape/<run>.manifest`.
 
     Frames table: `frameId`; a frame awaiting labels has `awaitingTask` (+ `capturedAt`) and so appears
     in the sparse AwaitingLabels index; `labelingJob` keys the LabelingJob index.
     Camera registry: `cameraId`; a camera that still needs a composite has `pendingPreparation =
     "PENDING"` (+ `onboardedAt`) and so appears in the sparse PendingPreparation index.
+    Every name here is `lambdas/cv/contract.py`'s, which the handlers read too.
     """
 
-    AWAITING_INDEX = "AwaitingLabels"
-    JOB_INDEX = "LabelingJob"
-    PENDING_INDEX = "PendingPreparation"
+    AWAITING_INDEX = CONTRACT.AWAITING_INDEX
+    JOB_INDEX = CONTRACT.JOB_INDEX
+    PENDING_INDEX = CONTRACT.PENDING_INDEX
 
     bucket: s3.Bucket
     frames_table: dynamodb.TableV2
@@ -66,7 +81,6 @@ class CvSafetyData(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, props: CvSafetyDataProps) -> None:
         super().__init__(scope, construct_id)
-        string = dynamodb.AttributeType.STRING
         self.bucket = secure_bucket(self, "Data", props.platform)
         # The Ground Truth worker portal loads task images from the browser with presigned URLs.
         self.bucket.add_cors_rule(
@@ -75,24 +89,15 @@ class CvSafetyData(Construct):
             exposed_headers=["Access-Control-Allow-Origin"],
         )
         self.frames_table = secure_table(
-            self, "Frames", props.platform, partition_key=dynamodb.Attribute(name="frameId", type=string)
+            self, "Frames", props.platform, partition_key=_key(CONTRACT.FRAME_ID)
         )
-        self.frames_table.add_global_secondary_index(
-            index_name=self.AWAITING_INDEX,
-            partition_key=dynamodb.Attribute(name="awaitingTask", type=string),
-            sort_key=dynamodb.Attribute(name="capturedAt", type=string),
-        )
-        self.frames_table.add_global_secondary_index(
-            index_name=self.JOB_INDEX,
-            partition_key=dynamodb.Attribute(name="labelingJob", type=string),
-        )
+        _add_index(self.frames_table, self.AWAITING_INDEX, CONTRACT.AWAITING_TASK, CONTRACT.CAPTURED_AT)
+        _add_index(self.frames_table, self.JOB_INDEX, CONTRACT.LABELING_JOB)
         self.cameras_table = secure_table(
-            self, "Cameras", props.platform, partition_key=dynamodb.Attribute(name="cameraId", type=string)
+            self, "Cameras", props.platform, partition_key=_key(CONTRACT.CAMERA_ID)
         )
-        self.cameras_table.add_global_secondary_index(
-            index_name=self.PENDING_INDEX,
-            partition_key=dynamodb.Attribute(name="pendingPreparation", type=string),
-            sort_key=dynamodb.Attribute(name="onboardedAt", type=string),
+        _add_index(
+            self.cameras_table, self.PENDING_INDEX, CONTRACT.PENDING_PREPARATION, CONTRACT.ONBOARDED_AT
         )
         self.event_bus = events.EventBus(
             self, "Events", description=f"Stepwise CV-safety labeling events ({props.platform.name})"

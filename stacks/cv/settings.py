@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
 from stacks.settings import ReadinessProblem, Settings
 
+# The task types of `lambdas/cv/contract.py` (TASK_TYPES), spelled out for the type checker and pydantic;
+# tests/stacks/cv/test_cv_stack.py keeps the two equal.
 TaskType = Literal["bounding_box", "floor_tape"]
-TASK_TYPES: tuple[TaskType, ...] = ("bounding_box", "floor_tape")
+TASK_TYPES: tuple[TaskType, ...] = get_args(TaskType)
 
 _RATE = re.compile(r"^rate\(\s*\d+\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _CRON = re.compile(r"^cron\(\s*\S+(\s+\S+){5}\s*\)$")

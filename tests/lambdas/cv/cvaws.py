@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from cv import contract
 
 BUCKET = "cv-data"
 FRAMES_TABLE = "cv-frames"
@@ -14,23 +16,25 @@ EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:Labeling:run-1"
 STARTED_AT = "2026-11-22T18:30:00.000Z"
 
 ENVIRONMENT = {
-    "BUCKET": BUCKET,
-    "FRAMES_TABLE": FRAMES_TABLE,
-    "CAMERAS_TABLE": CAMERAS_TABLE,
-    "AWAITING_INDEX": "AwaitingLabels",
-    "JOB_INDEX": "LabelingJob",
-    "PENDING_INDEX": "PendingPreparation",
-    "JOB_NAME_PREFIX": "stepwise-test-cv",
-    "MAX_FRAMES": "3",
-    "LABELS": '{"bounding_box": ["person", "forklift"], "floor_tape": ["walkway", "restricted_zone"]}',
-    "MIN_CONFIDENCE": "0.5",
-    "MAX_CAMERAS": "10",
-    "FRAMES_PER_CAMERA": "3",
-    "MAX_FRAMES_PER_CAMERA": "8",
-    "EXTRA_FRAMES_PER_RETRY": "2",
-    "OBSTRUCTION_MARGIN_PX": "0",
-    "REGION_SIZE_PX": "4",
-    "MIN_COVERAGE_PERCENT": "90",
+    contract.BUCKET_ENV: BUCKET,
+    contract.FRAMES_TABLE_ENV: FRAMES_TABLE,
+    contract.CAMERAS_TABLE_ENV: CAMERAS_TABLE,
+    contract.AWAITING_INDEX_ENV: contract.AWAITING_INDEX,
+    contract.JOB_INDEX_ENV: contract.JOB_INDEX,
+    contract.PENDING_INDEX_ENV: contract.PENDING_INDEX,
+    contract.JOB_NAME_PREFIX_ENV: "stepwise-test-cv",
+    contract.MAX_FRAMES_ENV: "3",
+    contract.LABELS_ENV: json.dumps(
+        {contract.BOUNDING_BOX: ["person", "forklift"], contract.FLOOR_TAPE: ["walkway", "restricted_zone"]}
+    ),
+    contract.MIN_CONFIDENCE_ENV: "0.5",
+    contract.MAX_CAMERAS_ENV: "10",
+    contract.FRAMES_PER_CAMERA_ENV: "3",
+    contract.MAX_FRAMES_PER_CAMERA_ENV: "8",
+    contract.EXTRA_FRAMES_PER_RETRY_ENV: "2",
+    contract.OBSTRUCTION_MARGIN_PX_ENV: "0",
+    contract.REGION_SIZE_PX_ENV: "4",
+    contract.MIN_COVERAGE_PERCENT_ENV: "90",
     "POWERTOOLS_SERVICE_NAME": "cv-tests",
 }
 
@@ -90,24 +94,30 @@ def data_plane() -> Aws:
     dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
     frames = dynamodb.create_table(
         TableName=FRAMES_TABLE,
-        KeySchema=[{"AttributeName": "frameId", "KeyType": "HASH"}],
+        KeySchema=[{"AttributeName": contract.FRAME_ID, "KeyType": "HASH"}],
         AttributeDefinitions=[
-            _string("frameId"),
-            _string("awaitingTask"),
-            _string("capturedAt"),
-            _string("labelingJob"),
+            _string(contract.FRAME_ID),
+            _string(contract.AWAITING_TASK),
+            _string(contract.CAPTURED_AT),
+            _string(contract.LABELING_JOB),
         ],
         GlobalSecondaryIndexes=[
-            _index("AwaitingLabels", "awaitingTask", "capturedAt"),
-            _index("LabelingJob", "labelingJob"),
+            _index(contract.AWAITING_INDEX, contract.AWAITING_TASK, contract.CAPTURED_AT),
+            _index(contract.JOB_INDEX, contract.LABELING_JOB),
         ],
         BillingMode="PAY_PER_REQUEST",
     )
     cameras = dynamodb.create_table(
         TableName=CAMERAS_TABLE,
-        KeySchema=[{"AttributeName": "cameraId", "KeyType": "HASH"}],
-        AttributeDefinitions=[_string("cameraId"), _string("pendingPreparation"), _string("onboardedAt")],
-        GlobalSecondaryIndexes=[_index("PendingPreparation", "pendingPreparation", "onboardedAt")],
+        KeySchema=[{"AttributeName": contract.CAMERA_ID, "KeyType": "HASH"}],
+        AttributeDefinitions=[
+            _string(contract.CAMERA_ID),
+            _string(contract.PENDING_PREPARATION),
+            _string(contract.ONBOARDED_AT),
+        ],
+        GlobalSecondaryIndexes=[
+            _index(contract.PENDING_INDEX, contract.PENDING_PREPARATION, contract.ONBOARDED_AT)
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
     return Aws(s3=s3, frames=frames, cameras=cameras)

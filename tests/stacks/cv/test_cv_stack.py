@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from stacks.application import project_context
+from stacks.common.contracts import handler_contract
 from stacks.config import ConfigError, load_environment
-from stacks.cv.settings import CvSettings
+from stacks.cv.settings import TASK_TYPES, CvSettings
 from tests.support.environments import environment_names
 from tests.support.synth import app_stacks, template_of
 
@@ -227,3 +228,7 @@ def test_defaults_are_valid_and_both_task_types_are_scheduled():
     settings = CvSettings()
     assert {schedule.task_type for schedule in settings.labeling.schedules} == {"bounding_box", "floor_tape"}
     assert settings.tape_preparation.schedule_expression == "rate(1 hour)"
+
+
+def test_configurable_task_types_are_the_handlers_task_types():
+    assert TASK_TYPES == handler_contract("cv").TASK_TYPES
