@@ -564,32 +564,34 @@ class ProvisioningDefinition:
             result_path="$.operation.results",
             comment="Per-instance status and reason: the evidence a failed baseline reports",
         )
-        failed = sfn.Fail(
-            self.scope,
+        failed = self._operation_failure(
             "BaselineOperationFailed",
-            error="BaselineOperationFailed",
-            cause_path=sfn.JsonPath.format(
-                "StackSet {} operation {} ended {}: {}",
-                sfn.JsonPath.string_at("$.stackSetName"),
-                sfn.JsonPath.string_at("$.operation.id"),
-                sfn.JsonPath.string_at("$.operation.status.value"),
-                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.operation.results.summaries")),
-            ),
+            "ended {}: {}",
+            sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.operation.results.summaries")),
         )
-        timed_out = sfn.Fail(
-            self.scope,
+        timed_out = self._operation_failure(
             "BaselineOperationTimedOut",
-            error="BaselineOperationTimedOut",
-            cause_path=sfn.JsonPath.format(
-                "StackSet {} operation {} was still {} after {} polls {} seconds apart",
-                sfn.JsonPath.string_at("$.stackSetName"),
-                sfn.JsonPath.string_at("$.operation.id"),
-                sfn.JsonPath.string_at("$.operation.status.value"),
-                str(poll.max_polls),
-                str(poll.interval_seconds),
-            ),
+            "was still {} after {} polls {} seconds apart",
+            str(poll.max_polls),
+            str(poll.interval_seconds),
         )
         return results.next(failed), timed_out
+
+    def _operation_failure(self, error: str, outcome: str, *details: str) -> sfn.Fail:
+        """Fail with `error`; the cause names the StackSet and operation, then `outcome`: its first
+        `{}` is the operation's status, the others `details`."""
+        return sfn.Fail(
+            self.scope,
+            error,
+            error=error,
+            cause_path=sfn.JsonPath.format(
+                f"StackSet {{}} operation {{}} {outcome}",
+                sfn.JsonPath.string_at("$.stackSetName"),
+                sfn.JsonPath.string_at("$.operation.id"),
+                sfn.JsonPath.string_at("$.operation.status.value"),
+                *details,
+            ),
+        )
 
     # ---- completion: activate the tenant, announce it ---------------------------------------
 
@@ -621,8 +623,7 @@ class ProvisioningDefinition:
             "baseline": sfn.JsonPath.list_at("$.baseline[*].stackSetName"),
             "executionId": sfn.JsonPath.execution_id,
         }
-        publish = self.states.publish_event("TenantProvisioned", detail)
-        notify = self.states.notify("TenantProvisioned", "Tenant provisioned", detail)
+        publish, notify = self.states.announce("TenantProvisioned", "Tenant provisioned", detail)
         # The tenant is ACTIVE by now: a lost notification must not quarantine a good account.
         not_notified = sfn.Fail(
             self.scope,
@@ -643,7 +644,8 @@ class ProvisioningDefinition:
                 },
             },
         )
-        return activate.next(publish).next(notify).next(done)
+        notify.next(done)
+        return activate.next(publish)
 
     # ---- failure path: quarantine a created account, mark FAILED, report -------------------
 
@@ -659,17 +661,12 @@ class ProvisioningDefinition:
         )
         no_account.next(mark_failed)
         locate = self._locate_account(find_parent, no_account, mark_failed)
-        request_unresolved = sfn.Pass(
-            self.scope,
+        request_unresolved = self._not_quarantined(
             "AccountRequestUnresolved",
-            comment="CreateAccount's answer was lost and not reconciled: an account tagged for the "
+            "CreateAccount's answer was lost and not reconciled: an account tagged for the "
             "tenant may exist; mark the tenant, the cause says why",
-            parameters={
-                "status": "QUARANTINE_FAILED",
-                "error": sfn.JsonPath.string_at("$.failure.error"),
-                "cause": sfn.JsonPath.string_at("$.failure.cause"),
-            },
-            result_path="$.quarantine",
+            {},
+            error="$.failure",
         )
         request_unresolved.next(mark_failed)
         return (
@@ -713,17 +710,10 @@ class ProvisioningDefinition:
             },
             result_path="$.quarantine",
         )
-        quarantine_failed = sfn.Pass(
-            self.scope,
+        quarantine_failed = self._not_quarantined(
             "QuarantineFailed",
-            comment="Still mark the tenant FAILED; the event carries the quarantine error",
-            parameters={
-                "status": "QUARANTINE_FAILED",
-                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
-                "error": sfn.JsonPath.string_at("$.caught.Error"),
-                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
-            },
-            result_path="$.quarantine",
+            "Still mark the tenant FAILED; the event carries the quarantine error",
+            {"accountId": sfn.JsonPath.string_at("$.account.accountId")},
         )
         move.add_catch(
             quarantined, errors=["Organizations.DuplicateAccountException"], result_path="$.caught"
@@ -750,17 +740,10 @@ class ProvisioningDefinition:
         resolve = self.states.create_account_status(
             "ResolveAccountId", {"requestId": "Id", "accountId": "AccountId"}, "$.account"
         )
-        account_unknown = sfn.Pass(
-            self.scope,
+        account_unknown = self._not_quarantined(
             "AccountUnknown",
-            comment="Whether the account exists is unknown: mark the tenant; the request id finds it later",
-            parameters={
-                "status": "QUARANTINE_FAILED",
-                "requestId": sfn.JsonPath.string_at("$.account.requestId"),
-                "error": sfn.JsonPath.string_at("$.caught.Error"),
-                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
-            },
-            result_path="$.quarantine",
+            "Whether the account exists is unknown: mark the tenant; the request id finds it later",
+            {"requestId": sfn.JsonPath.string_at("$.account.requestId")},
         )
         for state in (locate, resolve):
             state.add_catch(account_unknown, errors=["States.ALL"], result_path="$.caught")
@@ -772,6 +755,25 @@ class ProvisioningDefinition:
             .otherwise(no_account)
         )
         return locate
+
+    def _not_quarantined(
+        self, construct_id: str, comment: str, known: dict[str, str], *, error: str = "$.caught"
+    ) -> sfn.Pass:
+        """`$.quarantine` QUARANTINE_FAILED: what is `known` of the account and the error at `error`
+        (a catcher's `Error`/`Cause`, or the failure's own `error`/`cause`)."""
+        error_key, cause_key = ("Error", "Cause") if error == "$.caught" else ("error", "cause")
+        return sfn.Pass(
+            self.scope,
+            construct_id,
+            comment=comment,
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                **known,
+                "error": sfn.JsonPath.string_at(f"{error}.{error_key}"),
+                "cause": sfn.JsonPath.string_at(f"{error}.{cause_key}"),
+            },
+            result_path="$.quarantine",
+        )
 
     def _report_failure(self) -> tasks.DynamoUpdateItem:
         """Mark the tenant FAILED, publish and notify (each best effort), fail with the named error."""
@@ -787,9 +789,9 @@ class ProvisioningDefinition:
                 ":quarantine": string_value("$.quarantine.status"),
             },
         )
-        detail = self._failure_detail()
-        publish = self.states.publish_event("TenantProvisioningFailed", detail)
-        notify = self.states.notify("TenantProvisioningFailed", "Tenant provisioning failed", detail)
+        publish, notify = self.states.announce(
+            "TenantProvisioningFailed", "Tenant provisioning failed", self._failure_detail()
+        )
         fail = sfn.Fail(
             self.scope,
             "ProvisioningFailed",
@@ -800,7 +802,8 @@ class ProvisioningDefinition:
         mark_failed.add_catch(publish, errors=["States.ALL"], result_path="$.caught")
         publish.add_catch(notify, errors=["States.ALL"], result_path="$.caught")
         notify.add_catch(fail, errors=["States.ALL"], result_path="$.caught")
-        mark_failed.next(publish).next(notify).next(fail)
+        notify.next(fail)
+        mark_failed.next(publish)
         return mark_failed
 
     def _failure_detail(self) -> dict[str, Any]:

@@ -228,6 +228,15 @@ class ProvisioningStates:
             self.scope, construct_id, parameters={"state": state}, result_path="$.account", comment=comment
         )
 
+    def announce(
+        self, event: str, subject: str, detail: dict[str, Any]
+    ) -> tuple[tasks.EventBridgePutEvents, tasks.SnsPublish]:
+        """`Publish<event>` then `Notify<event>`: `detail` on the event bus, then on the topic."""
+        publish = self.publish_event(event, detail)
+        notify = self.notify(event, subject, detail)
+        publish.next(notify)
+        return publish, notify
+
     def publish_event(self, event: str, detail: dict[str, Any]) -> tasks.EventBridgePutEvents:
         """`Publish<event>`: put `detail` on the tenant event bus with detail type `event`."""
         publish = tasks.EventBridgePutEvents(
