@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from shared import clients, environment
 from shared.errors import InvalidInput, TaskError
 from shared.task import logger, task_handler
+from tenants import contract
 
 
 class TenantRecordMissing(TaskError):
@@ -35,14 +36,17 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     execution_id = event_input.get("executionId")
     if not isinstance(tenant_id, str) or not isinstance(execution_id, str):
         raise InvalidInput("lookup needs 'tenantId' and 'executionId' strings")
-    table = clients.resource("dynamodb").Table(environment.text("REGISTRY_TABLE"))
-    item = table.get_item(Key={"tenantId": tenant_id}, ConsistentRead=True).get("Item")
+    table = clients.resource("dynamodb").Table(environment.text(contract.REGISTRY_TABLE_ENV))
+    item = table.get_item(Key={contract.REGISTRY_KEY: tenant_id}, ConsistentRead=True).get("Item")
     if item is None:
         raise TenantRecordMissing(f"tenant {tenant_id} was claimed but has no registry record")
     record = plain(item)
-    own_claim = record.get("executionId") == execution_id and record.get("status") == "PROVISIONING"
+    own_claim = (
+        record.get(contract.EXECUTION_ATTRIBUTE) == execution_id
+        and record.get(contract.STATUS_ATTRIBUTE) == contract.PROVISIONING
+    )
     logger.info(
         "tenant already registered",
-        extra={"tenantId": tenant_id, "status": record.get("status"), "ownClaim": own_claim},
+        extra={"tenantId": tenant_id, "status": record.get(contract.STATUS_ATTRIBUTE), "ownClaim": own_claim},
     )
     return {"created": False, "ownClaim": own_claim, "tenant": record}

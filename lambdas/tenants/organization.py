@@ -10,8 +10,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from shared import clients
+from tenants.contract import TENANT_TAG
 
-TENANT_TAG = "stepwise:tenant"
 # CreateAccount has no idempotency token: the SDK must never send it twice on its own (its default
 # retry re-sends on 5xx and throttling). The caller decides, after reconciling.
 SINGLE_ATTEMPT = Config(retries={"total_max_attempts": 1, "mode": "standard"})

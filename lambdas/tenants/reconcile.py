@@ -21,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared import clients, environment
 from shared.errors import InvalidInput, TaskError, TransientError
 from shared.task import logger, metrics, task_handler
+from tenants import contract
 from tenants.organization import AccountRequest, Organization, same_email
 
 # Organizations' and Step Functions' clocks differ: requests up to this long before the claim count.
@@ -124,10 +125,11 @@ def reconcile(organization: Organization, request: AccountRequest, claimed_at: d
 
 def claim_time(table: Any, tenant_id: str, execution_id: str) -> datetime:
     """When this execution claimed the tenant; TenantNotClaimed if the claim is not its own."""
-    item = table.get_item(Key={"tenantId": tenant_id}, ConsistentRead=True).get("Item") or {}
-    if item.get("executionId") != execution_id or item.get("status") != "PROVISIONING":
+    item = table.get_item(Key={contract.REGISTRY_KEY: tenant_id}, ConsistentRead=True).get("Item") or {}
+    own = item.get(contract.EXECUTION_ATTRIBUTE) == execution_id
+    if not own or item.get(contract.STATUS_ATTRIBUTE) != contract.PROVISIONING:
         raise TenantNotClaimed(f"tenant {tenant_id} is not PROVISIONING under this execution")
-    return datetime.fromisoformat(str(item["claimedAt"]).replace("Z", "+00:00"))
+    return datetime.fromisoformat(str(item[contract.CLAIMED_AT_ATTRIBUTE]).replace("Z", "+00:00"))
 
 
 def parse(event_input: dict[str, Any]) -> tuple[AccountRequest, str]:
@@ -145,7 +147,7 @@ def parse(event_input: dict[str, Any]) -> tuple[AccountRequest, str]:
         account_name=event_input["accountName"],
         email=event_input["email"],
         tags=tuple((str(tag["Key"]), str(tag["Value"])) for tag in tags),
-        role_name=environment.text("ACCOUNT_ACCESS_ROLE_NAME"),
+        role_name=environment.text(contract.ACCOUNT_ACCESS_ROLE_ENV),
     )
     return request, event_input["executionId"]
 
@@ -153,7 +155,7 @@ def parse(event_input: dict[str, Any]) -> tuple[AccountRequest, str]:
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request, execution_id = parse(event_input)
-    table = clients.resource("dynamodb").Table(environment.text("REGISTRY_TABLE"))
+    table = clients.resource("dynamodb").Table(environment.text(contract.REGISTRY_TABLE_ENV))
     claimed_at = claim_time(table, request.tenant_id, execution_id)
     reconciled = reconcile(Organization(), request, claimed_at)
     if reconciled.outcome == "ADOPTED":

@@ -12,6 +12,15 @@ from boto3.dynamodb.types import TypeSerializer
 from shared import environment
 from shared.errors import InvalidInput
 from shared.task import logger, metrics, task_handler
+from tenants.contract import (
+    ALLOWED_EMAIL_DOMAINS_ENV,
+    ALLOWED_OU_IDS_ENV,
+    RESERVED_OU_IDS_ENV,
+    RESERVED_TAG_PREFIXES,
+    TENANT_TAG,
+    TENANT_TIERS_ENV,
+    TIER_TAG,
+)
 
 TENANT_ID = re.compile(r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")
 ACCOUNT_NAME = re.compile(r"^[\u0020-\u007e]{1,50}$")
@@ -19,9 +28,6 @@ EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
 TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 MAX_USER_TAGS = 40
-RESERVED_TAG_PREFIXES = ("aws:", "stepwise:")
-TENANT_TAG = "stepwise:tenant"
-TIER_TAG = "stepwise:tier"
 FIELDS = ("tenantId", "accountName", "email", "organizationalUnitId", "tier", "tags")
 
 
@@ -73,7 +79,7 @@ def _email(raw: Any, problems: list[str]) -> str:
         return ""
     local, domain = raw.strip().rsplit("@", 1)
     domain = domain.lower()
-    allowed = {item.lower() for item in _csv("ALLOWED_EMAIL_DOMAINS")}
+    allowed = {item.lower() for item in _csv(ALLOWED_EMAIL_DOMAINS_ENV)}
     if allowed and domain not in allowed:
         problems.append(f"email: domain {domain!r} is not one of {sorted(allowed)}")
     return f"{local}@{domain}"
@@ -83,9 +89,9 @@ def _organizational_unit(raw: Any, problems: list[str]) -> str:
     if not isinstance(raw, str) or not OU_ID.match(raw):
         problems.append("organizationalUnitId: must look like ou-xxxx-xxxxxxxx")
         return ""
-    if raw in _csv("RESERVED_OU_IDS"):
+    if raw in _csv(RESERVED_OU_IDS_ENV):
         problems.append(f"organizationalUnitId: {raw} is reserved (quarantine or suspended)")
-    allowed = _csv("ALLOWED_OU_IDS")
+    allowed = _csv(ALLOWED_OU_IDS_ENV)
     if allowed and raw not in allowed:
         problems.append(f"organizationalUnitId: {raw} is not one of {sorted(allowed)}")
     return raw
@@ -131,7 +137,7 @@ def account_tags(request: Mapping[str, Any]) -> list[dict[str, str]]:
 
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    tiers = environment.json_object("TENANT_TIERS")
+    tiers = environment.json_object(TENANT_TIERS_ENV)
     try:
         request = validate_request(event_input, tiers)
     except InvalidInput:

@@ -7,7 +7,6 @@ reading an existing tenant record, reconciling an account request whose answer w
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,23 +24,19 @@ from stacks.common import (
     ObservableStateMachine,
     ObservableStateMachineProps,
     PythonTaskFunction,
-    TaskFunctionProps,
     acknowledge,
     encrypted_topic,
     secure_table,
 )
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
 from stacks.tenants.baseline import BaselineTemplate
-from stacks.tenants.definition import (
-    TENANT_TAG_REQUESTED,
-    ProvisioningDefinition,
-    ProvisioningResources,
-    organizations_arns,
-)
+from stacks.tenants.definition import ProvisioningDefinition, ProvisioningResources
+from stacks.tenants.functions import TenantFunctions, tenant_functions
 from stacks.tenants.settings import TenantSettings
 
-SERVICE = "tenants"
-STATUS_INDEX = "byStatus"
+CONTRACT = handler_contract("tenants")
+STATUS_INDEX: str = CONTRACT.STATUS_INDEX
 
 
 @dataclass(frozen=True)
@@ -68,6 +63,7 @@ class TenantProvisioning(Construct):
     stack_set_admin_role: iam.Role
     baseline: tuple[BaselineTemplate, ...]
     stack_sets: dict[str, cloudformation.CfnStackSet]
+    functions: TenantFunctions
     validate_function: PythonTaskFunction
     lookup_function: PythonTaskFunction
     reconcile_function: PythonTaskFunction
@@ -97,16 +93,20 @@ class TenantProvisioning(Construct):
             self, "Notifications", self.notification_key, "Stepwise tenant provisioning"
         )
         self.event_bus = events.EventBus.from_event_bus_name(self, "EventBus", self.settings.event_bus_name)
-        prefix = props.stack_set_name_prefix or Stack.of(self).stack_name
-        names = {template.name: f"{prefix}-{template.name}" for template in self.baseline}
-        self.stack_set_admin_role = self._stack_set_admin_role(tuple(names.values()))
-        self.stack_sets = {
-            template.name: self._stack_set(template, names[template.name]) for template in self.baseline
-        }
-        self.validate_function = self._validate_function()
-        self.lookup_function = self._lookup_function()
-        self.reconcile_function = self._reconcile_function()
-        self._provisioning_definition = ProvisioningDefinition(
+        self.stack_sets = self._baseline_stack_sets()
+        self.functions = tenant_functions(self, props.platform, self.settings, self.registry)
+        # The names extenders used before `functions` existed.
+        self.validate_function = self.functions.validate
+        self.lookup_function = self.functions.lookup
+        self.reconcile_function = self.functions.reconcile
+        self.workflow = self._workflow()
+        self.state_machine = self.workflow.state_machine
+        self.notification_key.grant(self.workflow.role, "kms:GenerateDataKey", "kms:Decrypt")
+        self._acknowledge_state_machine_findings()
+
+    def _workflow(self) -> ObservableStateMachine:
+        """The state machine: the provisioning graph, observed and alarmed."""
+        definition = ProvisioningDefinition(
             self,
             ProvisioningResources(
                 settings=self.settings,
@@ -114,27 +114,23 @@ class TenantProvisioning(Construct):
                 notifications=self.notifications,
                 event_bus=self.event_bus,
                 stack_sets=self.stack_sets,
-                validate_function=self.validate_function,
-                lookup_function=self.lookup_function,
-                reconcile_function=self.reconcile_function,
+                functions=self.functions,
             ),
         )
-        self.workflow = ObservableStateMachine(
+        return ObservableStateMachine(
             self,
             "Provisioning",
             ObservableStateMachineProps(
-                platform=props.platform,
-                definition=self._provisioning_definition.start,
-                alarm_topic=props.alarm_topic,
+                platform=self.props.platform,
+                definition=definition.start,
+                alarm_topic=self.props.alarm_topic,
                 timeout=Duration.minutes(self.settings.execution_timeout_minutes),
                 comment="Create, move, baseline, register and announce one tenant account",
-                task_functions=[self.validate_function, self.lookup_function, self.reconcile_function],
-                state_machine_name=props.state_machine_name or f"{Stack.of(self).stack_name}-Provisioning",
+                task_functions=self.functions.all,
+                state_machine_name=self.props.state_machine_name
+                or f"{Stack.of(self).stack_name}-Provisioning",
             ),
         )
-        self.state_machine = self.workflow.state_machine
-        self.notification_key.grant(self.workflow.role, "kms:GenerateDataKey", "kms:Decrypt")
-        self._acknowledge_state_machine_findings()
 
     # ----------------------------------------------------------------------------------- resources
 
@@ -147,14 +143,23 @@ class TenantProvisioning(Construct):
             self,
             "Registry",
             self.props.platform,
-            partition_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(name=CONTRACT.REGISTRY_KEY, type=dynamodb.AttributeType.STRING),
         )
         table.add_global_secondary_index(
             index_name=STATUS_INDEX,
-            partition_key=dynamodb.Attribute(name="status", type=dynamodb.AttributeType.STRING),
-            sort_key=dynamodb.Attribute(name="tenantId", type=dynamodb.AttributeType.STRING),
+            partition_key=dynamodb.Attribute(
+                name=CONTRACT.STATUS_ATTRIBUTE, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=CONTRACT.REGISTRY_KEY, type=dynamodb.AttributeType.STRING),
         )
         return table
+
+    def _baseline_stack_sets(self) -> dict[str, cloudformation.CfnStackSet]:
+        """One SELF_MANAGED StackSet per baseline template, named `<prefix>-<template>`."""
+        prefix = self.props.stack_set_name_prefix or Stack.of(self).stack_name
+        names = {template.name: f"{prefix}-{template.name}" for template in self.baseline}
+        self.stack_set_admin_role = self._stack_set_admin_role(tuple(names.values()))
+        return {template.name: self._stack_set(template, names[template.name]) for template in self.baseline}
 
     def _stack_set_admin_role(self, stack_set_names: Sequence[str]) -> iam.Role:
         """The SELF_MANAGED administration role: CloudFormation assumes it for these StackSets only;
@@ -227,103 +232,6 @@ class TenantProvisioning(Construct):
         )
         stack_set.node.add_dependency(self.stack_set_admin_role)
         return stack_set
-
-    def _validate_function(self) -> PythonTaskFunction:
-        settings = self.settings
-        tiers = {name: tier.model_dump(by_alias=True) for name, tier in settings.tiers.items()}
-        return PythonTaskFunction(
-            self,
-            "ValidateFunction",
-            TaskFunctionProps(
-                platform=self.props.platform,
-                package="tenants",
-                handler="validate.handler",
-                service=SERVICE,
-                description="Validate a tenant request and prepare tags and registry attributes",
-                timeout=Duration.seconds(10),
-                environment={
-                    "TENANT_TIERS": json.dumps(tiers, sort_keys=True),
-                    "ALLOWED_OU_IDS": ",".join(settings.allowed_ou_ids),
-                    "RESERVED_OU_IDS": f"{settings.quarantine_ou_id},{settings.suspended_ou_id}",
-                    "ALLOWED_EMAIL_DOMAINS": ",".join(settings.allowed_email_domains),
-                },
-            ),
-        )
-
-    def _lookup_function(self) -> PythonTaskFunction:
-        function = PythonTaskFunction(
-            self,
-            "LookupFunction",
-            TaskFunctionProps(
-                platform=self.props.platform,
-                package="tenants",
-                handler="lookup.handler",
-                service=SERVICE,
-                description="Read the registry record of an already claimed tenant",
-                timeout=Duration.seconds(10),
-                environment={"REGISTRY_TABLE": self.registry.table_name},
-            ),
-        )
-        function.role.add_to_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.registry.table_arn])
-        )
-        return function
-
-    def _reconcile_function(self) -> PythonTaskFunction:
-        """ReconcileAccount: finds the request a CreateAccount with a lost answer made, or sends it."""
-        function = PythonTaskFunction(
-            self,
-            "ReconcileFunction",
-            TaskFunctionProps(
-                platform=self.props.platform,
-                package="tenants",
-                handler="reconcile.handler",
-                service=SERVICE,
-                description="Adopt the account request a lost CreateAccount made, or request the account",
-                timeout=Duration.seconds(60),
-                environment={
-                    "REGISTRY_TABLE": self.registry.table_name,
-                    "ACCOUNT_ACCESS_ROLE_NAME": self.settings.account_access_role_name,
-                },
-            ),
-        )
-        [accounts] = organizations_arns(self.settings, "account")
-        for statement in (
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.registry.table_arn]),
-            iam.PolicyStatement(
-                actions=["organizations:ListCreateAccountStatus", "organizations:ListAccounts"],
-                resources=["*"],
-            ),
-            iam.PolicyStatement(
-                actions=["organizations:DescribeAccount", "organizations:ListTagsForResource"],
-                resources=[accounts],
-            ),
-            # Only accounts tagged for a tenant: the handler always sends stepwise:tenant.
-            iam.PolicyStatement(
-                actions=["organizations:CreateAccount"],
-                resources=["*"],
-                conditions={"Null": {"aws:RequestTag/stepwise:tenant": "false"}},
-            ),
-            iam.PolicyStatement(
-                actions=["organizations:TagResource"], resources=[accounts], conditions=TENANT_TAG_REQUESTED
-            ),
-        ):
-            function.role.add_to_policy(statement)
-        policy = function.role.node.find_child("DefaultPolicy")
-        acknowledge(
-            policy,
-            "AwsSolutions-IAM5[Resource::*]",
-            "organizations:ListCreateAccountStatus, ListAccounts and CreateAccount have no resource "
-            "type (the account does not exist yet); CreateAccount requires the stepwise:tenant tag.",
-        )
-        acknowledge(
-            policy,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:organizations::<AWS::AccountId>:account/"
-            f"{self.settings.organization_id}/*]",
-            "The account holding the tenant's e-mail is only known at run time (any member account: "
-            "reads only); tags are written only with the stepwise:tenant tag (CreateAccount's).",
-        )
-        return function
 
     # ------------------------------------------------------------------------------------- nag
 

@@ -1,12 +1,23 @@
 """The tenant provisioning state graph, built from the resources `TenantProvisioning` creates.
 
+Sections, in the order an execution meets them: intake (validate, claim the tenant id, answer a
+tenant already claimed), account creation (request, reconcile a lost answer, poll activation),
+placement and baseline (move the account, one StackSet operation per template), completion
+(activate, announce) and the failure path (quarantine, mark FAILED, report). The task shapes
+(SDK calls, registry updates, events) are in `stacks/tenants/states.py`.
+
+State data (JSONPath): `$.request` (normalized by ValidateRequest), `$.existing` (a claimed
+tenant's record), `$.account` (`state`, then `requestId`/`polls`, then `accountId`), `$.parent`,
+`$.plan` and `$.baseline` (the StackSets applied); `$.failure` holds the step and error that
+entered the failure path and `$.quarantine` what became of the account.
+
 Every state is created with the `TenantProvisioning` construct as its scope, so construct paths
 (and logical ids) are those of the construct itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,39 +34,30 @@ from constructs import Construct
 from stacks.common import (
     CLOUDFORMATION_RETRY,
     DYNAMODB_RETRY,
-    EVENTBRIDGE_RETRY,
     ORGANIZATIONS_RETRY,
-    SNS_RETRY,
-    PythonTaskFunction,
     RetryPolicy,
     invoke_lambda,
 )
+from stacks.common.contracts import handler_contract
+from stacks.tenants.functions import TenantFunctions
+from stacks.tenants.organization import TENANT_TAG_REQUESTED, organizations_arns
 from stacks.tenants.settings import TenantSettings
+from stacks.tenants.states import (
+    SDK_TIMEOUT,
+    ProvisioningStates,
+    stack_set_arn,
+    string_value,
+)
 
-TENANT_TAG = "stepwise:tenant"
-# An account the workflow created: CreateAccount always tags it with the tenant id.
-TENANT_ACCOUNT_CONDITION = {"Null": {f"aws:ResourceTag/{TENANT_TAG}": "false"}}
-# Tags written only with the tenant tag among them (CreateAccount's Tags need TagResource).
-TENANT_TAG_REQUESTED = {"Null": {f"aws:RequestTag/{TENANT_TAG}": "false"}}
+CONTRACT = handler_contract("tenants")
+PROVISIONING, ACTIVE, FAILED = CONTRACT.PROVISIONING, CONTRACT.ACTIVE, CONTRACT.FAILED
 
-
-def organizations_arns(settings: TenantSettings, kind: str) -> list[str]:
-    """Organizations ARNs in the configured organization: `account` (any member account: the id is
-    known at run time), `ou` (the tenant OUs and quarantine), `root` (the organization's only root)."""
-    base = f"arn:{Aws.PARTITION}:organizations::{Aws.ACCOUNT_ID}"
-    organization = settings.organization_id
-    if kind == "account":
-        return [f"{base}:account/{organization}/*"]
-    if kind == "ou":
-        return [f"{base}:ou/{organization}/{ou}" for ou in settings.tenant_ou_ids]
-    if kind == "root":
-        return [f"{base}:root/{organization}/r-*"]
-    raise ValueError(f"unknown Organizations resource kind {kind!r}")
-
-
-SDK_TIMEOUT = Duration.seconds(30)
 # Failures after which no account exists: a tenant that failed this way may be submitted again.
-RECLAIMABLE_ERRORS = ("EmailAlreadyExists", "AccountCreationFailed", "EmailBelongsToAnotherAccount")
+RECLAIMABLE_ERRORS = (
+    "EmailAlreadyExists",
+    "AccountCreationFailed",
+    CONTRACT.EMAIL_BELONGS_TO_ANOTHER_ACCOUNT,
+)
 
 # CreateAccount has no idempotency token: retried only on errors that mean Organizations did not
 # accept the request (throttled, or busy with another change). A 5xx or a timeout may hide an accepted
@@ -73,7 +75,8 @@ CREATE_ACCOUNT_UNANSWERED = (
 # ReconcileAccount: its own unanswered CreateAccount (or an attempt that timed out, in the function or
 # the task) is safe to retry, as every attempt looks for the request before sending one.
 RECONCILE_RETRY = RetryPolicy(
-    ("AccountRequestUnconfirmed", "Sandbox.Timedout", "States.Timeout"), interval=Duration.seconds(5)
+    (CONTRACT.ACCOUNT_REQUEST_UNCONFIRMED, "Sandbox.Timedout", "States.Timeout"),
+    interval=Duration.seconds(5),
 )
 # Another operation on the same StackSet (managed execution queues most of them): wait it out.
 STACK_SET_BUSY_RETRY = RetryPolicy(
@@ -94,9 +97,7 @@ class ProvisioningResources:
     notifications: sns.ITopic
     event_bus: events.IEventBus
     stack_sets: Mapping[str, cloudformation.CfnStackSet]
-    validate_function: PythonTaskFunction
-    lookup_function: PythonTaskFunction
-    reconcile_function: PythonTaskFunction
+    functions: TenantFunctions
 
 
 class ProvisioningDefinition:
@@ -106,78 +107,16 @@ class ProvisioningDefinition:
         self.scope = scope
         self.settings = resources.settings
         self.registry = resources.registry
-        self.notifications = resources.notifications
-        self.event_bus = resources.event_bus
         self.stack_sets = resources.stack_sets
-        self.validate_function = resources.validate_function
-        self.lookup_function = resources.lookup_function
-        self.reconcile_function = resources.reconcile_function
+        self.functions = resources.functions
+        self.states = ProvisioningStates(
+            scope, resources.settings, resources.registry, resources.notifications, resources.event_bus
+        )
         self._failure_captures: dict[str, sfn.Pass] = {}
         self._failure_entry = self._failure_handler()
         self.start: sfn.IChainable = self._definition()
 
-    # ------------------------------------------------------------------------------ task helpers
-
-    def _sdk(
-        self,
-        construct_id: str,
-        service: str,
-        action: str,
-        parameters: dict[str, Any],
-        *,
-        resources: Sequence[str],
-        retry: RetryPolicy,
-        result_selector: dict[str, Any] | None = None,
-        result_path: str | None = sfn.JsonPath.DISCARD,
-        extra_statements: Sequence[iam.PolicyStatement] = (),
-        comment: str | None = None,
-    ) -> tasks.CallAwsService:
-        task = tasks.CallAwsService(
-            self.scope,
-            construct_id,
-            service=service,
-            action=action,
-            parameters=parameters,
-            iam_resources=list(resources),
-            iam_action=f"{service}:{action[0].upper()}{action[1:]}",
-            additional_iam_statements=list(extra_statements) or None,
-            result_selector=result_selector,
-            result_path=result_path,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-            comment=comment,
-        )
-        retry.applied_to(task)
-        return task
-
-    def _registry_update(
-        self,
-        construct_id: str,
-        update: str,
-        values: dict[str, tasks.DynamoAttributeValue],
-        *,
-        condition: str = "executionId = :execution",
-        comment: str | None = None,
-    ) -> tasks.DynamoUpdateItem:
-        """An update of this tenant's record, only while this execution owns the claim."""
-        task = tasks.DynamoUpdateItem(
-            self.scope,
-            construct_id,
-            table=self.registry,
-            key={"tenantId": _string("$.request.tenantId")},
-            update_expression=f"{update}, updatedAt = :now",
-            condition_expression=condition,
-            expression_attribute_names={"#status": "status"} if "#status" in update + condition else None,
-            expression_attribute_values={
-                **values,
-                ":execution": _string("$$.Execution.Id"),
-                ":now": _string("$$.State.EnteredTime"),
-            },
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-            comment=comment,
-        )
-        DYNAMODB_RETRY.applied_to(task)
-        return task
+    # ---- entering the failure path ----------------------------------------------------------
 
     def _on_failure(self, state: sfn.TaskStateBase | sfn.Map, step: str) -> None:
         """Route any error of `state` to the failure handler, recording `step` and the error."""
@@ -212,170 +151,21 @@ class ProvisioningDefinition:
         named.next(self._failure_entry)
         return named
 
-    def _organizations_arns(self, kind: str) -> list[str]:
-        """ARNs in this organization: any member account, the tenant and quarantine OUs, the root."""
-        return organizations_arns(self.settings, kind)
-
-    def _create_account_status(
-        self, construct_id: str, fields: dict[str, str], result_path: str, *, comment: str | None = None
-    ) -> tasks.CallAwsService:
-        """DescribeCreateAccountStatus of `$.account.requestId`, selecting `CreateAccountStatus` fields."""
-        return self._sdk(
-            construct_id,
-            "organizations",
-            "describeCreateAccountStatus",
-            {"CreateAccountRequestId": sfn.JsonPath.string_at("$.account.requestId")},
-            resources=["*"],
-            retry=ORGANIZATIONS_RETRY,
-            result_selector={
-                key: sfn.JsonPath.string_at(f"$.CreateAccountStatus.{field}") for key, field in fields.items()
-            },
-            result_path=result_path,
-            comment=comment,
-        )
-
-    def _account_parent(
-        self, construct_id: str, result_path: str, *, comment: str | None = None
-    ) -> tasks.CallAwsService:
-        """ListParents of `$.account.accountId`: `{parentId}` at `result_path`."""
-        return self._sdk(
-            construct_id,
-            "organizations",
-            "listParents",
-            {"ChildId": sfn.JsonPath.string_at("$.account.accountId")},
-            # The task's own statement names the tenant OUs (ListParents of an OU: harmless); the
-            # account is readable only if it carries the tenant tag (the statement below).
-            resources=self._organizations_arns("ou"),
-            retry=ORGANIZATIONS_RETRY,
-            extra_statements=[
-                iam.PolicyStatement(
-                    actions=["organizations:ListParents"],
-                    resources=self._organizations_arns("account"),
-                    conditions=TENANT_ACCOUNT_CONDITION,
-                )
-            ],
-            result_selector={"parentId": _first("$.Parents[*].Id")},
-            result_path=result_path,
-            comment=comment,
-        )
-
-    def _move_account_task(
-        self, construct_id: str, source_path: str, destination: str
-    ) -> tasks.CallAwsService:
-        """MoveAccount of `$.account.accountId` from the parent at `source_path` to `destination`."""
-        return self._sdk(
-            construct_id,
-            "organizations",
-            "moveAccount",
-            {
-                "AccountId": sfn.JsonPath.string_at("$.account.accountId"),
-                "SourceParentId": sfn.JsonPath.string_at(source_path),
-                "DestinationParentId": destination,
-            },
-            # The parents: the root (a new account's), the tenant OUs and quarantine. The account
-            # itself only if it carries the tenant tag (the statement below).
-            resources=[*self._organizations_arns("ou"), *self._organizations_arns("root")],
-            retry=ORGANIZATIONS_RETRY,
-            extra_statements=[
-                iam.PolicyStatement(
-                    actions=["organizations:MoveAccount"],
-                    resources=self._organizations_arns("account"),
-                    conditions=TENANT_ACCOUNT_CONDITION,
-                )
-            ],
-        )
-
-    def _stack_set_operation_call(
-        self,
-        construct_id: str,
-        action: str,
-        stack_set_arns: Sequence[str],
-        *,
-        result_selector: dict[str, Any],
-        result_path: str,
-        comment: str | None = None,
-    ) -> tasks.CallAwsService:
-        """A CloudFormation read of the StackSet operation at `$.stackSetName` / `$.operation.id`."""
-        return self._sdk(
-            construct_id,
-            "cloudformation",
-            action,
-            {
-                "StackSetName": sfn.JsonPath.string_at("$.stackSetName"),
-                "OperationId": sfn.JsonPath.string_at("$.operation.id"),
-            },
-            resources=stack_set_arns,
-            retry=CLOUDFORMATION_RETRY,
-            result_selector=result_selector,
-            result_path=result_path,
-            comment=comment,
-        )
-
-    def _count_poll(self, construct_id: str, path: str, id_key: str) -> sfn.Pass:
-        """Count one more poll of the request at `path`, keeping its `id_key`."""
-        return sfn.Pass(
-            self.scope,
-            construct_id,
-            parameters={
-                id_key: sfn.JsonPath.string_at(f"{path}.{id_key}"),
-                "polls": sfn.JsonPath.math_add(sfn.JsonPath.number_at(f"{path}.polls"), 1),
-            },
-            result_path=path,
-        )
-
-    def _publish_event(self, event: str, detail: dict[str, Any]) -> tasks.EventBridgePutEvents:
-        """`Publish<event>`: put `detail` on the tenant event bus with detail type `event`."""
-        publish = tasks.EventBridgePutEvents(
-            self.scope,
-            f"Publish{event}",
-            entries=[
-                tasks.EventBridgePutEventsEntry(
-                    event_bus=self.event_bus,
-                    source=self.settings.event_source,
-                    detail_type=event,
-                    detail=sfn.TaskInput.from_object(detail),
-                )
-            ],
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-        )
-        EVENTBRIDGE_RETRY.applied_to(publish)
-        return publish
-
-    def _notify(self, event: str, subject: str, detail: dict[str, Any]) -> tasks.SnsPublish:
-        """`Notify<event>`: publish `{"event": event, **detail}` to the notification topic."""
-        notify = tasks.SnsPublish(
-            self.scope,
-            f"Notify{event}",
-            topic=self.notifications,
-            subject=subject,
-            message=sfn.TaskInput.from_object({"event": event, **detail}),
-            message_attributes={"event": tasks.MessageAttribute(value=event)},
-            result_path=sfn.JsonPath.DISCARD,
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-        )
-        SNS_RETRY.applied_to(notify)
-        return notify
-
-    # -------------------------------------------------------------------------------- definition
+    # ---- intake: validate, claim the tenant id, answer a tenant already claimed ------------
 
     def _definition(self) -> sfn.IChainable:
+        validate = self._validate_request()
+        claim = self._claim()
+        create_account = self._create_account()
+        self._existing_tenant(claim, create_account)
+        return validate.next(claim).next(create_account)
+
+    def _validate_request(self) -> tasks.LambdaInvoke:
         validate = invoke_lambda(
             self.scope,
             "ValidateRequest",
-            self.validate_function,
+            self.functions.validate,
             result_path="$.request",
-        )
-        claim = self._claim()
-        lookup = invoke_lambda(
-            self.scope,
-            "LoadExistingTenant",
-            self.lookup_function,
-            payload={
-                "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
-                "executionId": sfn.JsonPath.execution_id,
-            },
-            result_path="$.existing",
         )
         validate.add_catch(
             sfn.Fail(
@@ -388,6 +178,61 @@ class ProvisioningDefinition:
             errors=["States.ALL"],
             # The error replaces the state: the request may not even be an object (`[...]`).
             result_path="$",
+        )
+        return validate
+
+    def _claim(self) -> tasks.DynamoPutItem:
+        request = "$.request"
+        reclaimable = {f":reclaimable{index}": error for index, error in enumerate(RECLAIMABLE_ERRORS)}
+        task = tasks.DynamoPutItem(
+            self.scope,
+            "ClaimTenant",
+            table=self.registry,
+            item={
+                CONTRACT.REGISTRY_KEY: string_value(f"{request}.tenantId"),
+                CONTRACT.STATUS_ATTRIBUTE: tasks.DynamoAttributeValue.from_string(PROVISIONING),
+                "accountName": string_value(f"{request}.accountName"),
+                "email": string_value(f"{request}.email"),
+                "organizationalUnitId": string_value(f"{request}.organizationalUnitId"),
+                "tier": string_value(f"{request}.tier"),
+                "tags": tasks.DynamoAttributeValue.map_from_json_path(f"{request}.registry.tags.M"),
+                CONTRACT.EXECUTION_ATTRIBUTE: string_value("$$.Execution.Id"),
+                CONTRACT.CLAIMED_AT_ATTRIBUTE: string_value("$$.State.EnteredTime"),
+                "updatedAt": string_value("$$.State.EnteredTime"),
+            },
+            condition_expression=(
+                f"attribute_not_exists({CONTRACT.REGISTRY_KEY}) OR "
+                f"(#status = :failed AND failureError IN ({', '.join(reclaimable)}))"
+            ),
+            expression_attribute_names={"#status": CONTRACT.STATUS_ATTRIBUTE},
+            expression_attribute_values={
+                ":failed": tasks.DynamoAttributeValue.from_string(FAILED),
+                **{
+                    placeholder: tasks.DynamoAttributeValue.from_string(error)
+                    for placeholder, error in reclaimable.items()
+                },
+            },
+            # `$.account` exists from here on (CreateAccount replaces it), so the failure event
+            # can always carry it: the request id of an account still being created included.
+            result_selector={"state": "NOT_REQUESTED"},
+            result_path="$.account",
+            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
+            comment="Claim the tenant id: the registry is the source of truth for idempotency",
+        )
+        DYNAMODB_RETRY.applied_to(task)
+        return task
+
+    def _existing_tenant(self, claim: tasks.DynamoPutItem, create_account: sfn.IChainable) -> None:
+        """A claim refused: answer with the tenant's record, or resume this execution's own claim."""
+        lookup = invoke_lambda(
+            self.scope,
+            "LoadExistingTenant",
+            self.functions.lookup,
+            payload={
+                "tenantId": sfn.JsonPath.string_at("$.request.tenantId"),
+                "executionId": sfn.JsonPath.execution_id,
+            },
+            result_path="$.existing",
         )
         registry_unavailable = sfn.Fail(
             self.scope,
@@ -405,73 +250,48 @@ class ProvisioningDefinition:
             comment="Idempotent answer: the existing record, no second account",
             output_path="$.existing",
         )
-        create_account = self._create_account()
         # ClaimTenant's own write landed but its answer was lost: carry on as after a claim.
-        resume = sfn.Pass(
-            self.scope,
-            "ResumeOwnClaim",
-            parameters={"state": "NOT_REQUESTED"},
-            result_path="$.account",
-        )
+        resume = self.states.account_state("ResumeOwnClaim", "NOT_REQUESTED")
         resume.next(create_account)
         lookup.next(
             sfn.Choice(self.scope, "ClaimedByThisExecution")
             .when(sfn.Condition.boolean_equals("$.existing.ownClaim", True), resume)
             .otherwise(already)
         )
-        return validate.next(claim).next(create_account)
 
-    def _claim(self) -> tasks.DynamoPutItem:
-        request = "$.request"
-        reclaimable = {f":reclaimable{index}": error for index, error in enumerate(RECLAIMABLE_ERRORS)}
-        task = tasks.DynamoPutItem(
-            self.scope,
-            "ClaimTenant",
-            table=self.registry,
-            item={
-                "tenantId": _string(f"{request}.tenantId"),
-                "status": tasks.DynamoAttributeValue.from_string("PROVISIONING"),
-                "accountName": _string(f"{request}.accountName"),
-                "email": _string(f"{request}.email"),
-                "organizationalUnitId": _string(f"{request}.organizationalUnitId"),
-                "tier": _string(f"{request}.tier"),
-                "tags": tasks.DynamoAttributeValue.map_from_json_path(f"{request}.registry.tags.M"),
-                "executionId": _string("$$.Execution.Id"),
-                "claimedAt": _string("$$.State.EnteredTime"),
-                "updatedAt": _string("$$.State.EnteredTime"),
-            },
-            condition_expression=(
-                "attribute_not_exists(tenantId) OR "
-                f"(#status = :failed AND failureError IN ({', '.join(reclaimable)}))"
-            ),
-            expression_attribute_names={"#status": "status"},
-            expression_attribute_values={
-                ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
-                **{
-                    placeholder: tasks.DynamoAttributeValue.from_string(error)
-                    for placeholder, error in reclaimable.items()
-                },
-            },
-            # `$.account` exists from here on (CreateAccount replaces it), so the failure event
-            # can always carry it: the request id of an account still being created included.
-            result_selector={"state": "NOT_REQUESTED"},
-            result_path="$.account",
-            task_timeout=sfn.Timeout.duration(SDK_TIMEOUT),
-            comment="Claim the tenant id: the registry is the source of truth for idempotency",
-        )
-        DYNAMODB_RETRY.applied_to(task)
-        return task
+    # ---- account creation: request, reconcile a lost answer, poll activation ----------------
 
     def _create_account(self) -> sfn.IChainable:
-        settings = self.settings
-        create = self._sdk(
+        create = self._request_account()
+        reconcile = self._reconcile_account()
+        # Until ReconcileAccount answers, an account may or may not exist: the failure handler must
+        # not report NO_ACCOUNT for it.
+        unanswered = self.states.account_state("CreateAccountUnanswered", "UNCONFIRMED")
+        unanswered.next(reconcile)
+        create.add_catch(unanswered, errors=list(CREATE_ACCOUNT_UNANSWERED), result_path="$.caught")
+        self._on_failure(create, "CreateAccount")
+        self._on_failure(reconcile, "CreateAccount")
+        record_request = self.states.registry_update(
+            "RecordAccountRequest",
+            "SET createAccountRequestId = :request",
+            {":request": string_value("$.account.requestId")},
+            comment="Keep the request id so an account that appears later can still be found",
+        )
+        self._on_failure(record_request, "CreateAccount")
+        reconcile.next(record_request)
+        create.next(record_request).next(self._activation())
+        return create
+
+    def _request_account(self) -> tasks.CallAwsService:
+        """CreateAccount, tagged for the tenant; its answer is a request id polled below."""
+        return self.states.sdk(
             "CreateAccount",
             "organizations",
             "createAccount",
             {
                 "AccountName": sfn.JsonPath.string_at("$.request.accountName"),
                 "Email": sfn.JsonPath.string_at("$.request.email"),
-                "RoleName": settings.account_access_role_name,
+                "RoleName": self.settings.account_access_role_name,
                 "IamUserAccessToBilling": "DENY",
                 "Tags": sfn.JsonPath.list_at("$.request.accountTags"),
             },
@@ -482,51 +302,98 @@ class ProvisioningDefinition:
             extra_statements=[
                 iam.PolicyStatement(
                     actions=["organizations:TagResource"],
-                    resources=self._organizations_arns("account"),
+                    resources=organizations_arns(self.settings, "account"),
                     conditions=TENANT_TAG_REQUESTED,
                 )
             ],
             comment="Asynchronous: returns a request id that is polled below",
         )
-        reconcile = self._reconcile_account()
-        # Until ReconcileAccount answers, an account may or may not exist: the failure handler must
-        # not report NO_ACCOUNT for it.
-        unanswered = sfn.Pass(
+
+    def _reconcile_account(self) -> tasks.LambdaInvoke:
+        """ReconcileAccount: after a lost CreateAccount answer, the request it made (or a new one)."""
+        request = "$.request"
+        reconcile = invoke_lambda(
             self.scope,
-            "CreateAccountUnanswered",
-            parameters={"state": "UNCONFIRMED"},
+            "ReconcileAccount",
+            self.functions.reconcile,
+            payload={
+                "tenantId": sfn.JsonPath.string_at(f"{request}.tenantId"),
+                "accountName": sfn.JsonPath.string_at(f"{request}.accountName"),
+                "email": sfn.JsonPath.string_at(f"{request}.email"),
+                "accountTags": sfn.JsonPath.list_at(f"{request}.accountTags"),
+                "executionId": sfn.JsonPath.execution_id,
+            },
             result_path="$.account",
+            comment="CreateAccount's answer was lost: adopt the request it made, or request the account",
         )
-        unanswered.next(reconcile)
-        create.add_catch(unanswered, errors=list(CREATE_ACCOUNT_UNANSWERED), result_path="$.caught")
-        self._on_failure(create, "CreateAccount")
-        self._on_failure(reconcile, "CreateAccount")
-        record_request = self._registry_update(
-            "RecordAccountRequest",
-            "SET createAccountRequestId = :request",
-            {":request": _string("$.account.requestId")},
-            comment="Keep the request id so an account that appears later can still be found",
-        )
-        self._on_failure(record_request, "CreateAccount")
+        RECONCILE_RETRY.applied_to(reconcile)
+        # A request of this account name still IN_PROGRESS: wait for it as activation would.
+        activation = self.settings.activation
+        interval = Duration.seconds(activation.interval_seconds)
+        RetryPolicy(
+            (CONTRACT.ACCOUNT_REQUEST_PENDING,),
+            interval=interval,
+            max_attempts=activation.max_polls,
+            backoff_rate=1.0,
+            max_delay=interval,
+        ).applied_to(reconcile)
+        return reconcile
+
+    def _activation(self) -> sfn.IChainable:
+        """Poll the request until the account exists, then record it and move on to placement."""
+        activation = self.settings.activation
         wait = sfn.Wait(
             self.scope,
             "WaitForActivation",
-            time=sfn.WaitTime.duration(Duration.seconds(settings.activation.interval_seconds)),
+            time=sfn.WaitTime.duration(Duration.seconds(activation.interval_seconds)),
         )
-        status = self._create_account_status("GetAccountStatus", {"state": "State"}, "$.account.status")
+        status = self.states.create_account_status("GetAccountStatus", {"state": "State"}, "$.account.status")
         self._on_failure(status, "CreateAccount")
-        read_account = self._create_account_status(
+        read_account = self.states.create_account_status(
             "ReadAccountId",
             {"requestId": "Id", "accountId": "AccountId"},
             "$.account",
             comment="AccountId exists only once the request SUCCEEDED, so it is read separately",
         )
         self._on_failure(read_account, "CreateAccount")
-        read_reason = self._create_account_status(
+        read_reason = self._creation_failed()
+        count = self.states.count_poll("CountActivationPoll", "$.account", "requestId")
+        timed_out = self._named_failure(
+            "ActivationTimedOut",
+            "CreateAccount",
+            "AccountActivationTimedOut",
+            sfn.JsonPath.format(
+                "Account request {} was still IN_PROGRESS after {} polls {} seconds apart",
+                sfn.JsonPath.string_at("$.account.requestId"),
+                str(activation.max_polls),
+                str(activation.interval_seconds),
+            ),
+        )
+        record_account = self.states.registry_update(
+            "RecordAccount",
+            "SET accountId = :account, accountCreatedAt = :now",
+            {":account": string_value("$.account.accountId")},
+        )
+        self._on_failure(record_account, "CreateAccount")
+        wait.next(status).next(
+            sfn.Choice(self.scope, "AccountStatus")
+            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), read_account)
+            .when(sfn.Condition.string_equals("$.account.status.state", "FAILED"), read_reason)
+            .when(
+                sfn.Condition.number_greater_than_equals("$.account.polls", activation.max_polls - 1),
+                timed_out,
+            )
+            .otherwise(count.next(wait))
+        )
+        read_account.next(record_account).next(self._move_account())
+        return wait
+
+    def _creation_failed(self) -> tasks.CallAwsService:
+        """Read why Organizations refused the account and name it (EmailAlreadyExists or not)."""
+        read_reason = self.states.create_account_status(
             "ReadFailureReason", {"requestId": "Id", "failureReason": "FailureReason"}, "$.account"
         )
         self._on_failure(read_reason, "CreateAccount")
-        count = self._count_poll("CountActivationPoll", "$.account", "requestId")
         email_exists = self._named_failure(
             "EmailAlreadyExists",
             "CreateAccount",
@@ -544,23 +411,6 @@ class ProvisioningDefinition:
                 sfn.JsonPath.string_at("$.account.requestId"),
             ),
         )
-        timed_out = self._named_failure(
-            "ActivationTimedOut",
-            "CreateAccount",
-            "AccountActivationTimedOut",
-            sfn.JsonPath.format(
-                "Account request {} was still IN_PROGRESS after {} polls {} seconds apart",
-                sfn.JsonPath.string_at("$.account.requestId"),
-                str(settings.activation.max_polls),
-                str(settings.activation.interval_seconds),
-            ),
-        )
-        record_account = self._registry_update(
-            "RecordAccount",
-            "SET accountId = :account, accountCreatedAt = :now",
-            {":account": _string("$.account.accountId")},
-        )
-        self._on_failure(record_account, "CreateAccount")
         read_reason.next(
             sfn.Choice(self.scope, "FailureReason")
             .when(
@@ -569,60 +419,18 @@ class ProvisioningDefinition:
             )
             .otherwise(creation_failed)
         )
-        reconcile.next(record_request)
-        create.next(record_request).next(wait).next(status).next(
-            sfn.Choice(self.scope, "AccountStatus")
-            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), read_account)
-            .when(sfn.Condition.string_equals("$.account.status.state", "FAILED"), read_reason)
-            .when(
-                sfn.Condition.number_greater_than_equals(
-                    "$.account.polls", settings.activation.max_polls - 1
-                ),
-                timed_out,
-            )
-            .otherwise(count.next(wait))
-        )
-        read_account.next(record_account).next(self._move_account())
-        return create
+        return read_reason
 
-    def _reconcile_account(self) -> tasks.LambdaInvoke:
-        """ReconcileAccount: after a lost CreateAccount answer, the request it made (or a new one)."""
-        request = "$.request"
-        reconcile = invoke_lambda(
-            self.scope,
-            "ReconcileAccount",
-            self.reconcile_function,
-            payload={
-                "tenantId": sfn.JsonPath.string_at(f"{request}.tenantId"),
-                "accountName": sfn.JsonPath.string_at(f"{request}.accountName"),
-                "email": sfn.JsonPath.string_at(f"{request}.email"),
-                "accountTags": sfn.JsonPath.list_at(f"{request}.accountTags"),
-                "executionId": sfn.JsonPath.execution_id,
-            },
-            result_path="$.account",
-            comment="CreateAccount's answer was lost: adopt the request it made, or request the account",
-        )
-        RECONCILE_RETRY.applied_to(reconcile)
-        # A request of this account name still IN_PROGRESS: wait for it as activation would.
-        activation = self.settings.activation
-        interval = Duration.seconds(activation.interval_seconds)
-        RetryPolicy(
-            ("AccountRequestPending",),
-            interval=interval,
-            max_attempts=activation.max_polls,
-            backoff_rate=1.0,
-            max_delay=interval,
-        ).applied_to(reconcile)
-        return reconcile
+    # ---- placement and baseline: move the account, one StackSet operation per template -----
 
     def _move_account(self) -> sfn.IChainable:
-        find_parent = self._account_parent(
+        find_parent = self.states.account_parent(
             "FindAccountParent",
             "$.parent",
             comment="New accounts start in the root; read it rather than configure it",
         )
         self._on_failure(find_parent, "MoveAccount")
-        move = self._move_account_task(
+        move = self.states.move_account(
             "MoveAccount",
             "$.parent.parentId",
             sfn.JsonPath.string_at("$.request.organizationalUnitId"),
@@ -669,9 +477,53 @@ class ProvisioningDefinition:
         return plan.next(apply).next(self._complete())
 
     def _apply_one_stack_set(self) -> sfn.IChainable:
+        """Start the operation, poll it to SUCCEEDED; a failed or endless one fails the Map."""
         poll = self.settings.baseline.poll
-        stack_set_arns = [_stack_set_arn(stack_set) for stack_set in self.stack_sets.values()]
-        create = self._sdk(
+        stack_set_arns = [stack_set_arn(stack_set) for stack_set in self.stack_sets.values()]
+        create = self._start_stack_set_operation(stack_set_arns)
+        wait = sfn.Wait(
+            self.scope,
+            "WaitForStackSetOperation",
+            time=sfn.WaitTime.duration(Duration.seconds(poll.interval_seconds)),
+        )
+        status = self.states.stack_set_operation(
+            "GetStackSetOperation",
+            "describeStackSetOperation",
+            stack_set_arns,
+            result_selector={"value": sfn.JsonPath.string_at("$.StackSetOperation.Status")},
+            result_path="$.operation.status",
+        )
+        failed, timed_out = self._stack_set_operation_failures(stack_set_arns)
+        count = self.states.count_poll("CountStackSetPoll", "$.operation", "id")
+        applied = sfn.Pass(
+            self.scope,
+            "StackSetApplied",
+            parameters={
+                "baseline": sfn.JsonPath.string_at("$.baseline"),
+                "stackSetName": sfn.JsonPath.string_at("$.stackSetName"),
+                "operationId": sfn.JsonPath.string_at("$.operation.id"),
+            },
+        )
+        create.next(wait).next(status).next(
+            sfn.Choice(self.scope, "StackSetOperationStatus")
+            .when(sfn.Condition.string_equals("$.operation.status.value", "SUCCEEDED"), applied)
+            .when(
+                sfn.Condition.or_(
+                    sfn.Condition.string_equals("$.operation.status.value", "FAILED"),
+                    sfn.Condition.string_equals("$.operation.status.value", "STOPPED"),
+                ),
+                failed,
+            )
+            .when(
+                sfn.Condition.number_greater_than_equals("$.operation.polls", poll.max_polls - 1), timed_out
+            )
+            .otherwise(count.next(wait))
+        )
+        return create
+
+    def _start_stack_set_operation(self, stack_set_arns: list[str]) -> tasks.CallAwsService:
+        """CreateStackInstances in the tenant account, under an operation id a retry repeats."""
+        create = self.states.sdk(
             "CreateStackInstances",
             "cloudformation",
             "createStackInstances",
@@ -699,19 +551,12 @@ class ProvisioningDefinition:
             result_path="$.operation",
         )
         STACK_SET_BUSY_RETRY.applied_to(create)
-        wait = sfn.Wait(
-            self.scope,
-            "WaitForStackSetOperation",
-            time=sfn.WaitTime.duration(Duration.seconds(poll.interval_seconds)),
-        )
-        status = self._stack_set_operation_call(
-            "GetStackSetOperation",
-            "describeStackSetOperation",
-            stack_set_arns,
-            result_selector={"value": sfn.JsonPath.string_at("$.StackSetOperation.Status")},
-            result_path="$.operation.status",
-        )
-        results = self._stack_set_operation_call(
+        return create
+
+    def _stack_set_operation_failures(self, stack_set_arns: list[str]) -> tuple[sfn.IChainable, sfn.Fail]:
+        """A FAILED/STOPPED operation (its per-instance results read first) and one still running."""
+        poll = self.settings.baseline.poll
+        results = self.states.stack_set_operation(
             "ReadStackSetOperationResults",
             "listStackSetOperationResults",
             stack_set_arns,
@@ -719,66 +564,44 @@ class ProvisioningDefinition:
             result_path="$.operation.results",
             comment="Per-instance status and reason: the evidence a failed baseline reports",
         )
-        failed = sfn.Fail(
-            self.scope,
+        failed = self._operation_failure(
             "BaselineOperationFailed",
-            error="BaselineOperationFailed",
-            cause_path=sfn.JsonPath.format(
-                "StackSet {} operation {} ended {}: {}",
-                sfn.JsonPath.string_at("$.stackSetName"),
-                sfn.JsonPath.string_at("$.operation.id"),
-                sfn.JsonPath.string_at("$.operation.status.value"),
-                sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.operation.results.summaries")),
-            ),
+            "ended {}: {}",
+            sfn.JsonPath.json_to_string(sfn.JsonPath.list_at("$.operation.results.summaries")),
         )
-        timed_out = sfn.Fail(
-            self.scope,
+        timed_out = self._operation_failure(
             "BaselineOperationTimedOut",
-            error="BaselineOperationTimedOut",
+            "was still {} after {} polls {} seconds apart",
+            str(poll.max_polls),
+            str(poll.interval_seconds),
+        )
+        return results.next(failed), timed_out
+
+    def _operation_failure(self, error: str, outcome: str, *details: str) -> sfn.Fail:
+        """Fail with `error`; the cause names the StackSet and operation, then `outcome`: its first
+        `{}` is the operation's status, the others `details`."""
+        return sfn.Fail(
+            self.scope,
+            error,
+            error=error,
             cause_path=sfn.JsonPath.format(
-                "StackSet {} operation {} was still {} after {} polls {} seconds apart",
+                f"StackSet {{}} operation {{}} {outcome}",
                 sfn.JsonPath.string_at("$.stackSetName"),
                 sfn.JsonPath.string_at("$.operation.id"),
                 sfn.JsonPath.string_at("$.operation.status.value"),
-                str(poll.max_polls),
-                str(poll.interval_seconds),
+                *details,
             ),
         )
-        count = self._count_poll("CountStackSetPoll", "$.operation", "id")
-        applied = sfn.Pass(
-            self.scope,
-            "StackSetApplied",
-            parameters={
-                "baseline": sfn.JsonPath.string_at("$.baseline"),
-                "stackSetName": sfn.JsonPath.string_at("$.stackSetName"),
-                "operationId": sfn.JsonPath.string_at("$.operation.id"),
-            },
-        )
-        create.next(wait).next(status).next(
-            sfn.Choice(self.scope, "StackSetOperationStatus")
-            .when(sfn.Condition.string_equals("$.operation.status.value", "SUCCEEDED"), applied)
-            .when(
-                sfn.Condition.or_(
-                    sfn.Condition.string_equals("$.operation.status.value", "FAILED"),
-                    sfn.Condition.string_equals("$.operation.status.value", "STOPPED"),
-                ),
-                results.next(failed),
-            )
-            .when(
-                sfn.Condition.number_greater_than_equals("$.operation.polls", poll.max_polls - 1),
-                timed_out,
-            )
-            .otherwise(count.next(wait))
-        )
-        return create
+
+    # ---- completion: activate the tenant, announce it ---------------------------------------
 
     def _complete(self) -> sfn.IChainable:
-        activate = self._registry_update(
+        activate = self.states.registry_update(
             "ActivateTenant",
             "SET #status = :active, tierDefaults = :defaults, baseline = :baseline, activatedAt = :now",
             {
-                ":active": tasks.DynamoAttributeValue.from_string("ACTIVE"),
-                ":provisioning": tasks.DynamoAttributeValue.from_string("PROVISIONING"),
+                ":active": tasks.DynamoAttributeValue.from_string(ACTIVE),
+                ":provisioning": tasks.DynamoAttributeValue.from_string(PROVISIONING),
                 ":defaults": tasks.DynamoAttributeValue.map_from_json_path(
                     "$.request.registry.tierDefaults.M"
                 ),
@@ -788,7 +611,7 @@ class ProvisioningDefinition:
             },
             # ACTIVE under this execution is this task's own write whose answer was lost: apply it
             # again (same values); another execution's claim or any other status still fails.
-            condition="executionId = :execution AND #status IN (:provisioning, :active)",
+            condition=f"{CONTRACT.EXECUTION_ATTRIBUTE} = :execution AND #status IN (:provisioning, :active)",
             comment="Seed the tenant record: ACTIVE, tier defaults and the applied baseline",
         )
         self._on_failure(activate, "ActivateTenant")
@@ -800,8 +623,7 @@ class ProvisioningDefinition:
             "baseline": sfn.JsonPath.list_at("$.baseline[*].stackSetName"),
             "executionId": sfn.JsonPath.execution_id,
         }
-        publish = self._publish_event("TenantProvisioned", detail)
-        notify = self._notify("TenantProvisioned", "Tenant provisioned", detail)
+        publish, notify = self.states.announce("TenantProvisioned", "Tenant provisioned", detail)
         # The tenant is ACTIVE by now: a lost notification must not quarantine a good account.
         not_notified = sfn.Fail(
             self.scope,
@@ -818,129 +640,35 @@ class ProvisioningDefinition:
                 "created": True,
                 "tenant": {
                     **{key: value for key, value in detail.items() if key != "executionId"},
-                    "status": "ACTIVE",
+                    "status": ACTIVE,
                 },
             },
         )
-        return activate.next(publish).next(notify).next(done)
+        notify.next(done)
+        return activate.next(publish)
 
-    # ---------------------------------------------------------------------------- failure path
+    # ---- failure path: quarantine a created account, mark FAILED, report -------------------
 
     def _failure_handler(self) -> sfn.IChainable:
         """Quarantine a created account, mark the tenant FAILED, announce it, fail the execution."""
-        quarantine_ou = self.settings.quarantine_ou_id
-        mark_failed = self._registry_update(
-            "MarkTenantFailed",
-            "SET #status = :failed, failedStep = :step, failureError = :error, "
-            "failureCause = :cause, quarantine = :quarantine, failedAt = :now",
-            {
-                ":failed": tasks.DynamoAttributeValue.from_string("FAILED"),
-                ":step": _string("$.failure.step"),
-                ":error": _string("$.failure.error"),
-                ":cause": _string("$.failure.cause"),
-                ":quarantine": _string("$.quarantine.status"),
-            },
-        )
-        find_parent = self._account_parent("FindQuarantineSource", "$.quarantineSource")
-        move = self._move_account_task("QuarantineAccount", "$.quarantineSource.parentId", quarantine_ou)
-        quarantined = sfn.Pass(
-            self.scope,
-            "AccountQuarantined",
-            parameters={
-                "status": "QUARANTINED",
-                "organizationalUnitId": quarantine_ou,
-                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
-            },
-            result_path="$.quarantine",
-        )
-        quarantine_failed = sfn.Pass(
-            self.scope,
-            "QuarantineFailed",
-            comment="Still mark the tenant FAILED; the event carries the quarantine error",
-            parameters={
-                "status": "QUARANTINE_FAILED",
-                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
-                "error": sfn.JsonPath.string_at("$.caught.Error"),
-                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
-            },
-            result_path="$.quarantine",
-        )
+        mark_failed = self._report_failure()
+        find_parent = self._quarantine(mark_failed)
         no_account = sfn.Pass(
             self.scope,
             "NoAccountToQuarantine",
             parameters={"status": "NO_ACCOUNT"},
             result_path="$.quarantine",
         )
-        move.add_catch(
-            quarantined, errors=["Organizations.DuplicateAccountException"], result_path="$.caught"
-        )
-        for state in (find_parent, move):
-            state.add_catch(quarantine_failed, errors=["States.ALL"], result_path="$.caught")
-        find_parent.next(move).next(quarantined)
-        quarantined.next(mark_failed)
-        quarantine_failed.next(mark_failed)
         no_account.next(mark_failed)
-        publish = self._publish_event("TenantProvisioningFailed", self._failure_detail())
-        notify = self._notify(
-            "TenantProvisioningFailed", "Tenant provisioning failed", self._failure_detail()
-        )
-        fail = sfn.Fail(
-            self.scope,
-            "ProvisioningFailed",
-            error_path="$.failure.error",
-            cause_path="$.failure.cause",
-        )
-        # Each reporting step is best effort: the execution still ends in the named error.
-        mark_failed.add_catch(publish, errors=["States.ALL"], result_path="$.caught")
-        publish.add_catch(notify, errors=["States.ALL"], result_path="$.caught")
-        notify.add_catch(fail, errors=["States.ALL"], result_path="$.caught")
-        mark_failed.next(publish).next(notify).next(fail)
-        # The account was requested but its id is not known yet (the failure came while polling,
-        # or while recording the request): ask Organizations, so an account that exists is
-        # quarantined rather than left in the root.
-        locate = self._create_account_status(
-            "LocateAccount",
-            {"state": "State"},
-            "$.account.status",
-            comment="Was the requested account created after all?",
-        )
-        resolve = self._create_account_status(
-            "ResolveAccountId", {"requestId": "Id", "accountId": "AccountId"}, "$.account"
-        )
-        account_unknown = sfn.Pass(
-            self.scope,
-            "AccountUnknown",
-            comment="Whether the account exists is unknown: mark the tenant; the request id finds it later",
-            parameters={
-                "status": "QUARANTINE_FAILED",
-                "requestId": sfn.JsonPath.string_at("$.account.requestId"),
-                "error": sfn.JsonPath.string_at("$.caught.Error"),
-                "cause": sfn.JsonPath.string_at("$.caught.Cause"),
-            },
-            result_path="$.quarantine",
-        )
-        for state in (locate, resolve):
-            state.add_catch(account_unknown, errors=["States.ALL"], result_path="$.caught")
-        account_unknown.next(mark_failed)
-        request_unresolved = sfn.Pass(
-            self.scope,
+        locate = self._locate_account(find_parent, no_account, mark_failed)
+        request_unresolved = self._not_quarantined(
             "AccountRequestUnresolved",
-            comment="CreateAccount's answer was lost and not reconciled: an account tagged for the "
+            "CreateAccount's answer was lost and not reconciled: an account tagged for the "
             "tenant may exist; mark the tenant, the cause says why",
-            parameters={
-                "status": "QUARANTINE_FAILED",
-                "error": sfn.JsonPath.string_at("$.failure.error"),
-                "cause": sfn.JsonPath.string_at("$.failure.cause"),
-            },
-            result_path="$.quarantine",
+            {},
+            error="$.failure",
         )
         request_unresolved.next(mark_failed)
-        resolve.next(find_parent)
-        locate.next(
-            sfn.Choice(self.scope, "RequestedAccountExists")
-            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), resolve)
-            .otherwise(no_account)
-        )
         return (
             sfn.Choice(self.scope, "AccountCreated")
             .when(sfn.Condition.is_present("$.account.accountId"), find_parent)
@@ -957,13 +685,126 @@ class ProvisioningDefinition:
                     sfn.Condition.string_equals("$.account.state", "UNCONFIRMED"),
                     # Reconciling proved it: the e-mail's account is not this claim's, none was made.
                     sfn.Condition.not_(
-                        sfn.Condition.string_equals("$.failure.error", "EmailBelongsToAnotherAccount")
+                        sfn.Condition.string_equals(
+                            "$.failure.error", CONTRACT.EMAIL_BELONGS_TO_ANOTHER_ACCOUNT
+                        )
                     ),
                 ),
                 request_unresolved,
             )
             .otherwise(no_account)
         )
+
+    def _quarantine(self, mark_failed: sfn.IChainable) -> sfn.IChainable:
+        """Move the created account to the quarantine OU (best effort), then mark the tenant."""
+        quarantine_ou = self.settings.quarantine_ou_id
+        find_parent = self.states.account_parent("FindQuarantineSource", "$.quarantineSource")
+        move = self.states.move_account("QuarantineAccount", "$.quarantineSource.parentId", quarantine_ou)
+        quarantined = sfn.Pass(
+            self.scope,
+            "AccountQuarantined",
+            parameters={
+                "status": "QUARANTINED",
+                "organizationalUnitId": quarantine_ou,
+                "accountId": sfn.JsonPath.string_at("$.account.accountId"),
+            },
+            result_path="$.quarantine",
+        )
+        quarantine_failed = self._not_quarantined(
+            "QuarantineFailed",
+            "Still mark the tenant FAILED; the event carries the quarantine error",
+            {"accountId": sfn.JsonPath.string_at("$.account.accountId")},
+        )
+        move.add_catch(
+            quarantined, errors=["Organizations.DuplicateAccountException"], result_path="$.caught"
+        )
+        for state in (find_parent, move):
+            state.add_catch(quarantine_failed, errors=["States.ALL"], result_path="$.caught")
+        find_parent.next(move).next(quarantined)
+        quarantined.next(mark_failed)
+        quarantine_failed.next(mark_failed)
+        return find_parent
+
+    def _locate_account(
+        self, find_parent: sfn.IChainable, no_account: sfn.IChainable, mark_failed: sfn.IChainable
+    ) -> sfn.IChainable:
+        """The account was requested but its id is not known yet (the failure came while polling,
+        or while recording the request): ask Organizations, so an account that exists is
+        quarantined rather than left in the root."""
+        locate = self.states.create_account_status(
+            "LocateAccount",
+            {"state": "State"},
+            "$.account.status",
+            comment="Was the requested account created after all?",
+        )
+        resolve = self.states.create_account_status(
+            "ResolveAccountId", {"requestId": "Id", "accountId": "AccountId"}, "$.account"
+        )
+        account_unknown = self._not_quarantined(
+            "AccountUnknown",
+            "Whether the account exists is unknown: mark the tenant; the request id finds it later",
+            {"requestId": sfn.JsonPath.string_at("$.account.requestId")},
+        )
+        for state in (locate, resolve):
+            state.add_catch(account_unknown, errors=["States.ALL"], result_path="$.caught")
+        account_unknown.next(mark_failed)
+        resolve.next(find_parent)
+        locate.next(
+            sfn.Choice(self.scope, "RequestedAccountExists")
+            .when(sfn.Condition.string_equals("$.account.status.state", "SUCCEEDED"), resolve)
+            .otherwise(no_account)
+        )
+        return locate
+
+    def _not_quarantined(
+        self, construct_id: str, comment: str, known: dict[str, str], *, error: str = "$.caught"
+    ) -> sfn.Pass:
+        """`$.quarantine` QUARANTINE_FAILED: what is `known` of the account and the error at `error`
+        (a catcher's `Error`/`Cause`, or the failure's own `error`/`cause`)."""
+        error_key, cause_key = ("Error", "Cause") if error == "$.caught" else ("error", "cause")
+        return sfn.Pass(
+            self.scope,
+            construct_id,
+            comment=comment,
+            parameters={
+                "status": "QUARANTINE_FAILED",
+                **known,
+                "error": sfn.JsonPath.string_at(f"{error}.{error_key}"),
+                "cause": sfn.JsonPath.string_at(f"{error}.{cause_key}"),
+            },
+            result_path="$.quarantine",
+        )
+
+    def _report_failure(self) -> tasks.DynamoUpdateItem:
+        """Mark the tenant FAILED, publish and notify (each best effort), fail with the named error."""
+        mark_failed = self.states.registry_update(
+            "MarkTenantFailed",
+            "SET #status = :failed, failedStep = :step, failureError = :error, "
+            "failureCause = :cause, quarantine = :quarantine, failedAt = :now",
+            {
+                ":failed": tasks.DynamoAttributeValue.from_string(FAILED),
+                ":step": string_value("$.failure.step"),
+                ":error": string_value("$.failure.error"),
+                ":cause": string_value("$.failure.cause"),
+                ":quarantine": string_value("$.quarantine.status"),
+            },
+        )
+        publish, notify = self.states.announce(
+            "TenantProvisioningFailed", "Tenant provisioning failed", self._failure_detail()
+        )
+        fail = sfn.Fail(
+            self.scope,
+            "ProvisioningFailed",
+            error_path="$.failure.error",
+            cause_path="$.failure.cause",
+        )
+        # Each reporting step is best effort: the execution still ends in the named error.
+        mark_failed.add_catch(publish, errors=["States.ALL"], result_path="$.caught")
+        publish.add_catch(notify, errors=["States.ALL"], result_path="$.caught")
+        notify.add_catch(fail, errors=["States.ALL"], result_path="$.caught")
+        notify.next(fail)
+        mark_failed.next(publish)
+        return mark_failed
 
     def _failure_detail(self) -> dict[str, Any]:
         return {
@@ -975,17 +816,3 @@ class ProvisioningDefinition:
             "quarantine": sfn.JsonPath.object_at("$.quarantine"),
             "executionId": sfn.JsonPath.execution_id,
         }
-
-
-def _stack_set_arn(stack_set: cloudformation.CfnStackSet) -> str:
-    region, account = Aws.REGION, Aws.ACCOUNT_ID
-    return f"arn:{Aws.PARTITION}:cloudformation:{region}:{account}:stackset/{stack_set.attr_stack_set_id}"
-
-
-def _first(path: str) -> str:
-    """The first match of a wildcard path (an account has exactly one parent)."""
-    return sfn.JsonPath.array_get_item(sfn.JsonPath.list_at(path), 0)
-
-
-def _string(path: str) -> tasks.DynamoAttributeValue:
-    return tasks.DynamoAttributeValue.from_string(sfn.JsonPath.string_at(path))

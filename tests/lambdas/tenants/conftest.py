@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from tenants import contract
 
 REGISTRY_TABLE = "tenants-registry"
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:TenantProvisioning:acme-1"
@@ -28,12 +29,12 @@ TIERS = {
     },
 }
 ENVIRONMENT = {
-    "TENANT_TIERS": json.dumps(TIERS),
-    "ALLOWED_OU_IDS": "",
-    "RESERVED_OU_IDS": "ou-stpw-quarantine,ou-stpw-suspended",
-    "ALLOWED_EMAIL_DOMAINS": "",
-    "REGISTRY_TABLE": REGISTRY_TABLE,
-    "ACCOUNT_ACCESS_ROLE_NAME": "StepwiseTenantAccess",
+    contract.TENANT_TIERS_ENV: json.dumps(TIERS),
+    contract.ALLOWED_OU_IDS_ENV: "",
+    contract.RESERVED_OU_IDS_ENV: "ou-stpw-quarantine,ou-stpw-suspended",
+    contract.ALLOWED_EMAIL_DOMAINS_ENV: "",
+    contract.REGISTRY_TABLE_ENV: REGISTRY_TABLE,
+    contract.ACCOUNT_ACCESS_ROLE_ENV: "StepwiseTenantAccess",
     "POWERTOOLS_SERVICE_NAME": "tenants-tests",
     "STEPWISE_ENV": "test",
 }
@@ -68,8 +69,8 @@ def _registry() -> Iterator[Any]:
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
             TableName=REGISTRY_TABLE,
-            KeySchema=[{"AttributeName": "tenantId", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "tenantId", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": contract.REGISTRY_KEY, "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": contract.REGISTRY_KEY, "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
         )
         yield client
@@ -79,5 +80,7 @@ def _registry() -> Iterator[Any]:
 def registry(_registry: Any, environment: dict[str, str]) -> Any:
     """The registry table, emptied, with the handlers' environment set."""
     for item in _registry.scan(TableName=REGISTRY_TABLE)["Items"]:
-        _registry.delete_item(TableName=REGISTRY_TABLE, Key={"tenantId": item["tenantId"]})
+        _registry.delete_item(
+            TableName=REGISTRY_TABLE, Key={contract.REGISTRY_KEY: item[contract.REGISTRY_KEY]}
+        )
     return _registry

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
-from tenants import validate
+from tenants import contract, validate
 
 from shared.environment import MissingSetting
 from shared.errors import InvalidInput
@@ -111,8 +111,8 @@ def test_too_many_tags_are_rejected(environment) -> None:
 
 
 def test_allow_lists_from_config_are_enforced(environment, monkeypatch) -> None:
-    monkeypatch.setenv("ALLOWED_OU_IDS", "ou-ab12-aaaaaaaa")
-    monkeypatch.setenv("ALLOWED_EMAIL_DOMAINS", "tenants.example.org")
+    monkeypatch.setenv(contract.ALLOWED_OU_IDS_ENV, "ou-ab12-aaaaaaaa")
+    monkeypatch.setenv(contract.ALLOWED_EMAIL_DOMAINS_ENV, "tenants.example.org")
     message = rejection(environment)
     assert "organizationalUnitId: ou-ab12-cdef3456 is not one of ['ou-ab12-aaaaaaaa']" in message
     assert "domain 'example.com' is not one of ['tenants.example.org']" in message
@@ -124,6 +124,6 @@ def test_allow_lists_from_config_are_enforced(environment, monkeypatch) -> None:
 
 
 def test_missing_tiers_are_a_named_setting_error(environment, monkeypatch) -> None:
-    monkeypatch.delenv("TENANT_TIERS")
+    monkeypatch.delenv(contract.TENANT_TIERS_ENV)
     with pytest.raises(MissingSetting, match="TENANT_TIERS"):
         call(validate.handler, request())

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from stacks.common.contracts import handler_contract
 from stacks.tenants.settings import BASELINE_DIR
 from tests.support.asl import catches, states_by_name
 from tests.support.environments import environment_names
@@ -15,6 +16,7 @@ from tests.support.synth import app_stacks, definitions_of, resources, template_
 
 ENVIRONMENTS = environment_names("tenants")
 FAILURE_HANDLER = "AccountCreated"
+CONTRACT = handler_contract("tenants")
 
 
 @pytest.fixture(scope="module")
@@ -92,10 +94,14 @@ def test_one_self_managed_stack_set_per_baseline_template(template: dict[str, An
 def test_registry_has_a_status_index_for_the_sweep(template: dict[str, Any]) -> None:
     [table] = resources(template, "AWS::DynamoDB::GlobalTable").values()
     properties = table["Properties"]
-    assert properties["KeySchema"] == [{"AttributeName": "tenantId", "KeyType": "HASH"}]
+    assert properties["KeySchema"] == [{"AttributeName": CONTRACT.REGISTRY_KEY, "KeyType": "HASH"}]
     [index] = properties["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "byStatus"
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["status", "tenantId"]
+    # scripts/tenants' sweep queries this index by name.
+    assert index["IndexName"] == CONTRACT.STATUS_INDEX == "byStatus"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == [
+        CONTRACT.STATUS_ATTRIBUTE,
+        CONTRACT.REGISTRY_KEY,
+    ]
 
 
 def test_outputs_tell_the_scripts_where_things_are(template: dict[str, Any]) -> None:
