@@ -43,6 +43,9 @@ _FAILED = "_localrun_failed_create_account_requests"
 _SLOW = "_localrun_slow_create_account_requests"
 _READS = "_localrun_create_account_status_reads"
 _lock = threading.Lock()
+# Organizations checks an e-mail's uniqueness and creates the account as one step: concurrent
+# CreateAccount calls are serialized here, so two requests for one e-mail never both pass the check.
+_creation = threading.Lock()
 _latency = {"polls": 0}
 
 
@@ -128,6 +131,10 @@ def _all_statuses(backend: OrganizationsBackend) -> list[dict[str, Any]]:
 
 def _build_create_account(original: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     def create_account(self: OrganizationsBackend, **kwargs: Any) -> dict[str, Any]:
+        with _creation:
+            return _create_once(self, kwargs)
+
+    def _create_once(self: OrganizationsBackend, kwargs: dict[str, Any]) -> dict[str, Any]:
         holder = _account_with_email(self, str(kwargs.get("Email", ""))) if self.org else None
         if holder is None:
             status = original(self, **kwargs)["CreateAccountStatus"]
