@@ -1,4 +1,8 @@
-"""HTTPS downloads with an allow-list, redirect re-checks, a size cap, a time budget and type checks."""
+"""HTTPS downloads with an allow-list, redirect re-checks, a size cap, a time budget and type checks.
+
+Shared by the RAG fetcher and the agent's fetch_url tool; the error classes are named here and
+re-exported by each workflow's errors module (their names are the errorTypes the state machines see).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,40 @@ from urllib.parse import urljoin, urlsplit
 
 import urllib3
 
-from rag.errors import (
-    DocumentTooLarge,
-    DomainNotAllowed,
-    FetchTimeout,
-    SourceNotFound,
-    SourceUnavailable,
-    UnsupportedContentType,
-)
+from shared.errors import TaskError, TransientError
 
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
 USER_AGENT = "stepwise-rag-ingestion/1.0"
+ACCEPT = "text/html, application/pdf, text/*"
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class FetchTimeout(TransientError):
+    """The source did not answer (or finish sending) within the time budget."""
+
+
+class SourceUnavailable(TransientError):
+    """The source failed in a way worth retrying (HTTP 429/5xx, connection reset, S3 5xx)."""
+
+
+class SourceNotFound(TaskError):
+    """The object or URL does not exist or refuses access (S3 NoSuchKey, HTTP 4xx)."""
+
+    # True only when S3 said the object does not exist (NoSuchKey/404), never for a refusal.
+    missing = False
+
+
+class DomainNotAllowed(TaskError):
+    """The URL is not HTTPS on port 443 or its host is not in the allowed domains."""
+
+
+class UnsupportedContentType(TaskError):
+    """The server declared a content type outside the allowed ones."""
+
+
+class DocumentTooLarge(TaskError):
+    """The document is bigger than the size limit."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +101,16 @@ def download(
     max_bytes: int,
     timeout_seconds: float,
     pool: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> Download:
     """GET `url` following at most MAX_REDIRECTS redirects, each target re-checked."""
     pool = pool if pool is not None else pool_manager()
+    headers = headers or {"User-Agent": USER_AGENT, "Accept": ACCEPT}
     deadline = time.monotonic() + timeout_seconds
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allowed_domains)
-        response = _request(pool, current, deadline)
+        response = _request(pool, current, deadline, headers)
         try:
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
@@ -97,7 +124,7 @@ def download(
     raise SourceNotFound(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def _request(pool: Any, url: str, deadline: float) -> Any:
+def _request(pool: Any, url: str, deadline: float, headers: dict[str, str]) -> Any:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchTimeout(f"{url}: time budget spent before the request")
@@ -105,7 +132,7 @@ def _request(pool: Any, url: str, deadline: float) -> Any:
         return pool.request(
             "GET",
             url,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/pdf, text/*"},
+            headers=headers,
             timeout=urllib3.Timeout(connect=remaining, read=remaining),
             redirect=False,
             preload_content=False,
