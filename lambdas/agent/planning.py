@@ -74,9 +74,9 @@ def step(
     valid (a retried task then starts from the same messages), usage after every model call."""
     specs = registry.specs(tools)
     prices = settings.prices()
-    allowed_corrections = settings.plan_corrections()
+    corrections_left = settings.plan_corrections()
     spent = dict(usage)
-    for attempt in range(allowed_corrections + 1):
+    while True:
         turn = converse.converse(messages, specs)
         messages.append(turn.message)
         spent = budget.charge(spent, turn.usage, prices)
@@ -97,8 +97,8 @@ def step(
                 {"toolUseId": u["toolUseId"], "name": u["name"], "input": u["input"]} for u in turn.tool_uses
             ]
             return Outcome(calls, turn.text, spent)
-        if attempt == allowed_corrections:
+        if corrections_left == 0:
             first = next(iter(found.values()))
-            raise InvalidPlan(f"still invalid after {allowed_corrections} correction(s): {first}")
+            raise InvalidPlan(f"still invalid after {settings.plan_corrections()} correction(s): {first}")
+        corrections_left -= 1
         messages.append(corrections(turn.tool_uses, found))
-    raise AssertionError("unreachable")

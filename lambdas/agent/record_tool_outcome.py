@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent import contract
 from agent.check_circuit import breaker_for
+from agent.errors import InvalidRequest
 from shared.task import logger, task_handler
 
 MAX_CAUSE_CHARS = 300
@@ -51,7 +52,8 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
             "error": str(error.get("Error", contract.TOOL_FAILED)),
             "cause": short_cause(error.get("Cause")),
         }
+    result = event_input.get("result")
+    if not isinstance(result, dict) or result.get("status") != "success":
+        raise InvalidRequest("result: required tool result with status 'success' (or error from the Catch)")
     breaker.record_success(now, probe)
-    return dict(
-        event_input.get("result") or {"toolUseId": event_input.get("toolUseId"), "name": breaker.tool}
-    )
+    return result

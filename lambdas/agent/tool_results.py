@@ -3,7 +3,6 @@ instructions: nothing of a result goes into the system prompt)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -69,7 +68,3 @@ def succeeded(messages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         for block in message.get("content", [])
         if "toolResult" in block and block["toolResult"].get("status") == "success"
     }
-
-
-def size(document: Any) -> int:
-    return len(json.dumps(document, separators=(",", ":")).encode())

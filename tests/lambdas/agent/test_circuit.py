@@ -179,3 +179,11 @@ def test_wait_until_is_an_iso_timestamp_for_the_wait_state(
     monkeypatch.setattr("time.time", lambda: T0 + 2 + RULES.cool_down_seconds - 10)
     result = call(check_circuit.handler, {"toolUseId": "t1", "name": "calculator"})
     assert result == {"decision": "wait", "waitUntil": "1970-01-12T13:48:42Z"}
+
+
+def test_a_success_without_the_tools_result_is_refused(aws: Account) -> None:
+    from agent.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="result"):
+        call(record_tool_outcome.handler, {"toolUseId": "t1", "name": "calculator", "decision": "call"})
+    assert aws.item(BREAKERS_TABLE, "calculator") is None
