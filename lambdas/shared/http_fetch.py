@@ -6,6 +6,8 @@ re-exported by each workflow's errors module (their names are the errorTypes the
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -89,6 +91,24 @@ def check_url(url: str, allowed_domains: tuple[str, ...]) -> None:
         raise DomainNotAllowed(f"{parts.hostname!r} is not in allowedDomains")
 
 
+def resolve_host(host: str) -> list[str]:
+    """Every address `host` resolves to for HTTPS (tests substitute a resolver here)."""
+    try:
+        found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except OSError as error:
+        raise SourceUnavailable(f"{host!r} does not resolve: {error}") from None
+    return [str(entry[4][0]) for entry in found]
+
+
+def check_public(host: str) -> None:
+    """Refuse a host any of whose addresses is private, loopback, link-local or otherwise not
+    global. The connection resolves the name again, so a DNS answer that changes in between
+    (rebinding) is not caught here; the allow-list is the first line of defence."""
+    for address in resolve_host(host):
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            raise DomainNotAllowed(f"{host!r} resolves to the non-public address {address}")
+
+
 def media_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
@@ -102,14 +122,18 @@ def download(
     timeout_seconds: float,
     pool: Any = None,
     headers: dict[str, str] | None = None,
+    public_only: bool = False,
 ) -> Download:
-    """GET `url` following at most MAX_REDIRECTS redirects, each target re-checked."""
+    """GET `url` following at most MAX_REDIRECTS redirects, each target re-checked (and, with
+    `public_only`, refused when its host resolves to a non-public address)."""
     pool = pool if pool is not None else pool_manager()
     headers = headers or {"User-Agent": USER_AGENT, "Accept": ACCEPT}
     deadline = time.monotonic() + timeout_seconds
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allowed_domains)
+        if public_only:
+            check_public(urlsplit(current).hostname or "")
         response = _request(pool, current, deadline, headers)
         try:
             if response.status in (301, 302, 303, 307, 308):

@@ -1,5 +1,6 @@
 """fetch_url tool: one HTTPS page under the RAG fetcher's rules (shared/http_fetch.py): allow-listed
-hosts only, https on port 443, every redirect re-checked, a size cap and a time budget."""
+hosts only, https on port 443, every redirect re-checked, a size cap and a time budget; and no host
+that resolves to a private, loopback or link-local address."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def run(arguments: dict[str, Any]) -> dict[str, Any]:
             timeout_seconds=environment.number(contract.FETCH_TIMEOUT_ENV),
             pool=http_fetch.pool_manager(),
             headers=HEADERS,
+            public_only=True,
         )
     except REFUSALS as error:
         raise ToolFailed(f"fetch_url: {error}") from None

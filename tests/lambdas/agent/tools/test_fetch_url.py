@@ -16,10 +16,14 @@ def fetch(url: str) -> dict[str, object]:
     return {"requestId": "req-1", "round": 1, "toolUseId": "t3", "name": "fetch_url", "input": {"url": url}}
 
 
+ADDRESSES = {"docs.example.com": ["93.184.215.14"], "evil.example.net": ["93.184.215.15"]}
+
+
 @pytest.fixture
 def pool(monkeypatch: pytest.MonkeyPatch) -> FakePool:
     fake = FakePool(responses={})
     monkeypatch.setattr(http_fetch, "pool_manager", lambda: fake)
+    monkeypatch.setattr(http_fetch, "resolve_host", lambda host: ADDRESSES[host])
     return fake
 
 
@@ -60,3 +64,13 @@ def test_the_fetch_rules_refuse_by_name(
     with pytest.raises(ToolFailed, match=match):
         call(fetch_url.handler, fetch(url))
     assert "https://evil.example.net/" not in pool.requested
+
+
+@pytest.mark.parametrize("address", ["10.0.0.7", "127.0.0.1", "169.254.169.254", "::1", "fd00::1"])
+def test_an_allowed_host_resolving_to_a_private_address_is_refused(
+    aws: Account, pool: FakePool, monkeypatch: pytest.MonkeyPatch, address: str
+) -> None:
+    monkeypatch.setattr(http_fetch, "resolve_host", lambda host: ["93.184.215.14", address])
+    with pytest.raises(ToolFailed, match="non-public address"):
+        call(fetch_url.handler, fetch("https://docs.example.com/a"))
+    assert pool.requested == []
