@@ -10,9 +10,10 @@ from typing import Any
 import jsonschema
 
 from agent import budget, conversation, converse, request_store, settings
-from agent.errors import InvalidPlan
+from agent.errors import BudgetExceeded, GuardrailBlocked, InvalidPlan
 from agent.tools import registry
 
+BLOCKED_STOPS = frozenset({"guardrail_intervened", "content_filtered"})
 NOT_RUN = "not run: another call of this plan was invalid; send the corrected plan"
 
 
@@ -44,6 +45,15 @@ def problems(tool_uses: Sequence[Mapping[str, Any]], tools: Sequence[str]) -> di
             where = "/".join(str(part) for part in error.absolute_path) or "input"
             found[use["toolUseId"]] = f"invalid arguments for {name} at {where}: {error.message}"
     return found
+
+
+def refuse_cut_off(stop_reason: str) -> None:
+    """An answer the model did not finish is never used: `BudgetExceeded` when it ran out of
+    output tokens, `GuardrailBlocked` when a guardrail or content filter stopped it."""
+    if stop_reason == "max_tokens":
+        raise BudgetExceeded("inference maxTokens: the model's turn was cut off at its output limit")
+    if stop_reason in BLOCKED_STOPS:
+        raise GuardrailBlocked(f"the model's turn was stopped: {stop_reason}")
 
 
 def corrections(tool_uses: Sequence[Mapping[str, Any]], found: Mapping[str, str]) -> dict[str, Any]:
@@ -82,6 +92,7 @@ def step(
         spent = budget.charge(spent, turn.usage, prices)
         request_store.save_usage(request_id, spent)
         budget.enforce(spent, limits)
+        refuse_cut_off(turn.stop_reason)
         if not turn.tool_uses:
             conversation.save(request_id, messages)
             return Outcome([], turn.text, spent)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from agent import contract, plan
-from agent.errors import BudgetExceeded, InvalidPlan, ModelUnavailable
+from agent.errors import BudgetExceeded, GuardrailBlocked, InvalidPlan, ModelUnavailable
 from agent.tools import registry
 from botocore.stub import ANY, Stubber
 
@@ -157,4 +157,20 @@ def test_passing_the_token_or_cost_budget_is_budget_exceeded_and_the_spend_is_ke
 def test_bedrock_throttling_is_model_unavailable(claimed: Account, bedrock: Stubber) -> None:
     bedrock.add_client_error("converse", "ThrottlingException", http_status_code=429)
     with pytest.raises(ModelUnavailable, match="ThrottlingException"):
+        call(plan.handler, run_state())
+
+
+@pytest.mark.parametrize(
+    ("stop", "error"),
+    [
+        ("max_tokens", BudgetExceeded),
+        ("guardrail_intervened", GuardrailBlocked),
+        ("content_filtered", GuardrailBlocked),
+    ],
+)
+def test_a_turn_the_model_did_not_finish_is_never_used(
+    claimed: Account, bedrock: Stubber, stop: str, error: type[Exception]
+) -> None:
+    bedrock.add_response("converse", response({"text": "The answer is"}, stop=stop))
+    with pytest.raises(error, match=stop if error is GuardrailBlocked else "cut off"):
         call(plan.handler, run_state())
