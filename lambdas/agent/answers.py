@@ -10,8 +10,13 @@ from botocore.exceptions import ClientError
 
 from agent import contract
 from shared import clients, s3io
+from shared.errors import TransientError
 
 PUT_ATTEMPTS = 5
+
+
+class AnswerVersionsBusy(TransientError):
+    """Every version tried was taken by a concurrent writer; safe to retry."""
 
 
 def versions(s3: Any, bucket: str, request_id: str) -> list[int]:
@@ -46,4 +51,4 @@ def publish(s3: Any, bucket: str, request_id: str, answer: Mapping[str, Any]) ->
             version += 1
             continue
         return key
-    raise RuntimeError(f"answers of {request_id}: {PUT_ATTEMPTS} versions taken concurrently")
+    raise AnswerVersionsBusy(f"answers of {request_id}: {PUT_ATTEMPTS} versions taken concurrently")

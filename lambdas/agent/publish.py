@@ -16,7 +16,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from agent import answers, contract, report, request_store, runstate
 from agent.errors import InvalidRequest
 from shared import clients, environment, idempotency, s3io
+from shared.errors import TransientError
 from shared.task import execution_id, logger, task_handler
+
+
+class EventNotAccepted(TransientError):
+    """EventBridge did not accept the AnswerPublished entry; safe to retry."""
 
 
 def publish(request: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +52,7 @@ def publish(request: dict[str, Any]) -> dict[str, Any]:
         ]
     )
     if response.get("FailedEntryCount"):
-        raise RuntimeError(f"AnswerPublished for {request_id} was not accepted: {response['Entries']}")
+        raise EventNotAccepted(f"AnswerPublished for {request_id} was not accepted: {response['Entries']}")
     request_store.finish(
         request_id, request["executionId"], request_store.PUBLISHED, {"answerKey": answer_key}
     )
