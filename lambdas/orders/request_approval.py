@@ -9,13 +9,12 @@ notification names the order, the amounts and why it needs review, never the tok
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from shared import clients, environment
+from shared import approval, clients, environment
 from shared.errors import InvalidInput
 from shared.task import execution_id, logger, task_handler
 
@@ -24,7 +23,7 @@ FIELDS = ("orderId", "customerId", "total", "currency", "approvalReason", "spend
 
 def token_context(order_id: str, execution: str) -> dict[str, str]:
     """The KMS encryption context that binds a stored token to its order and execution."""
-    return {"orderId": order_id, "executionId": execution}
+    return approval.token_context("orderId", order_id, execution)
 
 
 @task_handler
@@ -35,13 +34,9 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput(f"{missing[0]}: required string")
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
-    ciphertext = clients.client("kms").encrypt(
-        KeyId=environment.text("APPROVAL_TOKEN_KEY"),
-        Plaintext=event_input["taskToken"].encode(),
-        EncryptionContext=token_context(order_id, execution_id()),
-    )["CiphertextBlob"]
+    ciphertext = approval.encrypt_token(event_input["taskToken"], token_context(order_id, execution_id()))
     now = datetime.now(UTC)
-    expires = now + timedelta(seconds=environment.integer("APPROVAL_TIMEOUT_SECONDS"))
+    expires = now + timedelta(seconds=environment.integer(approval.TIMEOUT_ENV))
     clients.client("dynamodb").update_item(
         TableName=environment.text("STATUS_TABLE"),
         Key={"orderId": {"S": order_id}},
@@ -62,8 +57,6 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
             ":executionId": {"S": execution_id()},
         },
     )
-    env = environment.text("STEPWISE_ENV", "dev")
-    command = f"python -m scripts.orders.approval {{}} {order_id} --env {env}"
     message = {
         "orderId": order_id,
         "customerId": event_input["customerId"],
@@ -72,14 +65,10 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "reason": event_input["approvalReason"],
         "customerSpendInWindow": event_input["spendInWindow"],
         "expiresAt": expires.isoformat(timespec="seconds"),
-        "approve": command.format("approve"),
-        "reject": command.format("reject"),
+        **approval.commands("scripts.orders.approval", order_id),
     }
-    clients.client("sns").publish(
-        TopicArn=environment.text("APPROVAL_TOPIC_ARN"),
-        Subject=f"Order {order_id} needs approval"[:100],
-        Message=json.dumps(message, indent=2),
-        MessageAttributes={"orderId": {"DataType": "String", "StringValue": order_id}},
+    approval.notify(
+        f"Order {order_id} needs approval", message, {"orderId": order_id}, event_input["taskToken"]
     )
     logger.info("approval requested", extra={"expiresAt": message["expiresAt"]})
     return {"orderId": order_id, "status": "AWAITING_APPROVAL", "expiresAt": message["expiresAt"]}

@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 from shared.errors import InvalidInput, TaskError, TransientError
+from shared.http_fetch import (
+    DocumentTooLarge,
+    DomainNotAllowed,
+    FetchTimeout,
+    SourceNotFound,
+    SourceUnavailable,
+    UnsupportedContentType,
+)
 
 __all__ = [
     "PERMANENT_ERRORS",
@@ -24,33 +32,6 @@ __all__ = [
     "ValidationMismatch",
     "VectorStoreBusy",
 ]
-
-
-class FetchTimeout(TransientError):
-    """The source did not answer (or finish sending) within the time budget."""
-
-
-class SourceUnavailable(TransientError):
-    """The source failed in a way worth retrying (HTTP 429/5xx, connection reset, S3 5xx)."""
-
-
-class SourceNotFound(TaskError):
-    """The object or URL does not exist or refuses access (S3 NoSuchKey, HTTP 4xx)."""
-
-    # True only when S3 said the object does not exist (NoSuchKey/404), never for a refusal.
-    missing = False
-
-
-class DomainNotAllowed(TaskError):
-    """The URL is not HTTPS on port 443 or its host is not in `allowedDomains`."""
-
-
-class UnsupportedContentType(TaskError):
-    """The server declared a content type outside `allowedContentTypes`."""
-
-
-class DocumentTooLarge(TaskError):
-    """The document is bigger than `maxDocumentBytes`."""
 
 
 class UnsupportedFormat(TaskError):

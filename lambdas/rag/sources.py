@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rag import artifacts, documents, http_fetch
+from rag import artifacts, documents
 from rag.errors import DocumentTooLarge, InvalidInput, SourceNotFound, SourceUnavailable
-from shared import environment
+from shared import environment, http_fetch
 from shared.clients import error_code
 
 NOT_FOUND_CODES = frozenset({"NoSuchKey", "404", "NotFound", "AccessDenied", "403"})

@@ -17,115 +17,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-import boto3
-from botocore.exceptions import ClientError
-
+from scripts.approvals import ApprovalError, Clients, Pending
+from scripts.approvals import decide as decide_pending
 from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
 
+__all__ = ["ApprovalError", "Clients", "decide", "main"]
+
 Decision = Literal["approve", "reject"]
-EXPIRED_ERRORS = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
-FORGED_ERRORS = {"InvalidCiphertextException", "IncorrectKeyException"}
-DECISION_FIELDS = "approvalDecision, approvalReviewer, approvalReviewerId, approvalComment, approvalDecidedAt"
-
-
-class ApprovalError(RuntimeError):
-    """The decision could not be delivered; the message says why."""
-
-
-@dataclass(frozen=True)
-class Clients:
-    """The AWS clients a decision uses, all with the reviewer's credentials."""
-
-    dynamodb: Any
-    stepfunctions: Any
-    kms: Any
-    sts: Any
-
-    @classmethod
-    def default(cls, session: Any | None = None) -> Clients:
-        session = session or boto3.Session()
-        return cls(*(session.client(name) for name in ("dynamodb", "stepfunctions", "kms", "sts")))
 
 
 def decide(
     order_id: str, decision: Decision, *, comment: str = "", table_name: str, clients: Clients | None = None
 ) -> dict[str, str]:
     """Deliver `decision` for `order_id` to its waiting execution; return what was recorded."""
-    aws = clients or Clients.default()
-    caller = aws.sts.get_caller_identity()
-    reviewer, reviewer_id = str(caller["Arn"]), str(caller["UserId"])
-    key = {"orderId": {"S": order_id}}
-    item = aws.dynamodb.get_item(TableName=table_name, Key=key, ConsistentRead=True).get("Item")
-    if item is None:
-        raise ApprovalError(f"order {order_id} is unknown")
-    status = item.get("status", {}).get("S", "?")
-    ciphertext = item.get("approvalTokenCiphertext", {}).get("B")
-    if status != "AWAITING_APPROVAL" or ciphertext is None:
-        raise ApprovalError(f"order {order_id} is {status}, not awaiting approval")
-    if "approvalDecision" in item:
-        raise ApprovalError(f"order {order_id} was already decided ({item['approvalDecision']['S']})")
-    token = _decrypt(aws.kms, ciphertext, order_id, item.get("executionId", {}).get("S", ""))
-    decided_at = datetime.now(UTC).isoformat(timespec="seconds")
-    outcome = "APPROVED" if decision == "approve" else "REJECTED"
-    try:
-        aws.dynamodb.update_item(
-            TableName=table_name,
-            Key=key,
-            UpdateExpression=(
-                "SET approvalDecision = :decision, approvalReviewer = :reviewer, "
-                "approvalReviewerId = :reviewerId, approvalComment = :comment, approvalDecidedAt = :at"
-            ),
-            ConditionExpression="approvalTokenCiphertext = :token AND attribute_not_exists(approvalDecision)",
-            ExpressionAttributeValues={
-                ":decision": {"S": outcome},
-                ":reviewer": {"S": reviewer},
-                ":reviewerId": {"S": reviewer_id},
-                ":comment": {"S": comment},
-                ":at": {"S": decided_at},
-                ":token": {"B": ciphertext},
-            },
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise ApprovalError(f"order {order_id} was decided concurrently") from None
-        raise
-    try:
-        _deliver(aws.stepfunctions, token, outcome, decided_at)
-    except ClientError as error:
-        aws.dynamodb.update_item(TableName=table_name, Key=key, UpdateExpression=f"REMOVE {DECISION_FIELDS}")
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in EXPIRED_ERRORS:
-            raise ApprovalError(
-                f"order {order_id}: the approval request expired or was already decided ({code})"
-            ) from None
-        raise
-    return {"orderId": order_id, "decision": outcome, "reviewer": reviewer, "decidedAt": decided_at}
+    pending = Pending(table_name, "orderId", order_id, "order")
+    return decide_pending(pending, decision == "approve", comment, clients or Clients.default(), _deliver)
 
 
-def _decrypt(kms: Any, ciphertext: bytes, order_id: str, execution_id: str) -> str:
-    """The task token, provided the ciphertext was made for this order's current execution."""
-    try:
-        plaintext = kms.decrypt(
-            CiphertextBlob=ciphertext,
-            EncryptionContext={"orderId": order_id, "executionId": execution_id},
-        )["Plaintext"]
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in FORGED_ERRORS:
-            raise ApprovalError(
-                f"order {order_id}: its stored approval token was not issued for this order's execution "
-                f"({code}); refusing"
-            ) from None
-        raise
-    return bytes(plaintext).decode()
-
-
-def _deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str) -> None:
+def _deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, comment: str) -> None:
     """Resume the waiting task: success carries the decision, failure is `OrderRejected`. Who decided
     and why stay on the status item, out of the execution's state and logs."""
     if outcome == "APPROVED":

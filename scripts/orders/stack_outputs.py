@@ -1,4 +1,4 @@
-"""Find a deployed order saga's resources from its CloudFormation outputs."""
+"""Find a deployed workflow's resources (the order saga's by default) from its CloudFormation outputs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ class OutputMissing(LookupError):
     """The stack or the output does not exist (not deployed to this account/region?)."""
 
 
-def stack_output(env: str, key: str, *, cloudformation: Any | None = None) -> str:
-    """The value of output `key` (e.g. `StatusTableName`) of `Stepwise-<env>-Orders`."""
+def stack_output(
+    env: str, key: str, *, cloudformation: Any | None = None, template: str = STACK_TEMPLATE
+) -> str:
+    """The value of output `key` (e.g. `StatusTableName`) of `Stepwise-<env>-Orders` (or `template`)."""
     client = cloudformation or boto3.client("cloudformation")
-    name = STACK_TEMPLATE.format(env=env)
+    name = template.format(env=env)
     try:
         stacks = client.describe_stacks(StackName=name)["Stacks"]
     except ClientError as error:

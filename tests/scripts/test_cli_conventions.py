@@ -23,6 +23,7 @@ COMMANDS = (
     "bench.tenants",
     "localrun.cli",
     "localrun.engine.override_table",
+    "scripts.agent.approval",
     "scripts.demo",
     "scripts.deploy",
     "scripts.diagrams",

@@ -58,7 +58,7 @@ def bedrock(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture
 def http(monkeypatch: pytest.MonkeyPatch) -> FakePool:
-    from rag import http_fetch
+    from shared import http_fetch
 
     pool = FakePool(responses={})
     monkeypatch.setattr(http_fetch, "pool_manager", lambda: pool)

@@ -13,8 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import urllib3
-from rag import http_fetch
 from rag.errors import FetchTimeout
+
+from shared import http_fetch
 
 DRIP_BYTES = 400
 DRIP_INTERVAL = 0.02  # the whole drip would take 8 s

@@ -1,7 +1,13 @@
-"""HTTPS downloads with an allow-list, redirect re-checks, a size cap, a time budget and type checks."""
+"""HTTPS downloads with an allow-list, redirect re-checks, a size cap, a time budget and type checks.
+
+Shared by the RAG fetcher and the agent's fetch_url tool; the error classes are named here and
+re-exported by each workflow's errors module (their names are the errorTypes the state machines see).
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -9,19 +15,40 @@ from urllib.parse import urljoin, urlsplit
 
 import urllib3
 
-from rag.errors import (
-    DocumentTooLarge,
-    DomainNotAllowed,
-    FetchTimeout,
-    SourceNotFound,
-    SourceUnavailable,
-    UnsupportedContentType,
-)
+from shared.errors import TaskError, TransientError
 
 MAX_REDIRECTS = 5
 READ_CHUNK = 64 * 1024
 USER_AGENT = "stepwise-rag-ingestion/1.0"
+ACCEPT = "text/html, application/pdf, text/*"
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class FetchTimeout(TransientError):
+    """The source did not answer (or finish sending) within the time budget."""
+
+
+class SourceUnavailable(TransientError):
+    """The source failed in a way worth retrying (HTTP 429/5xx, connection reset, S3 5xx)."""
+
+
+class SourceNotFound(TaskError):
+    """The object or URL does not exist or refuses access (S3 NoSuchKey, HTTP 4xx)."""
+
+    # True only when S3 said the object does not exist (NoSuchKey/404), never for a refusal.
+    missing = False
+
+
+class DomainNotAllowed(TaskError):
+    """The URL is not HTTPS on port 443 or its host is not in the allowed domains."""
+
+
+class UnsupportedContentType(TaskError):
+    """The server declared a content type outside the allowed ones."""
+
+
+class DocumentTooLarge(TaskError):
+    """The document is bigger than the size limit."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +91,24 @@ def check_url(url: str, allowed_domains: tuple[str, ...]) -> None:
         raise DomainNotAllowed(f"{parts.hostname!r} is not in allowedDomains")
 
 
+def resolve_host(host: str) -> list[str]:
+    """Every address `host` resolves to for HTTPS (tests substitute a resolver here)."""
+    try:
+        found = socket.getaddrinfo(host, 443, proto=socket.IPPROTO_TCP)
+    except OSError as error:
+        raise SourceUnavailable(f"{host!r} does not resolve: {error}") from None
+    return [str(entry[4][0]) for entry in found]
+
+
+def check_public(host: str) -> None:
+    """Refuse a host any of whose addresses is private, loopback, link-local or otherwise not
+    global. The connection resolves the name again, so a DNS answer that changes in between
+    (rebinding) is not caught here; the allow-list is the first line of defence."""
+    for address in resolve_host(host):
+        if not ipaddress.ip_address(address.split("%", 1)[0]).is_global:
+            raise DomainNotAllowed(f"{host!r} resolves to the non-public address {address}")
+
+
 def media_type(header: str | None) -> str:
     return (header or "").split(";", 1)[0].strip().lower()
 
@@ -76,14 +121,20 @@ def download(
     max_bytes: int,
     timeout_seconds: float,
     pool: Any = None,
+    headers: dict[str, str] | None = None,
+    public_only: bool = False,
 ) -> Download:
-    """GET `url` following at most MAX_REDIRECTS redirects, each target re-checked."""
+    """GET `url` following at most MAX_REDIRECTS redirects, each target re-checked (and, with
+    `public_only`, refused when its host resolves to a non-public address)."""
     pool = pool if pool is not None else pool_manager()
+    headers = headers or {"User-Agent": USER_AGENT, "Accept": ACCEPT}
     deadline = time.monotonic() + timeout_seconds
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         check_url(current, allowed_domains)
-        response = _request(pool, current, deadline)
+        if public_only:
+            check_public(urlsplit(current).hostname or "")
+        response = _request(pool, current, deadline, headers)
         try:
             if response.status in (301, 302, 303, 307, 308):
                 location = response.headers.get("Location")
@@ -97,7 +148,7 @@ def download(
     raise SourceNotFound(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def _request(pool: Any, url: str, deadline: float) -> Any:
+def _request(pool: Any, url: str, deadline: float, headers: dict[str, str]) -> Any:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise FetchTimeout(f"{url}: time budget spent before the request")
@@ -105,7 +156,7 @@ def _request(pool: Any, url: str, deadline: float) -> Any:
         return pool.request(
             "GET",
             url,
-            headers={"User-Agent": USER_AGENT, "Accept": "text/html, application/pdf, text/*"},
+            headers=headers,
             timeout=urllib3.Timeout(connect=remaining, read=remaining),
             redirect=False,
             preload_content=False,

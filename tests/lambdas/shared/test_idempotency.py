@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from orders import idempotency
 
+from shared import idempotency
 from tests.lambdas.orders.conftest import FakeContext
 
 
@@ -26,8 +26,14 @@ def test_each_operation_makes_its_persistence_layer_once(monkeypatch: pytest.Mon
     monkeypatch.setattr(idempotency, "DynamoDBPersistenceLayer", counting)
     idempotency._idempotency.cache_clear()
     for _ in range(3):
-        idempotency.once_per_order(echo, FakeContext(), name="probe-charge", payload_fields=("amountMinor",))
+        idempotency.once_per(
+            echo,
+            FakeContext(),
+            key_field="orderId",
+            key_prefix="probe-charge",
+            payload_fields=("amountMinor",),
+        )
     assert made == ["orders-idempotency"]
-    idempotency.once_per_order(echo, FakeContext(), name="probe-refund")
+    idempotency.once_per(echo, FakeContext(), key_field="orderId", key_prefix="probe-refund")
     assert made == ["orders-idempotency", "orders-idempotency"]  # Powertools configures a layer once
     idempotency._idempotency.cache_clear()

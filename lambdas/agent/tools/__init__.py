@@ -1,0 +1,1 @@
+"""The agent's tools: their registry (schemas, descriptions) and one handler module per tool."""
