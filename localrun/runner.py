@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from localrun import clients, engine, iam, tracking
 from localrun.clock import calendar
+from localrun.emulation.converse import BedrockScript
 from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
@@ -352,6 +353,7 @@ class LocalRunner:
         faults: Iterable[Fault] = (),
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
     ) -> LocalExecution:
         """Start an execution and return at once; see `run` for the arguments."""
         arn = self.state_machine_arn(state_machine)
@@ -377,6 +379,7 @@ class LocalRunner:
                 faults=FaultPlan(faults),
                 mock_config=mocks,
                 test_case=test_case,
+                bedrock=_script(bedrock, name),
             )
             tracking.register(run)
             try:
@@ -395,14 +398,17 @@ class LocalRunner:
         faults: Iterable[Fault] = (),
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
         on_task_token: TaskTokenCallback | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> RunResult:
         """Run one execution to completion and return its RunResult.
 
         `faults` make states/functions fail; `mock_config` + `test_case` answer Task states from a
-        MockConfigFile; `on_task_token(token)` answers `.waitForTaskToken` tasks (return the output,
-        a `TaskFailure`, or None to leave it); `timeout` is wall-clock seconds.
+        MockConfigFile; `bedrock` is the script of Converse/ApplyGuardrail turns the run's handlers
+        are answered from (`localrun.emulation.converse`; what went wrong with it is in
+        `RunResult.bedrock_problems`); `on_task_token(token)` answers `.waitForTaskToken` tasks
+        (return the output, a `TaskFailure`, or None to leave it); `timeout` is wall-clock seconds.
         """
         execution = self.start_execution(
             input,
@@ -411,6 +417,7 @@ class LocalRunner:
             faults=faults,
             mock_config=mock_config,
             test_case=test_case,
+            bedrock=bedrock,
         )
         return execution.wait(timeout=timeout, on_task_token=on_task_token)
 
@@ -422,12 +429,14 @@ class LocalRunner:
         client_token: str | None = None,
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
     ) -> LocalExecution:
         """RedriveExecution through the Step Functions API (emulated: `engine/redrive.py`) and return
         the redriven attempt without waiting; its RunResult covers the attempt (history from
-        `ExecutionRedriven` on). `faults`, `mock_config` and `test_case` apply to the attempt, as
-        in `run` (pass the original run's test case again if it had one). A `client_token` already used for
-        this execution starts nothing: the returned execution is then already finished.
+        `ExecutionRedriven` on). `faults`, `mock_config`, `test_case` and `bedrock` apply to the
+        attempt, as in `run` (pass the original run's test case again if it had one). A
+        `client_token` already used for this execution starts nothing: the returned execution is
+        then already finished.
         Raises botocore's ClientError `ExecutionNotRedrivable` / `ExecutionDoesNotExist`."""
         sfn = self.client("stepfunctions")
         token = client_token or uuid.uuid4().hex
@@ -448,6 +457,7 @@ class LocalRunner:
                 mock_config=MockConfig.load(mock_config) if mock_config is not None else self.mock_config,
                 test_case=test_case,
                 redrive=True,
+                bedrock=_script(bedrock, execution_arn.rsplit(":", 1)[-1]),
             )
             tracking.register(run)
             try:
@@ -467,6 +477,7 @@ class LocalRunner:
         client_token: str | None = None,
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
         on_task_token: TaskTokenCallback | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> RunResult:
@@ -477,6 +488,7 @@ class LocalRunner:
             client_token=client_token,
             mock_config=mock_config,
             test_case=test_case,
+            bedrock=bedrock,
         )
         return execution.wait(timeout=timeout, on_task_token=on_task_token)
 
@@ -506,6 +518,16 @@ class LocalRunner:
             history = history[redriven[-1] :] if redriven else history
         children = [self._result(child, wall_seconds) for child in run.children if child.finished.is_set()]
         return build_result(run, description, history, wall_seconds, children)
+
+
+def _script(script: BedrockScript | Mapping[str, Any] | None, execution: str) -> BedrockScript | None:
+    """A fresh (unconsumed) copy of the run's Bedrock script, labelled with the execution when it
+    came as a plain mapping; None when the run has none."""
+    if script is None:
+        return None
+    if isinstance(script, BedrockScript):
+        return BedrockScript.load(script)
+    return BedrockScript.load(script, label=f"execution {execution}")
 
 
 def execution_record(
