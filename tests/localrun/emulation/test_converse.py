@@ -3,6 +3,7 @@ conversation rules, named errors, unused turns reported; through real handlers i
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from localrun import LocalRunner
 from localrun.emulation import converse
 from localrun.emulation.converse import BedrockRequestError, BedrockScript, ScriptError
+from localrun.samples import Sample
 from tests.localrun.asl_stacks import ROLE, asl_template
 from tests.support.probe import probe_template
 
@@ -360,3 +362,24 @@ def test_a_scripted_error_reaches_the_handler_as_botocores_modelled_error(runner
     assert result.error == "ModelErrorException"
     assert "The model failed" in result.cause
     assert result.bedrock_problems == ()
+
+
+def test_a_sample_file_carries_the_script_and_names_itself_in_errors(
+    runner: LocalRunner, tmp_path: Path
+) -> None:
+    good = tmp_path / "converse" / "asks.json"
+    good.parent.mkdir()
+    good.write_text(json.dumps({"input": RUN_INPUT, "bedrock": SCRIPT, "expect": {"status": "SUCCEEDED"}}))
+    broken = tmp_path / "converse" / "broken.json"
+    script = {"converse": SCRIPT["converse"][:1], "guardrail": SCRIPT["guardrail"]}
+    broken.write_text(json.dumps({"input": RUN_INPUT, "bedrock": script, "expect": {"status": "FAILED"}}))
+
+    asks, breaks = Sample.load(good), Sample.load(broken)
+    broke = breaks.run(runner)
+
+    assert asks.mismatches(asks.run(runner)) == []
+    assert str(broken) in broke.cause and "Converse call 1 has no scripted turn" in broke.cause
+    assert breaks.mismatches(broke) == [
+        "bedrock script: Converse call 1 has no scripted turn: the script has 1 bedrock.converse turn(s)",
+        "bedrock script: bedrock.guardrail[0] was never used (ApplyGuardrail called 0 time(s))",
+    ]
