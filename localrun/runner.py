@@ -25,7 +25,7 @@ from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
 from localrun.iam import enforcement
-from localrun.intrinsics import Pseudo
+from localrun.intrinsics import CrossStack, Pseudo
 from localrun.lambda_runtime import LambdaRuntime
 from localrun.mocks import MockConfig
 from localrun.provision import Deployment, FunctionSpec, PhysicalResource, provision
@@ -193,8 +193,11 @@ class LocalRunner:
         self.mock_config = MockConfig.load(mock_config) if mock_config is not None else None
         self._mock: Any = None
         self._deployment: Deployment | None = None
+        self._exporters: dict[str, Deployment] = {}
+        self._deployments: list[Deployment] = []
         self._policies: iam.PolicySet | None = None
-        self._stack_name: str | None = None
+        self._policy_sets: list[iam.PolicySet] = []
+        self._stack_names: list[str] = []
         self._runtime = LambdaRuntime(region=self.region)
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -232,39 +235,57 @@ class LocalRunner:
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
         self._mock.start()
         try:
-            self._stack_name = _claim_stack_name(self.stack.stack_name)
-            pseudo = Pseudo(region=self.region, account_id=DEFAULT_ACCOUNT_ID, stack_name=self._stack_name)
-            self._deployment = provision(self.stack, pseudo, self.client)
-            lambda_backend.register_functions(
-                pseudo.account_id, self.region, list(self._deployment.functions.values()), self._runtime
-            )
-            for logical_id, arn in self._deployment.state_machines.items():
-                register_state_machine(arn, self._names_of(logical_id))
-                item_batcher.register(arn, self._deployment.item_batchers.get(logical_id, {}))
-            if self.iam_enforced:
-                self._policies = iam.build(self._deployment)
-                enforcement.register(self._policies)
+            provisioned = CrossStack()
+            for exporter in self.stack.dependencies():
+                deployment = self._deploy(exporter, DEFAULT_ACCOUNT_ID, provisioned)
+                self._exporters[exporter.stack_name] = deployment
+                names = (exporter.stack_name, deployment.pseudo.stack_name)
+                provisioned = provisioned.adding(names, deployment.outputs, deployment.exports)
+            self._deployment = self._deploy(self.stack, DEFAULT_ACCOUNT_ID, provisioned)
+            self._policies = self._policy_sets[-1] if self.iam_enforced else None
         except BaseException:
             self.close()
             raise
         return self
 
+    def _deploy(self, stack: StackTemplate, account_id: str, imports: CrossStack) -> Deployment:
+        """Provision one stack and register its functions, state machines and (enforced) policies."""
+        stack_name = _claim_stack_name(stack.stack_name)
+        self._stack_names.append(stack_name)
+        pseudo = Pseudo(region=self.region, account_id=account_id, stack_name=stack_name)
+        deployment = provision(stack, pseudo, self.client, imports)
+        self._deployments.append(deployment)
+        lambda_backend.register_functions(
+            pseudo.account_id, self.region, list(deployment.functions.values()), self._runtime
+        )
+        for logical_id, arn in deployment.state_machines.items():
+            register_state_machine(arn, _machine_names(deployment, logical_id))
+            item_batcher.register(arn, deployment.item_batchers.get(logical_id, {}))
+        if self.iam_enforced:
+            policies = iam.build(deployment)
+            self._policy_sets.append(policies)
+            enforcement.register(policies)
+        return deployment
+
     def close(self) -> None:
         """Unregister the functions and stop moto (its data goes when the last mock stops)."""
-        if self._policies is not None:
-            enforcement.unregister(self._policies)
-            self._policies = None
-        if self._stack_name is not None:
-            _release_stack_name(self._stack_name)
-            self._stack_name = None
-        if self._deployment is not None:
-            pseudo = self._deployment.pseudo
+        for policies in self._policy_sets:
+            enforcement.unregister(policies)
+        self._policy_sets.clear()
+        self._policies = None
+        for stack_name in self._stack_names:
+            _release_stack_name(stack_name)
+        self._stack_names.clear()
+        for deployment in self._deployments:
+            pseudo = deployment.pseudo
             lambda_backend.unregister_functions(
-                pseudo.account_id, self.region, list(self._deployment.functions.values())
+                pseudo.account_id, self.region, list(deployment.functions.values())
             )
-            for arn in self._deployment.state_machines.values():
+            for arn in deployment.state_machines.values():
                 item_batcher.unregister(arn)
-            self._deployment = None
+        self._deployments.clear()
+        self._exporters.clear()
+        self._deployment = None
         if self._mock is not None:
             mock, self._mock = self._mock, None
             mock.stop()
@@ -277,6 +298,11 @@ class LocalRunner:
         if self._deployment is None:
             raise RuntimeError("LocalRunner is not started: use `with LocalRunner...(...) as runner`")
         return self._deployment
+
+    @property
+    def exporters(self) -> Mapping[str, Deployment]:
+        """The stacks provisioned first because this one imports their exports, by stack name."""
+        return dict(self._exporters)
 
     @property
     def policies(self) -> iam.PolicySet:
@@ -295,9 +321,12 @@ class LocalRunner:
         """State machine ARNs by logical id."""
         return self.deployment.state_machines
 
-    def resource(self, name: str) -> PhysicalResource:
-        """A resource by logical id or construct path (`Items`, `Echo/Function`, ...)."""
-        resources = self.deployment.resources
+    def resource(self, name: str, *, stack: str | None = None) -> PhysicalResource:
+        """A resource by logical id or construct path (`Items`, `Echo/Function`, ...); `stack` names
+        one of the `exporters` (by its stack name) to look there instead."""
+        if stack is not None and stack not in self._exporters:
+            raise KeyError(f"no exporting stack {stack!r} (known: {sorted(self._exporters)})")
+        resources = self._exporters[stack].resources if stack is not None else self.deployment.resources
         if name in resources:
             return resources[name]
         for wanted in (name, f"{name}/Resource"):
@@ -339,10 +368,7 @@ class LocalRunner:
         raise KeyError(f"no state machine {state_machine!r} (known: {sorted(machines)})")
 
     def _names_of(self, logical_id: str) -> tuple[str, ...]:
-        resource = self.deployment.resources[logical_id]
-        path = resource.construct_path
-        construct_ids = [path.removesuffix("/Resource"), path.removesuffix("/StateMachine/Resource")]
-        return tuple(dict.fromkeys([resource.name, logical_id, *construct_ids]))
+        return _machine_names(self.deployment, logical_id)
 
     def start_execution(
         self,
@@ -518,6 +544,14 @@ class LocalRunner:
             history = history[redriven[-1] :] if redriven else history
         children = [self._result(child, wall_seconds) for child in run.children if child.finished.is_set()]
         return build_result(run, description, history, wall_seconds, children)
+
+
+def _machine_names(deployment: Deployment, logical_id: str) -> tuple[str, ...]:
+    """The names a state machine answers to: physical name, logical id, construct ids."""
+    resource = deployment.resources[logical_id]
+    path = resource.construct_path
+    construct_ids = [path.removesuffix("/Resource"), path.removesuffix("/StateMachine/Resource")]
+    return tuple(dict.fromkeys([resource.name, logical_id, *construct_ids]))
 
 
 def _script(script: BedrockScript | Mapping[str, Any] | None, execution: str) -> BedrockScript | None:
