@@ -35,7 +35,9 @@ def ask(text: str = "What is 2+2?") -> dict[str, Any]:
         "modelId": MODEL,
         "system": [{"text": "You are careful."}],
         "messages": [{"role": "user", "content": [{"text": text}]}],
-        "toolConfig": {"tools": [CALCULATOR]},
+        "toolConfig": {"tools": [CALCULATOR], "toolChoice": {"auto": {}}},
+        "inferenceConfig": {"maxTokens": 512, "temperature": 0.2},
+        "additionalModelRequestFields": {"top_k": 50},
     }
 
 
