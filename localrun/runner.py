@@ -44,26 +44,39 @@ DEFAULT_TIMEOUT_SECONDS = 60.0
 _names = itertools.count(1)
 
 
-_active_stacks: set[str] = set()
+# Stack names provisioned in the current moto world. moto keeps every runner's data until the
+# last active mock stops, so a name stays taken until then, not only while its runner is open.
+_world_stacks: set[str] = set()
+_open_runners = 0
 _active_lock = threading.Lock()
 _starting = threading.Lock()  # registers a run and starts its execution as one step
 
 
 def _claim_stack_name(name: str) -> str:
-    """The stack's name, or `<name>-2`, `-3`... while runners of the same stack are active (as two
-    CloudFormation stacks would need distinct names), so their resources do not collide."""
+    """The stack's name, or `<name>-2`, `-3`... while the moto world already holds a stack of that
+    name (as two CloudFormation stacks would need distinct names), so their resources do not collide."""
     with _active_lock:
         candidate, number = name, 1
-        while candidate in _active_stacks:
+        while candidate in _world_stacks:
             number += 1
             candidate = f"{name}-{number}"
-        _active_stacks.add(candidate)
+        _world_stacks.add(candidate)
         return candidate
 
 
-def _release_stack_name(name: str) -> None:
+def _runner_opened() -> None:
+    global _open_runners
     with _active_lock:
-        _active_stacks.discard(name)
+        _open_runners += 1
+
+
+def _runner_closed() -> None:
+    """The last open runner closing ends the moto world: every name is free again."""
+    global _open_runners
+    with _active_lock:
+        _open_runners -= 1
+        if _open_runners == 0:
+            _world_stacks.clear()
 
 
 class RunTimeout(TimeoutError):
@@ -197,7 +210,6 @@ class LocalRunner:
         self._deployments: list[Deployment] = []
         self._policies: iam.PolicySet | None = None
         self._policy_sets: list[iam.PolicySet] = []
-        self._stack_names: list[str] = []
         self._runtime = LambdaRuntime(region=self.region)
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -234,6 +246,7 @@ class LocalRunner:
         engine.install()
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
         self._mock.start()
+        _runner_opened()
         try:
             provisioned = CrossStack()
             for exporter in self.stack.dependencies():
@@ -251,7 +264,6 @@ class LocalRunner:
     def _deploy(self, stack: StackTemplate, account_id: str, imports: CrossStack) -> Deployment:
         """Provision one stack and register its functions, state machines and (enforced) policies."""
         stack_name = _claim_stack_name(stack.stack_name)
-        self._stack_names.append(stack_name)
         pseudo = Pseudo(region=self.region, account_id=account_id, stack_name=stack_name)
         deployment = provision(stack, pseudo, self.client, imports)
         self._deployments.append(deployment)
@@ -273,9 +285,6 @@ class LocalRunner:
             enforcement.unregister(policies)
         self._policy_sets.clear()
         self._policies = None
-        for stack_name in self._stack_names:
-            _release_stack_name(stack_name)
-        self._stack_names.clear()
         for deployment in self._deployments:
             pseudo = deployment.pseudo
             lambda_backend.unregister_functions(
@@ -289,6 +298,7 @@ class LocalRunner:
         if self._mock is not None:
             mock, self._mock = self._mock, None
             mock.stop()
+            _runner_closed()
         self._clients.clear()
         self._runtime.reset()
         calendar.reset()

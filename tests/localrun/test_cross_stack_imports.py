@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -87,3 +88,42 @@ def test_two_stacks_exporting_one_name_are_refused() -> None:
 
     with pytest.raises(TemplateError, match="Export with name Shared:Role is already exported"):
         LocalRunner(consumer).start()
+
+
+def reading(output: str, outputs: dict[str, Any]) -> StackTemplate:
+    """A stack whose state machine reads `output` of the stack `Shared` (whose Outputs are `outputs`)."""
+    shared = StackTemplate(stack_name="Shared", template={"Resources": {"Role": ROLE}, "Outputs": outputs})
+    read = {
+        "Fn::GetStackOutput": {"StackName": "Shared", "OutputName": output, "Region": {"Ref": "AWS::Region"}}
+    }
+    definition = {
+        "StartAt": "Read",
+        "States": {"Read": {"Type": "Pass", "Result": {"value": read}, "End": True}},
+    }
+    template = asl_template("Reader", definition)
+    return StackTemplate(stack_name="Reader", template=template.template, exporters=(shared,))
+
+
+OUTPUTS = {
+    "RoleName": {"Value": {"Ref": "Role"}},
+    "Unknowable": {"Value": {"Fn::GetAtt": ["Role", "NoSuchAttribute"]}},
+}
+
+
+def test_an_output_localrun_cannot_resolve_fails_only_the_stack_that_reads_it() -> None:
+    with LocalRunner(reading("RoleName", OUTPUTS)) as runner:
+        result = runner.run({})
+        role = runner.resource("Role", stack="Shared")
+
+    assert result.output == {"value": role.ref}
+    with pytest.raises(
+        TemplateError, match=r"Shared.Unknowable: the output's value is not available in localrun"
+    ):
+        LocalRunner(reading("Unknowable", OUTPUTS)).start()
+
+
+def test_reading_an_output_the_stack_does_not_have_names_the_outputs_it_has() -> None:
+    with pytest.raises(
+        TemplateError, match=r"stack Shared has no output Missing .*its outputs: RoleName, Unknowable"
+    ):
+        LocalRunner(reading("Missing", OUTPUTS)).start()
