@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,32 @@ class Pseudo:
         }
 
 
+@dataclass(frozen=True)
+class UnresolvedOutput:
+    """An Output whose value localrun could not resolve; reading it across stacks names the reason."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class CrossStack:
+    """What a stack can read of the stacks provisioned before it in the same local world:
+    `Fn::ImportValue` reads `exports` (export name -> value), `Fn::GetStackOutput` reads `outputs`
+    (stack name -> output logical id -> value)."""
+
+    exports: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def adding(
+        self, stack_names: Iterable[str], outputs: Mapping[str, Any], exports: Mapping[str, Any]
+    ) -> CrossStack:
+        """These plus one more provisioned stack (known by each of `stack_names`)."""
+        return CrossStack(
+            exports={**self.exports, **exports},
+            outputs={**self.outputs, **{name: dict(outputs) for name in stack_names}},
+        )
+
+
 RefLookup = Callable[[str], Any]
 AttLookup = Callable[[str, str], Any]
 
@@ -56,6 +82,8 @@ class Resolver:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     conditions: Mapping[str, Any] = field(default_factory=dict)
     mappings: Mapping[str, Any] = field(default_factory=dict)
+    # The outputs and exports of the stacks provisioned before this one.
+    cross_stack: CrossStack = field(default_factory=CrossStack)
 
     def resolve(self, value: Any) -> Any:
         """Return `value` with every intrinsic function evaluated (AWS::NoValue entries removed)."""
@@ -152,10 +180,48 @@ class Resolver:
             raise TemplateError(f"Fn::FindInMap: no {map_name}.{top}.{second}") from error
 
     def _import_value(self, argument: Any) -> Any:
-        raise TemplateError(
-            f"Fn::ImportValue {argument!r}: cross-stack imports are not resolved by localrun; "
-            "run the exporting stack's resources through the same runner or pass the value in"
-        )
+        """The value another stack exports under that name, as CloudFormation resolves it."""
+        name = self._resolve(argument)
+        exports = self.cross_stack.exports
+        if not isinstance(name, str) or name not in exports:
+            known = ", ".join(sorted(exports)) or "none: no exporting stack was provisioned first"
+            raise TemplateError(
+                f"Fn::ImportValue: No export named {name} found (exports of the stacks provisioned "
+                f"before {self.pseudo.stack_name}: {known})"
+            )
+        return _output_value(f"Fn::ImportValue {name}", exports[name])
+
+    def _get_stack_output(self, argument: Any) -> Any:
+        """An Output of another stack of this local world (same account), by stack and output name."""
+        spec = self._resolve(argument)
+        if not isinstance(spec, dict) or not {"StackName", "OutputName"} <= set(spec):
+            raise TemplateError(f"Fn::GetStackOutput needs StackName and OutputName, got {argument!r}")
+        stack, output = spec["StackName"], spec["OutputName"]
+        region = spec.get("Region", self.pseudo.region)
+        if region != self.pseudo.region:
+            raise TemplateError(
+                f"Fn::GetStackOutput {stack}.{output}: stack in region {region}, but localrun "
+                f"provisions every stack of a run in {self.pseudo.region}"
+            )
+        outputs = self.cross_stack.outputs
+        if stack not in outputs:
+            known = ", ".join(sorted(outputs)) or "none"
+            raise TemplateError(
+                f"Fn::GetStackOutput: stack {stack} does not exist (stacks provisioned before "
+                f"{self.pseudo.stack_name}: {known})"
+            )
+        if output not in outputs[stack]:
+            raise TemplateError(
+                f"Fn::GetStackOutput: stack {stack} has no output {output} "
+                f"(its outputs: {', '.join(sorted(outputs[stack])) or 'none'})"
+            )
+        return _output_value(f"Fn::GetStackOutput {stack}.{output}", outputs[stack][output])
+
+
+def _output_value(what: str, value: Any) -> Any:
+    if isinstance(value, UnresolvedOutput):
+        raise TemplateError(f"{what}: the output's value is not available in localrun ({value.reason})")
+    return value
 
 
 class _RemovedType:
@@ -192,6 +258,7 @@ _INTRINSICS: dict[str, Callable[[Resolver, Any], Any]] = {
     ).decode(),
     "Fn::GetAZs": lambda resolver, argument: [f"{resolver.pseudo.region}{suffix}" for suffix in "abc"],
     "Fn::ImportValue": Resolver._import_value,
+    "Fn::GetStackOutput": Resolver._get_stack_output,
 }
 
 

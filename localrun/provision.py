@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from localrun import clients
 from localrun.engine.compat import adapt, item_batchers
-from localrun.intrinsics import Pseudo, Resolver, TemplateError, references
+from localrun.intrinsics import CrossStack, Pseudo, Resolver, TemplateError, UnresolvedOutput, references
 from localrun.naming import physical_name
 from localrun.template import PROJECT_ROOT, SOURCE_METADATA_KEY, StackTemplate
 
@@ -80,6 +80,12 @@ class Deployment:
     # Map states' `ItemBatcher` by state machine logical id, then state name (moto cannot parse them).
     item_batchers: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    # What the stack could read of the stacks provisioned before it, and its own Outputs: every
+    # one by logical id (an `UnresolvedOutput` where localrun cannot resolve it), exported ones by
+    # export name.
+    imports: CrossStack = field(default_factory=CrossStack)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
 
 
 Client = Callable[[str], Any]
@@ -125,9 +131,15 @@ class _Context:
         )
 
 
-def provision(stack: StackTemplate, pseudo: Pseudo, client: Client) -> Deployment:
-    """Create every supported resource of `stack` in moto; placeholders for the rest."""
-    deployment = Deployment(stack=stack, pseudo=pseudo)
+def provision(
+    stack: StackTemplate, pseudo: Pseudo, client: Client, imports: CrossStack | None = None
+) -> Deployment:
+    """Create every supported resource of `stack` in moto; placeholders for the rest.
+
+    `imports` are the outputs and exports of the stacks provisioned before (`Fn::ImportValue` and
+    `Fn::GetStackOutput` read them); the stack's own end up in `Deployment.outputs`/`exports`.
+    """
+    deployment = Deployment(stack=stack, pseudo=pseudo, imports=imports or CrossStack())
     template = stack.template
     parameters = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
     resolver = Resolver(
@@ -137,6 +149,7 @@ def provision(stack: StackTemplate, pseudo: Pseudo, client: Client) -> Deploymen
         parameters=parameters,
         conditions=template.get("Conditions", {}),
         mappings=template.get("Mappings", {}),
+        cross_stack=deployment.imports,
     )
     context = _Context(deployment=deployment, client=client, resolver=resolver)
     for logical_id in _dependency_order(stack):
@@ -150,7 +163,31 @@ def provision(stack: StackTemplate, pseudo: Pseudo, client: Client) -> Deploymen
             continue
         properties = resolver.resolve(resource.get("Properties", {})) or {}
         deployment.resources[logical_id] = provisioner(context, logical_id, properties)
+    _record_outputs(deployment, resolver)
     return deployment
+
+
+def _record_outputs(deployment: Deployment, resolver: Resolver) -> None:
+    """The stack's Outputs by logical id, and the exported ones by export name. A value localrun
+    cannot resolve is kept as `UnresolvedOutput` (an error only for a stack that reads it); an
+    export name another stack already exports is refused, as CloudFormation refuses it."""
+    for output_id, output in deployment.stack.template.get("Outputs", {}).items():
+        condition = output.get("Condition")
+        if condition and not resolver.resolve({"Condition": condition}):
+            continue
+        try:
+            value = resolver.resolve(output.get("Value"))
+        except TemplateError as error:
+            value = UnresolvedOutput(str(error))
+        deployment.outputs[output_id] = value
+        if "Export" not in output:
+            continue
+        name = resolver.resolve(output["Export"]["Name"])
+        if name in deployment.imports.exports or name in deployment.exports:
+            raise TemplateError(
+                f"Outputs.{output_id}: Export with name {name} is already exported by another stack"
+            )
+        deployment.exports[name] = value
 
 
 def _lookup(deployment: Deployment, logical_id: str) -> PhysicalResource:

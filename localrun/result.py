@@ -82,6 +82,8 @@ class RunResult:
     children: tuple[RunResult, ...] = ()
     task_tokens: tuple[TaskToken, ...] = ()
     map_children: tuple[MapChildResult, ...] = ()
+    # What went wrong with the run's Bedrock script: requests that broke it, turns never used.
+    bedrock_problems: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -157,6 +159,7 @@ class RunResult:
             ],
             "children": [child.to_dict() for child in self.children],
             "mapChildren": [child.to_dict() for child in self.map_children],
+            "bedrockProblems": list(self.bedrock_problems),
         }
 
 
@@ -192,6 +195,7 @@ def build_result(
                 (MapChildResult.of(child) for child in run.map_children), key=lambda c: (c.map_state, c.index)
             )
         ),
+        bedrock_problems=tuple(run.bedrock.problems()) if run.parent is None and run.bedrock else (),
     )
 
 

@@ -20,11 +20,12 @@ from botocore.exceptions import ClientError
 
 from localrun import clients, engine, iam, tracking
 from localrun.clock import calendar
+from localrun.emulation.converse import BedrockScript
 from localrun.engine import item_batcher, lambda_backend
 from localrun.engine.execution import forget_tokens, register_state_machine, time_out_task
 from localrun.faults import Fault, FaultPlan
 from localrun.iam import enforcement
-from localrun.intrinsics import Pseudo
+from localrun.intrinsics import CrossStack, Pseudo
 from localrun.lambda_runtime import LambdaRuntime
 from localrun.mocks import MockConfig
 from localrun.provision import Deployment, FunctionSpec, PhysicalResource, provision
@@ -43,26 +44,39 @@ DEFAULT_TIMEOUT_SECONDS = 60.0
 _names = itertools.count(1)
 
 
-_active_stacks: set[str] = set()
+# Stack names provisioned in the current moto world. moto keeps every runner's data until the
+# last active mock stops, so a name stays taken until then, not only while its runner is open.
+_world_stacks: set[str] = set()
+_open_runners = 0
 _active_lock = threading.Lock()
 _starting = threading.Lock()  # registers a run and starts its execution as one step
 
 
 def _claim_stack_name(name: str) -> str:
-    """The stack's name, or `<name>-2`, `-3`... while runners of the same stack are active (as two
-    CloudFormation stacks would need distinct names), so their resources do not collide."""
+    """The stack's name, or `<name>-2`, `-3`... while the moto world already holds a stack of that
+    name (as two CloudFormation stacks would need distinct names), so their resources do not collide."""
     with _active_lock:
         candidate, number = name, 1
-        while candidate in _active_stacks:
+        while candidate in _world_stacks:
             number += 1
             candidate = f"{name}-{number}"
-        _active_stacks.add(candidate)
+        _world_stacks.add(candidate)
         return candidate
 
 
-def _release_stack_name(name: str) -> None:
+def _runner_opened() -> None:
+    global _open_runners
     with _active_lock:
-        _active_stacks.discard(name)
+        _open_runners += 1
+
+
+def _runner_closed() -> None:
+    """The last open runner closing ends the moto world: every name is free again."""
+    global _open_runners
+    with _active_lock:
+        _open_runners -= 1
+        if _open_runners == 0:
+            _world_stacks.clear()
 
 
 class RunTimeout(TimeoutError):
@@ -192,8 +206,10 @@ class LocalRunner:
         self.mock_config = MockConfig.load(mock_config) if mock_config is not None else None
         self._mock: Any = None
         self._deployment: Deployment | None = None
+        self._exporters: dict[str, Deployment] = {}
+        self._deployments: list[Deployment] = []
         self._policies: iam.PolicySet | None = None
-        self._stack_name: str | None = None
+        self._policy_sets: list[iam.PolicySet] = []
         self._runtime = LambdaRuntime(region=self.region)
         self._clients: dict[str, Any] = {}
         self._clients_lock = threading.Lock()
@@ -230,43 +246,59 @@ class LocalRunner:
         engine.install()
         self._mock = mock_aws(config=MOTO_CONFIG)  # type: ignore[arg-type]
         self._mock.start()
+        _runner_opened()
         try:
-            self._stack_name = _claim_stack_name(self.stack.stack_name)
-            pseudo = Pseudo(region=self.region, account_id=DEFAULT_ACCOUNT_ID, stack_name=self._stack_name)
-            self._deployment = provision(self.stack, pseudo, self.client)
-            lambda_backend.register_functions(
-                pseudo.account_id, self.region, list(self._deployment.functions.values()), self._runtime
-            )
-            for logical_id, arn in self._deployment.state_machines.items():
-                register_state_machine(arn, self._names_of(logical_id))
-                item_batcher.register(arn, self._deployment.item_batchers.get(logical_id, {}))
-            if self.iam_enforced:
-                self._policies = iam.build(self._deployment)
-                enforcement.register(self._policies)
+            provisioned = CrossStack()
+            for exporter in self.stack.dependencies():
+                deployment = self._deploy(exporter, DEFAULT_ACCOUNT_ID, provisioned)
+                self._exporters[exporter.stack_name] = deployment
+                names = (exporter.stack_name, deployment.pseudo.stack_name)
+                provisioned = provisioned.adding(names, deployment.outputs, deployment.exports)
+            self._deployment = self._deploy(self.stack, DEFAULT_ACCOUNT_ID, provisioned)
+            self._policies = self._policy_sets[-1] if self.iam_enforced else None
         except BaseException:
             self.close()
             raise
         return self
 
+    def _deploy(self, stack: StackTemplate, account_id: str, imports: CrossStack) -> Deployment:
+        """Provision one stack and register its functions, state machines and (enforced) policies."""
+        stack_name = _claim_stack_name(stack.stack_name)
+        pseudo = Pseudo(region=self.region, account_id=account_id, stack_name=stack_name)
+        deployment = provision(stack, pseudo, self.client, imports)
+        self._deployments.append(deployment)
+        lambda_backend.register_functions(
+            pseudo.account_id, self.region, list(deployment.functions.values()), self._runtime
+        )
+        for logical_id, arn in deployment.state_machines.items():
+            register_state_machine(arn, _machine_names(deployment, logical_id))
+            item_batcher.register(arn, deployment.item_batchers.get(logical_id, {}))
+        if self.iam_enforced:
+            policies = iam.build(deployment)
+            self._policy_sets.append(policies)
+            enforcement.register(policies)
+        return deployment
+
     def close(self) -> None:
         """Unregister the functions and stop moto (its data goes when the last mock stops)."""
-        if self._policies is not None:
-            enforcement.unregister(self._policies)
-            self._policies = None
-        if self._stack_name is not None:
-            _release_stack_name(self._stack_name)
-            self._stack_name = None
-        if self._deployment is not None:
-            pseudo = self._deployment.pseudo
+        for policies in self._policy_sets:
+            enforcement.unregister(policies)
+        self._policy_sets.clear()
+        self._policies = None
+        for deployment in self._deployments:
+            pseudo = deployment.pseudo
             lambda_backend.unregister_functions(
-                pseudo.account_id, self.region, list(self._deployment.functions.values())
+                pseudo.account_id, self.region, list(deployment.functions.values())
             )
-            for arn in self._deployment.state_machines.values():
+            for arn in deployment.state_machines.values():
                 item_batcher.unregister(arn)
-            self._deployment = None
+        self._deployments.clear()
+        self._exporters.clear()
+        self._deployment = None
         if self._mock is not None:
             mock, self._mock = self._mock, None
             mock.stop()
+            _runner_closed()
         self._clients.clear()
         self._runtime.reset()
         calendar.reset()
@@ -276,6 +308,11 @@ class LocalRunner:
         if self._deployment is None:
             raise RuntimeError("LocalRunner is not started: use `with LocalRunner...(...) as runner`")
         return self._deployment
+
+    @property
+    def exporters(self) -> Mapping[str, Deployment]:
+        """The stacks provisioned first because this one imports their exports, by stack name."""
+        return dict(self._exporters)
 
     @property
     def policies(self) -> iam.PolicySet:
@@ -294,9 +331,12 @@ class LocalRunner:
         """State machine ARNs by logical id."""
         return self.deployment.state_machines
 
-    def resource(self, name: str) -> PhysicalResource:
-        """A resource by logical id or construct path (`Items`, `Echo/Function`, ...)."""
-        resources = self.deployment.resources
+    def resource(self, name: str, *, stack: str | None = None) -> PhysicalResource:
+        """A resource by logical id or construct path (`Items`, `Echo/Function`, ...); `stack` names
+        one of the `exporters` (by its stack name) to look there instead."""
+        if stack is not None and stack not in self._exporters:
+            raise KeyError(f"no exporting stack {stack!r} (known: {sorted(self._exporters)})")
+        resources = self._exporters[stack].resources if stack is not None else self.deployment.resources
         if name in resources:
             return resources[name]
         for wanted in (name, f"{name}/Resource"):
@@ -338,10 +378,7 @@ class LocalRunner:
         raise KeyError(f"no state machine {state_machine!r} (known: {sorted(machines)})")
 
     def _names_of(self, logical_id: str) -> tuple[str, ...]:
-        resource = self.deployment.resources[logical_id]
-        path = resource.construct_path
-        construct_ids = [path.removesuffix("/Resource"), path.removesuffix("/StateMachine/Resource")]
-        return tuple(dict.fromkeys([resource.name, logical_id, *construct_ids]))
+        return _machine_names(self.deployment, logical_id)
 
     def start_execution(
         self,
@@ -352,6 +389,7 @@ class LocalRunner:
         faults: Iterable[Fault] = (),
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
     ) -> LocalExecution:
         """Start an execution and return at once; see `run` for the arguments."""
         arn = self.state_machine_arn(state_machine)
@@ -377,6 +415,7 @@ class LocalRunner:
                 faults=FaultPlan(faults),
                 mock_config=mocks,
                 test_case=test_case,
+                bedrock=_script(bedrock, name),
             )
             tracking.register(run)
             try:
@@ -395,14 +434,17 @@ class LocalRunner:
         faults: Iterable[Fault] = (),
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
         on_task_token: TaskTokenCallback | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> RunResult:
         """Run one execution to completion and return its RunResult.
 
         `faults` make states/functions fail; `mock_config` + `test_case` answer Task states from a
-        MockConfigFile; `on_task_token(token)` answers `.waitForTaskToken` tasks (return the output,
-        a `TaskFailure`, or None to leave it); `timeout` is wall-clock seconds.
+        MockConfigFile; `bedrock` is the script of Converse/ApplyGuardrail turns the run's handlers
+        are answered from (`localrun.emulation.converse`; what went wrong with it is in
+        `RunResult.bedrock_problems`); `on_task_token(token)` answers `.waitForTaskToken` tasks
+        (return the output, a `TaskFailure`, or None to leave it); `timeout` is wall-clock seconds.
         """
         execution = self.start_execution(
             input,
@@ -411,6 +453,7 @@ class LocalRunner:
             faults=faults,
             mock_config=mock_config,
             test_case=test_case,
+            bedrock=bedrock,
         )
         return execution.wait(timeout=timeout, on_task_token=on_task_token)
 
@@ -422,12 +465,14 @@ class LocalRunner:
         client_token: str | None = None,
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
     ) -> LocalExecution:
         """RedriveExecution through the Step Functions API (emulated: `engine/redrive.py`) and return
         the redriven attempt without waiting; its RunResult covers the attempt (history from
-        `ExecutionRedriven` on). `faults`, `mock_config` and `test_case` apply to the attempt, as
-        in `run` (pass the original run's test case again if it had one). A `client_token` already used for
-        this execution starts nothing: the returned execution is then already finished.
+        `ExecutionRedriven` on). `faults`, `mock_config`, `test_case` and `bedrock` apply to the
+        attempt, as in `run` (pass the original run's test case again if it had one). A
+        `client_token` already used for this execution starts nothing: the returned execution is
+        then already finished.
         Raises botocore's ClientError `ExecutionNotRedrivable` / `ExecutionDoesNotExist`."""
         sfn = self.client("stepfunctions")
         token = client_token or uuid.uuid4().hex
@@ -448,6 +493,7 @@ class LocalRunner:
                 mock_config=MockConfig.load(mock_config) if mock_config is not None else self.mock_config,
                 test_case=test_case,
                 redrive=True,
+                bedrock=_script(bedrock, execution_arn.rsplit(":", 1)[-1]),
             )
             tracking.register(run)
             try:
@@ -467,6 +513,7 @@ class LocalRunner:
         client_token: str | None = None,
         mock_config: MockConfig | Mapping[str, Any] | str | Path | None = None,
         test_case: str | None = None,
+        bedrock: BedrockScript | Mapping[str, Any] | None = None,
         on_task_token: TaskTokenCallback | None = None,
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> RunResult:
@@ -477,6 +524,7 @@ class LocalRunner:
             client_token=client_token,
             mock_config=mock_config,
             test_case=test_case,
+            bedrock=bedrock,
         )
         return execution.wait(timeout=timeout, on_task_token=on_task_token)
 
@@ -506,6 +554,24 @@ class LocalRunner:
             history = history[redriven[-1] :] if redriven else history
         children = [self._result(child, wall_seconds) for child in run.children if child.finished.is_set()]
         return build_result(run, description, history, wall_seconds, children)
+
+
+def _machine_names(deployment: Deployment, logical_id: str) -> tuple[str, ...]:
+    """The names a state machine answers to: physical name, logical id, construct ids."""
+    resource = deployment.resources[logical_id]
+    path = resource.construct_path
+    construct_ids = [path.removesuffix("/Resource"), path.removesuffix("/StateMachine/Resource")]
+    return tuple(dict.fromkeys([resource.name, logical_id, *construct_ids]))
+
+
+def _script(script: BedrockScript | Mapping[str, Any] | None, execution: str) -> BedrockScript | None:
+    """A fresh (unconsumed) copy of the run's Bedrock script, labelled with the execution when it
+    came as a plain mapping; None when the run has none."""
+    if script is None:
+        return None
+    if isinstance(script, BedrockScript):
+        return BedrockScript.load(script)
+    return BedrockScript.load(script, label=f"execution {execution}")
 
 
 def execution_record(

@@ -18,6 +18,13 @@ A sample file (keys other than `input` and `expect` are optional)::
       "taskTokens": {"AwaitApproval": {"output": {"approved": true}}},
       "mockConfig": "orders.mocks.json",
       "testCase": "HappyPath",
+      "bedrock": {
+        "converse": [{"expect": {"toolNames": ["calculator"], "lastUserText": {"contains": "2+2"}},
+                      "response": {"output": {"message": {"role": "assistant", "content": [...]}},
+                                   "stopReason": "tool_use", "usage": {"inputTokens": 9, "outputTokens": 5}}},
+                     {"expect": {"toolResults": {"0": "success"}}, "error": {"code": "ThrottlingException"}}],
+        "guardrail": [{"expect": {"source": "INPUT"}, "response": {"action": "NONE"}}]
+      },
       "expect": {
         "status": "SUCCEEDED",
         "error": "OrderRejected",
@@ -35,7 +42,10 @@ the sample), with an optional `contentType`. `setup` names a function `(runner, 
 AWS Organization in moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
 `{"error": ..., "cause": ...}`, or lets the task time out with `{"timeout": true}` (its
 TimeoutSeconds pass in virtual time). `mockConfig` is a MockConfigFile path (relative to the
-sample) or an inline object. In `expect`, `states` must be entered in that relative order,
+sample) or an inline object. `bedrock` scripts the run's bedrock-runtime Converse and
+ApplyGuardrail calls, answered in order from these turns (`localrun.emulation.converse`, the
+expectation language in localrun/README.md); a request that breaks the script, or a turn never
+used, is a sample error. In `expect`, `states` must be entered in that relative order,
 `notStates` never, and `output` is matched as a subset. Files named `*.mocks.json` are mock
 configs, not samples.
 """
@@ -52,6 +62,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from localrun.emulation.converse import BedrockScript, ScriptError
 from localrun.faults import Fault
 from localrun.result import RunResult, readable_cause
 from localrun.runner import LocalRunner, TaskFailure, TaskTimeout
@@ -108,6 +119,7 @@ class Sample:
     mock_config: Any = None
     test_case: str | None = None
     setup: str | None = None
+    bedrock: BedrockScript | None = None
 
     @property
     def name(self) -> str:
@@ -141,6 +153,7 @@ class Sample:
             mock_config=mock_config,
             test_case=raw.get("testCase"),
             setup=raw.get("setup"),
+            bedrock=_bedrock_script(path, raw.get("bedrock")),
             expect=Expectation(
                 status=expect["status"],
                 error=expect.get("error"),
@@ -161,18 +174,21 @@ class Sample:
             faults=self.faults,
             mock_config=self.mock_config,
             test_case=self.test_case,
+            bedrock=self.bedrock,
             on_task_token=self._answer if self.task_tokens else None,
             timeout=timeout,
         )
 
     def mismatches(self, result: RunResult) -> list[str]:
-        """What differs from the expectation, and every fault of the sample that never fired."""
+        """What differs from the expectation, every fault of the sample that never fired, and
+        what went wrong with its Bedrock script (a request that broke it, a turn never used)."""
         unfired = [
             f"fault {fault.target}={fault.error} never fired (no such state or function on the path taken)"
             for fault in result.unfired_faults
             if fault in self.faults
         ]
-        return [*self.expect.mismatches(result), *unfired]
+        scripted = [f"bedrock script: {problem}" for problem in result.bedrock_problems]
+        return [*self.expect.mismatches(result), *unfired, *scripted]
 
     def _answer(self, token: TaskToken) -> Any:
         answer = self.task_tokens.get(token.state)
@@ -267,6 +283,16 @@ def _check_seed(path: Path, data: Any) -> None:
             object_body(entry, path.parent)
         except SampleError as error:
             raise SampleError(f"{path}: {error}") from None
+
+
+def _bedrock_script(path: Path, data: Any) -> BedrockScript | None:
+    if data is None:
+        return None
+    label = str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+    try:
+        return BedrockScript.load(data, label=label)
+    except ScriptError as error:
+        raise SampleError(str(error)) from None
 
 
 def _fault(path: Path, item: Any) -> Fault:

@@ -26,6 +26,9 @@ class StackTemplate:
     region: str | None = None
     account: str | None = None
     construct_paths: Mapping[str, str] = field(default_factory=dict)
+    # The stacks this one depends on (CDK's cross-stack references become their exports and its
+    # `Fn::ImportValue`s): localrun provisions them first, in the same moto world.
+    exporters: tuple[StackTemplate, ...] = ()
 
     @property
     def resources(self) -> Mapping[str, Mapping[str, Any]]:
@@ -37,6 +40,19 @@ class StackTemplate:
             for logical_id, resource in self.resources.items()
             if resource.get("Type") in types
         }
+
+    def dependencies(self) -> list[StackTemplate]:
+        """Every stack this one depends on, directly or not, each after its own (once by name)."""
+        ordered: dict[str, StackTemplate] = {}
+
+        def visit(template: StackTemplate) -> None:
+            for exporter in template.exporters:
+                if exporter.stack_name not in ordered:
+                    visit(exporter)
+                    ordered.setdefault(exporter.stack_name, exporter)
+
+        visit(self)
+        return list(ordered.values())
 
     def construct_path(self, logical_id: str) -> str:
         """The construct path relative to the stack (e.g. `Charge/Function/Resource`), or the id."""
@@ -63,7 +79,8 @@ def prepare_cdk_environment() -> None:
 
 
 def synthesize(stack: Stack) -> StackTemplate:
-    """Synthesize `stack` in-process and return its template with construct paths."""
+    """Synthesize `stack` in-process and return its template with construct paths, and the stacks
+    it depends on (e.g. for the exports it imports), each synthesized the same way."""
     from aws_cdk import CfnResource, Token
     from aws_cdk.assertions import Template
 
@@ -82,6 +99,7 @@ def synthesize(stack: Stack) -> StackTemplate:
         region=region,
         account=account,
         construct_paths=paths,
+        exporters=tuple(synthesize(dependency) for dependency in stack.dependencies),
     )
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localrun.clock import Clock, Timeline
+from localrun.emulation.converse import BedrockScript
 from localrun.faults import FaultPlan
 from localrun.mocks import MockConfig
 
@@ -70,6 +71,7 @@ class RunContext:
     clock: Clock | None = None
     retries: int = 0
     redrive: bool = False  # a redriven attempt: its result starts at ExecutionRedriven
+    bedrock: BedrockScript | None = None  # scripted Converse/ApplyGuardrail turns (child runs use the root's)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

@@ -1,5 +1,6 @@
-"""Wire localrun's emulations into moto: bedrock-runtime InvokeModel (Titan V2), S3 Vectors QueryVectors,
-AWS Organizations (e-mail uniqueness, asynchronous account creation, MoveAccount duplicates)."""
+"""Wire localrun's emulations into moto: bedrock-runtime InvokeModel (Titan V2), Converse and ApplyGuardrail
+(scripted), S3 Vectors QueryVectors, AWS Organizations (e-mail uniqueness, asynchronous account
+creation, MoveAccount duplicates)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from moto.bedrockruntime.models import BedrockRuntimeBackend
+from moto.bedrockruntime.responses import BedrockRuntimeResponse
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from moto.s3vectors import urls as s3vectors_urls
@@ -14,7 +16,8 @@ from moto.s3vectors.exceptions import ValidationError
 from moto.s3vectors.models import S3VectorsBackend
 from moto.s3vectors.responses import S3VectorsResponse
 
-from localrun.emulation import organizations, titan, vector_search
+from localrun import tracking
+from localrun.emulation import converse, organizations, titan, vector_search
 from localrun.engine.overrides import add, replace
 
 OVERRIDE_KIND = "emulation"
@@ -25,8 +28,20 @@ class BedrockValidationException(ServiceException):
     code = "ValidationException"
 
 
+class BedrockServiceException(ServiceException):
+    """A bedrock-runtime error of any code; its HTTP status comes from the service model's shape
+    (defined outside moto's packages, so moto looks the code up in bedrock-runtime's model)."""
+
+
+def _bedrock_error(error: converse.BedrockRequestError) -> ServiceException:
+    """What the caller gets as botocore's ClientError: the error's code and message."""
+    return BedrockServiceException(error.code, error.message)
+
+
 def install() -> None:
     replace(BedrockRuntimeBackend, "invoke_model", _build_invoke_model)
+    add(BedrockRuntimeResponse, "converse", _converse_response)
+    add(BedrockRuntimeResponse, "apply_guardrail", _apply_guardrail_response)
     replace(s3vectors_urls, "url_paths", _with_query_path)
     add(S3VectorsResponse, "query_vectors", _query_vectors_response)
     organizations.install()
@@ -47,6 +62,26 @@ def _build_invoke_model(original: Callable[..., dict[str, Any]]) -> Callable[...
             raise BedrockValidationException(str(error)) from error
 
     return invoke_model
+
+
+def _current_script() -> converse.BedrockScript | None:
+    """The Bedrock script of the run whose task is making the call (Lambda handlers included)."""
+    scope = tracking.current_task()
+    return scope.run.root.bedrock if scope is not None else None
+
+
+def _converse_response(self: BedrockRuntimeResponse) -> ActionResult:
+    try:
+        return ActionResult(converse.converse(_current_script(), self.params))
+    except converse.BedrockRequestError as error:
+        raise _bedrock_error(error) from error
+
+
+def _apply_guardrail_response(self: BedrockRuntimeResponse) -> ActionResult:
+    try:
+        return ActionResult(converse.apply_guardrail(_current_script(), self.params))
+    except converse.BedrockRequestError as error:
+        raise _bedrock_error(error) from error
 
 
 def _with_query_path(original: dict[str, Any]) -> dict[str, Any]:

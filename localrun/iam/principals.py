@@ -130,6 +130,7 @@ def _resolver(deployment: Deployment) -> Resolver:
         parameters={name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()},
         conditions=template.get("Conditions", {}),
         mappings=template.get("Mappings", {}),
+        cross_stack=deployment.imports,
     )
 
 

@@ -47,6 +47,8 @@ _ACTION_NAMES: dict[tuple[str, str], str] = {
     ("sqs", "ChangeMessageVisibilityBatch"): "ChangeMessageVisibility",
     ("sns", "PublishBatch"): "Publish",
     ("dynamodb", "TransactGetItems"): "GetItem",
+    ("bedrock", "Converse"): "InvokeModel",
+    ("bedrock", "ConverseStream"): "InvokeModelWithResponseStream",
 }
 # Calls AWS authorizes without any permission.
 NO_PERMISSION_NEEDED = frozenset({("sts", "GetCallerIdentity")})
@@ -351,12 +353,28 @@ def _states(call: Call, context: dict[str, ContextValue]) -> list[Request]:
     return _generic(call, context)
 
 
+# Cross-region inference profile ids start with a geography (`us.anthropic...`).
+_PROFILE_GEOGRAPHIES = ("us.", "us-gov.", "eu.", "apac.", "jp.", "au.", "ca.", "global.")
+
+
 def _bedrock(call: Call, context: dict[str, ContextValue]) -> list[Request]:
+    """A model by id or ARN; an inference profile id asks for the profile and its foundation model
+    (in the calling region, which stands for the profile's destinations); a guardrail by id or ARN."""
+    guardrail = str(call.params.get("guardrailIdentifier", ""))
+    if guardrail:
+        arn = guardrail if guardrail.startswith("arn:") else call.arn("bedrock", f"guardrail/{guardrail}")
+        return [_one(call, arn, context)]
     model = str(call.params.get("modelId", ""))
     if not model:
         return _generic(call, context)
     if model.startswith("arn:"):
         return [_one(call, model, context)]
+    if model.startswith(_PROFILE_GEOGRAPHIES):
+        base = model.split(".", 1)[1]
+        return [
+            _one(call, call.arn("bedrock", f"inference-profile/{model}"), context),
+            _one(call, call.arn("bedrock", f"foundation-model/{base}", account=False), context),
+        ]
     return [_one(call, call.arn("bedrock", f"foundation-model/{model}", account=False), context)]
 
 

@@ -198,3 +198,49 @@ def test_a_sample_whose_fault_never_fires_fails_naming_it(kitchen: LocalRunner, 
     assert problems == [
         "fault NoSuchState=Lambda.ServiceException never fired (no such state or function on the path taken)"
     ]
+
+
+ANSWER = {
+    "output": {"message": {"role": "assistant", "content": [{"text": "done"}]}},
+    "stopReason": "end_turn",
+    "usage": {"inputTokens": 1, "outputTokens": 1},
+}
+
+
+def test_a_sample_whose_bedrock_turn_is_never_used_fails_naming_it(
+    kitchen: LocalRunner, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "kitchen",
+        "unused-turn.json",
+        {
+            "input": {**ORDER, "express": True},
+            "taskTokens": {"AwaitApproval": {"output": {"approver": "sam"}}},
+            "bedrock": {
+                "converse": [{"expect": {"lastUserText": {"contains": "order"}}, "response": ANSWER}]
+            },
+            "expect": {"status": "SUCCEEDED"},
+        },
+    )
+    sample = Sample.load(path)
+
+    problems = sample.mismatches(sample.run(kitchen))
+
+    assert problems == ["bedrock script: bedrock.converse[0] was never used (Converse called 0 time(s))"]
+
+
+def test_a_malformed_bedrock_script_is_reported_when_the_sample_loads(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "kitchen",
+        "bad-script.json",
+        {
+            "input": {},
+            "bedrock": {"converse": [{"response": {"stopReason": "end_turn"}}]},
+            "expect": {"status": "SUCCEEDED"},
+        },
+    )
+
+    with pytest.raises(
+        SampleError, match=r"bad-script\.json: bedrock\.converse\[0\]\.response is not a Converse"
+    ):
+        Sample.load(path)

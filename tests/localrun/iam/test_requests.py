@@ -111,3 +111,22 @@ def test_calls_that_need_no_permission_and_unmapped_resources() -> None:
     assert asked("organizations", "DescribeOrganization") == [
         ("organizations:DescribeOrganization", UNMAPPED)
     ]
+
+
+def test_converse_is_authorized_as_invoke_model_on_the_model_or_its_inference_profile() -> None:
+    model = "anthropic.claude-3-5-haiku-20241022-v1:0"
+    assert asked("bedrock", "Converse", modelId=model) == [
+        ("bedrock:InvokeModel", f"arn:aws:bedrock:us-east-1::foundation-model/{model}")
+    ]
+    assert asked("bedrock", "Converse", modelId=f"us.{model}") == [
+        ("bedrock:InvokeModel", f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{model}"),
+        ("bedrock:InvokeModel", f"arn:aws:bedrock:us-east-1::foundation-model/{model}"),
+    ]
+
+
+def test_apply_guardrail_names_the_guardrail_by_id_or_arn() -> None:
+    arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr-1"
+    assert asked("bedrock", "ApplyGuardrail", guardrailIdentifier="gr-1", guardrailVersion="1") == [
+        ("bedrock:ApplyGuardrail", arn)
+    ]
+    assert asked("bedrock", "ApplyGuardrail", guardrailIdentifier=arn) == [("bedrock:ApplyGuardrail", arn)]
