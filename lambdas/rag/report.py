@@ -21,7 +21,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, documents, layout, sources
+from rag import artifacts, contract, documents, layout, sources
 from rag.errors import InvalidInput
 from rag.record_failure import error_message
 from shared import clients
@@ -29,8 +29,6 @@ from shared.task import logger, metrics, task_handler
 
 READERS = 16
 STATUSES = ("ingested", "unchanged", "failed", "ignored", "removed")
-# The run's error when documents failed and none was ingested or unchanged (the run then fails).
-ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
 
 
 @task_handler
@@ -53,7 +51,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
             unrecorded += 1
     if unrecorded:
         # RecordFailure never counted these: the failed-documents alarm must still see them.
-        metrics.add_metric(name="DocumentsFailed", unit=MetricUnit.Count, value=unrecorded)
+        metrics.add_metric(name=contract.DOCUMENTS_FAILED_METRIC, unit=MetricUnit.Count, value=unrecorded)
     lines.sort(key=lambda line: line["source"])
 
     counts = summarize(lines)
@@ -89,7 +87,7 @@ def run_error(counts: dict[str, int], map_error: dict[str, Any] | None) -> dict[
         return {"error": map_error.get("Error"), "message": error_message(map_error.get("Cause"))}
     if counts["failed"] and not (counts["ingested"] or counts["unchanged"] or counts["removed"]):
         return {
-            "error": ALL_DOCUMENTS_FAILED,
+            "error": contract.ALL_DOCUMENTS_FAILED,
             "message": f"{counts['failed']} of {counts['documents']} documents failed and none was "
             "ingested, unchanged or removed",
         }
