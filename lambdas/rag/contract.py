@@ -79,9 +79,6 @@ WORKING_PREFIXES = (
 # ----------------------------------------------------------------------------- document registry
 REGISTRY_KEY = "source"  # partition key (string): the document's source URI
 
-# ---------------------------------------------------------------------------------------- metrics
-DOCUMENTS_FAILED_METRIC = "DocumentsFailed"  # RecordFailure per document, Report for unrecorded ones
-
 # ------------------------------------------------- error names the state machine retries or catches
 INVALID_INPUT = "InvalidInput"
 FETCH_TIMEOUT = "FetchTimeout"

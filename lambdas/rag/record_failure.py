@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, contract, documents, registry, sources, vector_index
+from rag import artifacts, documents, registry, sources, vector_index
 from rag.errors import PERMANENT_ERRORS, InvalidInput
 from shared import clients
 from shared.task import logger, metrics, task_handler
@@ -70,7 +70,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues=registry.to_item(values),
     )
-    metrics.add_metric(name=contract.DOCUMENTS_FAILED_METRIC, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="DocumentsFailed", unit=MetricUnit.Count, value=1)
     logger.warning("document failed", extra={"source": source, "error": name, "removed": removed})
     return documents.line(
         source,

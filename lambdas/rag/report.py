@@ -29,6 +29,8 @@ from shared.task import logger, metrics, task_handler
 
 READERS = 16
 STATUSES = ("ingested", "unchanged", "failed", "ignored", "removed")
+# The run's error when documents failed and none was ingested or unchanged (the run then fails).
+ALL_DOCUMENTS_FAILED = contract.ALL_DOCUMENTS_FAILED
 
 
 @task_handler
@@ -51,7 +53,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
             unrecorded += 1
     if unrecorded:
         # RecordFailure never counted these: the failed-documents alarm must still see them.
-        metrics.add_metric(name=contract.DOCUMENTS_FAILED_METRIC, unit=MetricUnit.Count, value=unrecorded)
+        metrics.add_metric(name="DocumentsFailed", unit=MetricUnit.Count, value=unrecorded)
     lines.sort(key=lambda line: line["source"])
 
     counts = summarize(lines)
@@ -87,7 +89,7 @@ def run_error(counts: dict[str, int], map_error: dict[str, Any] | None) -> dict[
         return {"error": map_error.get("Error"), "message": error_message(map_error.get("Cause"))}
     if counts["failed"] and not (counts["ingested"] or counts["unchanged"] or counts["removed"]):
         return {
-            "error": contract.ALL_DOCUMENTS_FAILED,
+            "error": ALL_DOCUMENTS_FAILED,
             "message": f"{counts['failed']} of {counts['documents']} documents failed and none was "
             "ingested, unchanged or removed",
         }
