@@ -68,6 +68,8 @@ FUNCTIONS_SCOPE = "Functions"
 
 @dataclass(frozen=True)
 class DocumentPipelineProps:
+    """What the per-document pipeline is given (an extending pipeline may be given more)."""
+
     platform: Platform
     settings: RagSettings
     source_bucket: s3.IBucket
@@ -79,10 +81,12 @@ class DocumentPipelineProps:
 class DocumentPipeline(Construct):
     """The task functions, grants and state chain that ingest one document (an Express processor).
 
-    Subclass to change the per-document steps: override `_definition` (or add functions in
-    `__init__`); every path must end in a state that succeeds (definition/documents.py).
+    Subclass to change the per-document steps: override `_definition` (add functions with
+    `self.factory.task(...)`, they join `functions`); every path must end in a state that succeeds
+    (definition/documents.py).
     """
 
+    factory: RagFunctionFactory
     functions: dict[str, PythonTaskFunction]
     task_functions: DocumentFunctions
     definition: sfn.IChainable
@@ -90,10 +94,12 @@ class DocumentPipeline(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: DocumentPipelineProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        factory = RagFunctionFactory(Construct(self, FUNCTIONS_SCOPE), props.platform, props.artifacts_bucket)
+        self.factory = RagFunctionFactory(
+            Construct(self, FUNCTIONS_SCOPE), props.platform, props.artifacts_bucket
+        )
         inputs = FunctionInputs(props.settings, props.source_bucket, props.registry, props.vectors)
-        self.task_functions = create_document_functions(factory, inputs)
-        self.functions = factory.functions
+        self.task_functions = create_document_functions(self.factory, inputs)
+        self.functions = self.factory.functions
         f = self.task_functions
         self.fetch, self.parse, self.chunk, self.embed = f.fetch, f.parse, f.chunk, f.embed
         self.upsert, self.validate, self.commit = f.upsert, f.validate, f.commit
@@ -110,11 +116,8 @@ class DocumentPipeline(Construct):
         self._grant_bookkeeping()
 
     def _grant_fetch(self) -> None:
-        props, artifacts, source_prefix = (
-            self.props,
-            self.props.artifacts_bucket,
-            self.props.settings.source_prefix,
-        )
+        props = self.props
+        artifacts, source_prefix = props.artifacts_bucket, props.settings.source_prefix
         self.fetch.grant_object_access(props.source_bucket, ["s3:GetObject"], f"{source_prefix}*")
         self.fetch.grant_object_access(artifacts, ["s3:GetObject"], f"{CONTRACT.REQUESTS_PREFIX}*")
         self.fetch.grant_object_access(artifacts, ["s3:PutObject"], f"{CONTRACT.RAW_PREFIX}*")
@@ -277,7 +280,7 @@ class RagIngestion(Construct):
         self.plan_function = self.run_functions.plan
         self.sweep_function = self.run_functions.sweep
         self.report_function = self.run_functions.report
-        self.functions = factory.functions
+        self.functions = dict(factory.functions)
         self.pipeline = self.pipeline_class(self, "Document", self._document_pipeline_props())
         self.functions.update(self.pipeline.functions)
         self._grant_run_functions(self.props.settings)
