@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from rag import contract
 from shared import environment
 
 
@@ -19,7 +20,7 @@ class Store:
 
     @classmethod
     def from_environment(cls, client: Any) -> Store:
-        return cls(client, environment.text("ARTIFACTS_BUCKET"))
+        return cls(client, environment.text(contract.ARTIFACTS_BUCKET_ENV))
 
     def put_bytes(self, key: str, body: bytes, content_type: str, **metadata: str) -> None:
         self.client.put_object(

@@ -10,7 +10,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, chunking, documents, layout, sandbox
+from rag import artifacts, chunking, contract, documents, layout, sandbox
 from rag.errors import InvalidInput, NoExtractableText
 from rag.limits import Limits
 from shared import clients, environment
@@ -26,9 +26,9 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     content = store.get_json(parsed["parsedKey"])
     options = {
         "format": content["format"],
-        "tokenizer": environment.text("TOKENIZER"),
-        "tokens": environment.integer("CHUNK_TOKENS"),
-        "overlap": environment.integer("CHUNK_OVERLAP_TOKENS"),
+        "tokenizer": environment.text(contract.TOKENIZER_ENV),
+        "tokens": environment.integer(contract.CHUNK_TOKENS_ENV),
+        "overlap": environment.integer(contract.CHUNK_OVERLAP_ENV),
     }
     outcome = sandbox.run("chunk", options, content["text"].encode(), Limits.from_environment())
     chunks = [

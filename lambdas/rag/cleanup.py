@@ -19,7 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from rag import artifacts, documents, layout, registry, vector_index
+from rag import artifacts, contract, documents, layout, registry, vector_index
 from rag.errors import ConcurrentUpdate, InvalidInput
 from shared import clients, environment
 from shared.clients import error_code
@@ -77,7 +77,7 @@ def sweep(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]
     prefix_source = None
     if plan.get("listing") == "source":
         prefix_source = documents.s3_source(str(plan["bucket"]), str(plan["prefix"]))
-    cutoff = int(time.time()) - environment.integer("SWEEP_GRACE_SECONDS", DEFAULT_GRACE_SECONDS)
+    cutoff = int(time.time()) - environment.integer(contract.SWEEP_GRACE_ENV, DEFAULT_GRACE_SECONDS)
     abandoned = removed = 0
     candidates = list(_candidates(dynamodb, prefix_source))
     existing = _existing_keys(plan) if prefix_source else set()
@@ -139,7 +139,7 @@ def remove_document(dynamodb: Any, vectors: Any, source: str, entry: dict[str, A
     try:
         dynamodb.delete_item(
             TableName=registry.table(),
-            Key=registry.to_item({"source": source}),
+            Key=registry.key(source),
             ConditionExpression=condition,
             **({"ExpressionAttributeValues": registry.to_item(values)} if values else {}),
         )
@@ -177,7 +177,7 @@ def _candidates(dynamodb: Any, prefix_source: str | None) -> Any:
         "ConsistentRead": True,
     }
     if values:
-        parameters["ExpressionAttributeNames"] = {"#source": "source"}
+        parameters["ExpressionAttributeNames"] = {"#source": contract.REGISTRY_KEY}
         parameters["ExpressionAttributeValues"] = registry.to_item(values)
     for page in dynamodb.get_paginator("scan").paginate(**parameters):
         for item in page.get("Items", []):

@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from rag import contract
 from shared import environment
 
 # Bump when parsing or chunking code changes in a way that should re-ingest unchanged documents.
@@ -37,11 +38,11 @@ def pipeline_fingerprint() -> str:
     return "|".join(
         (
             PIPELINE_REVISION,
-            environment.text("TOKENIZER"),
-            environment.text("CHUNK_TOKENS"),
-            environment.text("CHUNK_OVERLAP_TOKENS"),
-            environment.text("EMBEDDING_MODEL_ID"),
-            environment.text("EMBEDDING_DIMENSION"),
+            environment.text(contract.TOKENIZER_ENV),
+            environment.text(contract.CHUNK_TOKENS_ENV),
+            environment.text(contract.CHUNK_OVERLAP_ENV),
+            environment.text(contract.EMBEDDING_MODEL_ENV),
+            environment.text(contract.EMBEDDING_DIMENSION_ENV),
         )
     )
 

@@ -14,7 +14,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, layout
+from rag import artifacts, contract, layout
 from rag.embedding_models import EmbeddingModel, model_for
 from rag.errors import InvalidInput
 from shared import clients, environment
@@ -26,8 +26,10 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     document, chunks = event_input.get("document"), event_input.get("chunks")
     if not isinstance(document, dict) or not isinstance(chunks, dict) or "chunksKey" not in chunks:
         raise InvalidInput("expected {'document': {...}, 'chunks': {'chunksKey': ..., 'count': ...}}")
-    model = model_for(environment.text("EMBEDDING_MODEL_ID"), environment.integer("EMBEDDING_DIMENSION"))
-    batch_size = environment.integer("EMBEDDING_BATCH_SIZE")
+    model = model_for(
+        environment.text(contract.EMBEDDING_MODEL_ENV), environment.integer(contract.EMBEDDING_DIMENSION_ENV)
+    )
+    batch_size = environment.integer(contract.EMBEDDING_BATCH_SIZE_ENV)
     store, bedrock = (
         artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)),
         clients.client("bedrock-runtime", clients.ADAPTIVE),
@@ -52,7 +54,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         )
         return sum(vector["tokens"] or 0 for vector in vectors)
 
-    workers = max(1, min(environment.integer("EMBEDDING_CONCURRENCY"), len(pending)))
+    workers = max(1, min(environment.integer(contract.EMBEDDING_CONCURRENCY_ENV), len(pending)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         tokens = sum(pool.map(embed_batch, pending))
     metrics.add_metric(name="ChunksEmbedded", unit=MetricUnit.Count, value=sum(len(b) for _, b in pending))

@@ -1,15 +1,18 @@
-"""Where every artifact lives in the artifacts bucket (prefixes mirror `stacks/rag/layout.py`)."""
+"""Where every artifact lives in the artifacts bucket (the prefixes are the contract's)."""
 
 from __future__ import annotations
 
-REQUESTS_PREFIX = "requests/"
-RAW_PREFIX = "raw/"
-PARSED_PREFIX = "parsed/"
-CHUNKS_PREFIX = "chunks/"
-EMBEDDINGS_PREFIX = "embeddings/"
-RUN_RECORDS_PREFIX = "runs/"
-MAP_RESULTS_PREFIX = "map-results/"
-REPORTS_PREFIX = "reports/"
+from rag.contract import (
+    CHUNKS_PREFIX,
+    EMBEDDINGS_PREFIX,
+    PARSED_PREFIX,
+    RAW_PREFIX,
+    REPORTS_PREFIX,
+    REQUESTS_PREFIX,
+    RUN_DOCUMENTS_FOLDER,
+    RUN_RECORD_KEY_FORMAT,
+    RUN_RECORDS_PREFIX,
+)
 
 
 def request_key(run_id: str, index: int) -> str:
@@ -41,11 +44,11 @@ def embeddings_batch_key(document_id: str, version: str, batch: int) -> str:
 
 
 def run_records_prefix(run_id: str) -> str:
-    return f"{RUN_RECORDS_PREFIX}{run_id}/documents/"
+    return f"{RUN_RECORDS_PREFIX}{run_id}/{RUN_DOCUMENTS_FOLDER}"
 
 
 def run_record_key(run_id: str, document_id: str) -> str:
-    return f"{run_records_prefix(run_id)}{document_id}.json"
+    return RUN_RECORD_KEY_FORMAT.format(run_id, document_id)
 
 
 def report_keys(run_id: str) -> tuple[str, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rag import contract
 from shared import environment
 
 # Defaults mirror RagSettings; the deployed functions always get them in their environment.
@@ -27,11 +28,11 @@ class Limits:
     @classmethod
     def from_environment(cls) -> Limits:
         return cls(
-            cpu_seconds=environment.integer("WORKER_CPU_SECONDS", DEFAULT_CPU_SECONDS),
-            memory_mb=environment.integer("WORKER_MEMORY_MB", DEFAULT_MEMORY_MB),
-            max_pages=environment.integer("MAX_DOCUMENT_PAGES", DEFAULT_MAX_PAGES),
-            max_characters=environment.integer("MAX_TEXT_CHARACTERS", DEFAULT_MAX_CHARACTERS),
-            max_html_depth=environment.integer("MAX_HTML_DEPTH", DEFAULT_MAX_HTML_DEPTH),
+            cpu_seconds=environment.integer(contract.WORKER_CPU_SECONDS_ENV, DEFAULT_CPU_SECONDS),
+            memory_mb=environment.integer(contract.WORKER_MEMORY_ENV, DEFAULT_MEMORY_MB),
+            max_pages=environment.integer(contract.MAX_DOCUMENT_PAGES_ENV, DEFAULT_MAX_PAGES),
+            max_characters=environment.integer(contract.MAX_TEXT_CHARACTERS_ENV, DEFAULT_MAX_CHARACTERS),
+            max_html_depth=environment.integer(contract.MAX_HTML_DEPTH_ENV, DEFAULT_MAX_HTML_DEPTH),
         )
 
     def as_dict(self) -> dict[str, int]:

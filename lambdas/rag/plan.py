@@ -16,7 +16,7 @@ from urllib.parse import unquote_plus, urlsplit
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, layout
+from rag import artifacts, contract, layout
 from rag.errors import InvalidInput
 from shared import clients, environment
 from shared.clients import error_code
@@ -41,8 +41,8 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     forms = [form for form in ("prefix", "urls", "objects") if form in request]
     if len(forms) != 1 or len(request) != 1:
         raise InvalidInput(f"a run request has exactly one of prefix, urls, objects: {REQUEST_FORMS}")
-    source_bucket = environment.text("SOURCE_BUCKET")
-    source_prefix = environment.text("SOURCE_PREFIX", "")
+    source_bucket = environment.text(contract.SOURCE_BUCKET_ENV)
+    source_prefix = environment.text(contract.SOURCE_PREFIX_ENV, "")
     if forms == ["prefix"]:
         prefix = request["prefix"]
         if not isinstance(prefix, str) or not prefix.startswith(source_prefix):
@@ -53,7 +53,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
 
     store = artifacts.Store.from_environment(clients.client("s3", clients.STANDARD))
     if forms == ["urls"]:
-        items = _url_items(request["urls"], environment.integer("MAX_URLS_PER_RUN"))
+        items = _url_items(request["urls"], environment.integer(contract.MAX_URLS_PER_RUN_ENV))
     else:
         items = _object_items(store.client, request["objects"], source_bucket, source_prefix)
     with ThreadPoolExecutor(max_workers=WRITERS) as pool:

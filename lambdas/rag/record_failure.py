@@ -65,7 +65,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         values[":stale"] = fetched["previous"]
     dynamodb.update_item(
         TableName=registry.table(),
-        Key=registry.to_item({"source": source}),
+        Key=registry.key(source),
         UpdateExpression=expression,
         ExpressionAttributeNames={"#status": "status"},
         ExpressionAttributeValues=registry.to_item(values),

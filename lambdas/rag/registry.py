@@ -10,6 +10,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from rag import contract
 from shared import environment
 from shared.clients import error_code
 
@@ -18,7 +19,12 @@ _DESERIALIZER = TypeDeserializer()
 
 
 def table() -> str:
-    return environment.text("REGISTRY_TABLE")
+    return environment.text(contract.REGISTRY_TABLE_ENV)
+
+
+def key(source: str) -> dict[str, Any]:
+    """The registry item's key for a document's source."""
+    return to_item({contract.REGISTRY_KEY: source})
 
 
 def now() -> str:
@@ -37,7 +43,7 @@ def from_item(item: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def get(client: Any, source: str) -> dict[str, Any] | None:
-    response = client.get_item(TableName=table(), Key=to_item({"source": source}), ConsistentRead=True)
+    response = client.get_item(TableName=table(), Key=key(source), ConsistentRead=True)
     return from_item(response.get("Item"))
 
 
@@ -54,16 +60,16 @@ def _is_integral(value: Any) -> bool:
 
 def mark_pending(client: Any, source: str, document_id: str, version: str, count: int) -> None:
     """Record `version` (with its chunk count) as in flight for `source`, creating the item if new."""
-    key = to_item({"source": source})
+    item_key = key(source)
     client.update_item(
         TableName=table(),
-        Key=key,
+        Key=item_key,
         UpdateExpression="SET documentId = :documentId, pending = if_not_exists(pending, :empty)",
         ExpressionAttributeValues=to_item({":documentId": document_id, ":empty": {}}),
     )
     client.update_item(
         TableName=table(),
-        Key=key,
+        Key=item_key,
         UpdateExpression="SET pending.#version = :entry",
         ExpressionAttributeNames={"#version": version},
         ExpressionAttributeValues=to_item({":entry": {"chunkCount": count, "at": int(time.time())}}),
@@ -79,7 +85,7 @@ def clear_pending(client: Any, source: str, versions: list[str]) -> None:
     try:
         client.update_item(
             TableName=table(),
-            Key=to_item({"source": source}),
+            Key=key(source),
             UpdateExpression="REMOVE " + ", ".join(f"pending.{name}" for name in names),
             ConditionExpression="attribute_exists(pending)",
             ExpressionAttributeNames=names,
@@ -90,7 +96,7 @@ def clear_pending(client: Any, source: str, versions: list[str]) -> None:
     try:
         client.delete_item(
             TableName=table(),
-            Key=to_item({"source": source}),
+            Key=key(source),
             ConditionExpression="attribute_not_exists(version) AND attribute_not_exists(#status) "
             "AND (attribute_not_exists(pending) OR pending = :empty)",
             ExpressionAttributeNames={"#status": "status"},

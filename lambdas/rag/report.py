@@ -21,7 +21,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, documents, layout, sources
+from rag import artifacts, contract, documents, layout, sources
 from rag.errors import InvalidInput
 from rag.record_failure import error_message
 from shared import clients
@@ -30,7 +30,7 @@ from shared.task import logger, metrics, task_handler
 READERS = 16
 STATUSES = ("ingested", "unchanged", "failed", "ignored", "removed")
 # The run's error when documents failed and none was ingested or unchanged (the run then fails).
-ALL_DOCUMENTS_FAILED = "AllDocumentsFailed"
+ALL_DOCUMENTS_FAILED = contract.ALL_DOCUMENTS_FAILED
 
 
 @task_handler

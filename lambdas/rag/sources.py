@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from rag import artifacts, documents
+from rag import artifacts, contract, documents
 from rag.errors import DocumentTooLarge, InvalidInput, SourceNotFound, SourceUnavailable
 from shared import environment, http_fetch
 from shared.clients import error_code
@@ -65,14 +65,14 @@ def resolve(store: artifacts.Store, item: dict[str, Any]) -> Source:
 
 
 def read(s3: Any, source: Source) -> Fetched:
-    max_bytes = environment.integer("MAX_DOCUMENT_BYTES")
+    max_bytes = environment.integer(contract.MAX_DOCUMENT_BYTES_ENV)
     if source.kind == "url":
         download = http_fetch.download(
             source.url,
-            allowed_domains=environment.items("ALLOWED_DOMAINS"),
-            allowed_types=environment.items("ALLOWED_CONTENT_TYPES"),
+            allowed_domains=environment.items(contract.ALLOWED_DOMAINS_ENV),
+            allowed_types=environment.items(contract.ALLOWED_CONTENT_TYPES_ENV),
             max_bytes=max_bytes,
-            timeout_seconds=environment.number("URL_TIMEOUT_SECONDS"),
+            timeout_seconds=environment.number(contract.URL_TIMEOUT_ENV),
             pool=http_fetch.pool_manager(),
         )
         return Fetched(download.body, download.content_type)

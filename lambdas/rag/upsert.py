@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, registry, stored, vector_index
+from rag import artifacts, contract, registry, stored, vector_index
 from rag.errors import InvalidInput
 from shared import clients, environment
 from shared.task import logger, task_handler
@@ -21,7 +21,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     chunks, embeddings = event_input.get("chunks"), event_input.get("embeddings")
     if not all(isinstance(part, dict) for part in (document, parsed, chunks, embeddings)):
         raise InvalidInput("expected {'document', 'parsed', 'chunks', 'embeddings'} objects")
-    excerpt_chars = environment.integer("EXCERPT_CHARS")
+    excerpt_chars = environment.integer(contract.EXCERPT_CHARS_ENV)
     pairs = stored.chunks_with_embeddings(
         artifacts.Store.from_environment(clients.client("s3", clients.STANDARD)), document, chunks, embeddings
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from rag import artifacts, documents, stored, vector_index
+from rag import artifacts, contract, documents, stored, vector_index
 from rag.errors import InvalidInput, ValidationMismatch
 from shared import clients, environment
 from shared.task import logger, task_handler
@@ -53,7 +53,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     if extra:
         raise ValidationMismatch(f"index holds vectors beyond the {count} chunks: {sorted(extra)[:3]}")
 
-    samples = sample_indices(count, environment.integer("VALIDATION_SAMPLES"))
+    samples = sample_indices(count, environment.integer(contract.VALIDATION_SAMPLES_ENV))
     version_filter = {"$and": [{"documentId": {"$eq": document_id}}, {"version": {"$eq": version}}]}
     for index in samples:
         row, embedding = pairs[index]

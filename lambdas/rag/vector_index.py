@@ -7,6 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from rag import contract
 from rag.errors import VectorStoreBusy
 from shared import environment
 from shared.clients import error_code
@@ -26,7 +27,7 @@ BUSY_CODES = frozenset(
 
 
 def index_arn() -> str:
-    return environment.text("VECTOR_INDEX_ARN")
+    return environment.text(contract.VECTOR_INDEX_ENV)
 
 
 def batches(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:

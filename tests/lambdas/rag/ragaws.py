@@ -23,6 +23,7 @@ import boto3
 import urllib3
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
+from rag import contract
 
 REGION = "us-east-1"
 ARTIFACTS = "rag-artifacts"
@@ -36,25 +37,25 @@ MODEL_ID = "amazon.titan-embed-text-v2:0"
 
 ENVIRONMENT = {
     "AWS_DEFAULT_REGION": REGION,
-    "ARTIFACTS_BUCKET": ARTIFACTS,
-    "SOURCE_BUCKET": SOURCES,
-    "SOURCE_PREFIX": "documents/",
-    "REGISTRY_TABLE": REGISTRY,
-    "VECTOR_INDEX_ARN": INDEX_ARN,
-    "TOKENIZER": "gpt-4",
-    "CHUNK_TOKENS": "64",
-    "CHUNK_OVERLAP_TOKENS": "8",
-    "EMBEDDING_MODEL_ID": MODEL_ID,
-    "EMBEDDING_DIMENSION": str(DIMENSION),
-    "EMBEDDING_BATCH_SIZE": "2",
-    "EMBEDDING_CONCURRENCY": "1",
-    "MAX_DOCUMENT_BYTES": "100000",
-    "MAX_URLS_PER_RUN": "3",
-    "URL_TIMEOUT_SECONDS": "5",
-    "ALLOWED_DOMAINS": "docs.example.com,*.wiki.example.org",
-    "ALLOWED_CONTENT_TYPES": "text/html,application/pdf,text/markdown,text/plain",
-    "EXCERPT_CHARS": "40",
-    "VALIDATION_SAMPLES": "3",
+    contract.ARTIFACTS_BUCKET_ENV: ARTIFACTS,
+    contract.SOURCE_BUCKET_ENV: SOURCES,
+    contract.SOURCE_PREFIX_ENV: "documents/",
+    contract.REGISTRY_TABLE_ENV: REGISTRY,
+    contract.VECTOR_INDEX_ENV: INDEX_ARN,
+    contract.TOKENIZER_ENV: "gpt-4",
+    contract.CHUNK_TOKENS_ENV: "64",
+    contract.CHUNK_OVERLAP_ENV: "8",
+    contract.EMBEDDING_MODEL_ENV: MODEL_ID,
+    contract.EMBEDDING_DIMENSION_ENV: str(DIMENSION),
+    contract.EMBEDDING_BATCH_SIZE_ENV: "2",
+    contract.EMBEDDING_CONCURRENCY_ENV: "1",
+    contract.MAX_DOCUMENT_BYTES_ENV: "100000",
+    contract.MAX_URLS_PER_RUN_ENV: "3",
+    contract.URL_TIMEOUT_ENV: "5",
+    contract.ALLOWED_DOMAINS_ENV: "docs.example.com,*.wiki.example.org",
+    contract.ALLOWED_CONTENT_TYPES_ENV: "text/html,application/pdf,text/markdown,text/plain",
+    contract.EXCERPT_CHARS_ENV: "40",
+    contract.VALIDATION_SAMPLES_ENV: "3",
 }
 
 

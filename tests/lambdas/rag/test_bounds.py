@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rag import chunk, parse, parsers, sandbox
+from rag import chunk, contract, parse, parsers, sandbox
 from rag.errors import PERMANENT_ERRORS, CorruptDocument, DocumentTooComplex
 from rag.limits import Limits
 
@@ -84,7 +84,7 @@ def test_unbroken_text_chunks_in_sections_with_exact_offsets():
 
 
 def test_the_parse_handler_fails_a_hostile_document_by_name(aws, monkeypatch):
-    monkeypatch.setenv("MAX_HTML_DEPTH", "64")
+    monkeypatch.setenv(contract.MAX_HTML_DEPTH_ENV, "64")
     aws.s3.put_object(Bucket=ARTIFACTS, Key="raw/doc/hash", Body=hostile.deep_html(100))
     document = {"rawKey": "raw/doc/hash", "documentId": "doc", "version": "v1", "name": "deep.html"}
     with pytest.raises(DocumentTooComplex):
@@ -93,7 +93,7 @@ def test_the_parse_handler_fails_a_hostile_document_by_name(aws, monkeypatch):
 
 
 def test_the_chunk_handler_fails_by_name_beyond_its_cpu_time(aws, monkeypatch):
-    monkeypatch.setenv("WORKER_CPU_SECONDS", "1")
+    monkeypatch.setenv(contract.WORKER_CPU_SECONDS_ENV, "1")
     text = hostile.unbroken_text(2_000_000).decode()
     aws.s3.put_object(
         Bucket=ARTIFACTS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from rag import embed, embedding_models
+from rag import contract, embed, embedding_models
 from rag.errors import EmbeddingFailed, EmbeddingThrottled, ModelUnavailable
 
 from tests.lambdas.rag.ragaws import (
@@ -102,9 +102,9 @@ def test_a_vector_of_the_wrong_shape_fails_the_document(aws, bedrock, answer):
 
 
 def test_cohere_embeds_a_whole_batch_per_call(aws, bedrock, monkeypatch):
-    monkeypatch.setenv("EMBEDDING_MODEL_ID", "cohere.embed-english-v3")
-    monkeypatch.setenv("EMBEDDING_BATCH_SIZE", "96")
-    monkeypatch.setenv("EMBEDDING_DIMENSION", str(DIMENSION))
+    monkeypatch.setenv(contract.EMBEDDING_MODEL_ENV, "cohere.embed-english-v3")
+    monkeypatch.setenv(contract.EMBEDDING_BATCH_SIZE_ENV, "96")
+    monkeypatch.setenv(contract.EMBEDDING_DIMENSION_ENV, str(DIMENSION))
     state, texts = _prepared(aws, bedrock)
     bedrock.add_response(
         "invoke_model",

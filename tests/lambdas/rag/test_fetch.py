@@ -7,7 +7,7 @@ import json
 
 import pytest
 import urllib3
-from rag import documents, fetch
+from rag import contract, documents, fetch
 from rag.errors import (
     DocumentTooLarge,
     DomainNotAllowed,
@@ -95,9 +95,9 @@ def test_a_permanently_failed_version_is_not_retried_until_it_changes(aws):
 def test_chunking_or_model_settings_are_part_of_the_version(aws, monkeypatch):
     aws.put_source("documents/runbook.md", BODY)
     first = invoke(fetch.handler, _item())["document"]["version"]
-    monkeypatch.setenv("CHUNK_TOKENS", "128")
+    monkeypatch.setenv(contract.CHUNK_TOKENS_ENV, "128")
     second = invoke(fetch.handler, _item())["document"]["version"]
-    monkeypatch.setenv("EMBEDDING_DIMENSION", "512")
+    monkeypatch.setenv(contract.EMBEDDING_DIMENSION_ENV, "512")
     third = invoke(fetch.handler, _item())["document"]["version"]
     assert len({first, second, third}) == 3
 
@@ -112,7 +112,7 @@ def test_folder_markers_are_ignored(aws):
 def test_missing_and_oversized_objects_fail_with_named_errors(aws, monkeypatch):
     with pytest.raises(SourceNotFound):
         invoke(fetch.handler, _item("documents/gone.md"))
-    monkeypatch.setenv("MAX_DOCUMENT_BYTES", "10")
+    monkeypatch.setenv(contract.MAX_DOCUMENT_BYTES_ENV, "10")
     aws.put_source("documents/runbook.md", BODY)
     with pytest.raises(DocumentTooLarge):
         invoke(fetch.handler, _item())
@@ -190,7 +190,7 @@ def test_url_failures_map_to_named_errors(aws, http, monkeypatch):
         http.responses[url] = answer
         with pytest.raises(error):
             invoke(fetch.handler, item)
-    monkeypatch.setenv("MAX_DOCUMENT_BYTES", "1024")
+    monkeypatch.setenv(contract.MAX_DOCUMENT_BYTES_ENV, "1024")
     http.responses[url] = _page(body=b"x" * 5000)  # no Content-Length: the stream is capped
     with pytest.raises(DocumentTooLarge):
         invoke(fetch.handler, item)

@@ -1,20 +1,14 @@
-"""The `rag` config section: defaults, validation messages that name the key, and layout parity."""
+"""The `rag` config section: defaults, and validation messages that name the key."""
 
 from __future__ import annotations
-
-import importlib.util
-from pathlib import Path
 
 import pytest
 
 from stacks.application import project_context
 from stacks.config import ConfigError, load_environment
-from stacks.rag import layout as stack_layout
 from stacks.rag.embedding_models import EMBEDDING_MODELS
 from stacks.rag.settings import RagSettings
 from tests.support.environments import environment_names
-
-LAMBDA_LAYOUT = Path(__file__).resolve().parents[3] / "lambdas" / "rag" / "layout.py"
 
 
 def _environment(rag: dict) -> dict:
@@ -94,16 +88,6 @@ def test_cohere_and_titan_v1_dimensions():
         chunk_overlap_tokens=32,
     )
     assert RagSettings(embedding_model_id="amazon.titan-embed-text-v1", embedding_dimension=1536)
-
-
-def test_artifact_layout_matches_the_handlers():
-    spec = importlib.util.spec_from_file_location("rag_layout", LAMBDA_LAYOUT)
-    handlers = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(handlers)
-    names = [name for name in dir(stack_layout) if name.endswith("_PREFIX")]
-    assert names
-    for name in names:
-        assert getattr(stack_layout, name) == getattr(handlers, name), name
 
 
 def test_chunks_up_to_the_models_limit_with_its_margins_are_accepted():

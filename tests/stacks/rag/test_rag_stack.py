@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from stacks.common.contracts import handler_contract
 from stacks.common.tasks import LAMBDA_TRANSIENT_ERRORS
 from tests.support.asl import is_distributed_map, iter_states
 from tests.support.cfn_tokens import definition_of
@@ -20,6 +21,9 @@ CHILD_STEPS = ("Fetch", "Parse", "Chunk", "Embed", "Upsert", "Validate", "Commit
 # The failure recorder and the outcome writer catch into OutcomeNotRecorded: the batch's output
 # then names the document and the error, and the report lists it failed.
 RECORDERS = {"RecordOutcome"}
+CONTRACT = handler_contract("rag")
+# Read with a default by the handler, never set by the stack.
+OPTIONAL_ENVIRONMENT = {CONTRACT.SWEEP_GRACE_ENV}
 
 
 def resources(env: str, kind: str) -> dict[str, dict[str, Any]]:
@@ -395,3 +399,21 @@ def test_child_functions_carry_their_settings():
         "text/plain",
     ]
     assert len(functions) == 13
+
+
+def test_every_environment_variable_of_the_contract_is_set_on_a_function():
+    functions = resources("dev", "AWS::Lambda::Function").values()
+    set_names = {name for function in functions for name in _variables(function)}
+    declared = {value for name, value in vars(CONTRACT).items() if name.endswith("_ENV")}
+    assert declared - OPTIONAL_ENVIRONMENT - set_names == set()
+
+
+def test_every_task_function_names_its_artifacts_bucket_and_describes_itself():
+    for logical_id, function in resources("dev", "AWS::Lambda::Function").items():
+        properties = function["Properties"]
+        assert CONTRACT.ARTIFACTS_BUCKET_ENV in properties["Environment"]["Variables"], logical_id
+        assert properties["Description"].startswith("Stepwise rag: "), logical_id
+
+
+def _variables(function: Mapping[str, Any]) -> Mapping[str, Any]:
+    return function["Properties"]["Environment"]["Variables"]
