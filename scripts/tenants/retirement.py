@@ -16,9 +16,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.tenants.deployment import Deployment
 from scripts.tenants.stack_set_operations import wait_for_operation
+from stacks.common.contracts import handler_contract
+
+TENANTS = handler_contract("tenants")
 
 RETIRABLE = {"ACTIVE", "FAILED", "RETIREMENT_REQUESTED", "RETIRING"}
-STATUS_INDEX = "byStatus"
+STATUS_INDEX = TENANTS.STATUS_INDEX
 CLOSED_ACCOUNT = {"SUSPENDED", "PENDING_CLOSURE", "CLOSED"}
 
 

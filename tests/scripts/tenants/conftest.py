@@ -19,7 +19,7 @@ from scripts.tenants.local import (
     create_stack_sets,
     merged_stack_set_parameters,
 )
-from scripts.tenants.retirement import Retirer
+from scripts.tenants.retirement import STATUS_INDEX, Retirer
 from stacks.tenants.baseline import BaselineTemplate
 
 ENV = "test"
@@ -146,7 +146,7 @@ def _plane() -> Iterator[Plane]:
             ],
             GlobalSecondaryIndexes=[
                 {
-                    "IndexName": "byStatus",
+                    "IndexName": STATUS_INDEX,
                     "KeySchema": [
                         {"AttributeName": "status", "KeyType": "HASH"},
                         {"AttributeName": "tenantId", "KeyType": "RANGE"},
