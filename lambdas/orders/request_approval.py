@@ -15,16 +15,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders.task_tokens import encrypt_token
 from shared import clients, environment
 from shared.errors import InvalidInput
 from shared.task import execution_id, logger, task_handler
 
 FIELDS = ("orderId", "customerId", "total", "currency", "approvalReason", "spendInWindow", "taskToken")
-
-
-def token_context(order_id: str, execution: str) -> dict[str, str]:
-    """The KMS encryption context that binds a stored token to its order and execution."""
-    return {"orderId": order_id, "executionId": execution}
 
 
 @task_handler
@@ -35,11 +31,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput(f"{missing[0]}: required string")
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
-    ciphertext = clients.client("kms").encrypt(
-        KeyId=environment.text("APPROVAL_TOKEN_KEY"),
-        Plaintext=event_input["taskToken"].encode(),
-        EncryptionContext=token_context(order_id, execution_id()),
-    )["CiphertextBlob"]
+    ciphertext = encrypt_token("APPROVAL_TOKEN_KEY", event_input["taskToken"], order_id, execution_id())
     now = datetime.now(UTC)
     expires = now + timedelta(seconds=environment.integer("APPROVAL_TIMEOUT_SECONDS"))
     clients.client("dynamodb").update_item(

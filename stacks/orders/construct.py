@@ -7,12 +7,14 @@ RecordShipping -> CreateShipment -> Notify (SNS || EventBridge) -> SettleInvento
 A failure after step k runs the compensations of steps k..1 in reverse (CancelShipment ->
 RefundPayment -> ReleaseInventory), each retried; a compensation that keeps failing parks the
 order (SQS message naming the order, step and error, `OrdersParked` metric, alarm) as
-NEEDS_ATTENTION. The order's personal data (shipping address, payment token) lives on an item of
-`personal_data_table`, stored by Validate and read by ChargePayment and CreateShipment; the state
-carries the order id and non-personal fields only. Prices come from `catalog_table`; accepted
-orders are counted per customer in `spend_table`. The approval task token is stored encrypted
-under `approval_token_key`, which only `approver_role` may use to decrypt; that role is also the
-only holder of states:SendTaskSuccess/SendTaskFailure.
+NEEDS_ATTENTION and waits up to `parkedTimeoutDays` for `operator_role` to retry it (it resumes
+compensating from the recorded step) or give up. The order's personal data (shipping address,
+payment token) lives on an item of `personal_data_table`, stored by Validate and read by
+ChargePayment and CreateShipment; the state carries the order id and non-personal fields only.
+Prices come from `catalog_table`; accepted orders are counted per customer in `spend_table`. The
+approval task token is stored encrypted under `approval_token_key`, which only `approver_role` may
+use to decrypt, and a parked order's under `operator_token_key`, only for `operator_role`; those
+two roles are the only holders of states:SendTaskSuccess/SendTaskFailure.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from stacks.common import (
 )
 from stacks.common.platform import Platform
 from stacks.common.task_function import METRICS_NAMESPACE
+from stacks.orders.deciders import DeciderSpec, token_decider
 from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
 from stacks.orders.settings import OrdersSettings
 
@@ -59,6 +62,17 @@ APPROVAL_ATTRIBUTES = (
     "approvalReviewerId",
     "approvalComment",
     "approvalDecidedAt",
+)
+# What the parked-order tool touches on a status item: the answer and who gave it, conditioned on
+# the encrypted token it decrypted (still there: the order still waits for this answer).
+OPERATOR_ATTRIBUTES = (
+    "orderId",
+    "parkedTokenCiphertext",
+    "parkedDecision",
+    "parkedOperator",
+    "parkedOperatorId",
+    "parkedComment",
+    "parkedDecidedAt",
 )
 WORKFLOW_KEY = "orders"
 
@@ -94,12 +108,15 @@ class OrderSaga(Construct):
     topic_key: kms.Key
     approval_token_key: kms.Key
     approver_role: iam.Role
+    operator_token_key: kms.Key
+    operator_role: iam.Role
     approval_topic: sns.Topic
     customer_topic: sns.Topic
     event_bus: events.IEventBus
     parked_queue: AlarmedQueue
     validate_function: PythonTaskFunction
     request_approval_function: PythonTaskFunction
+    await_operator_function: PythonTaskFunction
     charge_function: PythonTaskFunction
     refund_function: PythonTaskFunction
     create_shipment_function: PythonTaskFunction
@@ -146,14 +163,17 @@ class OrderSaga(Construct):
 
     @property
     def execution_timeout(self) -> Duration:
-        """The approval wait plus an hour for everything else (retries included)."""
-        return Duration.seconds(self.settings.approval_timeout_seconds + 3600)
+        """The approval wait, a parked order's wait for an operator, and an hour for everything else
+        (retries included)."""
+        settings = self.settings
+        return Duration.seconds(settings.approval_timeout_seconds + settings.parked_timeout_seconds + 3600)
 
     @property
     def task_functions(self) -> list[PythonTaskFunction]:
         return [
             self.validate_function,
             self.request_approval_function,
+            self.await_operator_function,
             self.charge_function,
             self.refund_function,
             self.create_shipment_function,
@@ -232,64 +252,40 @@ class OrderSaga(Construct):
         )
 
     def _create_approvers(self) -> None:
-        """The approver role (the only path that can read a task token and decide an order) and the
-        key the token is stored under: only that role may decrypt with it."""
-        platform = self.props.platform
-        principals: list[iam.IPrincipal] = [
-            iam.ArnPrincipal(arn) for arn in self.settings.approver_principals
-        ] or [iam.AccountRootPrincipal()]
-        self.approver_role = iam.Role(
+        """The approver role (the only path that can read an approval task token and decide an
+        order) and the operator role (the same for a parked order's token: retry or give up), each
+        with the key its tokens are stored under, which only that role may decrypt with."""
+        platform, settings = self.props.platform, self.settings
+        self.approver_role, self.approval_token_key = token_decider(
             self,
-            "Approver",
-            assumed_by=iam.CompositePrincipal(*principals),
-            description=f"Decides order saga approvals with scripts.orders.approval ({platform.name})",
-            max_session_duration=Duration.hours(1),
-        )
-        self.approval_token_key = kms.Key(
-            self,
-            "ApprovalTokenKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the order saga's approval task tokens ({platform.name})",
-            removal_policy=platform.removal_policy,
-        )
-        self.approval_token_key.add_to_resource_policy(
-            iam.PolicyStatement(
+            DeciderSpec(
+                role_id="Approver",
+                key_id="ApprovalTokenKey",
                 sid="OnlyApproversDecrypt",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:Decrypt"],
-                resources=["*"],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": self.approver_role.role_arn}},
-            )
+                principals=settings.approver_principals,
+                role_description="Decides order saga approvals with scripts.orders.approval",
+                key_description="Encrypts the order saga's approval task tokens",
+                attributes=APPROVAL_ATTRIBUTES,
+                answers="approval requests",
+            ),
+            platform,
+            self.status_table,
         )
-        role = self.approver_role
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt"],
-                resources=[self.approval_token_key.key_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["orderId", "executionId"]}
-                },
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.status_table.table_arn])
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:UpdateItem"],
-                resources=[self.status_table.table_arn],
-                conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(APPROVAL_ATTRIBUTES)}},
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"])
-        )
-        acknowledge(
-            role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5[Resource::*]",
-            "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; this role "
-            "is their only holder, and the tokens it can send are the ones only it can decrypt.",
+        self.operator_role, self.operator_token_key = token_decider(
+            self,
+            DeciderSpec(
+                role_id="ParkedOrderOperator",
+                key_id="OperatorTokenKey",
+                sid="OnlyOperatorsDecrypt",
+                principals=settings.operator_principals,
+                role_description="Retries or gives up parked orders with scripts.orders.parked",
+                key_description="Encrypts the task tokens of parked orders",
+                attributes=OPERATOR_ATTRIBUTES,
+                answers="parked orders",
+                reads=("dynamodb:GetItem", "dynamodb:Scan"),
+            ),
+            platform,
+            self.status_table,
         )
 
     def _task_function(
@@ -351,6 +347,16 @@ class OrderSaga(Construct):
                 "APPROVAL_TOKEN_KEY": self.approval_token_key.key_arn,
                 "APPROVAL_TOPIC_ARN": self.approval_topic.topic_arn,
                 "APPROVAL_TIMEOUT_SECONDS": str(settings.approval_timeout_seconds),
+            },
+        )
+        self.await_operator_function = self._task_function(
+            "AwaitOperator",
+            "await_operator.handler",
+            "Order saga: store a parked order's task token encrypted for the operator",
+            {
+                "STATUS_TABLE": self.status_table.table_name,
+                "OPERATOR_TOKEN_KEY": self.operator_token_key.key_arn,
+                "PARKED_TIMEOUT_SECONDS": str(settings.parked_timeout_seconds),
             },
         )
         self.charge_function = self._task_function(
@@ -445,6 +451,13 @@ class OrderSaga(Construct):
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
             "Publishing to the KMS-encrypted approval topic needs GenerateDataKey* on its one key.",
         )
+        parking = self.await_operator_function.role
+        parking.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])
+        )
+        parking.add_to_policy(
+            iam.PolicyStatement(actions=["kms:Encrypt"], resources=[self.operator_token_key.key_arn])
+        )
 
     def _resources(self) -> SagaResources:
         return SagaResources(
@@ -458,6 +471,7 @@ class OrderSaga(Construct):
             parked_queue=self.parked_queue,
             validate=self.validate_function,
             request_approval=self.request_approval_function,
+            await_operator=self.await_operator_function,
             charge=self.charge_function,
             refund=self.refund_function,
             create_shipment=self.create_shipment_function,

@@ -4,7 +4,15 @@ State data (JSONPath): `$.order` (normalized by Validate, without personal data:
 address and payment token are on the order's item in the personal data table, which Validate
 writes and ChargePayment/CreateShipment read by order id), `$.progress` (last recorded status),
 `$.reservation`, `$.approval`, `$.charge`, `$.shipment`; `$.failure` holds the error that
-started compensation and `$.compensationFailure` the one that parked the order.
+started compensation, `$.compensationFailure` the one that parked the order, `$.operator` the
+operator's answer to a parked order and `$.operatorAnswer` a give-up or the wait's timeout.
+
+A parked order waits for an operator (AwaitOperator, `.waitForTaskToken`). Retry resumes at
+ResumeCompensation, a Choice on the recorded step (`$.progress.step`): without `$.failure` the
+forward path had finished (settling the stock or recording COMPLETED failed), so it settles again;
+otherwise it compensates again from that step's compensation, in reverse. Every compensation is
+idempotent, so one that had already succeeded (its step recorded, the next one's record failed)
+changes nothing when run again.
 
 Inventory items (`sku`) hold `available`, `sold` and one `reservation:<orderId>` attribute per
 order holding stock: reserve, release and settle are conditional updates on that attribute, so
@@ -59,6 +67,15 @@ BUSINESS_OUTCOMES = (
     *REJECTION_ERRORS,
 )
 
+# The step recorded when a failure started compensating -> the compensation that undoes it (and
+# everything before it); any other step (RESERVE_INVENTORY, RELEASE_INVENTORY) releases the stock.
+RESUME_STEPS = {
+    "cancel": ("CREATE_SHIPMENT", "CANCEL_SHIPMENT"),
+    "refund": ("CHARGE_PAYMENT", "REFUND_PAYMENT"),
+}
+# Attributes holding an encrypted task token: every status change removes them (the task is over).
+TOKEN_ATTRIBUTES = ("approvalTokenCiphertext", "parkedTokenCiphertext")
+
 # Every DynamoDB write of the saga is conditional (a repeat finds its own write): a timed-out call
 # is retried like a throttled one.
 DYNAMODB_TASK_RETRY = DYNAMODB_RETRY.with_errors("States.Timeout")
@@ -78,6 +95,7 @@ class SagaResources:
     parked_queue: sqs.IQueue
     validate: PythonTaskFunction
     request_approval: PythonTaskFunction
+    await_operator: PythonTaskFunction
     charge: PythonTaskFunction
     refund: PythonTaskFunction
     create_shipment: PythonTaskFunction
@@ -131,6 +149,7 @@ class SagaDefinition(Construct):
         self.refund_entry = self._refund_compensation(self.release_entry)
         self.cancel_entry = self._cancel_compensation(self.refund_entry)
         self.chain = self._forward()
+        self._resume_routes()
 
     # ---- forward path -------------------------------------------------------------------
 
@@ -354,6 +373,7 @@ class SagaDefinition(Construct):
             comment="Turn the order's reservations into sold stock",
         )
         settle.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
+        self.settle = settle
         # COMPLETED is written last, once the stock is sold: a status that says COMPLETED never
         # stands beside a reservation (a failed settle parks the order, and if marking it
         # NEEDS_ATTENTION fails too, the status still says IN_PROGRESS and the queue has it).
@@ -650,7 +670,8 @@ class SagaDefinition(Construct):
 
     def _parking(self) -> sfn.IChainable:
         """Best effort, every step: queue what an operator needs (order id, step, error, execution;
-        no state, which is in the execution's history), mark the order, count it, fail."""
+        no state, which is in the execution's history), mark the order, count it, then wait for the
+        operator's retry (ResumeCompensation) or give-up/timeout (NeedsAttention)."""
         r = self.r
         park = tasks.SqsSendMessage(
             self,
@@ -682,17 +703,95 @@ class SagaDefinition(Construct):
             result_path=sfn.JsonPath.DISCARD,
         )
         count = self._count_parked()
+        self.resume = sfn.Choice(self, "ResumeCompensation", comment="Retry from the recorded step")
+        wait = self._await_operator()
+        park.add_catch(mark, errors=["States.ALL"], result_path="$.parkingFailure")
+        mark.add_catch(count, errors=["States.ALL"], result_path="$.parkingFailure")
+        count.add_catch(wait, errors=["States.ALL"], result_path="$.parkingFailure")
+        park.next(mark).next(count).next(wait)
+        return park
+
+    def _await_operator(self) -> tasks.LambdaInvoke:
+        """Wait for the operator's answer (SendTaskSuccess `{"decision": "RETRY" | "GIVE_UP"}`); a
+        give-up, the timeout, a SendTaskFailure or a failure to park the token leaves the order
+        NEEDS_ATTENTION; any other answer is asked again (a new token)."""
+        r = self.r
+        task = tasks.LambdaInvoke(
+            self,
+            "AwaitOperator",
+            lambda_function=r.await_operator.function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "input": {
+                        "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                        "step": sfn.JsonPath.string_at("$.progress.step"),
+                        "error": sfn.JsonPath.string_at("$.compensationFailure.Error"),
+                        "taskToken": sfn.JsonPath.task_token,
+                    },
+                    "executionId": sfn.JsonPath.execution_id,
+                    "stateName": sfn.JsonPath.string_at("$$.State.Name"),
+                }
+            ),
+            retry_on_service_exceptions=False,
+            result_path="$.operator",
+            task_timeout=sfn.Timeout.duration(Duration.seconds(r.settings.parked_timeout_seconds)),
+            comment="Waits for retry/give-up (scripts.orders.parked) or the timeout",
+        )
+        LAMBDA_RETRY.applied_to(task)
+        left = self._record(
+            "RecordLeftParked",
+            "NEEDS_ATTENTION",
+            None,
+            extra={"parkedOutcome": _string("$.operatorAnswer.Error")},
+            result_path=sfn.JsonPath.DISCARD,
+        )
         needs_attention = sfn.Fail(
             self,
             "NeedsAttention",
             error="OrderNeedsAttention",
             cause="A step could not be completed or undone; the order is parked for an operator.",
         )
-        park.add_catch(mark, errors=["States.ALL"], result_path="$.parkingFailure")
-        mark.add_catch(count, errors=["States.ALL"], result_path="$.parkingFailure")
-        count.add_catch(needs_attention, errors=["States.ALL"], result_path="$.parkingFailure")
-        park.next(mark).next(count).next(needs_attention)
-        return park
+        task.add_catch(left, errors=["States.ALL"], result_path="$.operatorAnswer")
+        left.add_catch(needs_attention, errors=["States.ALL"], result_path="$.parkingFailure")
+        left.next(needs_attention)
+        gave_up = sfn.Pass(
+            self,
+            "OperatorGaveUp",
+            parameters={
+                "Error": "OperatorGaveUp",
+                "Cause": "The operator gave up the order; who and why are on its status item.",
+            },
+            result_path="$.operatorAnswer",
+        ).next(left)
+        task.next(
+            sfn.Choice(self, "OperatorDecision")
+            .when(self._decision("RETRY"), self.resume)
+            .when(self._decision("GIVE_UP"), gave_up)
+            .otherwise(task)
+        )
+        return task
+
+    @staticmethod
+    def _decision(decision: str) -> sfn.Condition:
+        return sfn.Condition.and_(
+            sfn.Condition.is_present("$.operator.decision"),
+            sfn.Condition.string_equals("$.operator.decision", decision),
+        )
+
+    def _resume_routes(self) -> None:
+        """ResumeCompensation: settle again if the forward path had finished, else compensate
+        again from the recorded step's compensation (see the module docstring)."""
+
+        def step_in(steps: tuple[str, ...]) -> sfn.Condition:
+            return sfn.Condition.or_(*(sfn.Condition.string_equals("$.progress.step", s) for s in steps))
+
+        (
+            self.resume.when(sfn.Condition.is_not_present("$.failure"), self.settle)
+            .when(step_in(RESUME_STEPS["cancel"]), self.cancel_entry)
+            .when(step_in(RESUME_STEPS["refund"]), self.refund_entry)
+            .otherwise(self.release_entry)
+        )
 
     def _count_parked(self) -> sfn.CustomState:
         r = self.r
@@ -717,7 +816,8 @@ class SagaDefinition(Construct):
                         }
                     ],
                 },
-                "ResultPath": None,
+                # CDK drops a null ResultPath from a custom state: keep the (empty) result aside.
+                "ResultPath": "$.parkedMetric",
             },
         )
         CLOUDWATCH_RETRY.applied_to(state)  # type: ignore[arg-type]
@@ -778,7 +878,7 @@ class SagaDefinition(Construct):
             construct_id,
             table=self.r.status_table,
             key={"orderId": _string("$.order.orderId")},
-            update_expression=f"SET {', '.join(assignments)} REMOVE approvalTokenCiphertext",
+            update_expression=f"SET {', '.join(assignments)} REMOVE {', '.join(TOKEN_ATTRIBUTES)}",
             condition_expression=condition,
             expression_attribute_names=names,
             expression_attribute_values=values,

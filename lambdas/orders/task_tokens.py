@@ -1,0 +1,21 @@
+"""Task tokens parked on an order's status item: encrypted under a key only one operator role may
+decrypt with, bound by encryption context to the order and the execution that issued them."""
+
+from __future__ import annotations
+
+from shared import clients, environment
+
+
+def token_context(order_id: str, execution: str) -> dict[str, str]:
+    """The KMS encryption context that binds a stored token to its order and execution."""
+    return {"orderId": order_id, "executionId": execution}
+
+
+def encrypt_token(key_variable: str, token: str, order_id: str, execution: str) -> bytes:
+    """`token` encrypted under the key the environment variable `key_variable` names."""
+    response = clients.client("kms").encrypt(
+        KeyId=environment.text(key_variable),
+        Plaintext=token.encode(),
+        EncryptionContext=token_context(order_id, execution),
+    )
+    return bytes(response["CiphertextBlob"])
