@@ -17,6 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders import contract
 from orders.task_tokens import encrypt_token
 from shared import clients, environment
 from shared.errors import InvalidInput
@@ -35,11 +36,13 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput(f"{missing[0]}: required string")
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
-    ciphertext = encrypt_token("OPERATOR_TOKEN_KEY", event_input["taskToken"], order_id, execution_id())
+    ciphertext = encrypt_token(
+        contract.OPERATOR_TOKEN_KEY_ENV, event_input["taskToken"], order_id, execution_id()
+    )
     now = datetime.now(UTC)
-    expires = now + timedelta(seconds=environment.integer("PARKED_TIMEOUT_SECONDS"))
+    expires = now + timedelta(seconds=environment.integer(contract.PARKED_TIMEOUT_ENV))
     clients.client("dynamodb").update_item(
-        TableName=environment.text("STATUS_TABLE"),
+        TableName=environment.text(contract.STATUS_TABLE_ENV),
         Key={"orderId": {"S": order_id}},
         UpdateExpression=(
             "SET #status = :status, step = :step, attentionError = :error, "

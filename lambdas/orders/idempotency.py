@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders import contract
 from shared import clients, environment
 
 Operation = Callable[..., dict[str, Any]]
@@ -34,8 +35,8 @@ def once_per_order(
     config, persistence = _idempotency(
         name,
         payload_fields,
-        environment.text("IDEMPOTENCY_TABLE"),
-        environment.integer("IDEMPOTENCY_TTL_SECONDS", 86400),
+        environment.text(contract.IDEMPOTENCY_TABLE_ENV),
+        environment.integer(contract.IDEMPOTENCY_TTL_ENV, 86400),
     )
     config.register_lambda_context(context)
     return idempotent_function(  # type: ignore[no-any-return]

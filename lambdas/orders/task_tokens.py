@@ -3,12 +3,13 @@ decrypt with, bound by encryption context to the order and the execution that is
 
 from __future__ import annotations
 
+from orders import contract
 from shared import clients, environment
 
 
 def token_context(order_id: str, execution: str) -> dict[str, str]:
     """The KMS encryption context that binds a stored token to its order and execution."""
-    return {"orderId": order_id, "executionId": execution}
+    return dict(zip(contract.TOKEN_CONTEXT_KEYS, (order_id, execution), strict=True))
 
 
 def encrypt_token(key_variable: str, token: str, order_id: str, execution: str) -> bytes:

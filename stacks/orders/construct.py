@@ -39,41 +39,22 @@ from stacks.common import (
     ObservableStateMachineProps,
     PythonTaskFunction,
     QueueAlarm,
-    TaskFunctionProps,
     acknowledge,
     encrypted_queue,
     encrypted_topic,
     secure_table,
 )
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
 from stacks.common.task_function import METRICS_NAMESPACE
 from stacks.orders.deciders import DeciderSpec, token_decider
 from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
+from stacks.orders.functions import FunctionResources, OrderFunctions
 from stacks.orders.settings import OrdersSettings
 
+contract = handler_contract("orders")
+
 PARKED_METRIC = "OrdersParked"
-# What the approval tool touches on a status item: the decision and who made it, conditioned on
-# the encrypted token it decrypted (still there: the order still awaits this decision).
-APPROVAL_ATTRIBUTES = (
-    "orderId",
-    "approvalTokenCiphertext",
-    "approvalDecision",
-    "approvalReviewer",
-    "approvalReviewerId",
-    "approvalComment",
-    "approvalDecidedAt",
-)
-# What the parked-order tool touches on a status item: the answer and who gave it, conditioned on
-# the encrypted token it decrypted (still there: the order still waits for this answer).
-OPERATOR_ATTRIBUTES = (
-    "orderId",
-    "parkedTokenCiphertext",
-    "parkedDecision",
-    "parkedOperator",
-    "parkedOperatorId",
-    "parkedComment",
-    "parkedDecidedAt",
-)
 WORKFLOW_KEY = "orders"
 
 
@@ -170,15 +151,7 @@ class OrderSaga(Construct):
 
     @property
     def task_functions(self) -> list[PythonTaskFunction]:
-        return [
-            self.validate_function,
-            self.request_approval_function,
-            self.await_operator_function,
-            self.charge_function,
-            self.refund_function,
-            self.create_shipment_function,
-            self.cancel_shipment_function,
-        ]
+        return self.functions.all
 
     def _create_tables(self) -> None:
         platform = self.props.platform
@@ -265,7 +238,7 @@ class OrderSaga(Construct):
                 principals=settings.approver_principals,
                 role_description="Decides order saga approvals with scripts.orders.approval",
                 key_description="Encrypts the order saga's approval task tokens",
-                attributes=APPROVAL_ATTRIBUTES,
+                attributes=contract.APPROVAL_ATTRIBUTES,
                 answers="approval requests",
             ),
             platform,
@@ -280,7 +253,7 @@ class OrderSaga(Construct):
                 principals=settings.operator_principals,
                 role_description="Retries or gives up parked orders with scripts.orders.parked",
                 key_description="Encrypts the task tokens of parked orders",
-                attributes=OPERATOR_ATTRIBUTES,
+                attributes=contract.OPERATOR_ATTRIBUTES,
                 answers="parked orders",
                 reads=("dynamodb:GetItem", "dynamodb:Scan"),
             ),
@@ -288,101 +261,39 @@ class OrderSaga(Construct):
             self.status_table,
         )
 
-    def _task_function(
-        self, construct_id: str, handler: str, description: str, environment: dict[str, str]
-    ) -> PythonTaskFunction:
-        return PythonTaskFunction(
+    def _create_functions(self) -> None:
+        self.functions = OrderFunctions(
             self,
-            construct_id,
-            TaskFunctionProps(
-                platform=self.props.platform,
-                package="orders",
-                handler=handler,
-                service="orders",
-                description=description,
-                timeout=Duration.seconds(self.settings.task_timeout_seconds),
-                environment=environment,
+            self.props.platform,
+            self.settings,
+            FunctionResources(
+                status_table=self.status_table,
+                personal_data_table=self.personal_data_table,
+                catalog_table=self.catalog_table,
+                spend_table=self.spend_table,
+                ledger_table=self.ledger_table,
+                shipments_table=self.shipments_table,
+                idempotency_table=self.idempotency_table,
+                approval_topic=self.approval_topic,
+                approval_token_key=self.approval_token_key,
+                operator_token_key=self.operator_token_key,
             ),
         )
+        functions = self.functions
+        self.validate_function = functions.validate
+        self.request_approval_function = functions.request_approval
+        self.await_operator_function = functions.await_operator
+        self.charge_function = functions.charge
+        self.refund_function = functions.refund
+        self.create_shipment_function = functions.create_shipment
+        self.cancel_shipment_function = functions.cancel_shipment
+        self._grant_steps()
+        self._grant_validate()
+        self._grant_token_functions()
 
-    def _create_functions(self) -> None:
-        settings = self.settings
-        personal_data = {"PERSONAL_DATA_TABLE": self.personal_data_table.table_name}
-        idempotency = {
-            "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
-            "IDEMPOTENCY_TTL_SECONDS": str(settings.idempotency_ttl_seconds),
-        }
-        payments = {
-            **idempotency,
-            "LEDGER_TABLE": self.ledger_table.table_name,
-            "PAYMENT_ADAPTER": settings.payment_adapter,
-        }
-        shipping = {
-            **idempotency,
-            "SHIPMENTS_TABLE": self.shipments_table.table_name,
-            "SHIPPING_COUNTRIES": ",".join(settings.shipping_countries),
-        }
-        self.validate_function = self._task_function(
-            "Validate",
-            "validate.handler",
-            "Order saga: validate and price an order, store its personal data, pass the rest on",
-            {
-                **personal_data,
-                "CATALOG_TABLE": self.catalog_table.table_name,
-                "SPEND_TABLE": self.spend_table.table_name,
-                "SPEND_WINDOW_SECONDS": str(settings.spend_window_seconds),
-                "LEDGER_TABLE": self.ledger_table.table_name,
-                "PAYMENT_ADAPTER": settings.payment_adapter,
-                "CURRENCIES": settings.currencies_json(),
-                "MAX_ITEMS": str(settings.max_items),
-                "MAX_QUANTITY": str(settings.max_quantity),
-            },
-        )
-        self.request_approval_function = self._task_function(
-            "RequestApproval",
-            "request_approval.handler",
-            "Order saga: store the approval task token encrypted and notify reviewers",
-            {
-                "STATUS_TABLE": self.status_table.table_name,
-                "APPROVAL_TOKEN_KEY": self.approval_token_key.key_arn,
-                "APPROVAL_TOPIC_ARN": self.approval_topic.topic_arn,
-                "APPROVAL_TIMEOUT_SECONDS": str(settings.approval_timeout_seconds),
-            },
-        )
-        self.await_operator_function = self._task_function(
-            "AwaitOperator",
-            "await_operator.handler",
-            "Order saga: store a parked order's task token encrypted for the operator",
-            {
-                "STATUS_TABLE": self.status_table.table_name,
-                "OPERATOR_TOKEN_KEY": self.operator_token_key.key_arn,
-                "PARKED_TIMEOUT_SECONDS": str(settings.parked_timeout_seconds),
-            },
-        )
-        self.charge_function = self._task_function(
-            "ChargePayment",
-            "charge.handler",
-            "Order saga: charge the order once",
-            {**payments, **personal_data},
-        )
-        self.refund_function = self._task_function(
-            "RefundPayment", "refund.handler", "Order saga: refund the order (compensation)", payments
-        )
-        self.create_shipment_function = self._task_function(
-            "CreateShipment",
-            "ship.handler",
-            "Order saga: record the order's shipment",
-            {**shipping, **personal_data},
-        )
-        self.cancel_shipment_function = self._task_function(
-            "CancelShipment",
-            "cancel_shipment.handler",
-            "Order saga: cancel the order's shipment (compensation)",
-            shipping,
-        )
-        self._grant_functions()
-
-    def _grant_functions(self) -> None:
+    def _grant_steps(self) -> None:
+        """Idempotency records for the four idempotent steps; the ledger to charge and refund, the
+        shipments to create and cancel."""
         idempotency_actions = [
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -417,6 +328,10 @@ class OrderSaga(Construct):
                     resources=[self.shipments_table.table_arn],
                 )
             )
+
+    def _grant_validate(self) -> None:
+        """Validate stores the personal data, reads prices, counts spend and checks the owner; charge
+        and shipment read the personal data by order id."""
         validate = self.validate_function.role
         validate.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[self.personal_data_table.table_arn])
@@ -438,6 +353,9 @@ class OrderSaga(Construct):
                     actions=["dynamodb:GetItem"], resources=[self.personal_data_table.table_arn]
                 )
             )
+
+    def _grant_token_functions(self) -> None:
+        """The two functions that store a task token: the status item, encrypt with their key."""
         approval = self.request_approval_function
         approval.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])

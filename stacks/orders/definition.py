@@ -46,10 +46,12 @@ from stacks.common import (
     RetryPolicy,
     invoke_lambda,
 )
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
 from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, never_retried, outlasting_retry
 from stacks.orders.settings import OrdersSettings
 
+contract = handler_contract("orders")
 EVENT_SOURCE = "stepwise.orders"
 NATIVE_TIMEOUT = Duration.seconds(30)
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
@@ -73,8 +75,6 @@ RESUME_STEPS = {
     "cancel": ("CREATE_SHIPMENT", "CANCEL_SHIPMENT"),
     "refund": ("CHARGE_PAYMENT", "REFUND_PAYMENT"),
 }
-# Attributes holding an encrypted task token: every status change removes them (the task is over).
-TOKEN_ATTRIBUTES = ("approvalTokenCiphertext", "parkedTokenCiphertext")
 
 # Every DynamoDB write of the saga is conditional (a repeat finds its own write): a timed-out call
 # is retried like a throttled one.
@@ -154,69 +154,7 @@ class SagaDefinition(Construct):
     # ---- forward path -------------------------------------------------------------------
 
     def _forward(self) -> sfn.IChainable:
-        r = self.r
-        validate = invoke_lambda(
-            self,
-            "Validate",
-            r.validate,
-            result_path="$",
-            retry=LAMBDA_RETRY.with_errors(
-                "PersonalDataUnavailable",
-                "CatalogUnavailable",
-                "SpendRecordUnavailable",
-                "PaymentProviderUnavailable",
-            ),
-            comment="Schema, catalog prices, payment method owner; stores the personal data",
-        )
-        invalid = sfn.Fail(
-            self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
-        )
-        explain = sfn.Pass(
-            self,
-            "ExplainInvalidOrder",
-            parameters={
-                "Error.$": "$.Error",
-                "Cause.$": "States.StringToJson($.Cause)",
-            },
-            result_path="$.failure",
-            comment="The Lambda error's message names the offending field",
-        ).next(invalid)
-        not_accepted = sfn.Fail(
-            self,
-            "OrderNotAccepted",
-            error="OrderNotAccepted",
-            cause="The order could not be validated or recorded; nothing was reserved or charged.",
-        )
-        duplicate = sfn.Fail(
-            self,
-            "DuplicateOrder",
-            error="DuplicateOrder",
-            cause="Another execution already owns this order id; nothing was changed.",
-        )
-        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
-        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
-        refused = sfn.Pass(
-            self,
-            "ExplainRefusedOrder",
-            parameters={
-                "Error.$": "$.Error",
-                "Cause.$": "States.StringToJson($.Cause)",
-            },
-            result_path="$.failure",
-            comment="Priced or paid wrongly: the error names the refusal, the message the line",
-        ).next(
-            sfn.Fail(
-                self,
-                "OrderRefused",
-                error_path="$.failure.Error",
-                cause_path="$.failure.Cause.errorMessage",
-            )
-        )
-        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
-        validate.add_catch(refused, errors=list(REFUSALS), result_path="$")
-        validate.add_catch(duplicate, errors=["DuplicateOrder"], result_path="$")
-        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
-
+        validate, duplicate, not_accepted = self._validate()
         record_reserving = self._record_start()
         forget = self._forget_personal_data()
         forget.add_catch(not_accepted, errors=["States.ALL"], result_path="$.forgetFailure")
@@ -254,6 +192,75 @@ class SagaDefinition(Construct):
             .otherwise(charge_chain)
         )
         return validate.next(record_reserving).next(reserve).next(route)
+
+    def _validate(self) -> tuple[tasks.LambdaInvoke, sfn.Fail, sfn.Fail]:
+        """Validate with its refusals; returns it, `DuplicateOrder` and `OrderNotAccepted`."""
+        validate = invoke_lambda(
+            self,
+            "Validate",
+            self.r.validate,
+            result_path="$",
+            retry=LAMBDA_RETRY.with_errors(
+                "PersonalDataUnavailable",
+                "CatalogUnavailable",
+                "SpendRecordUnavailable",
+                "PaymentProviderUnavailable",
+            ),
+            comment="Schema, catalog prices, payment method owner; stores the personal data",
+        )
+        invalid = sfn.Fail(
+            self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
+        )
+        explain = sfn.Pass(
+            self,
+            "ExplainInvalidOrder",
+            parameters={
+                "Error.$": "$.Error",
+                "Cause.$": "States.StringToJson($.Cause)",
+            },
+            result_path="$.failure",
+            comment="The Lambda error's message names the offending field",
+        ).next(invalid)
+        not_accepted = sfn.Fail(
+            self,
+            "OrderNotAccepted",
+            error="OrderNotAccepted",
+            cause="The order could not be validated or recorded; nothing was reserved or charged.",
+        )
+        duplicate = sfn.Fail(
+            self,
+            "DuplicateOrder",
+            error="DuplicateOrder",
+            cause="Another execution already owns this order id; nothing was changed.",
+        )
+        refused = self._refusal()
+        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
+        validate.add_catch(refused, errors=list(REFUSALS), result_path="$")
+        validate.add_catch(duplicate, errors=["DuplicateOrder"], result_path="$")
+        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
+        return validate, duplicate, not_accepted
+
+    def _refusal(self) -> sfn.IChainable:
+        """ExplainRefusedOrder -> OrderRefused: the refusal's name is the execution's error."""
+        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
+        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
+        return sfn.Pass(
+            self,
+            "ExplainRefusedOrder",
+            parameters={
+                "Error.$": "$.Error",
+                "Cause.$": "States.StringToJson($.Cause)",
+            },
+            result_path="$.failure",
+            comment="Priced or paid wrongly: the error names the refusal, the message the line",
+        ).next(
+            sfn.Fail(
+                self,
+                "OrderRefused",
+                error_path="$.failure.Error",
+                cause_path="$.failure.Cause.errorMessage",
+            )
+        )
 
     def _forget_personal_data(self) -> tasks.DynamoDeleteItem:
         """An order that is not accepted keeps nothing: delete the personal data this execution stored."""
@@ -363,6 +370,18 @@ class SagaDefinition(Construct):
 
         notify = self._notify()
         notify.add_catch(self.cancel_entry, errors=["States.ALL"], result_path="$.failure")
+        settle, complete = self._settle_and_complete()
+        return (
+            record_charging.next(charge)
+            .next(record_shipping)
+            .next(ship)
+            .next(notify)
+            .next(settle)
+            .next(complete)
+        )
+
+    def _settle_and_complete(self) -> tuple[sfn.Map, sfn.IChainable]:
+        """SettleInventory, then RecordCompleted -> OrderCompleted; either failing parks the order."""
         settle = self._inventory_map(
             "SettleInventory",
             "SettleItem",
@@ -390,15 +409,7 @@ class SagaDefinition(Construct):
         )
         record_completed.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
         completed = sfn.Succeed(self, "OrderCompleted")
-        return (
-            record_charging.next(charge)
-            .next(record_shipping)
-            .next(ship)
-            .next(notify)
-            .next(settle)
-            .next(record_completed)
-            .next(completed)
-        )
+        return settle, record_completed.next(completed)
 
     def _notify(self) -> sfn.Parallel:
         r = self.r
@@ -878,7 +889,7 @@ class SagaDefinition(Construct):
             construct_id,
             table=self.r.status_table,
             key={"orderId": _string("$.order.orderId")},
-            update_expression=f"SET {', '.join(assignments)} REMOVE {', '.join(TOKEN_ATTRIBUTES)}",
+            update_expression=f"SET {', '.join(assignments)} REMOVE {', '.join(contract.TOKEN_ATTRIBUTES)}",
             condition_expression=condition,
             expression_attribute_names=names,
             expression_attribute_values=values,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
-from orders import await_operator
+from orders import await_operator, contract
 
 from shared.errors import InvalidInput
 from tests.lambdas.orders.conftest import EXECUTION_ID, STATUS_TABLE, Aws, call
@@ -21,8 +21,8 @@ PARKED = {
 @pytest.fixture
 def operator_key(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> str:
     key = aws.kms.create_key(Description="operator tokens")["KeyMetadata"]["Arn"]
-    monkeypatch.setenv("OPERATOR_TOKEN_KEY", key)
-    monkeypatch.setenv("PARKED_TIMEOUT_SECONDS", str(14 * 86_400))
+    monkeypatch.setenv(contract.OPERATOR_TOKEN_KEY_ENV, key)
+    monkeypatch.setenv(contract.PARKED_TIMEOUT_ENV, str(14 * 86_400))
     return str(key)
 
 
