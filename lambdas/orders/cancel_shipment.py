@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders import contract
 from orders.idempotency import once_per_order
 from orders.shipments import ShipmentStore
 from shared import environment
@@ -14,7 +15,7 @@ from shared.task import logger, task_handler
 
 
 def _cancel(request: dict[str, Any]) -> dict[str, Any]:
-    return ShipmentStore(environment.text("SHIPMENTS_TABLE")).cancel(request["orderId"])
+    return ShipmentStore(environment.text(contract.SHIPMENTS_TABLE_ENV)).cancel(request["orderId"])
 
 
 @task_handler

@@ -13,11 +13,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from orders import contract
 from orders.errors import CatalogUnavailable
 from shared import clients, environment
 from shared.dynamodb import transient_or_original
 
-TABLE_VARIABLE = "CATALOG_TABLE"
+TABLE_VARIABLE = contract.CATALOG_TABLE_ENV
 BATCH_ATTEMPTS = 4
 
 

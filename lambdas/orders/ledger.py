@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from orders import contract
 from orders.errors import (
     ChargeVoided,
     PaymentConflict,
@@ -69,7 +70,7 @@ class LedgerAdapter:
 
     @classmethod
     def from_environment(cls) -> LedgerAdapter:
-        return cls(environment.text("LEDGER_TABLE"))
+        return cls(environment.text(contract.LEDGER_TABLE_ENV))
 
     def verify_owner(self, payment_token: str, customer_id: str) -> None:
         account = self._get(account_key(payment_token))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orders import contract
 from orders.errors import InvalidOrder
 from shared import environment
 
@@ -65,12 +66,16 @@ class Rules:
 
     @classmethod
     def from_environment(cls) -> Rules:
-        raw = environment.json_object("CURRENCIES")
+        raw = environment.json_object(contract.CURRENCIES_ENV)
         currencies = {
             code: Currency(code, int(spec["minorUnits"]), Decimal(str(spec["approvalThreshold"])))
             for code, spec in raw.items()
         }
-        return cls(currencies, environment.integer("MAX_ITEMS"), environment.integer("MAX_QUANTITY"))
+        return cls(
+            currencies,
+            environment.integer(contract.MAX_ITEMS_ENV),
+            environment.integer(contract.MAX_QUANTITY_ENV),
+        )
 
 
 def parse_order(raw: Any, rules: Rules) -> dict[str, Any]:

@@ -15,11 +15,12 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from orders import contract
 from orders.errors import DuplicateOrder, PersonalDataMissing, PersonalDataUnavailable
 from shared import clients, environment
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
-TABLE_VARIABLE = "PERSONAL_DATA_TABLE"
+TABLE_VARIABLE = contract.PERSONAL_DATA_TABLE_ENV
 
 
 @dataclass(frozen=True)

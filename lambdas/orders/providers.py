@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from orders import contract
 from orders.ledger import LedgerAdapter
 from orders.payments import PaymentAdapter
 from shared import environment
@@ -18,4 +19,4 @@ ADAPTERS: dict[str, AdapterFactory] = {
 
 def adapter_from_environment() -> PaymentAdapter:
     """The adapter `PAYMENT_ADAPTER` names (`ledger` when unset); `MalformedSetting` for another name."""
-    return ADAPTERS[environment.choice("PAYMENT_ADAPTER", ADAPTERS, default="ledger")]()
+    return ADAPTERS[environment.choice(contract.PAYMENT_ADAPTER_ENV, ADAPTERS, default="ledger")]()

@@ -14,16 +14,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders import contract
+from orders.task_tokens import token_context
 from shared import approval, clients, environment
 from shared.errors import InvalidInput
 from shared.task import execution_id, logger, task_handler
 
 FIELDS = ("orderId", "customerId", "total", "currency", "approvalReason", "spendInWindow", "taskToken")
-
-
-def token_context(order_id: str, execution: str) -> dict[str, str]:
-    """The KMS encryption context that binds a stored token to its order and execution."""
-    return approval.token_context("orderId", order_id, execution)
 
 
 @task_handler
@@ -34,11 +31,13 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput(f"{missing[0]}: required string")
     order_id = event_input["orderId"]
     logger.append_keys(order_id=order_id)
-    ciphertext = approval.encrypt_token(event_input["taskToken"], token_context(order_id, execution_id()))
+    ciphertext = approval.encrypt_token(
+        event_input["taskToken"], token_context(order_id, execution_id()), contract.APPROVAL_TOKEN_KEY_ENV
+    )
     now = datetime.now(UTC)
-    expires = now + timedelta(seconds=environment.integer(approval.TIMEOUT_ENV))
+    expires = now + timedelta(seconds=environment.integer(contract.APPROVAL_TIMEOUT_ENV))
     clients.client("dynamodb").update_item(
-        TableName=environment.text("STATUS_TABLE"),
+        TableName=environment.text(contract.STATUS_TABLE_ENV),
         Key={"orderId": {"S": order_id}},
         UpdateExpression=(
             "SET #status = :status, step = :step, approvalTokenCiphertext = :token, "

@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from orders import contract
 from orders.errors import ShipmentStoreUnavailable
 from orders.idempotency import once_per_order
 from orders.personal_data import PersonalDataStore
@@ -19,7 +20,7 @@ from shared.task import logger, task_handler
 
 
 def _create(request: dict[str, Any]) -> dict[str, Any]:
-    store = ShipmentStore(environment.text("SHIPMENTS_TABLE"))
+    store = ShipmentStore(environment.text(contract.SHIPMENTS_TABLE_ENV))
     return store.create(request["orderId"], request["shippingAddress"], request["items"])
 
 
@@ -41,7 +42,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         raise InvalidInput("items: required array")
     logger.append_keys(order_id=order_id)
     address = _shipping_address(order_id)
-    countries = list(environment.items("SHIPPING_COUNTRIES", required=True))
+    countries = list(environment.items(contract.SHIPPING_COUNTRIES_ENV, required=True))
     check_deliverable(address, countries)
     create = once_per_order(_create, context, name="ship")
     shipment = create(

@@ -19,12 +19,13 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from orders import contract
 from orders.errors import SpendRecordUnavailable
 from shared import clients, environment
 from shared.dynamodb import consistent_get, error_code, transient_or_original
 
-TABLE_VARIABLE = "SPEND_TABLE"
-WINDOW_VARIABLE = "SPEND_WINDOW_SECONDS"
+TABLE_VARIABLE = contract.SPEND_TABLE_ENV
+WINDOW_VARIABLE = contract.SPEND_WINDOW_ENV
 WRITE_ATTEMPTS = 5
 
 

@@ -28,10 +28,10 @@ def token_context(key_name: str, item_id: str, execution: str) -> dict[str, str]
     return {key_name: item_id, "executionId": execution}
 
 
-def encrypt_token(token: str, context: Mapping[str, str]) -> bytes:
-    """The token encrypted under the approval token key, bound to `context`."""
+def encrypt_token(token: str, context: Mapping[str, str], key_variable: str = TOKEN_KEY_ENV) -> bytes:
+    """The token encrypted under the key the environment variable `key_variable` names, bound to `context`."""
     response = clients.client("kms").encrypt(
-        KeyId=environment.text(TOKEN_KEY_ENV), Plaintext=token.encode(), EncryptionContext=dict(context)
+        KeyId=environment.text(key_variable), Plaintext=token.encode(), EncryptionContext=dict(context)
     )
     return bytes(response["CiphertextBlob"])
 

@@ -1,7 +1,12 @@
 """`python -m scripts.redrive`: list a workflow's unsuccessful executions; redrive one or all.
 
-Exit codes: 0 done (or dry run), 1 a redrive failed or a named execution cannot be redriven,
-2 usage or configuration (unknown workflow, stack not found, bad --since).
+For orders, parked orders too: their executions wait (running) in AwaitOperator, where a redrive
+cannot reach them; `list` shows each with its failed step and error, and `redrive --order ID` (or
+`--all`) answers it "retry" through `scripts.orders.parked` (the saga resumes from that step).
+
+Exit codes: 0 done (or dry run), 1 a redrive or retry failed or a named execution or order cannot
+be resumed, 2 usage or configuration (unknown workflow, stack not found, bad --since, --order
+outside orders).
 """
 
 from __future__ import annotations
@@ -11,17 +16,20 @@ import datetime
 import re
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from scripts.orders.parked import ParkedOrderError
 from scripts.redrive.executions import Executions, Unsuccessful
 from scripts.redrive.target import WORKFLOW_STACK_NAMES, Target, TargetNotFound
 
 DESCRIPTION = (
     "List a workflow's failed, timed-out and aborted executions with their error, and redrive them "
-    "(RedriveExecution: they go on from the state that stopped them). Dry run unless --apply."
+    "(RedriveExecution: they go on from the state that stopped them); for orders, list parked orders "
+    "and retry them (they resume from the failed step). Dry run unless --apply."
 )
 DEFAULT_SINCE = "14d"
 _DURATION = re.compile(r"^(\d+)([dhm])$")
@@ -59,7 +67,18 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument(
         "--execution", action="append", metavar="ARN", help="an execution to redrive (repeatable)"
     )
-    which.add_argument("--all", action="store_true", help="every redrivable execution stopped since --since")
+    which.add_argument(
+        "--order",
+        action="append",
+        metavar="ORDER_ID",
+        help="orders only: a parked order to retry once its cause is fixed (repeatable)",
+    )
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every redrivable execution stopped since --since (orders: and every parked order awaiting "
+        "an operator)",
+    )
     redrive.add_argument("--apply", action="store_true", help="redrive; without it only the plan is printed")
     return result
 
@@ -84,7 +103,44 @@ def list_command(executions: Executions, since: datetime.datetime) -> int:
         print(item.line())
     redrivable = sum(item.redrivable for item in found)
     print(f"{len(found)} unsuccessful execution(s), {redrivable} redrivable")
+    parked = executions.target.parked
+    if parked is not None:
+        orders = parked.list()
+        for order in orders:
+            print(order.line())
+        waiting = sum(order.waiting for order in orders)
+        print(f"{len(orders)} parked order(s), {waiting} awaiting an operator (retry: redrive --order ID)")
     return EXIT_OK
+
+
+def retry_parked(parked: Any, order_ids: Sequence[str] | None, *, apply: bool) -> int:
+    """Answer "retry" to the named parked orders (or every one awaiting an operator)."""
+    code = EXIT_OK
+    chosen = []
+    if order_ids:
+        for order_id in order_ids:
+            try:
+                chosen.append(parked.get(order_id))
+            except ParkedOrderError as error:
+                print(f"skip {order_id}: {error}")
+                code = EXIT_FAILED
+    else:
+        chosen = [order for order in parked.list() if order.waiting]
+    for order in chosen:
+        if not order.waiting:
+            print(f"skip {order.order_id}: {order.line()}")
+            code = EXIT_FAILED
+        elif not apply:
+            print(f"would retry {order.line()}")
+        else:
+            try:
+                parked.answer(order.order_id, "retry", comment="scripts.redrive")
+            except (ParkedOrderError, ClientError) as error:
+                print(f"FAILED {order.order_id}: {error}")
+                code = EXIT_FAILED
+                continue
+            print(f"retried {order.order_id}: the saga resumes from {order.step}")
+    return code
 
 
 def redrive_command(
@@ -138,7 +194,18 @@ def main(argv: Sequence[str] | None = None, *, target: Target | None = None) -> 
     try:
         if args.command == "list":
             return list_command(executions, since)
-        return redrive_command(executions, since, args.execution, apply=args.apply)
+        if args.order:
+            if target.parked is None:
+                print("error: --order: only the orders workflow parks orders", file=sys.stderr)
+                return EXIT_USAGE
+            code = retry_parked(target.parked, args.order, apply=args.apply)
+            if not args.apply:
+                print("dry run: nothing retried (add --apply)")
+            return code
+        code = redrive_command(executions, since, args.execution, apply=args.apply)
+        if args.all and target.parked is not None:
+            code = max(code, retry_parked(target.parked, None, apply=args.apply))
+        return code
     except (ClientError, BotoCoreError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_FAILED

@@ -26,11 +26,13 @@ def utc_now() -> datetime.datetime:
 
 @dataclass(frozen=True)
 class Target:
-    """A Step Functions client, the workflow's state machine ARNs and the current time."""
+    """A Step Functions client, the workflow's state machine ARNs and the current time; for orders,
+    also its parked orders (`scripts.orders.parked.ParkedOrders`), which wait running, not failed."""
 
     stepfunctions: Any
     state_machines: tuple[str, ...]
     now: Callable[[], datetime.datetime] = utc_now
+    parked: Any = None
 
     @classmethod
     def deployed(cls, workflow: str, env: str, session: Any) -> Target:
@@ -53,10 +55,11 @@ class Target:
             raise TargetNotFound(f"stack {stack} not readable: {error}") from None
         if not arns:
             raise TargetNotFound(f"stack {stack} has no state machine")
-        return cls(stepfunctions=session.client("stepfunctions"), state_machines=arns)
+        parked = _parked_orders(env, session, cloudformation) if workflow == "orders" else None
+        return cls(stepfunctions=session.client("stepfunctions"), state_machines=arns, parked=parked)
 
     @classmethod
-    def local(cls, runner: Any) -> Target:
+    def local(cls, runner: Any, parked: Any = None) -> Target:
         """A LocalRunner's state machines, on its moto and its calendar (`runner.pass_time`)."""
         from localrun.clock import calendar_now
 
@@ -64,4 +67,17 @@ class Target:
             stepfunctions=runner.client("stepfunctions"),
             state_machines=tuple(runner.state_machines.values()),
             now=calendar_now,
+            parked=parked,
         )
+
+
+def _parked_orders(env: str, session: Any, cloudformation: Any) -> Any:
+    """The deployed order saga's parked orders, read and answered with the session's credentials."""
+    from scripts.orders.parked import Clients, ParkedOrders
+    from scripts.orders.stack_outputs import OutputMissing, stack_output
+
+    try:
+        table = stack_output(env, "StatusTableName", cloudformation=cloudformation)
+    except OutputMissing as error:
+        raise TargetNotFound(str(error)) from None
+    return ParkedOrders(table, Clients.default(session))

@@ -7,12 +7,14 @@ RecordShipping -> CreateShipment -> Notify (SNS || EventBridge) -> SettleInvento
 A failure after step k runs the compensations of steps k..1 in reverse (CancelShipment ->
 RefundPayment -> ReleaseInventory), each retried; a compensation that keeps failing parks the
 order (SQS message naming the order, step and error, `OrdersParked` metric, alarm) as
-NEEDS_ATTENTION. The order's personal data (shipping address, payment token) lives on an item of
-`personal_data_table`, stored by Validate and read by ChargePayment and CreateShipment; the state
-carries the order id and non-personal fields only. Prices come from `catalog_table`; accepted
-orders are counted per customer in `spend_table`. The approval task token is stored encrypted
-under `approval_token_key`, which only `approver_role` may use to decrypt; that role is also the
-only holder of states:SendTaskSuccess/SendTaskFailure.
+NEEDS_ATTENTION and waits up to `parkedTimeoutDays` for `operator_role` to retry it (it resumes
+compensating from the recorded step) or give up. The order's personal data (shipping address,
+payment token) lives on an item of `personal_data_table`, stored by Validate and read by
+ChargePayment and CreateShipment; the state carries the order id and non-personal fields only.
+Prices come from `catalog_table`; accepted orders are counted per customer in `spend_table`. The
+approval task token is stored encrypted under `approval_token_key`, which only `approver_role` may
+use to decrypt, and a parked order's under `operator_token_key`, only for `operator_role`; those
+two roles are the only holders of states:SendTaskSuccess/SendTaskFailure.
 """
 
 from __future__ import annotations
@@ -37,29 +39,22 @@ from stacks.common import (
     ObservableStateMachineProps,
     PythonTaskFunction,
     QueueAlarm,
-    TaskFunctionProps,
     acknowledge,
     encrypted_queue,
     encrypted_topic,
     secure_table,
 )
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
 from stacks.common.task_function import METRICS_NAMESPACE
+from stacks.orders.deciders import DeciderSpec, token_decider
 from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
+from stacks.orders.functions import FunctionResources, OrderFunctions
 from stacks.orders.settings import OrdersSettings
 
+contract = handler_contract("orders")
+
 PARKED_METRIC = "OrdersParked"
-# What the approval tool touches on a status item: the decision and who made it, conditioned on
-# the encrypted token it decrypted (still there: the order still awaits this decision).
-APPROVAL_ATTRIBUTES = (
-    "orderId",
-    "approvalTokenCiphertext",
-    "approvalDecision",
-    "approvalReviewer",
-    "approvalReviewerId",
-    "approvalComment",
-    "approvalDecidedAt",
-)
 WORKFLOW_KEY = "orders"
 
 
@@ -94,12 +89,15 @@ class OrderSaga(Construct):
     topic_key: kms.Key
     approval_token_key: kms.Key
     approver_role: iam.Role
+    operator_token_key: kms.Key
+    operator_role: iam.Role
     approval_topic: sns.Topic
     customer_topic: sns.Topic
     event_bus: events.IEventBus
     parked_queue: AlarmedQueue
     validate_function: PythonTaskFunction
     request_approval_function: PythonTaskFunction
+    await_operator_function: PythonTaskFunction
     charge_function: PythonTaskFunction
     refund_function: PythonTaskFunction
     create_shipment_function: PythonTaskFunction
@@ -146,19 +144,14 @@ class OrderSaga(Construct):
 
     @property
     def execution_timeout(self) -> Duration:
-        """The approval wait plus an hour for everything else (retries included)."""
-        return Duration.seconds(self.settings.approval_timeout_seconds + 3600)
+        """The approval wait, a parked order's wait for an operator, and an hour for everything else
+        (retries included)."""
+        settings = self.settings
+        return Duration.seconds(settings.approval_timeout_seconds + settings.parked_timeout_seconds + 3600)
 
     @property
     def task_functions(self) -> list[PythonTaskFunction]:
-        return [
-            self.validate_function,
-            self.request_approval_function,
-            self.charge_function,
-            self.refund_function,
-            self.create_shipment_function,
-            self.cancel_shipment_function,
-        ]
+        return self.functions.all
 
     def _create_tables(self) -> None:
         platform = self.props.platform
@@ -232,151 +225,75 @@ class OrderSaga(Construct):
         )
 
     def _create_approvers(self) -> None:
-        """The approver role (the only path that can read a task token and decide an order) and the
-        key the token is stored under: only that role may decrypt with it."""
-        platform = self.props.platform
-        principals: list[iam.IPrincipal] = [
-            iam.ArnPrincipal(arn) for arn in self.settings.approver_principals
-        ] or [iam.AccountRootPrincipal()]
-        self.approver_role = iam.Role(
+        """The approver role (the only path that can read an approval task token and decide an
+        order) and the operator role (the same for a parked order's token: retry or give up), each
+        with the key its tokens are stored under, which only that role may decrypt with."""
+        platform, settings = self.props.platform, self.settings
+        self.approver_role, self.approval_token_key = token_decider(
             self,
-            "Approver",
-            assumed_by=iam.CompositePrincipal(*principals),
-            description=f"Decides order saga approvals with scripts.orders.approval ({platform.name})",
-            max_session_duration=Duration.hours(1),
-        )
-        self.approval_token_key = kms.Key(
-            self,
-            "ApprovalTokenKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the order saga's approval task tokens ({platform.name})",
-            removal_policy=platform.removal_policy,
-        )
-        self.approval_token_key.add_to_resource_policy(
-            iam.PolicyStatement(
+            DeciderSpec(
+                role_id="Approver",
+                key_id="ApprovalTokenKey",
                 sid="OnlyApproversDecrypt",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:Decrypt"],
-                resources=["*"],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": self.approver_role.role_arn}},
-            )
-        )
-        role = self.approver_role
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt"],
-                resources=[self.approval_token_key.key_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["orderId", "executionId"]}
-                },
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.status_table.table_arn])
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:UpdateItem"],
-                resources=[self.status_table.table_arn],
-                conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(APPROVAL_ATTRIBUTES)}},
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"])
-        )
-        acknowledge(
-            role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5[Resource::*]",
-            "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; this role "
-            "is their only holder, and the tokens it can send are the ones only it can decrypt.",
-        )
-
-    def _task_function(
-        self, construct_id: str, handler: str, description: str, environment: dict[str, str]
-    ) -> PythonTaskFunction:
-        return PythonTaskFunction(
-            self,
-            construct_id,
-            TaskFunctionProps(
-                platform=self.props.platform,
-                package="orders",
-                handler=handler,
-                service="orders",
-                description=description,
-                timeout=Duration.seconds(self.settings.task_timeout_seconds),
-                environment=environment,
+                principals=settings.approver_principals,
+                role_description="Decides order saga approvals with scripts.orders.approval",
+                key_description="Encrypts the order saga's approval task tokens",
+                attributes=contract.APPROVAL_ATTRIBUTES,
+                answers="approval requests",
             ),
+            platform,
+            self.status_table,
+        )
+        self.operator_role, self.operator_token_key = token_decider(
+            self,
+            DeciderSpec(
+                role_id="ParkedOrderOperator",
+                key_id="OperatorTokenKey",
+                sid="OnlyOperatorsDecrypt",
+                principals=settings.operator_principals,
+                role_description="Retries or gives up parked orders with scripts.orders.parked",
+                key_description="Encrypts the task tokens of parked orders",
+                attributes=contract.OPERATOR_ATTRIBUTES,
+                answers="parked orders",
+                reads=("dynamodb:GetItem", "dynamodb:Scan"),
+            ),
+            platform,
+            self.status_table,
         )
 
     def _create_functions(self) -> None:
-        settings = self.settings
-        personal_data = {"PERSONAL_DATA_TABLE": self.personal_data_table.table_name}
-        idempotency = {
-            "IDEMPOTENCY_TABLE": self.idempotency_table.table_name,
-            "IDEMPOTENCY_TTL_SECONDS": str(settings.idempotency_ttl_seconds),
-        }
-        payments = {
-            **idempotency,
-            "LEDGER_TABLE": self.ledger_table.table_name,
-            "PAYMENT_ADAPTER": settings.payment_adapter,
-        }
-        shipping = {
-            **idempotency,
-            "SHIPMENTS_TABLE": self.shipments_table.table_name,
-            "SHIPPING_COUNTRIES": ",".join(settings.shipping_countries),
-        }
-        self.validate_function = self._task_function(
-            "Validate",
-            "validate.handler",
-            "Order saga: validate and price an order, store its personal data, pass the rest on",
-            {
-                **personal_data,
-                "CATALOG_TABLE": self.catalog_table.table_name,
-                "SPEND_TABLE": self.spend_table.table_name,
-                "SPEND_WINDOW_SECONDS": str(settings.spend_window_seconds),
-                "LEDGER_TABLE": self.ledger_table.table_name,
-                "PAYMENT_ADAPTER": settings.payment_adapter,
-                "CURRENCIES": settings.currencies_json(),
-                "MAX_ITEMS": str(settings.max_items),
-                "MAX_QUANTITY": str(settings.max_quantity),
-            },
+        self.functions = OrderFunctions(
+            self,
+            self.props.platform,
+            self.settings,
+            FunctionResources(
+                status_table=self.status_table,
+                personal_data_table=self.personal_data_table,
+                catalog_table=self.catalog_table,
+                spend_table=self.spend_table,
+                ledger_table=self.ledger_table,
+                shipments_table=self.shipments_table,
+                idempotency_table=self.idempotency_table,
+                approval_topic=self.approval_topic,
+                approval_token_key=self.approval_token_key,
+                operator_token_key=self.operator_token_key,
+            ),
         )
-        self.request_approval_function = self._task_function(
-            "RequestApproval",
-            "request_approval.handler",
-            "Order saga: store the approval task token encrypted and notify reviewers",
-            {
-                "STATUS_TABLE": self.status_table.table_name,
-                "APPROVAL_TOKEN_KEY": self.approval_token_key.key_arn,
-                "APPROVAL_TOPIC_ARN": self.approval_topic.topic_arn,
-                "APPROVAL_TIMEOUT_SECONDS": str(settings.approval_timeout_seconds),
-            },
-        )
-        self.charge_function = self._task_function(
-            "ChargePayment",
-            "charge.handler",
-            "Order saga: charge the order once",
-            {**payments, **personal_data},
-        )
-        self.refund_function = self._task_function(
-            "RefundPayment", "refund.handler", "Order saga: refund the order (compensation)", payments
-        )
-        self.create_shipment_function = self._task_function(
-            "CreateShipment",
-            "ship.handler",
-            "Order saga: record the order's shipment",
-            {**shipping, **personal_data},
-        )
-        self.cancel_shipment_function = self._task_function(
-            "CancelShipment",
-            "cancel_shipment.handler",
-            "Order saga: cancel the order's shipment (compensation)",
-            shipping,
-        )
-        self._grant_functions()
+        functions = self.functions
+        self.validate_function = functions.validate
+        self.request_approval_function = functions.request_approval
+        self.await_operator_function = functions.await_operator
+        self.charge_function = functions.charge
+        self.refund_function = functions.refund
+        self.create_shipment_function = functions.create_shipment
+        self.cancel_shipment_function = functions.cancel_shipment
+        self._grant_steps()
+        self._grant_validate()
+        self._grant_token_functions()
 
-    def _grant_functions(self) -> None:
+    def _grant_steps(self) -> None:
+        """Idempotency records for the four idempotent steps; the ledger to charge and refund, the
+        shipments to create and cancel."""
         idempotency_actions = [
             "dynamodb:GetItem",
             "dynamodb:PutItem",
@@ -411,6 +328,10 @@ class OrderSaga(Construct):
                     resources=[self.shipments_table.table_arn],
                 )
             )
+
+    def _grant_validate(self) -> None:
+        """Validate stores the personal data, reads prices, counts spend and checks the owner; charge
+        and shipment read the personal data by order id."""
         validate = self.validate_function.role
         validate.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:PutItem"], resources=[self.personal_data_table.table_arn])
@@ -432,6 +353,9 @@ class OrderSaga(Construct):
                     actions=["dynamodb:GetItem"], resources=[self.personal_data_table.table_arn]
                 )
             )
+
+    def _grant_token_functions(self) -> None:
+        """The two functions that store a task token: the status item, encrypt with their key."""
         approval = self.request_approval_function
         approval.role.add_to_policy(
             iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])
@@ -444,6 +368,13 @@ class OrderSaga(Construct):
             approval.role.node.find_child("DefaultPolicy"),
             "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
             "Publishing to the KMS-encrypted approval topic needs GenerateDataKey* on its one key.",
+        )
+        parking = self.await_operator_function.role
+        parking.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:UpdateItem"], resources=[self.status_table.table_arn])
+        )
+        parking.add_to_policy(
+            iam.PolicyStatement(actions=["kms:Encrypt"], resources=[self.operator_token_key.key_arn])
         )
 
     def _resources(self) -> SagaResources:
@@ -458,6 +389,7 @@ class OrderSaga(Construct):
             parked_queue=self.parked_queue,
             validate=self.validate_function,
             request_approval=self.request_approval_function,
+            await_operator=self.await_operator_function,
             charge=self.charge_function,
             refund=self.refund_function,
             create_shipment=self.create_shipment_function,

@@ -4,7 +4,15 @@ State data (JSONPath): `$.order` (normalized by Validate, without personal data:
 address and payment token are on the order's item in the personal data table, which Validate
 writes and ChargePayment/CreateShipment read by order id), `$.progress` (last recorded status),
 `$.reservation`, `$.approval`, `$.charge`, `$.shipment`; `$.failure` holds the error that
-started compensation and `$.compensationFailure` the one that parked the order.
+started compensation, `$.compensationFailure` the one that parked the order, `$.operator` the
+operator's answer to a parked order and `$.operatorAnswer` a give-up or the wait's timeout.
+
+A parked order waits for an operator (AwaitOperator, `.waitForTaskToken`). Retry resumes at
+ResumeCompensation, a Choice on the recorded step (`$.progress.step`): without `$.failure` the
+forward path had finished (settling the stock or recording COMPLETED failed), so it settles again;
+otherwise it compensates again from that step's compensation, in reverse. Every compensation is
+idempotent, so one that had already succeeded (its step recorded, the next one's record failed)
+changes nothing when run again.
 
 Inventory items (`sku`) hold `available`, `sold` and one `reservation:<orderId>` attribute per
 order holding stock: reserve, release and settle are conditional updates on that attribute, so
@@ -38,10 +46,12 @@ from stacks.common import (
     RetryPolicy,
     invoke_lambda,
 )
+from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
 from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, never_retried, outlasting_retry
 from stacks.orders.settings import OrdersSettings
 
+contract = handler_contract("orders")
 EVENT_SOURCE = "stepwise.orders"
 NATIVE_TIMEOUT = Duration.seconds(30)
 CONDITION_FAILED = "DynamoDB.ConditionalCheckFailedException"
@@ -58,6 +68,13 @@ BUSINESS_OUTCOMES = (
     "AddressUndeliverable",
     *REJECTION_ERRORS,
 )
+
+# The step recorded when a failure started compensating -> the compensation that undoes it (and
+# everything before it); any other step (RESERVE_INVENTORY, RELEASE_INVENTORY) releases the stock.
+RESUME_STEPS = {
+    "cancel": ("CREATE_SHIPMENT", "CANCEL_SHIPMENT"),
+    "refund": ("CHARGE_PAYMENT", "REFUND_PAYMENT"),
+}
 
 # Every DynamoDB write of the saga is conditional (a repeat finds its own write): a timed-out call
 # is retried like a throttled one.
@@ -78,6 +95,7 @@ class SagaResources:
     parked_queue: sqs.IQueue
     validate: PythonTaskFunction
     request_approval: PythonTaskFunction
+    await_operator: PythonTaskFunction
     charge: PythonTaskFunction
     refund: PythonTaskFunction
     create_shipment: PythonTaskFunction
@@ -131,73 +149,12 @@ class SagaDefinition(Construct):
         self.refund_entry = self._refund_compensation(self.release_entry)
         self.cancel_entry = self._cancel_compensation(self.refund_entry)
         self.chain = self._forward()
+        self._resume_routes()
 
     # ---- forward path -------------------------------------------------------------------
 
     def _forward(self) -> sfn.IChainable:
-        r = self.r
-        validate = invoke_lambda(
-            self,
-            "Validate",
-            r.validate,
-            result_path="$",
-            retry=LAMBDA_RETRY.with_errors(
-                "PersonalDataUnavailable",
-                "CatalogUnavailable",
-                "SpendRecordUnavailable",
-                "PaymentProviderUnavailable",
-            ),
-            comment="Schema, catalog prices, payment method owner; stores the personal data",
-        )
-        invalid = sfn.Fail(
-            self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
-        )
-        explain = sfn.Pass(
-            self,
-            "ExplainInvalidOrder",
-            parameters={
-                "Error.$": "$.Error",
-                "Cause.$": "States.StringToJson($.Cause)",
-            },
-            result_path="$.failure",
-            comment="The Lambda error's message names the offending field",
-        ).next(invalid)
-        not_accepted = sfn.Fail(
-            self,
-            "OrderNotAccepted",
-            error="OrderNotAccepted",
-            cause="The order could not be validated or recorded; nothing was reserved or charged.",
-        )
-        duplicate = sfn.Fail(
-            self,
-            "DuplicateOrder",
-            error="DuplicateOrder",
-            cause="Another execution already owns this order id; nothing was changed.",
-        )
-        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
-        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
-        refused = sfn.Pass(
-            self,
-            "ExplainRefusedOrder",
-            parameters={
-                "Error.$": "$.Error",
-                "Cause.$": "States.StringToJson($.Cause)",
-            },
-            result_path="$.failure",
-            comment="Priced or paid wrongly: the error names the refusal, the message the line",
-        ).next(
-            sfn.Fail(
-                self,
-                "OrderRefused",
-                error_path="$.failure.Error",
-                cause_path="$.failure.Cause.errorMessage",
-            )
-        )
-        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
-        validate.add_catch(refused, errors=list(REFUSALS), result_path="$")
-        validate.add_catch(duplicate, errors=["DuplicateOrder"], result_path="$")
-        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
-
+        validate, duplicate, not_accepted = self._validate()
         record_reserving = self._record_start()
         forget = self._forget_personal_data()
         forget.add_catch(not_accepted, errors=["States.ALL"], result_path="$.forgetFailure")
@@ -235,6 +192,75 @@ class SagaDefinition(Construct):
             .otherwise(charge_chain)
         )
         return validate.next(record_reserving).next(reserve).next(route)
+
+    def _validate(self) -> tuple[tasks.LambdaInvoke, sfn.Fail, sfn.Fail]:
+        """Validate with its refusals; returns it, `DuplicateOrder` and `OrderNotAccepted`."""
+        validate = invoke_lambda(
+            self,
+            "Validate",
+            self.r.validate,
+            result_path="$",
+            retry=LAMBDA_RETRY.with_errors(
+                "PersonalDataUnavailable",
+                "CatalogUnavailable",
+                "SpendRecordUnavailable",
+                "PaymentProviderUnavailable",
+            ),
+            comment="Schema, catalog prices, payment method owner; stores the personal data",
+        )
+        invalid = sfn.Fail(
+            self, "OrderInvalid", error="InvalidOrder", cause_path="$.failure.Cause.errorMessage"
+        )
+        explain = sfn.Pass(
+            self,
+            "ExplainInvalidOrder",
+            parameters={
+                "Error.$": "$.Error",
+                "Cause.$": "States.StringToJson($.Cause)",
+            },
+            result_path="$.failure",
+            comment="The Lambda error's message names the offending field",
+        ).next(invalid)
+        not_accepted = sfn.Fail(
+            self,
+            "OrderNotAccepted",
+            error="OrderNotAccepted",
+            cause="The order could not be validated or recorded; nothing was reserved or charged.",
+        )
+        duplicate = sfn.Fail(
+            self,
+            "DuplicateOrder",
+            error="DuplicateOrder",
+            cause="Another execution already owns this order id; nothing was changed.",
+        )
+        refused = self._refusal()
+        validate.add_catch(explain, errors=["InvalidOrder", "InvalidInput"], result_path="$")
+        validate.add_catch(refused, errors=list(REFUSALS), result_path="$")
+        validate.add_catch(duplicate, errors=["DuplicateOrder"], result_path="$")
+        validate.add_catch(not_accepted, errors=["States.ALL"], result_path="$")
+        return validate, duplicate, not_accepted
+
+    def _refusal(self) -> sfn.IChainable:
+        """ExplainRefusedOrder -> OrderRefused: the refusal's name is the execution's error."""
+        # The error replaces the state: the input may not even be an object (`[...]`, `"..."`).
+        # InvalidInput: the task wrapper's refusal of an order that is not a JSON object.
+        return sfn.Pass(
+            self,
+            "ExplainRefusedOrder",
+            parameters={
+                "Error.$": "$.Error",
+                "Cause.$": "States.StringToJson($.Cause)",
+            },
+            result_path="$.failure",
+            comment="Priced or paid wrongly: the error names the refusal, the message the line",
+        ).next(
+            sfn.Fail(
+                self,
+                "OrderRefused",
+                error_path="$.failure.Error",
+                cause_path="$.failure.Cause.errorMessage",
+            )
+        )
 
     def _forget_personal_data(self) -> tasks.DynamoDeleteItem:
         """An order that is not accepted keeps nothing: delete the personal data this execution stored."""
@@ -344,6 +370,18 @@ class SagaDefinition(Construct):
 
         notify = self._notify()
         notify.add_catch(self.cancel_entry, errors=["States.ALL"], result_path="$.failure")
+        settle, complete = self._settle_and_complete()
+        return (
+            record_charging.next(charge)
+            .next(record_shipping)
+            .next(ship)
+            .next(notify)
+            .next(settle)
+            .next(complete)
+        )
+
+    def _settle_and_complete(self) -> tuple[sfn.Map, sfn.IChainable]:
+        """SettleInventory, then RecordCompleted -> OrderCompleted; either failing parks the order."""
         settle = self._inventory_map(
             "SettleInventory",
             "SettleItem",
@@ -354,6 +392,7 @@ class SagaDefinition(Construct):
             comment="Turn the order's reservations into sold stock",
         )
         settle.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
+        self.settle = settle
         # COMPLETED is written last, once the stock is sold: a status that says COMPLETED never
         # stands beside a reservation (a failed settle parks the order, and if marking it
         # NEEDS_ATTENTION fails too, the status still says IN_PROGRESS and the queue has it).
@@ -370,15 +409,7 @@ class SagaDefinition(Construct):
         )
         record_completed.add_catch(self.parking, errors=["States.ALL"], result_path="$.compensationFailure")
         completed = sfn.Succeed(self, "OrderCompleted")
-        return (
-            record_charging.next(charge)
-            .next(record_shipping)
-            .next(ship)
-            .next(notify)
-            .next(settle)
-            .next(record_completed)
-            .next(completed)
-        )
+        return settle, record_completed.next(completed)
 
     def _notify(self) -> sfn.Parallel:
         r = self.r
@@ -650,7 +681,8 @@ class SagaDefinition(Construct):
 
     def _parking(self) -> sfn.IChainable:
         """Best effort, every step: queue what an operator needs (order id, step, error, execution;
-        no state, which is in the execution's history), mark the order, count it, fail."""
+        no state, which is in the execution's history), mark the order, count it, then wait for the
+        operator's retry (ResumeCompensation) or give-up/timeout (NeedsAttention)."""
         r = self.r
         park = tasks.SqsSendMessage(
             self,
@@ -682,17 +714,95 @@ class SagaDefinition(Construct):
             result_path=sfn.JsonPath.DISCARD,
         )
         count = self._count_parked()
+        self.resume = sfn.Choice(self, "ResumeCompensation", comment="Retry from the recorded step")
+        wait = self._await_operator()
+        park.add_catch(mark, errors=["States.ALL"], result_path="$.parkingFailure")
+        mark.add_catch(count, errors=["States.ALL"], result_path="$.parkingFailure")
+        count.add_catch(wait, errors=["States.ALL"], result_path="$.parkingFailure")
+        park.next(mark).next(count).next(wait)
+        return park
+
+    def _await_operator(self) -> tasks.LambdaInvoke:
+        """Wait for the operator's answer (SendTaskSuccess `{"decision": "RETRY" | "GIVE_UP"}`); a
+        give-up, the timeout, a SendTaskFailure or a failure to park the token leaves the order
+        NEEDS_ATTENTION; any other answer is asked again (a new token)."""
+        r = self.r
+        task = tasks.LambdaInvoke(
+            self,
+            "AwaitOperator",
+            lambda_function=r.await_operator.function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "input": {
+                        "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                        "step": sfn.JsonPath.string_at("$.progress.step"),
+                        "error": sfn.JsonPath.string_at("$.compensationFailure.Error"),
+                        "taskToken": sfn.JsonPath.task_token,
+                    },
+                    "executionId": sfn.JsonPath.execution_id,
+                    "stateName": sfn.JsonPath.string_at("$$.State.Name"),
+                }
+            ),
+            retry_on_service_exceptions=False,
+            result_path="$.operator",
+            task_timeout=sfn.Timeout.duration(Duration.seconds(r.settings.parked_timeout_seconds)),
+            comment="Waits for retry/give-up (scripts.orders.parked) or the timeout",
+        )
+        LAMBDA_RETRY.applied_to(task)
+        left = self._record(
+            "RecordLeftParked",
+            "NEEDS_ATTENTION",
+            None,
+            extra={"parkedOutcome": _string("$.operatorAnswer.Error")},
+            result_path=sfn.JsonPath.DISCARD,
+        )
         needs_attention = sfn.Fail(
             self,
             "NeedsAttention",
             error="OrderNeedsAttention",
             cause="A step could not be completed or undone; the order is parked for an operator.",
         )
-        park.add_catch(mark, errors=["States.ALL"], result_path="$.parkingFailure")
-        mark.add_catch(count, errors=["States.ALL"], result_path="$.parkingFailure")
-        count.add_catch(needs_attention, errors=["States.ALL"], result_path="$.parkingFailure")
-        park.next(mark).next(count).next(needs_attention)
-        return park
+        task.add_catch(left, errors=["States.ALL"], result_path="$.operatorAnswer")
+        left.add_catch(needs_attention, errors=["States.ALL"], result_path="$.parkingFailure")
+        left.next(needs_attention)
+        gave_up = sfn.Pass(
+            self,
+            "OperatorGaveUp",
+            parameters={
+                "Error": "OperatorGaveUp",
+                "Cause": "The operator gave up the order; who and why are on its status item.",
+            },
+            result_path="$.operatorAnswer",
+        ).next(left)
+        task.next(
+            sfn.Choice(self, "OperatorDecision")
+            .when(self._decision("RETRY"), self.resume)
+            .when(self._decision("GIVE_UP"), gave_up)
+            .otherwise(task)
+        )
+        return task
+
+    @staticmethod
+    def _decision(decision: str) -> sfn.Condition:
+        return sfn.Condition.and_(
+            sfn.Condition.is_present("$.operator.decision"),
+            sfn.Condition.string_equals("$.operator.decision", decision),
+        )
+
+    def _resume_routes(self) -> None:
+        """ResumeCompensation: settle again if the forward path had finished, else compensate
+        again from the recorded step's compensation (see the module docstring)."""
+
+        def step_in(steps: tuple[str, ...]) -> sfn.Condition:
+            return sfn.Condition.or_(*(sfn.Condition.string_equals("$.progress.step", s) for s in steps))
+
+        (
+            self.resume.when(sfn.Condition.is_not_present("$.failure"), self.settle)
+            .when(step_in(RESUME_STEPS["cancel"]), self.cancel_entry)
+            .when(step_in(RESUME_STEPS["refund"]), self.refund_entry)
+            .otherwise(self.release_entry)
+        )
 
     def _count_parked(self) -> sfn.CustomState:
         r = self.r
@@ -717,7 +827,8 @@ class SagaDefinition(Construct):
                         }
                     ],
                 },
-                "ResultPath": None,
+                # CDK drops a null ResultPath from a custom state: keep the (empty) result aside.
+                "ResultPath": "$.parkedMetric",
             },
         )
         CLOUDWATCH_RETRY.applied_to(state)  # type: ignore[arg-type]
@@ -778,7 +889,7 @@ class SagaDefinition(Construct):
             construct_id,
             table=self.r.status_table,
             key={"orderId": _string("$.order.orderId")},
-            update_expression=f"SET {', '.join(assignments)} REMOVE approvalTokenCiphertext",
+            update_expression=f"SET {', '.join(assignments)} REMOVE {', '.join(contract.TOKEN_ATTRIBUTES)}",
             condition_expression=condition,
             expression_attribute_names=names,
             expression_attribute_values=values,

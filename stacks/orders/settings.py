@@ -59,6 +59,10 @@ class OrdersSettings(Settings):
     idempotency_ttl_seconds: int = Field(default=86_400, ge=300, le=30 * 86_400)
     task_timeout_seconds: int = Field(default=30, ge=3, le=300)
     compensation_max_attempts: int = Field(default=6, ge=1, le=10)
+    # How long a parked order waits for an operator's retry or give-up (a Standard execution lasts
+    # at most a year: this, the approval wait and an hour for the rest stay well within it).
+    parked_timeout_days: int = Field(default=14, ge=1, le=300)
+    operator_principals: tuple[str, ...] = ()
 
     @field_validator("currencies")
     @classmethod
@@ -70,7 +74,7 @@ class OrdersSettings(Settings):
                 raise ValueError(f"{code!r} is not an ISO 4217 code (three capital letters)")
         return value
 
-    @field_validator("approver_principals")
+    @field_validator("approver_principals", "operator_principals")
     @classmethod
     def _principal_arns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for arn in value:
@@ -90,7 +94,8 @@ class OrdersSettings(Settings):
 
     def readiness_problems(self) -> list[ReadinessProblem]:
         """Without an approver nobody sees approval requests (every order above a threshold times
-        out); without named approver principals any principal of the account may approve."""
+        out); without named approver (operator) principals any principal of the account may
+        approve orders (resume or give up parked ones)."""
         problems = []
         if not self.approver_email:
             problems.append(
@@ -108,7 +113,19 @@ class OrdersSettings(Settings):
                     "assume it can decide orders",
                 )
             )
+        if not self.operator_principals:
+            problems.append(
+                ReadinessProblem(
+                    "operatorPrincipals",
+                    "empty, so the parked-order operator role trusts the whole account: any principal "
+                    "allowed to assume it can resume or give up parked orders",
+                )
+            )
         return problems
+
+    @property
+    def parked_timeout_seconds(self) -> int:
+        return self.parked_timeout_days * 86_400
 
     def currencies_json(self) -> str:
         """The currency rules as the JSON the validate function reads from its environment."""

@@ -29,6 +29,7 @@ class OrdersStack(WorkflowStack):
             "InventoryTableName": self.orders.inventory_table.table_name,
             "CatalogTableName": self.orders.catalog_table.table_name,
             "ApproverRoleArn": self.orders.approver_role.role_arn,
+            "OperatorRoleArn": self.orders.operator_role.role_arn,
             "LedgerTableName": self.orders.ledger_table.table_name,
             "ParkedQueueUrl": self.orders.parked_queue.queue_url,
             "EventBusName": self.orders.event_bus.event_bus_name,

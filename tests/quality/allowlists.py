@@ -66,8 +66,9 @@ WILDCARD_RESOURCE_ACTIONS: dict[str, str] = {
         "requesting one; the action has no resource type."
     ),
     "states:SendTaskSuccess": (
-        "Task tokens have no resource type. Orders: only the approver role holds it, and the tokens "
-        "it can send are the ones only it can decrypt (docs/orders.md, Human approval)."
+        "Task tokens have no resource type. Orders: only the approver and the parked-order operator "
+        "roles hold it, and the tokens each can send are the ones only it can decrypt (docs/orders.md, "
+        "Human approval and Parked orders)."
     ),
     "states:SendTaskFailure": "Task tokens have no resource type (as states:SendTaskSuccess).",
     "cloudwatch:PutMetricData": (
@@ -187,6 +188,11 @@ TRUST_FINDINGS: dict[tuple[str, str], Reviewed] = {
         "account, which then decides who may assume it; that default is a readiness problem, so "
         "no non-sandbox environment deploys it (make deploy and a pinned synth refuse it). Set "
         "approverPrincipals and the trust names exactly those roles or users."
+    ),
+    ("orders/WorkflowParkedOrderOperator", "trusted: every principal of an account"): Reviewed(
+        "As the approver: with orders.operatorPrincipals empty (the shipped default) the parked-order "
+        "operator role trusts the account; that default is a readiness problem, so no non-sandbox "
+        "environment deploys it. Set operatorPrincipals and the trust names exactly those principals."
     ),
     ("cv/WorkflowGroundTruthLabelingGroundTruthRole", "service trusted for any caller"): Reviewed(
         "SageMaker Ground Truth assumes it for the labeling jobs the state machine creates (it is "

@@ -98,14 +98,21 @@ CV: Table = {
 # personal data RecordReserving's failure leaves is forgotten first). After: compensations in reverse
 # from the step after the last one that may have acted (cancel shipment, refund, release stock), the
 # order marked FAILED, and the execution fails in `Failed` with the step's own error. A compensation,
-# settling the stock or recording COMPLETED failing parks the order (message, NEEDS_ATTENTION, metric)
-# and fails with `OrderNeedsAttention`; each parking step is best effort.
+# settling the stock or recording COMPLETED failing parks the order (message, NEEDS_ATTENTION, metric),
+# which then waits for an operator (AwaitOperator); the samples answer nobody, so the wait times out
+# (RecordLeftParked) and the run fails with `OrderNeedsAttention`; each parking step is best effort.
 _RELEASE = ("RecordReleasing", "ReleaseItem", "RecordFailed")
 _REFUND = ("RecordRefunding", "RefundPayment", *_RELEASE)
 _CANCEL = ("RecordCancelling", "CancelShipment", *_REFUND)
-_PARKED = fails(
-    "NeedsAttention", "OrderNeedsAttention", "ParkOrder", "RecordNeedsAttention", "CountParkedOrder"
-)
+_PARKING = ("ParkOrder", "RecordNeedsAttention", "CountParkedOrder", "AwaitOperator", "RecordLeftParked")
+
+
+def _parked_without(step: str) -> Designed:
+    """Parking with `step` failing: the other parking steps stand in for it."""
+    return fails("NeedsAttention", "OrderNeedsAttention", *(s for s in _PARKING if s != step))
+
+
+_PARKED = fails("NeedsAttention", "OrderNeedsAttention", *_PARKING)
 ORDERS: Table = {
     "Workflow": {
         "Validate": fails("OrderNotAccepted", "OrderNotAccepted"),
@@ -134,15 +141,7 @@ ORDERS: Table = {
         "RecordFailed": _PARKED,
         "RecordRejected": _PARKED,
         # Parking's own steps: the others stand in for the one failing.
-        "ParkOrder": fails(
-            "NeedsAttention", "OrderNeedsAttention", "RecordNeedsAttention", "CountParkedOrder"
-        ),
-        "RecordNeedsAttention": fails(
-            "NeedsAttention", "OrderNeedsAttention", "ParkOrder", "CountParkedOrder"
-        ),
-        "CountParkedOrder": fails(
-            "NeedsAttention", "OrderNeedsAttention", "ParkOrder", "RecordNeedsAttention"
-        ),
+        **{step: _parked_without(step) for step in _PARKING},
     },
 }
 

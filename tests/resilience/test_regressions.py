@@ -97,7 +97,8 @@ def test_cv_runs_refuse_inputs_they_would_have_ignored(harnesses: Harnesses) -> 
 def test_orders_a_settle_failure_never_leaves_the_order_completed(harnesses: Harnesses) -> None:
     """RecordCompleted ran in Notify, before SettleInventory: a failed settle parked the order, and if
     RecordNeedsAttention failed too the status still said COMPLETED while the stock stayed reserved.
-    COMPLETED is now written after the settle; the status keeps the last step and the queue has it."""
+    COMPLETED is now written after the settle; the status keeps the last step (AwaitOperator marks the
+    order NEEDS_ATTENTION as it stores the operator's token) and the queue has it."""
     orders = harnesses["orders"]
     sample = orders.samples["happy-path"]
     faults = [
@@ -109,7 +110,7 @@ def test_orders_a_settle_failure_never_leaves_the_order_completed(harnesses: Har
     assert result is not None and (result.status, result.error) == ("FAILED", "OrderNeedsAttention")
     assert "RecordCompleted" not in result.states
     status = orders.shop.status(sample.input["orderId"])
-    assert status["status"] == "IN_PROGRESS", status
+    assert (status["status"], status["step"]) == ("NEEDS_ATTENTION", "CREATE_SHIPMENT"), status
     assert [m["orderId"] for m in orders.shop.parked_messages] == [sample.input["orderId"]]
     assert not observation.problems, observation.problems
 

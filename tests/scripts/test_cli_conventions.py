@@ -28,6 +28,7 @@ COMMANDS = (
     "scripts.deploy",
     "scripts.diagrams",
     "scripts.orders.approval",
+    "scripts.orders.parked",
     "scripts.orders.seed",
     "scripts.orders.submit",
     "scripts.redrive.__main__",

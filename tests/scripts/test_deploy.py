@@ -54,7 +54,7 @@ def test_shipped_prod_is_refused_naming_every_key_and_nothing_runs(capsys):
     assert deploy.main(["--env", "prod"], run=runner) == 2
     assert runner.commands == []
     err = capsys.readouterr().err
-    assert err.startswith("stepwise config error: environment 'prod' is not a sandbox and 11 of its settings")
+    assert err.startswith("stepwise config error: environment 'prod' is not a sandbox and 12 of its settings")
     assert named_keys(err) == SHIPPED_PROD_PROBLEMS
 
 
@@ -68,6 +68,7 @@ def test_chosen_stacks_check_only_their_workflows(capsys):
         "alarmEmail",
         "orders.approverEmail",
         "orders.approverPrincipals",
+        "orders.operatorPrincipals",
     ]
 
 

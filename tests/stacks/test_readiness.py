@@ -62,16 +62,17 @@ def test_each_tenant_key_is_named_alone(override, key):
 
 def test_orders_without_an_approver_is_not_ready():
     problems = OrdersSettings().readiness_problems()
-    assert keys(problems) == ["approverEmail", "approverPrincipals"]
+    assert keys(problems) == ["approverEmail", "approverPrincipals", "operatorPrincipals"]
     assert "nobody reads" in problems[0].reason
     assert "trusts the whole account" in problems[1].reason
     assert OrdersSettings.model_validate(COMPLETE_SETTINGS["orders"]).readiness_problems() == []
 
 
+@pytest.mark.parametrize("key", ["approverPrincipals", "operatorPrincipals"])
 @pytest.mark.parametrize("arn", ["*", "arn:aws:iam::111111111111:root", "arn:aws:iam::*:role/x", "alice"])
-def test_approver_principals_are_role_or_user_arns(arn):
+def test_approver_and_operator_principals_are_role_or_user_arns(key, arn):
     with pytest.raises(ValueError, match="is not an IAM role or user ARN"):
-        OrdersSettings.model_validate({"approverPrincipals": [arn]})
+        OrdersSettings.model_validate({key: [arn]})
 
 
 def test_cv_without_a_work_team_arn_is_not_ready():
@@ -114,6 +115,7 @@ def test_only_the_chosen_workflows_are_checked():
         "alarmEmail",
         "orders.approverEmail",
         "orders.approverPrincipals",
+        "orders.operatorPrincipals",
     ]
     narrowed = load_environment(with_environment("prod", workflows=["rag"]), "prod")
     assert keys(narrowed.readiness_problems()) == ["account", "region", "alarmEmail"]
@@ -130,7 +132,7 @@ def test_a_non_sandbox_environment_is_refused_naming_every_key_in_one_message():
     with pytest.raises(ConfigError) as raised:
         ensure_deployable(config)
     headline, *lines = str(raised.value).splitlines()
-    assert headline.startswith("environment 'prod' is not a sandbox and 11 of its settings")
+    assert headline.startswith("environment 'prod' is not a sandbox and 12 of its settings")
     assert "environments.prod" in headline
     assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS
 

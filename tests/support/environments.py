@@ -30,6 +30,7 @@ COMPLETE_SETTINGS: dict[str, Any] = {
     "orders": {
         "approverEmail": "approvals@example.com",
         "approverPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/order-reviewers"],
+        "operatorPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/order-operators"],
     },
     "cv": {
         "labeling": {
@@ -53,6 +54,7 @@ SHIPPED_PROD_PROBLEMS = [
     "cv.labeling.workteamArn",
     "orders.approverEmail",
     "orders.approverPrincipals",
+    "orders.operatorPrincipals",
     "tenants.organizationId",
     "tenants.allowedOuIds",
     "tenants.allowedEmailDomains",

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from orders import contract
 
 STATUS_TABLE = "orders-status"
 PERSONAL_DATA_TABLE = "orders-personal-data"
@@ -32,27 +33,27 @@ TABLES = {
 EXECUTION_ID = "arn:aws:states:us-east-1:123456789012:execution:OrderSaga:order-o-1"
 
 ENVIRONMENT = {
-    "CURRENCIES": json.dumps(
+    contract.CURRENCIES_ENV: json.dumps(
         {
             "USD": {"minorUnits": 2, "approvalThreshold": "1000"},
             "EUR": {"minorUnits": 2, "approvalThreshold": "1000"},
             "JPY": {"minorUnits": 0, "approvalThreshold": "150000"},
         }
     ),
-    "MAX_ITEMS": "5",
-    "MAX_QUANTITY": "100",
-    "STATUS_TABLE": STATUS_TABLE,
-    "CATALOG_TABLE": CATALOG_TABLE,
-    "SPEND_TABLE": SPEND_TABLE,
-    "SPEND_WINDOW_SECONDS": "86400",
-    "PERSONAL_DATA_TABLE": PERSONAL_DATA_TABLE,
-    "LEDGER_TABLE": LEDGER_TABLE,
-    "SHIPMENTS_TABLE": SHIPMENTS_TABLE,
-    "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE,
-    "IDEMPOTENCY_TTL_SECONDS": "3600",
-    "PAYMENT_ADAPTER": "ledger",
-    "SHIPPING_COUNTRIES": "US,GB,DE",
-    "APPROVAL_TIMEOUT_SECONDS": "3600",
+    contract.MAX_ITEMS_ENV: "5",
+    contract.MAX_QUANTITY_ENV: "100",
+    contract.STATUS_TABLE_ENV: STATUS_TABLE,
+    contract.CATALOG_TABLE_ENV: CATALOG_TABLE,
+    contract.SPEND_TABLE_ENV: SPEND_TABLE,
+    contract.SPEND_WINDOW_ENV: "86400",
+    contract.PERSONAL_DATA_TABLE_ENV: PERSONAL_DATA_TABLE,
+    contract.LEDGER_TABLE_ENV: LEDGER_TABLE,
+    contract.SHIPMENTS_TABLE_ENV: SHIPMENTS_TABLE,
+    contract.IDEMPOTENCY_TABLE_ENV: IDEMPOTENCY_TABLE,
+    contract.IDEMPOTENCY_TTL_ENV: "3600",
+    contract.PAYMENT_ADAPTER_ENV: "ledger",
+    contract.SHIPPING_COUNTRIES_ENV: "US,GB,DE",
+    contract.APPROVAL_TIMEOUT_ENV: "3600",
     "STEPWISE_ENV": "test",
     "POWERTOOLS_SERVICE_NAME": "orders-tests",
 }
@@ -212,8 +213,8 @@ def aws(_account: Aws, monkeypatch: pytest.MonkeyPatch) -> Aws:
     """The module's account, emptied, with the handlers' environment set."""
     environment = {
         **ENVIRONMENT,
-        "APPROVAL_TOPIC_ARN": _account.approval_topic_arn,
-        "APPROVAL_TOKEN_KEY": _account.approval_token_key,
+        contract.APPROVAL_TOPIC_ENV: _account.approval_topic_arn,
+        contract.APPROVAL_TOKEN_KEY_ENV: _account.approval_token_key,
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

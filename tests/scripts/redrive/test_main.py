@@ -126,3 +126,12 @@ def wait_until_stopped(runner: LocalRunner, arn: str) -> None:
             return
         time.sleep(0.01)
     raise AssertionError(f"{arn} still running")
+
+
+def test_order_is_a_usage_error_where_no_orders_are_parked(
+    target: Target, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["redrive", "--workflow", "rag", "--order", "o-1"], target=target)
+
+    assert code == EXIT_USAGE
+    assert "--order: only the orders workflow parks orders" in capsys.readouterr().err

@@ -51,8 +51,11 @@ def test_stack_name_and_standard_workflow(env_name: str) -> None:
     assert machine["Properties"]["TracingConfiguration"] == {"Enabled": True}
 
 
-def test_execution_timeout_covers_the_approval_wait(asl: dict[str, Any]) -> None:
-    assert asl["TimeoutSeconds"] == OrdersSettings().approval_timeout_seconds + 3600
+def test_execution_timeout_covers_the_approval_and_the_parked_waits(asl: dict[str, Any]) -> None:
+    settings = OrdersSettings()
+    waits = settings.approval_timeout_seconds + settings.parked_timeout_days * 86_400
+    assert asl["TimeoutSeconds"] == waits + 3600
+    assert asl["TimeoutSeconds"] < 365 * 86_400, "within a Standard execution's one year"
 
 
 def test_forward_path(states: dict[str, Mapping[str, Any]], asl: dict[str, Any]) -> None:
@@ -229,22 +232,72 @@ def test_notify_fans_out_to_sns_and_eventbridge(states: dict[str, Mapping[str, A
     assert (entry["Source"], entry["DetailType"]) == ("stepwise.orders", "OrderCompleted")
 
 
-def test_parking_is_best_effort_and_ends_in_needs_attention(
+def test_parking_is_best_effort_then_waits_for_the_operator(
     states: dict[str, Mapping[str, Any]],
 ) -> None:
-    assert chain(states, "ParkOrder", 4) == [
+    assert chain(states, "ParkOrder", 5) == [
         "ParkOrder",
         "RecordNeedsAttention",
         "CountParkedOrder",
-        "NeedsAttention",
+        "AwaitOperator",
+        "OperatorDecision",
     ]
     assert catches(states["ParkOrder"]) == {"States.ALL": "RecordNeedsAttention"}
     assert catches(states["RecordNeedsAttention"]) == {"States.ALL": "CountParkedOrder"}
-    assert catches(states["CountParkedOrder"]) == {"States.ALL": "NeedsAttention"}
+    assert catches(states["CountParkedOrder"]) == {"States.ALL": "AwaitOperator"}
     metric = states["CountParkedOrder"]["Parameters"]
     assert metric["Namespace"] == "Stepwise"
     assert metric["MetricData"][0]["MetricName"] == "OrdersParked"
+    assert states["CountParkedOrder"]["ResultPath"] == "$.parkedMetric", "the state goes on to the wait"
+    # The timeout, a SendTaskFailure or a failure to store the token: still parked.
+    assert catches(states["AwaitOperator"]) == {"States.ALL": "RecordLeftParked"}
+    decision = states["OperatorDecision"]
+    routes = {rule["And"][1]["StringEquals"]: rule["Next"] for rule in decision["Choices"]}
+    assert routes == {"RETRY": "ResumeCompensation", "GIVE_UP": "OperatorGaveUp"}
+    assert all(
+        rule["And"][0] == {"Variable": "$.operator.decision", "IsPresent": True}
+        for rule in decision["Choices"]
+    )
+    assert decision["Default"] == "AwaitOperator", "any other answer: ask again"
+    assert states["OperatorGaveUp"]["Next"] == "RecordLeftParked"
+    assert chain(states, "RecordLeftParked", 2) == ["RecordLeftParked", "NeedsAttention"]
+    assert catches(states["RecordLeftParked"]) == {"States.ALL": "NeedsAttention"}
     assert states["NeedsAttention"]["Error"] == "OrderNeedsAttention"
+
+
+def test_the_operator_wait_stores_a_token_with_the_configured_timeout(
+    states: dict[str, Mapping[str, Any]],
+) -> None:
+    wait = states["AwaitOperator"]
+    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert wait["TimeoutSeconds"] == OrdersSettings().parked_timeout_days * 86_400
+    assert wait["Parameters"]["Payload"]["input"] == {
+        "orderId.$": "$.order.orderId",
+        "step.$": "$.progress.step",
+        "error.$": "$.compensationFailure.Error",
+        "taskToken.$": "$$.Task.Token",
+    }
+    assert wait["ResultPath"] == "$.operator"
+
+
+def test_a_retry_resumes_at_the_recorded_steps_compensation(states: dict[str, Mapping[str, Any]]) -> None:
+    resume = states["ResumeCompensation"]
+    [forward, cancel, refund] = resume["Choices"]
+    assert forward == {"Variable": "$.failure", "IsPresent": False, "Next": "SettleInventory"}
+    steps = {rule["Next"]: sorted(c["StringEquals"] for c in rule["Or"]) for rule in (cancel, refund)}
+    assert steps == {
+        "RecordCancelling": ["CANCEL_SHIPMENT", "CREATE_SHIPMENT"],
+        "RecordRefunding": ["CHARGE_PAYMENT", "REFUND_PAYMENT"],
+    }
+    assert resume["Default"] == "RecordReleasing"
+
+
+def test_every_status_change_removes_a_stored_task_token(states: dict[str, Mapping[str, Any]]) -> None:
+    records = [name for name, state in states.items() if name.startswith("Record")]
+    assert len(records) >= 11
+    for name in records:
+        expression = states[name]["Parameters"]["UpdateExpression"]
+        assert expression.endswith("REMOVE approvalTokenCiphertext, parkedTokenCiphertext"), name
 
 
 def test_parked_queue_is_encrypted_and_alarmed(template: dict[str, Any]) -> None:
@@ -327,50 +380,68 @@ def _actions(statement: Mapping[str, Any]) -> list[str]:
     return list(action) if isinstance(action, list) else [action]
 
 
-def test_only_the_approver_role_can_decide_orders(template: dict[str, Any]) -> None:
+DECIDERS = {
+    # role prefix: (key prefix, the function that stores its tokens, its status item attributes)
+    "Approver": (
+        "WorkflowApprovalTokenKey",
+        "RequestApproval",
+        {"approvalTokenCiphertext", "approvalDecision", "approvalReviewer", "approvalReviewerId",
+         "approvalComment", "approvalDecidedAt"},
+    ),
+    "ParkedOrderOperator": (
+        "WorkflowOperatorTokenKey",
+        "AwaitOperator",
+        {"parkedTokenCiphertext", "parkedDecision", "parkedOperator", "parkedOperatorId", "parkedComment",
+         "parkedDecidedAt"},
+    ),
+}  # fmt: skip
+
+
+def test_only_the_approver_and_operator_roles_answer_task_tokens(template: dict[str, Any]) -> None:
     holders = {
-        key
+        key.removeprefix("Workflow").split("DefaultPolicy")[0]
         for key, policy in resources(template, "AWS::IAM::Policy").items()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if {"states:SendTaskSuccess", "states:SendTaskFailure"} & set(_actions(statement))
     }
-    assert [key.removeprefix("Workflow")[: len("Approver")] for key in holders] == ["Approver"]
-    updates = [s for s in _statements(template, "WorkflowApprover") if "dynamodb:UpdateItem" in _actions(s)]
+    assert {holder.rstrip("0123456789ABCDEF") for holder in holders} == set(DECIDERS)
+
+
+@pytest.mark.parametrize("role", sorted(DECIDERS))
+def test_a_deciding_role_writes_only_its_answer_on_a_status_item(template: dict[str, Any], role: str) -> None:
+    updates = [s for s in _statements(template, f"Workflow{role}") if "dynamodb:UpdateItem" in _actions(s)]
     [update] = updates
-    assert set(update["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
-        "orderId",
-        "approvalTokenCiphertext",
-        "approvalDecision",
-        "approvalReviewer",
-        "approvalReviewerId",
-        "approvalComment",
-        "approvalDecidedAt",
-    }
+    attributes = set(update["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+    assert attributes == {"orderId", *DECIDERS[role][2]}
 
 
-def test_only_the_approver_role_can_decrypt_a_stored_token(template: dict[str, Any]) -> None:
-    [key_id] = [
-        key for key in resources(template, "AWS::KMS::Key") if key.startswith("WorkflowApprovalTokenKey")
+@pytest.mark.parametrize("role", sorted(DECIDERS))
+def test_only_the_deciding_role_can_decrypt_its_stored_tokens(template: dict[str, Any], role: str) -> None:
+    key_prefix, encrypter, _ = DECIDERS[role]
+    [key_id] = [key for key in resources(template, "AWS::KMS::Key") if key.startswith(key_prefix)]
+    [role_id] = [
+        key
+        for key in resources(template, "AWS::IAM::Role")
+        if key.startswith(f"Workflow{role}") and len(key.removeprefix(f"Workflow{role}")) == 8
     ]
-    [approver] = [key for key in resources(template, "AWS::IAM::Role") if key.startswith("WorkflowApprover")]
     policy = resources(template, "AWS::KMS::Key")[key_id]["Properties"]["KeyPolicy"]["Statement"]
     [deny] = [s for s in policy if s["Effect"] == "Deny"]
     assert (deny["Action"], deny["Principal"]) == ("kms:Decrypt", {"AWS": "*"})
-    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [approver, "Arn"]}}}
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": {"Fn::GetAtt": [role_id, "Arn"]}}}
     decrypters = {
         key.split("Role")[0].split("DefaultPolicy")[0].removeprefix("Workflow")
         for key, policy in resources(template, "AWS::IAM::Policy").items()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "kms:Decrypt" in _actions(statement) and key_id in json.dumps(statement["Resource"])
     }
-    assert decrypters == {"Approver"}
+    assert decrypters == {role}
     encrypters = {
         key.split("Role")[0].removeprefix("Workflow")
         for key, policy in resources(template, "AWS::IAM::Policy").items()
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]
         if "kms:Encrypt" in _actions(statement) and key_id in json.dumps(statement["Resource"])
     }
-    assert encrypters == {"RequestApproval"}
+    assert encrypters == {encrypter}
 
 
 def test_the_approver_role_trusts_the_configured_principals_only() -> None:
@@ -381,6 +452,15 @@ def test_the_approver_role_trusts_the_configured_principals_only() -> None:
     [approver] = [role for key, role in roles.items() if key.startswith("WorkflowApprover")]
     [trust] = approver["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"AWS": "arn:aws:iam::111111111111:role/order-reviewers"}
+
+
+def test_the_operator_role_trusts_the_configured_principals_only() -> None:
+    settings = {"operatorPrincipals": ["arn:aws:iam::111111111111:role/order-operators"]}
+    config = load_environment({"qa": {"sandbox": True, "orders": settings}}, "qa")
+    roles = resources(Template.from_stack(OrdersStack(fresh_app(), config)).to_json(), "AWS::IAM::Role")
+    [operator] = [role for key, role in roles.items() if key.startswith("WorkflowParkedOrderOperator")]
+    [trust] = operator["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::111111111111:role/order-operators"}
 
 
 def test_only_validate_writes_and_only_charge_and_shipment_read_the_personal_data(
@@ -408,7 +488,8 @@ def test_personal_data_never_travels_in_task_payloads_or_messages(asl: dict[str,
     text = json.dumps(asl)
     for path in ("$.order.payment", "$.order.shippingAddress", "$$.Task.Token"):
         occurrences = text.count(f'"{path}')
-        assert occurrences == (1 if path == "$$.Task.Token" else 0), path
+        # The token goes to the two functions that store it encrypted, nowhere else.
+        assert occurrences == (2 if path == "$$.Task.Token" else 0), path
 
 
 def test_forgetting_the_personal_data_deletes_only_this_executions_item(
@@ -463,6 +544,7 @@ def test_outputs_for_the_operator_tools(template: dict[str, Any]) -> None:
         "PersonalDataTableName",
         "CatalogTableName",
         "ApproverRoleArn",
+        "OperatorRoleArn",
         "ParkedQueueUrl",
     } <= set(template["Outputs"])
 

@@ -244,7 +244,12 @@ def test_notification_failure_undoes_every_step_in_reverse(shop: OrdersWorld) ->
 def test_a_refund_that_keeps_failing_parks_the_order(shop: OrdersWorld, runner: LocalRunner) -> None:
     address = {**order("x")["shippingAddress"], "country": "BR", "postalCode": "01000-000"}
     faults = [Fault(state="RefundPayment", error="PaymentProviderUnavailable", times=None)]
-    result = shop.run(order("o-stuck", ("SKU-2", 1, "5.00"), shippingAddress=address), faults=faults)
+    # Nobody answers the parked order within parkedTimeoutDays (virtual time): it stays parked.
+    result = shop.run(
+        order("o-stuck", ("SKU-2", 1, "5.00"), shippingAddress=address),
+        faults=faults,
+        on_task_token=lambda pending: TaskTimeout() if pending.state == "AwaitOperator" else None,
+    )
     assert (result.status, result.error) == ("FAILED", "OrderNeedsAttention")
     assert result.entered("RefundPayment") == 1
     assert result.retries >= OrdersSettings().compensation_max_attempts

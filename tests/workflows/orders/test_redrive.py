@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from localrun import Fault, LocalRunner
+from localrun import Fault, LocalRunner, TaskTimeout
 from scripts.orders.submit import execution_name
 from scripts.redrive.__main__ import main as redrive_tool
 from scripts.redrive.target import Target
@@ -62,14 +62,19 @@ def test_an_execution_stopped_while_awaiting_approval_asks_again_when_redriven(
     assert shop.status("o-stopped")["status"] == "COMPLETED"
 
 
-def test_a_parked_order_is_reported_and_left_to_the_operator(
+def test_a_parked_order_nobody_answered_is_reported_and_not_redriven(
     shop: OrdersWorld, runner: LocalRunner, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # A refund that keeps failing parks the order: the error is caught and the execution ends in
-    # the Fail state NeedsAttention, which a redrive would only re-enter.
+    # A refund that keeps failing parks the order; nobody answers within parkedTimeoutDays, so the
+    # execution ends in the Fail state NeedsAttention, which a redrive would only re-enter (a parked
+    # order is resumed while it waits: test_parked_orders.py).
     address = {**order("x")["shippingAddress"], "country": "BR", "postalCode": "01000-000"}
     faults = [Fault(state="RefundPayment", error="PaymentProviderUnavailable", times=None)]
-    parked = shop.run(order("o-parked", ("SKU-2", 1, "5.00"), shippingAddress=address), faults=faults)
+    parked = shop.run(
+        order("o-parked", ("SKU-2", 1, "5.00"), shippingAddress=address),
+        faults=faults,
+        on_task_token=lambda pending: TaskTimeout() if pending.state == "AwaitOperator" else None,
+    )
     assert parked.error == "OrderNeedsAttention"
     target = Target.local(runner)
 
