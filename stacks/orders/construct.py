@@ -45,9 +45,9 @@ from stacks.common import (
     secure_table,
 )
 from stacks.common.contracts import handler_contract
+from stacks.common.deciders import DeciderSpec, token_decider
 from stacks.common.platform import Platform
 from stacks.common.task_function import METRICS_NAMESPACE
-from stacks.orders.deciders import DeciderSpec, token_decider
 from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
 from stacks.orders.functions import FunctionResources, OrderFunctions
 from stacks.orders.settings import OrdersSettings
@@ -55,6 +55,7 @@ from stacks.orders.settings import OrdersSettings
 contract = handler_contract("orders")
 
 PARKED_METRIC = "OrdersParked"
+DECIDERS = "the saga's two deciding roles"
 WORKFLOW_KEY = "orders"
 
 
@@ -240,6 +241,8 @@ class OrderSaga(Construct):
                 key_description="Encrypts the order saga's approval task tokens",
                 attributes=contract.APPROVAL_ATTRIBUTES,
                 answers="approval requests",
+                context_keys=contract.TOKEN_CONTEXT_KEYS,
+                holders=DECIDERS,
             ),
             platform,
             self.status_table,
@@ -255,6 +258,8 @@ class OrderSaga(Construct):
                 key_description="Encrypts the task tokens of parked orders",
                 attributes=contract.OPERATOR_ATTRIBUTES,
                 answers="parked orders",
+                context_keys=contract.TOKEN_CONTEXT_KEYS,
+                holders=DECIDERS,
                 reads=("dynamodb:GetItem", "dynamodb:Scan"),
             ),
             platform,

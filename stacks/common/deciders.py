@@ -1,7 +1,7 @@
-"""The roles that answer a task token an order saga parked on its status item (the approver decides
-approvals, the operator resumes or gives up parked orders), each with the KMS key the token is
-stored under: only that role may decrypt with it, only with the order's encryption context, and it
-alone holds states:SendTaskSuccess/SendTaskFailure for the saga's tokens."""
+"""A role that answers task tokens a workflow parked on its items (an approver deciding approvals, an
+operator resuming parked orders), with the KMS key the tokens are stored under: only that role may
+decrypt with it, only with the item's encryption context (its key field and the execution id), and
+it alone, with the workflow's other deciders, holds states:SendTaskSuccess/SendTaskFailure."""
 
 from __future__ import annotations
 
@@ -14,11 +14,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from stacks.common import acknowledge
+from stacks.common.nag import acknowledge
 from stacks.common.platform import Platform
-
-# The encryption context a stored token is bound to (lambdas/orders/task_tokens.py).
-TOKEN_CONTEXT_KEYS = ["orderId", "executionId"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +30,13 @@ class DeciderSpec:
     key_description: str
     attributes: Sequence[str]
     answers: str  # the acknowledgement's wording: which tokens the role answers
+    context_keys: Sequence[str]  # the encryption context a stored token is bound to
+    holders: str  # the acknowledgement's wording: who holds SendTaskSuccess/Failure for these tokens
     reads: Sequence[str] = ("dynamodb:GetItem",)
 
 
 def token_decider(
-    scope: Construct, spec: DeciderSpec, platform: Platform, status_table: dynamodb.ITableV2
+    scope: Construct, spec: DeciderSpec, platform: Platform, table: dynamodb.ITableV2
 ) -> tuple[iam.Role, kms.Key]:
     """The role (trusting `spec.principals`, or the account) and the key only it may decrypt with."""
     principals: list[iam.IPrincipal] = [iam.ArnPrincipal(arn) for arn in spec.principals] or [
@@ -67,23 +66,23 @@ def token_decider(
             conditions={"ArnNotEquals": {"aws:PrincipalArn": role.role_arn}},
         )
     )
-    _grant(role, spec, key, status_table)
+    _grant(role, spec, key, table)
     return role, key
 
 
-def _grant(role: iam.Role, spec: DeciderSpec, key: kms.Key, status_table: dynamodb.ITableV2) -> None:
+def _grant(role: iam.Role, spec: DeciderSpec, key: kms.Key, table: dynamodb.ITableV2) -> None:
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["kms:Decrypt"],
             resources=[key.key_arn],
-            conditions={"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": TOKEN_CONTEXT_KEYS}},
+            conditions={"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(spec.context_keys)}},
         )
     )
-    role.add_to_policy(iam.PolicyStatement(actions=list(spec.reads), resources=[status_table.table_arn]))
+    role.add_to_policy(iam.PolicyStatement(actions=list(spec.reads), resources=[table.table_arn]))
     role.add_to_policy(
         iam.PolicyStatement(
             actions=["dynamodb:UpdateItem"],
-            resources=[status_table.table_arn],
+            resources=[table.table_arn],
             conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(spec.attributes)}},
         )
     )
@@ -93,7 +92,7 @@ def _grant(role: iam.Role, spec: DeciderSpec, key: kms.Key, status_table: dynamo
     acknowledge(
         role.node.find_child("DefaultPolicy"),
         "AwsSolutions-IAM5[Resource::*]",
-        "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; only the "
-        f"saga's two deciding roles hold them (this one answers {spec.answers}), and the tokens it "
-        "can send are the ones only it can decrypt.",
+        "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; only "
+        f"{spec.holders} hold them (this one answers {spec.answers}), and the tokens it can send are "
+        "the ones only it can decrypt.",
     )
