@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Fn
 from constructs import Construct
 
 from stacks.agent.models import model_spec
@@ -157,12 +156,10 @@ def _tool_environment(
     orders: OrdersLookup | None,
 ) -> dict[str, str]:
     if tool == "search_knowledge_base" and knowledge_base is not None:
-        arn = knowledge_base.index_arn
+        # QueryVectors takes the index ARN in place of the bucket and index names (the names are not
+        # attributes of rag's L1 index, and splitting the imported ARN is opaque to cfn-lint).
         return {
-            contract.VECTOR_INDEX_ARN_ENV: arn,
-            # arn:<partition>:s3vectors:<region>:<account>:bucket/<bucket>/index/<index>
-            contract.VECTOR_BUCKET_ENV: Fn.select(1, Fn.split("/", arn)),
-            contract.VECTOR_INDEX_ENV: Fn.select(3, Fn.split("/", arn)),
+            contract.VECTOR_INDEX_ARN_ENV: knowledge_base.index_arn,
             contract.EMBEDDING_MODEL_ENV: knowledge_base.embedding_model_id,
             contract.EMBEDDING_DIMENSIONS_ENV: str(knowledge_base.embedding_dimensions),
         }
