@@ -135,7 +135,13 @@ def _agent_stack(app: App, config: EnvironmentConfig, stacks: Mapping[str, Stack
     if isinstance(saga, OrdersStack) and "lookup_order" in config.agent.tools:
         table = saga.orders.status_table
         orders = OrdersLookup(status_table_name=table.table_name, status_table_arn=table.table_arn)
-    return AgentStack(app, config, knowledge_base=knowledge_base, orders=orders)
+    agent = AgentStack(app, config, knowledge_base=knowledge_base, orders=orders)
+    # The references are weak (cdk.json `defaultCrossStackReferences`): they order no deployment, so
+    # the stacks whose outputs the agent reads are deployed first by an explicit dependency.
+    for source, used in ((rag, knowledge_base), (saga, orders)):
+        if source is not None and used is not None:
+            agent.add_dependency(source)
+    return agent
 
 
 def compose(app: App, config: EnvironmentConfig, workflows: Iterable[str] | None = None) -> dict[str, Stack]:

@@ -68,18 +68,18 @@ def _guardrail_environment(settings: AgentSettings) -> dict[str, str]:
     }
 
 
-def create_step_functions(
-    factory: TaskFunctionFactory, settings: AgentSettings, names: FunctionEnvironment
-) -> dict[str, PythonTaskFunction]:
-    """Validate, [Guard], Plan, CheckCircuit, RecordToolOutcome, Aggregate, RequestApproval, Publish,
-    RecordOutcome: construct id -> function."""
+FunctionSpec = tuple[str, str, str, Mapping[str, str]]  # construct id, handler, description, environment
+
+
+def _run_specs(settings: AgentSettings, names: FunctionEnvironment) -> list[FunctionSpec]:
+    """The functions from the request to the draft."""
     model = _model_environment(settings)
     requests = {contract.REQUESTS_TABLE_ENV: names.requests_table}
     breakers = {
         contract.BREAKERS_TABLE_ENV: names.breakers_table,
         contract.BREAKER_ENV: settings.circuit_breaker.as_json(),
     }
-    specs: list[tuple[str, str, str, Mapping[str, str]]] = [
+    return [
         (
             "Validate",
             contract.VALIDATE_HANDLER,
@@ -109,6 +109,13 @@ def create_step_functions(
             "Agent: answer from the tool results, with citations",
             model,
         ),
+    ]
+
+
+def _closing_specs(settings: AgentSettings, names: FunctionEnvironment) -> list[FunctionSpec]:
+    """The functions from the draft to the end: approval, publication, the outcome's report."""
+    requests = {contract.REQUESTS_TABLE_ENV: names.requests_table}
+    return [
         (
             "RequestApproval",
             contract.REQUEST_APPROVAL_HANDLER,
@@ -135,9 +142,17 @@ def create_step_functions(
             "RecordOutcome",
             contract.RECORD_OUTCOME_HANDLER,
             "Agent: write the run report and the request's final status",
-            {**requests, contract.PRICES_ENV: model[contract.PRICES_ENV]},
+            {**requests, contract.PRICES_ENV: model_spec(settings.model_id).prices_json()},
         ),
     ]
+
+
+def create_step_functions(
+    factory: TaskFunctionFactory, settings: AgentSettings, names: FunctionEnvironment
+) -> dict[str, PythonTaskFunction]:
+    """Validate, [Guard], Plan, CheckCircuit, RecordToolOutcome, Aggregate, RequestApproval, Publish,
+    RecordOutcome: construct id -> function."""
+    specs = [*_run_specs(settings, names), *_closing_specs(settings, names)]
     if settings.guardrail is not None:
         specs.insert(
             1,
