@@ -14,7 +14,7 @@ from stacks.agent.construct import AgentWorkflow, AgentWorkflowProps
 from stacks.agent.definition import AGENT_FAILED, BUSINESS_OUTCOMES
 from stacks.agent.settings import AgentSettings
 from stacks.agent.stack import AgentStack
-from stacks.common import WorkflowStack
+from stacks.common import WorkflowStack, enable_nag
 from stacks.config import ConfigError, load_environment
 from tests.support.asl import catches, iter_states, states_by_name
 from tests.support.environments import environment_names
@@ -25,10 +25,14 @@ GUARDRAIL = {"id": "gr7abc123", "version": "2"}
 
 
 def _synth(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The agent alone with `settings`, cdk-nag enabled (an unacknowledged finding fails the synth)."""
     config = load_environment(
         {"qa": {"sandbox": True, "workflows": ["agent"], "agent": dict(settings)}}, "qa"
     )
-    return Template.from_stack(AgentStack(fresh_app(), config)).to_json()
+    app = fresh_app()
+    stack = AgentStack(app, config)
+    enable_nag(app)
+    return Template.from_stack(stack).to_json()
 
 
 @functools.cache
