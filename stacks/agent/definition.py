@@ -5,11 +5,15 @@ Run state (JSONPath, small: conversations, tool results, drafts and reports live
 toolCalls}`, `revision`, `plan {calls, done}`, `toolResults`, `draft {key, citations}`, `approval`.
 Validate, Plan, Aggregate and Revise receive the run state and return it updated (Validate returns
 `{duplicate: true, answerKey}` for a requestId already published). `plan.done` is false while the
-model asks for tools and true once Aggregate stored a draft. Each tool call of the ToolCalls Map ends
-as one entry `{toolUseId, name, status: success|error|skipped, ...}`: the tool's own result, the
-error entry RecordToolFailure returns, or a Pass. Every business outcome and every unexpected error
-sets `$.failure {Error, Cause}`, goes through RecordOutcome (the partial report) and ends in a Fail
-state named after the outcome (`AgentFailed` for the unexpected ones, which page).
+model asks for tools and true once Aggregate stored a draft; a Plan that is done at once (the model
+answered without tools) goes straight to Aggregate, which stores that answer as the draft. Revise is
+the Aggregate function again, seeing `approval {decision: "reject", feedback}`.
+
+Each tool call of the ToolCalls Map ends as one entry `{toolUseId, name, status, ...}` (status
+success, error or skipped): the tool's own result, the error entry RecordToolFailure returns, or a
+Pass. Every business outcome and every unexpected error sets `$.failure {Error, Cause}`, goes
+through RecordOutcome (the partial report) and ends in a Fail state named after the outcome
+(`AgentFailed` for the unexpected ones, which page).
 """
 
 from __future__ import annotations
