@@ -43,6 +43,7 @@ from stacks.common import (
     encrypted_topic,
     secure_table,
 )
+from stacks.common.approvals import ApproversProps, create_approvers
 from stacks.common.platform import Platform
 from stacks.common.task_function import METRICS_NAMESPACE
 from stacks.orders.definition import BUSINESS_OUTCOMES, SagaDefinition, SagaResources
@@ -235,62 +236,22 @@ class OrderSaga(Construct):
         """The approver role (the only path that can read a task token and decide an order) and the
         key the token is stored under: only that role may decrypt with it."""
         platform = self.props.platform
-        principals: list[iam.IPrincipal] = [
-            iam.ArnPrincipal(arn) for arn in self.settings.approver_principals
-        ] or [iam.AccountRootPrincipal()]
-        self.approver_role = iam.Role(
+        approvers = create_approvers(
             self,
-            "Approver",
-            assumed_by=iam.CompositePrincipal(*principals),
-            description=f"Decides order saga approvals with scripts.orders.approval ({platform.name})",
-            max_session_duration=Duration.hours(1),
+            ApproversProps(
+                principals=self.settings.approver_principals,
+                table=self.status_table,
+                key_field="orderId",
+                decision_attributes=APPROVAL_ATTRIBUTES,
+                role_description=(
+                    f"Decides order saga approvals with scripts.orders.approval ({platform.name})"
+                ),
+                key_description=f"Encrypts the order saga's approval task tokens ({platform.name})",
+                removal_policy=platform.removal_policy,
+            ),
         )
-        self.approval_token_key = kms.Key(
-            self,
-            "ApprovalTokenKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the order saga's approval task tokens ({platform.name})",
-            removal_policy=platform.removal_policy,
-        )
-        self.approval_token_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="OnlyApproversDecrypt",
-                effect=iam.Effect.DENY,
-                principals=[iam.AnyPrincipal()],
-                actions=["kms:Decrypt"],
-                resources=["*"],
-                conditions={"ArnNotEquals": {"aws:PrincipalArn": self.approver_role.role_arn}},
-            )
-        )
-        role = self.approver_role
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt"],
-                resources=[self.approval_token_key.key_arn],
-                conditions={
-                    "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["orderId", "executionId"]}
-                },
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["dynamodb:GetItem"], resources=[self.status_table.table_arn])
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:UpdateItem"],
-                resources=[self.status_table.table_arn],
-                conditions={"ForAllValues:StringEquals": {"dynamodb:Attributes": list(APPROVAL_ATTRIBUTES)}},
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(actions=["states:SendTaskSuccess", "states:SendTaskFailure"], resources=["*"])
-        )
-        acknowledge(
-            role.node.find_child("DefaultPolicy"),
-            "AwsSolutions-IAM5[Resource::*]",
-            "states:SendTaskSuccess/SendTaskFailure support no resource-level permissions; this role "
-            "is their only holder, and the tokens it can send are the ones only it can decrypt.",
-        )
+        self.approver_role = approvers.role
+        self.approval_token_key = approvers.key
 
     def _task_function(
         self, construct_id: str, handler: str, description: str, environment: dict[str, str]

@@ -130,7 +130,7 @@ def test_a_non_sandbox_environment_is_refused_naming_every_key_in_one_message():
     with pytest.raises(ConfigError) as raised:
         ensure_deployable(config)
     headline, *lines = str(raised.value).splitlines()
-    assert headline.startswith("environment 'prod' is not a sandbox and 11 of its settings")
+    assert headline.startswith("environment 'prod' is not a sandbox and 13 of its settings")
     assert "environments.prod" in headline
     assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS
 
