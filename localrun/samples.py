@@ -35,20 +35,20 @@ A sample file (keys other than `input` and `expect` are optional)::
     }
 
 `seed` names resources by logical id or construct path and writes them before the run (DynamoDB
-items as plain JSON). An S3 object's content is exactly one of `body` (text, or any other JSON
-value written as JSON), `base64` (binary content) or `file` (a file's bytes, the path relative to
-the sample), with an optional `contentType`. `setup` names a function `(runner, sample) -> None`
-(`module:function`), run after seeding, for state a declarative seed cannot express (e.g. an
-AWS Organization in moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
+items as plain JSON). An S3 object's content is exactly one of `body` (text, or any other JSON value
+written as JSON), `base64` (binary content) or `file` (a file's bytes, the path relative to the
+sample), with an optional `contentType`. `setup` names a function `(runner, sample) -> None`
+(`module:function`), run after seeding, for state a declarative seed cannot express (e.g. an AWS
+Organization in moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
 `{"error": ..., "cause": ...}`, or lets the task time out with `{"timeout": true}` (its
 TimeoutSeconds pass in virtual time); a list of such answers answers the state's successive tokens
-in order (e.g. a reviewer who rejects a draft, then approves its revision). `mockConfig` is a MockConfigFile path (relative to the
-sample) or an inline object. `bedrock` scripts the run's bedrock-runtime Converse and
-ApplyGuardrail calls, answered in order from these turns (`localrun.emulation.converse`, the
-expectation language in localrun/README.md); a request that breaks the script, or a turn never
-used, is a sample error. In `expect`, `states` must be entered in that relative order,
-`notStates` never, and `output` is matched as a subset. Files named `*.mocks.json` are mock
-configs, not samples.
+in order (e.g. a reviewer who rejects a draft, then approves its revision). `mockConfig` is a
+MockConfigFile path (relative to the sample) or an inline object. `bedrock` scripts the run's
+bedrock-runtime Converse and ApplyGuardrail calls, answered in order from these turns
+(`localrun.emulation.converse`, the expectation language in localrun/README.md); a request that
+breaks the script, or a turn never used, is a sample error. In `expect`, `states` must be entered in
+that relative order, `notStates` never, and `output` is matched as a subset. Files named
+`*.mocks.json` are mock configs, not samples.
 """
 
 from __future__ import annotations
