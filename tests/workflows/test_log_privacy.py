@@ -1,13 +1,13 @@
 """Under prod's logging configuration no personal value of any shipped sample reaches CloudWatch Logs.
 
-Every sample of every workflow (`localrun.samples.discover`) runs as `make demo` runs it (on the
-dev stack, or the one of the sample's own environments file: the cv samples' mocked labeling job
-names dev's bucket). What the run sends to CloudWatch
-Logs is rebuilt by `localrun.emulation.cloudwatch_logs`: each execution's events as the state
-machine's LoggingConfiguration in the *prod* template writes them (same logical ids in every
-environment), and every Lambda invocation's log lines (the handlers log alike in every
-environment). None may contain the sample's personal values: names, street address lines, e-mail
-addresses, requesters (the agent's) and payment tokens of the input, and the task tokens its `.waitForTaskToken` states were
+Every sample of every workflow (`localrun.samples.discover`) runs as `make demo` runs it (on the dev
+stack, or the one of the sample's own environments file: the cv samples' mocked labeling job names
+dev's bucket). What the run sends to CloudWatch Logs is rebuilt by
+`localrun.emulation.cloudwatch_logs`: each execution's events as the state machine's
+LoggingConfiguration in the *prod* template writes them (same logical ids in every environment), and
+every Lambda invocation's log lines (the handlers log alike in every environment). None may contain
+the sample's personal values: names, street address lines, e-mail addresses, requesters (the
+agent's) and payment tokens of the input, and the task tokens its `.waitForTaskToken` states were
 issued. The same run under dev's configuration (every event, with execution data) logs every one of
 those values, so the check demonstrably finds what it looks for.
 """
