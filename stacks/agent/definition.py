@@ -169,6 +169,7 @@ class AgentDefinition(Construct):
                 "requestId": sfn.JsonPath.string_at("$.requestId"),
                 "toolUseId": sfn.JsonPath.string_at("$.toolUseId"),
                 "name": sfn.JsonPath.string_at("$.name"),
+                "enteredAt": sfn.JsonPath.string_at("$$.State.EnteredTime"),
             },
             result_path="$.circuit",
         )
@@ -295,6 +296,7 @@ class AgentDefinition(Construct):
             "toolUseId": sfn.JsonPath.string_at("$.toolUseId"),
             "name": sfn.JsonPath.string_at("$.name"),
             "decision": sfn.JsonPath.string_at("$.circuit.decision"),
+            "enteredAt": sfn.JsonPath.string_at("$$.State.EnteredTime"),
             "outcome": outcome,
             **fields,
         }

@@ -172,7 +172,38 @@ def test_after_the_cool_down_one_probe_runs_and_its_success_closes_the_circuit(
 ) -> None:
     now = int(time.time())
     world.put_breaker("calculator", state="OPEN", openUntil=now - 1, failures=0, windowStart=now - 200)
-    script = {
+    result = runner.run(
+        {"requestId": "wait-probe", "task": "What is 7*6?", "requester": "x@example.com"},
+        bedrock=calculator_script(),
+        on_task_token=lambda token: {"decision": "approve"},
+    )
+    assert result.status == "SUCCEEDED", "\n".join(result.trace())
+    assert result.bedrock_problems == ()
+    assert "WaitForCoolDown" not in result.states and "SkipTool" not in result.states
+    assert result.state_output("CheckCircuit")["circuit"]["decision"] == "probe"
+    assert world.breaker("calculator")["state"] == "CLOSED"
+
+
+def test_a_cool_down_ending_soon_is_waited_out_on_the_executions_clock_then_probed(
+    runner: LocalRunner, world: AgentWorld
+) -> None:
+    now = int(time.time())
+    world.put_breaker("calculator", state="OPEN", openUntil=now + 20, failures=0, windowStart=now - 200)
+    result = runner.run(
+        {"requestId": "wait-cool-down", "task": "What is 7*6?", "requester": "x@example.com"},
+        bedrock=calculator_script(),
+        on_task_token=lambda token: {"decision": "approve"},
+    )
+    assert result.status == "SUCCEEDED", "\n".join(result.trace())
+    assert result.bedrock_problems == ()
+    assert result.states.count("WaitForCoolDown") == 1 and "SkipTool" not in result.states
+    assert result.states.count("CheckCircuit") == 2
+    assert world.breaker("calculator")["state"] == "CLOSED"
+
+
+def calculator_script() -> dict[str, Any]:
+    """One calculator call for "7*6", then the answer citing it."""
+    return {
         "converse": [
             {
                 "expect": {"lastUserText": {"contains": "7*6"}},
@@ -205,13 +236,3 @@ def test_after_the_cool_down_one_probe_runs_and_its_success_closes_the_circuit(
             },
         ]
     }
-    result = runner.run(
-        {"requestId": "wait-probe", "task": "What is 7*6?", "requester": "x@example.com"},
-        bedrock=script,
-        on_task_token=lambda token: {"decision": "approve"},
-    )
-    assert result.status == "SUCCEEDED", "\n".join(result.trace())
-    assert result.bedrock_problems == ()
-    assert "WaitForCoolDown" not in result.states and "SkipTool" not in result.states
-    assert result.state_output("CheckCircuit")["circuit"]["decision"] == "probe"
-    assert world.breaker("calculator")["state"] == "CLOSED"
