@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from stacks.agent.models import MODELS, ModelSpec, model_spec
+
 PRICES_SOURCE = "https://aws.amazon.com/step-functions/pricing/"
 PRICES_READ_ON = "2026-11-22"
 PRICES_REGION = "us-east-1"
@@ -52,3 +54,13 @@ def express_charge(durations: Iterable[float], memory_mb: int = EXPRESS_MEMORY_C
         requests += 1
         gb_seconds += billed_express_seconds(seconds) * gigabytes
     return requests * EXPRESS_PER_REQUEST + gb_seconds * EXPRESS_PER_GB_SECOND
+
+
+# Bedrock model prices (the agent's Plan and Aggregate calls): one table, stacks/agent/models.py,
+# which also feeds the handlers' cost cap (MODEL_PRICES), so the bench and the cap never disagree.
+MODEL_PRICES: dict[str, ModelSpec] = MODELS
+
+
+def model_charge(model_id: str, input_tokens: int, output_tokens: int) -> float:
+    """Dollars for `input_tokens` in and `output_tokens` out of `model_id` (a model or inference profile)."""
+    return model_spec(model_id).cost(input_tokens, output_tokens)

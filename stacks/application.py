@@ -9,6 +9,8 @@ from typing import Any
 
 from aws_cdk import App, Stack
 
+from stacks.agent.construct import KnowledgeBase, OrdersLookup
+from stacks.agent.stack import AgentStack
 from stacks.common.nag import enable_nag
 from stacks.common.workflow_stack import WorkflowStack, stack_name
 from stacks.config import (
@@ -33,6 +35,7 @@ ENVIRONMENTS_FILE_CONTEXT = "environmentsFile"
 
 # One entry per workflow (keys as in `stacks.config.WORKFLOW_KEYS`): its stack class `(scope, config)`.
 WORKFLOW_STACKS: dict[str, type[WorkflowStack]] = {
+    "agent": AgentStack,
     "cv": CvSafetyStack,
     "orders": OrdersStack,
     "rag": RagIngestionStack,
@@ -109,21 +112,58 @@ def selected_workflows(app: App, config: EnvironmentConfig) -> tuple[str, ...]:
     return resolve_workflows(config, names) if names else config.workflows
 
 
+def with_dependencies(config: EnvironmentConfig, workflows: Iterable[str]) -> tuple[str, ...]:
+    """`workflows` plus the workflows they compose with through props (the agent's enabled tools read
+    rag's vector index and the order saga's status table): CDK needs both stacks in one app."""
+    chosen = set(workflows)
+    if "agent" in chosen:
+        chosen |= set(config.agent.required_workflows().values())
+    return tuple(key for key in WORKFLOW_KEYS if key in chosen)
+
+
+def _agent_stack(app: App, config: EnvironmentConfig, stacks: Mapping[str, Stack]) -> AgentStack:
+    """The agent, given the rag index and the orders status table its enabled tools read."""
+    knowledge_base = orders = None
+    rag = stacks.get("rag")
+    if isinstance(rag, RagIngestionStack) and "search_knowledge_base" in config.agent.tools:
+        knowledge_base = KnowledgeBase(
+            index_arn=rag.rag.vectors.index_arn,
+            embedding_model_id=config.rag.embedding_model_id,
+            embedding_dimensions=config.rag.embedding_dimension,
+        )
+    saga = stacks.get("orders")
+    if isinstance(saga, OrdersStack) and "lookup_order" in config.agent.tools:
+        table = saga.orders.status_table
+        orders = OrdersLookup(status_table_name=table.table_name, status_table_arn=table.table_arn)
+    agent = AgentStack(app, config, knowledge_base=knowledge_base, orders=orders)
+    # The references are weak (cdk.json `defaultCrossStackReferences`): they order no deployment, so
+    # the stacks whose outputs the agent reads are deployed first by an explicit dependency.
+    for source, used in ((rag, knowledge_base), (saga, orders)):
+        if source is not None and used is not None:
+            agent.add_dependency(source)
+    return agent
+
+
 def compose(app: App, config: EnvironmentConfig, workflows: Iterable[str] | None = None) -> dict[str, Stack]:
-    """Instantiate the given workflow stacks (default: the environment's) and enable cdk-nag on the app."""
-    chosen = set(config.workflows if workflows is None else workflows)
+    """Instantiate the given workflow stacks (default: the environment's) and the ones they compose
+    with, and enable cdk-nag on the app. The agent is built last: it takes the others' resources."""
+    chosen = with_dependencies(config, config.workflows if workflows is None else workflows)
     stacks: dict[str, Stack] = {
-        key: factory(app, config) for key, factory in WORKFLOW_STACKS.items() if key in chosen
+        key: factory(app, config)
+        for key, factory in WORKFLOW_STACKS.items()
+        if key in chosen and key != "agent"
     }
+    if "agent" in chosen:
+        stacks["agent"] = _agent_stack(app, config, stacks)
     enable_nag(app)
-    return stacks
+    return {key: stacks[key] for key in WORKFLOW_KEYS if key in stacks}
 
 
 def build(app: App, env_name: str | None = None) -> tuple[EnvironmentConfig, dict[str, Stack]]:
     """Validate the environment and compose its stacks. An environment pinned to an account is a
     deployment target: unless it is a sandbox, a placeholder or permissive setting stops synth."""
     config = load_environment(app_environments(app), env_name or environment_name(app))
-    workflows = selected_workflows(app, config)
+    workflows = with_dependencies(config, selected_workflows(app, config))
     if config.account:
         ensure_deployable(config, workflows)
     return config, compose(app, config, workflows)

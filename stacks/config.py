@@ -9,6 +9,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_logs as logs
 from pydantic import Field, ValidationError, field_validator
 
+from stacks.agent.settings import AgentSettings
 from stacks.common.platform import LOG_RETENTION_DAYS, RETENTION_BY_DAYS, Platform
 from stacks.cv.settings import CvSettings
 from stacks.execution_logging import ExecutionLogging
@@ -19,7 +20,7 @@ from stacks.tenants.settings import TenantSettings
 
 DEFAULT_ENVIRONMENT = "dev"
 # The workflow sections of an environment, each deployed as one stack (stacks/application.py).
-WORKFLOW_KEYS = ("cv", "orders", "rag", "tenants")
+WORKFLOW_KEYS = ("agent", "cv", "orders", "rag", "tenants")
 
 
 class EnvironmentConfig(Settings):
@@ -41,6 +42,7 @@ class EnvironmentConfig(Settings):
     # "off" (no segments, the Tracer a no-op); the way off the X-Ray SDK is in docs/tracing.md.
     lambda_tracing: Literal["xray", "off"] = "xray"
     # Workflow sections: one line per workflow, `<key>: <Settings> = <Settings>()`.
+    agent: AgentSettings = AgentSettings()
     cv: CvSettings = CvSettings()
     orders: OrdersSettings = OrdersSettings()
     rag: RagSettings = RagSettings()
@@ -139,6 +141,21 @@ def load_environment(environments: Mapping[str, Any] | None, env_name: str) -> E
     if not isinstance(raw, Mapping):
         raise ConfigError(f"environments.{env_name}: must be an object (got {raw!r})")
     try:
-        return EnvironmentConfig.model_validate({**raw, "name": env_name})
+        config = EnvironmentConfig.model_validate({**raw, "name": env_name})
     except ValidationError as error:
         raise ConfigError(_describe(error, env_name)) from None
+    _check_composition(config)
+    return config
+
+
+def _check_composition(config: EnvironmentConfig) -> None:
+    """An agent tool that reads another workflow (search_knowledge_base: rag, lookup_order: orders)
+    may only be enabled where that workflow is deployed too."""
+    if "agent" not in config.workflows:
+        return
+    for tool, workflow in config.agent.required_workflows().items():
+        if workflow not in config.workflows:
+            raise ConfigError(
+                f"environments.{config.name}.agent.tools: {tool} needs the {workflow} workflow, which "
+                f"environment '{config.name}' does not deploy (its workflows: {', '.join(config.workflows)})"
+            )

@@ -2,12 +2,13 @@
 (`probe`), waits for the cool-down (`wait`, with `waitUntil` as an ISO timestamp for the Wait
 state's TimestampPath) or is skipped (`skip`).
 
-Input: one planned call `{toolUseId, name, ...}`; output `{decision, waitUntil?}`.
+Input: one planned call `{toolUseId, name, enteredAt, ...}`; output `{decision, waitUntil?}`.
+`enteredAt` is the state's `$$.State.EnteredTime`: the breaker keeps the execution's clock, so a
+Wait until `waitUntil` is followed by a check at or after `waitUntil`, on AWS and in localrun alike.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,10 +28,22 @@ def breaker_for(event_input: dict[str, Any]) -> CircuitBreaker:
     return CircuitBreaker(environment.text(contract.BREAKERS_TABLE_ENV), name, settings.breaker())
 
 
+def entered_at(event_input: dict[str, Any]) -> int:
+    """Epoch seconds of `enteredAt` (ISO 8601, the state's EnteredTime); InvalidRequest when malformed."""
+    value = event_input.get("enteredAt")
+    try:
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise InvalidRequest("enteredAt: required ISO-8601 timestamp (the state's $$.State.EnteredTime)")
+    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+
+
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Decide for one planned call from its tool's circuit."""
-    decision = breaker_for(event_input).decide(int(time.time()))
+    decision = breaker_for(event_input).decide(entered_at(event_input))
     logger.info("circuit checked", extra={"tool": event_input["name"], "decision": decision.action})
     result: dict[str, Any] = {"decision": decision.action}
     if decision.wait_until is not None:

@@ -29,6 +29,7 @@ RUNS_BUCKET_ENV = "RUNS_BUCKET"  # conversations, tool results, drafts, reports,
 REQUESTS_TABLE_ENV = "REQUESTS_TABLE"  # one item per requestId: status, usage, encrypted approval token
 BREAKERS_TABLE_ENV = "BREAKERS_TABLE"  # one item per tool: circuit state
 IDEMPOTENCY_TABLE_ENV = "IDEMPOTENCY_TABLE"  # Powertools idempotency of Publish
+IDEMPOTENCY_TTL_ENV = "IDEMPOTENCY_TTL_SECONDS"  # how long Publish remembers a requestId's result
 EVENT_BUS_ENV = "EVENT_BUS_NAME"
 APPROVAL_TOPIC_ENV = "APPROVAL_TOPIC_ARN"
 APPROVAL_TOKEN_KEY_ENV = "APPROVAL_TOKEN_KEY"
@@ -47,6 +48,7 @@ BREAKER_ENV = (
 PLAN_CORRECTIONS_ENV = "PLAN_CORRECTIONS"  # how many times a bad plan goes back to the model (1)
 # Tools
 VECTOR_BUCKET_ENV = "VECTOR_BUCKET_NAME"
+VECTOR_INDEX_ARN_ENV = "VECTOR_INDEX_ARN"  # QueryVectors accepts the index ARN instead of both names
 VECTOR_INDEX_ENV = "VECTOR_INDEX_NAME"
 EMBEDDING_MODEL_ENV = "EMBEDDING_MODEL_ID"
 EMBEDDING_DIMENSIONS_ENV = "EMBEDDING_DIMENSIONS"

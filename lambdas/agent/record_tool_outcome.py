@@ -9,13 +9,12 @@ Cause}}` (`error` present after the tool's Catch). A failure becomes `{toolUseId
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent import contract
-from agent.check_circuit import breaker_for
+from agent.check_circuit import breaker_for, entered_at
 from agent.errors import InvalidRequest
 from shared.task import logger, task_handler
 
@@ -41,7 +40,7 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     breaker = breaker_for(event_input)
     probe = event_input.get("decision") == contract.PROBE
     error = event_input.get("error")
-    now = int(time.time())
+    now = entered_at(event_input)
     if isinstance(error, dict):
         breaker.record_failure(now, probe)
         logger.info("tool failed", extra={"tool": breaker.tool, "error": error.get("Error"), "probe": probe})

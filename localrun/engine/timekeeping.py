@@ -74,6 +74,7 @@ def install() -> None:
     replace(Environment, "close_frame", _build_merge)
     replace(Environment, "delete_frame", _build_merge)
     replace(WaitFunction, "_wait_interval", _build_wait)
+    replace(Timestamp, "_get_wait_seconds", _build_timestamp_seconds)
     replace(RetrierDecl, "_eval_body", _build_retrier)
     replace(EventManager, "add_event", _build_add_event)
     replace(Program, "eval", _build_program_eval)
@@ -112,7 +113,7 @@ def _build_wait(original: Callable[..., None]) -> Callable[..., None]:
         if clock is None:
             return original(self, env, wait_seconds)
         if isinstance(self, Timestamp):
-            wait_seconds = int(wait_seconds - clock.offset)
+            wait_seconds = wait_seconds - clock.offset
         limit = MAX_WAIT_SECONDS_STANDARD if env.is_standard_workflow() else MAX_WAIT_SECONDS_EXPRESS
         if wait_seconds > limit:
             raise _delay_too_long(env)
@@ -121,6 +122,23 @@ def _build_wait(original: Callable[..., None]) -> Callable[..., None]:
         return None
 
     return wait_interval
+
+
+def _build_timestamp_seconds(original: Callable[..., int]) -> Callable[..., float]:
+    """Seconds until a Wait's Timestamp, exact and in UTC: moto truncates them to whole seconds (the
+    Wait then ends up to a second early) and compares with the machine's local time (off by its UTC
+    offset outside UTC). AWS waits until the timestamp (its sub-seconds dropped)."""
+
+    def get_wait_seconds(self: Timestamp, env: Environment) -> float:
+        self.string.eval(env=env)
+        text: str = env.stack.pop()
+        timestamp = self._from_timestamp_string(timestamp=text)
+        if timestamp is None:
+            raise FailureEventException(self._create_failure_event(env, text))
+        moment = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=datetime.UTC)
+        return (moment - datetime.datetime.now(datetime.UTC)).total_seconds()
+
+    return get_wait_seconds
 
 
 def _delay_too_long(env: Environment) -> FailureEventException:

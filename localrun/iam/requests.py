@@ -12,7 +12,7 @@ The condition context holds the global keys localrun knows (`aws:SecureTransport
 uses HTTPS; `aws:PrincipalArn`, `aws:PrincipalAccount`, `aws:RequestedRegion`, `aws:RequestTag/*`
 and `aws:TagKeys` from the request's tags) and these service keys: `s3:prefix`,
 `cloudwatch:namespace`, `kms:EncryptionContextKeys`, `kms:EncryptionContext:<key>`,
-`dynamodb:Attributes`, `iam:PassedToService`.
+`dynamodb:Attributes`, `iam:PassedToService`, `events:source`.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ SUPPLIED_CONDITION_KEYS = (
     "kms:EncryptionContext:*",
     "dynamodb:Attributes",
     "iam:PassedToService",
+    "events:source",
 )
 # Condition keys the project's templates use that no local request carries, and why.
 _SERVICE_PRINCIPALS_ONLY = "only in statements for service principals (a service acting for a resource)"
@@ -305,12 +306,20 @@ def _lambda(call: Call, context: dict[str, ContextValue]) -> list[Request]:
 
 
 def _events(call: Call, context: dict[str, ContextValue]) -> list[Request]:
+    """PutEvents asks once per bus and event source: `events:source` is each entry's Source."""
     if call.operation != "PutEvents":
         return _generic(call, context)
-    buses = {str(entry.get("EventBusName") or "default") for entry in call.params.get("Entries", [])}
+    targets = {
+        (str(entry.get("EventBusName") or "default"), entry.get("Source"))
+        for entry in call.params.get("Entries", [])
+    }
     return [
-        _one(call, bus if bus.startswith("arn:") else call.arn("events", f"event-bus/{bus}"), context)
-        for bus in sorted(buses)
+        _one(
+            call,
+            bus if bus.startswith("arn:") else call.arn("events", f"event-bus/{bus}"),
+            context if source is None else {**context, "events:source": str(source)},
+        )
+        for bus, source in sorted(targets, key=lambda target: (target[0], str(target[1] or "")))
     ]
 
 

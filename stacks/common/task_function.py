@@ -68,7 +68,8 @@ class PythonTaskFunction(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: TaskFunctionProps) -> None:
         super().__init__(scope, construct_id)
         package_dir = props.source_root / props.package
-        if not (package_dir / f"{props.handler.rsplit('.', 1)[0]}.py").is_file():
+        module = props.handler.rsplit(".", 1)[0].replace(".", "/")
+        if not (package_dir / f"{module}.py").is_file():
             raise FileNotFoundError(f"handler module for {props.handler!r} not found in {package_dir}")
         self.timeout = props.timeout
         self.props = props

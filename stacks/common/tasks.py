@@ -151,6 +151,7 @@ def invoke_lambda(
     payload: Mapping[str, Any] | None = None,
     result_path: str | None = "$",
     result_selector: Mapping[str, Any] | None = None,
+    output_path: str | None = None,
     timeout: Duration | None = None,
     retry: RetryPolicy | None = LAMBDA_RETRY,
     comment: str | None = None,
@@ -175,6 +176,7 @@ def invoke_lambda(
         retry_on_service_exceptions=False,
         result_path=result_path,
         result_selector=dict(result_selector) if result_selector else None,
+        output_path=output_path,
         task_timeout=sfn.Timeout.duration(timeout or task_function.timeout.plus(TIMEOUT_MARGIN)),
         comment=comment,
     )

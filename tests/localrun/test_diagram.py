@@ -98,7 +98,14 @@ def _dev_graphs(workflow: str) -> list[StateGraph]:
 def test_the_generated_diagrams_of_docs_and_readme_are_up_to_date() -> None:
     sections = diagrams.expected_sections(_dev_graphs)
 
-    assert {path.name for path in sections} == {"README.md", "orders.md", "rag.md", "tenants.md", "cv.md"}
+    assert {path.name for path in sections} == {
+        "README.md",
+        "agent.md",
+        "orders.md",
+        "rag.md",
+        "tenants.md",
+        "cv.md",
+    }
     stale = [str(path) for path in diagrams.stale_files(sections)]
     assert not stale, f"stale diagrams in {stale}: run `python -m scripts.diagrams --write`"
 

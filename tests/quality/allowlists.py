@@ -183,6 +183,12 @@ TRUST_FINDINGS: dict[tuple[str, str], Reviewed] = {
     ("probe/ProbeWorkflowStateMachineRole", "trusted source: any state machine"): Reviewed(
         _CDK_STATE_MACHINE_TRUST
     ),
+    ("agent/WorkflowApprover", "trusted: every principal of an account"): Reviewed(
+        "With agent.approverPrincipals empty (the shipped default) the approver role trusts the "
+        "account, which then decides who may assume it; that default is a readiness problem, so "
+        "no non-sandbox environment deploys it (make deploy and a pinned synth refuse it). Set "
+        "approverPrincipals and the trust names exactly those roles or users."
+    ),
     ("orders/WorkflowApprover", "trusted: every principal of an account"): Reviewed(
         "With orders.approverPrincipals empty (the shipped default) the approver role trusts the "
         "account, which then decides who may assume it; that default is a readiness problem, so "
@@ -209,6 +215,11 @@ _OPERATOR_REQUEST = (
     "workflow refuses is a bug in the caller, for on-call to fix."
 )
 PAGING_FAILS: dict[str, str] = {
+    "agent/WorkflowStateMachine/AgentFailed": (
+        "An unexpected error (the model unavailable after its retries, a task's fault, a lost tool map) "
+        "ended the run after RecordOutcome wrote its partial report: a defect or an outage, never a "
+        "requester's or reviewer's doing (those end in the named business outcomes)."
+    ),
     "orders/WorkflowStateMachine/Failed": (
         "Ends a compensated saga with the step's own error: OutOfStock, PaymentDeclined and "
         "AddressUndeliverable are business outcomes (not paged); any other error is a fault that pages."

@@ -13,7 +13,11 @@ from fnmatch import fnmatchcase
 
 EVERY_FUNCTION = ("*:AWS::Lambda::Function.*",)
 EVERY_QUEUE = ("*:AWS::SQS::Queue.*",)
-ACCESS_LOG_BUCKETS = ("cv:AWS::S3::Bucket.AccessLogsBucket", "rag:AWS::S3::Bucket.AccessLogsBucket")
+ACCESS_LOG_BUCKETS = (
+    "agent:AWS::S3::Bucket.AccessLogsBucket",
+    "cv:AWS::S3::Bucket.AccessLogsBucket",
+    "rag:AWS::S3::Bucket.AccessLogsBucket",
+)
 PROBE_BUCKETS = ("probe:AWS::S3::Bucket.AccessLogsBucket", "probe:AWS::S3::Bucket.Data")
 
 

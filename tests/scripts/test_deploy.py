@@ -16,6 +16,7 @@ from tests.support.environments import (
 )
 
 ALL_PROD_STACKS = [
+    "Stepwise-prod-Agent",
     "Stepwise-prod-CvSafety",
     "Stepwise-prod-Orders",
     "Stepwise-prod-Rag",
@@ -54,7 +55,7 @@ def test_shipped_prod_is_refused_naming_every_key_and_nothing_runs(capsys):
     assert deploy.main(["--env", "prod"], run=runner) == 2
     assert runner.commands == []
     err = capsys.readouterr().err
-    assert err.startswith("stepwise config error: environment 'prod' is not a sandbox and 12 of its settings")
+    assert err.startswith("stepwise config error: environment 'prod' is not a sandbox and 14 of its settings")
     assert named_keys(err) == SHIPPED_PROD_PROBLEMS
 
 
@@ -90,7 +91,7 @@ def test_complete_settings_run_cdk_deploy_on_every_workflow(environments_file, c
             "broadening",
         ]
     ]
-    assert capsys.readouterr().out.startswith("+ npx cdk deploy Stepwise-prod-CvSafety ")
+    assert capsys.readouterr().out.startswith("+ npx cdk deploy Stepwise-prod-Agent ")
 
 
 def test_chosen_stacks_are_deployed_alone_and_synthesized_alone(environments_file):

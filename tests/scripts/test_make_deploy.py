@@ -93,8 +93,8 @@ def test_complete_prod_proceeds_to_cdk_deploy_and_stops_at_the_missing_credentia
     assert result.returncode != 0
     assert "stepwise config error" not in output
     assert (
-        "+ npx cdk deploy Stepwise-prod-CvSafety Stepwise-prod-Orders Stepwise-prod-Rag "
-        "Stepwise-prod-Tenants -c env=prod" in result.stdout
+        "+ npx cdk deploy Stepwise-prod-Agent Stepwise-prod-CvSafety Stepwise-prod-Orders "
+        "Stepwise-prod-Rag Stepwise-prod-Tenants -c env=prod" in result.stdout
     )
     assert NO_CREDENTIALS in result.stderr
     manifest = json.loads((tmp_path / "cdk.out" / "manifest.json").read_text())
@@ -104,6 +104,12 @@ def test_complete_prod_proceeds_to_cdk_deploy_and_stops_at_the_missing_credentia
         if artifact["type"] == "aws:cloudformation:stack"
     }
     assert environments_of_stacks == dict.fromkeys(
-        ["Stepwise-prod-CvSafety", "Stepwise-prod-Orders", "Stepwise-prod-Rag", "Stepwise-prod-Tenants"],
+        [
+            "Stepwise-prod-Agent",
+            "Stepwise-prod-CvSafety",
+            "Stepwise-prod-Orders",
+            "Stepwise-prod-Rag",
+            "Stepwise-prod-Tenants",
+        ],
         f"aws://{ACCOUNT}/{REGION}",
     )

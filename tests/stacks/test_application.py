@@ -32,6 +32,7 @@ def test_the_registry_covers_every_workflow_section():
 
 def test_stack_names_need_no_synth():
     assert stack_names(PROD, PROD.workflows) == [
+        "Stepwise-prod-Agent",
         "Stepwise-prod-CvSafety",
         "Stepwise-prod-Orders",
         "Stepwise-prod-Rag",
@@ -40,7 +41,7 @@ def test_stack_names_need_no_synth():
 
 
 def test_workflows_are_named_by_key_stack_suffix_or_stack_name_in_any_case():
-    names = ["tenants", "Stepwise-prod-Rag", "ORDERS", "cvsafety", "Orders"]
+    names = ["tenants", "Stepwise-prod-Rag", "ORDERS", "cvsafety", "Orders", "agent"]
     assert resolve_workflows(PROD, names) == WORKFLOW_KEYS
 
 
@@ -48,8 +49,8 @@ def test_unknown_workflow_names_are_refused_together():
     with pytest.raises(ConfigError) as raised:
         resolve_workflows(PROD, ["Orders", "Billing", "Stepwise-dev-Rag"])
     assert str(raised.value) == (
-        "unknown workflow 'Billing', 'Stepwise-dev-Rag': allowed values are cv (CvSafety), "
-        "orders (Orders), rag (Rag), tenants (Tenants) (a workflow key or its stack name)"
+        "unknown workflow 'Billing', 'Stepwise-dev-Rag': allowed values are agent (Agent), "
+        "cv (CvSafety), orders (Orders), rag (Rag), tenants (Tenants) (a workflow key or its stack name)"
     )
 
 

@@ -74,11 +74,11 @@ def test_an_environment_without_workflows_deploys_every_workflow_and_is_no_sandb
     [
         (
             {"workflows": ["orders", "billing"]},
-            "environments.dev.workflows: unknown workflow 'billing': allowed values are cv, orders, rag, "
-            "tenants (got ['orders', 'billing'])",
+            "environments.dev.workflows: unknown workflow 'billing': allowed values are agent, cv, orders, "
+            "rag, tenants (got ['orders', 'billing'])",
         ),
         ({"workflows": ["rag", "rag"]}, "environments.dev.workflows: each workflow at most once"),
-        ({"workflows": []}, "environments.dev.workflows: needs at least one workflow of cv, orders"),
+        ({"workflows": []}, "environments.dev.workflows: needs at least one workflow of agent, cv, orders"),
         ({"workflows": "orders"}, "environments.dev.workflows: Input should be a valid tuple"),
         ({"sandbox": "yes"}, "environments.dev.sandbox: Input should be a valid boolean (got 'yes')"),
     ],

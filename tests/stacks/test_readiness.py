@@ -132,7 +132,7 @@ def test_a_non_sandbox_environment_is_refused_naming_every_key_in_one_message():
     with pytest.raises(ConfigError) as raised:
         ensure_deployable(config)
     headline, *lines = str(raised.value).splitlines()
-    assert headline.startswith("environment 'prod' is not a sandbox and 12 of its settings")
+    assert headline.startswith("environment 'prod' is not a sandbox and 14 of its settings")
     assert "environments.prod" in headline
     assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS
 

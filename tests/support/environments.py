@@ -27,6 +27,11 @@ COMPLETE_SETTINGS: dict[str, Any] = {
     "account": ACCOUNT,
     "region": REGION,
     "alarmEmail": "oncall@example.com",
+    "agent": {
+        "tools": ["search_knowledge_base", "lookup_order", "calculator"],
+        "approverEmail": "answers@example.com",
+        "approverPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/agent-reviewers"],
+    },
     "orders": {
         "approverEmail": "approvals@example.com",
         "approverPrincipals": [f"arn:aws:iam::{ACCOUNT}:role/order-reviewers"],
@@ -51,6 +56,8 @@ SHIPPED_PROD_PROBLEMS = [
     "account",
     "region",
     "alarmEmail",
+    "agent.approverEmail",
+    "agent.approverPrincipals",
     "cv.labeling.workteamArn",
     "orders.approverEmail",
     "orders.approverPrincipals",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -141,7 +142,6 @@ def test_a_straggling_success_does_not_close_an_open_circuit(aws: Account, break
 
 def test_the_handlers_decide_and_record_by_tool_name(aws: Account, monkeypatch: pytest.MonkeyPatch) -> None:
     clock = iter(range(T0, T0 + 100))
-    monkeypatch.setattr("time.time", lambda: next(clock))
     failure = {
         "Error": "ToolFailed",
         "Cause": '{"errorMessage": "fetch_url: host not allowed\\nmore", "stackTrace": ["x"]}',
@@ -149,7 +149,13 @@ def test_the_handlers_decide_and_record_by_tool_name(aws: Account, monkeypatch: 
     for number in range(3):
         recorded = call(
             record_tool_outcome.handler,
-            {"toolUseId": f"t{number}", "name": "fetch_url", "decision": "call", "error": failure},
+            {
+                "toolUseId": f"t{number}",
+                "name": "fetch_url",
+                "decision": "call",
+                "error": failure,
+                "enteredAt": iso(next(clock)),
+            },
         )
     assert recorded == {
         "toolUseId": "t2",
@@ -158,14 +164,13 @@ def test_the_handlers_decide_and_record_by_tool_name(aws: Account, monkeypatch: 
         "error": "ToolFailed",
         "cause": "fetch_url: host not allowed",
     }
-    assert call(check_circuit.handler, {"toolUseId": "t3", "name": "fetch_url"}) == {
-        "decision": contract.SKIP
-    }
+    checked = {"toolUseId": "t3", "name": "fetch_url", "enteredAt": iso(next(clock))}
+    assert call(check_circuit.handler, checked) == {"decision": contract.SKIP}
     ok = {"toolUseId": "t4", "name": "calculator", "status": "success", "resultKey": "k", "bytes": 2}
     assert (
         call(
             record_tool_outcome.handler,
-            {"toolUseId": "t4", "name": "calculator", "decision": "call", "result": ok},
+            {"toolUseId": "t4", "name": "calculator", "decision": "call", "result": ok, "enteredAt": iso(T0)},
         )
         == ok
     )
@@ -176,8 +181,8 @@ def test_wait_until_is_an_iso_timestamp_for_the_wait_state(
 ) -> None:
     breaker = CircuitBreaker(BREAKERS_TABLE, "calculator", RULES, aws.dynamodb)
     open_circuit(breaker, at=T0)
-    monkeypatch.setattr("time.time", lambda: T0 + 2 + RULES.cool_down_seconds - 10)
-    result = call(check_circuit.handler, {"toolUseId": "t1", "name": "calculator"})
+    now = iso(T0 + 2 + RULES.cool_down_seconds - 10)
+    result = call(check_circuit.handler, {"toolUseId": "t1", "name": "calculator", "enteredAt": now})
     assert result == {"decision": "wait", "waitUntil": "1970-01-12T13:48:42Z"}
 
 
@@ -185,5 +190,24 @@ def test_a_success_without_the_tools_result_is_refused(aws: Account) -> None:
     from agent.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest, match="result"):
-        call(record_tool_outcome.handler, {"toolUseId": "t1", "name": "calculator", "decision": "call"})
+        call(
+            record_tool_outcome.handler,
+            {"toolUseId": "t1", "name": "calculator", "decision": "call", "enteredAt": iso(T0)},
+        )
+    assert aws.item(BREAKERS_TABLE, "calculator") is None
+
+
+def iso(epoch_seconds: int) -> str:
+    """`epoch_seconds` as Step Functions writes `$$.State.EnteredTime`."""
+    return (
+        datetime.fromtimestamp(epoch_seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    )
+
+
+@pytest.mark.parametrize("entered", [None, "", "yesterday", 17])
+def test_a_check_without_the_states_entered_time_is_refused(aws: Account, entered: Any) -> None:
+    from agent.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="enteredAt"):
+        call(check_circuit.handler, {"toolUseId": "t1", "name": "calculator", "enteredAt": entered})
     assert aws.item(BREAKERS_TABLE, "calculator") is None

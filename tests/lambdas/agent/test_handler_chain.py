@@ -3,6 +3,8 @@ Validate through a tool call, the draft, the reviewer's approval, to Publish (no
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import boto3
 from agent import aggregate, check_circuit, plan, publish, record_tool_outcome, request_approval, validate
 from agent.tools import calculator
@@ -24,12 +26,15 @@ def test_a_request_runs_from_validate_to_publish(aws: Account, bedrock: Stubber)
     state = call(plan.handler, state)
     results = []
     for planned in state["plan"]["calls"]:
-        decision = call(check_circuit.handler, planned)["decision"]
+        entered = {"enteredAt": datetime.now(UTC).isoformat()}
+        decision = call(check_circuit.handler, {**planned, **entered})["decision"]
         assert decision == "call"
         output = call(
             calculator.handler, {"requestId": "req-chain", "round": state["usage"]["rounds"], **planned}
         )
-        results.append(call(record_tool_outcome.handler, {**planned, "decision": decision, "result": output}))
+        results.append(
+            call(record_tool_outcome.handler, {**planned, **entered, "decision": decision, "result": output})
+        )
     bedrock.add_response("converse", answer("6*7 = 42 [t1]"))
     state = call(aggregate.handler, {**state, "results": results})
     assert state["draft"]["citations"] == ["t1"]

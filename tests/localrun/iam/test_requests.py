@@ -76,6 +76,18 @@ def test_lambda_sqs_events_kms_cloudwatch() -> None:
     assert asked("events", "PutEvents", Entries=[{"Detail": "{}"}]) == [
         ("events:PutEvents", "arn:aws:events:us-east-1:123456789012:event-bus/default")
     ]
+    entries = [{"Source": "stepwise.agent"}, {"Source": "other"}, {"Source": "stepwise.agent"}]
+    sources = [
+        dict(request.context).get("events:source")
+        for request in requests_for(
+            Call("events", "PutEvents", {"Entries": entries}, region="us-east-1", account_id="123456789012"),
+            ROLE,
+        )
+    ]
+    assert sources == ["other", "stepwise.agent"]
+    assert context("events", "PutEvents", Entries=[{"Source": "stepwise.agent"}])["events:source"] == (
+        "stepwise.agent"
+    )
     assert asked("kms", "Decrypt", KeyId="k-1") == [
         ("kms:Decrypt", "arn:aws:kms:us-east-1:123456789012:key/k-1")
     ]

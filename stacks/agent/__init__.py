@@ -1,0 +1,1 @@
+"""Agent workflow: plan, parallel tool calls behind circuit breakers, aggregate, human approval, publish."""
