@@ -176,6 +176,10 @@ class Harness:
         """Why a SUCCEEDED run under a permanent fault is the designed per-item failure, if it is."""
         return None
 
+    def bedrock_script(self, sample: Sample, faults: Sequence[Fault]) -> Any:
+        """The run's Bedrock script under `faults` (the sample's own; worlds adapt it per cell)."""
+        return sample.bedrock
+
     def business_state(self, sample: Sample) -> Any:
         """The side effects a duplicate start must not repeat (compared as a whole)."""
         return self.snapshot()
@@ -222,6 +226,7 @@ class Harness:
                 faults=all_faults,
                 mock_config=retry_tolerant(sample.mock_config),
                 test_case=sample.test_case,
+                bedrock=self.bedrock_script(sample, all_faults),
                 on_task_token=_answers(sample) if sample.task_tokens else None,
                 timeout=RUN_TIMEOUT,
             )
