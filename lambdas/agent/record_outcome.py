@@ -2,8 +2,9 @@
 run that does not publish; the graph then ends in the Fail state of the outcome's name.
 
 Input: the run state (what there is of it) with `outcome` (an outcome name the graph sets, e.g.
-`ApprovalTimedOut` on the approval's timeout, `Rejected` after the last revision) and/or `error =
-{Error, Cause}` from a Catch. Business outcomes keep their name; anything else is `AgentFailed`.
+`ApprovalTimedOut` on the approval's timeout, `Rejected` after the last revision) and/or `failure =
+{Error, Cause}` (where the graph's catchers and outcome notes put the error). Business outcomes
+keep their name; anything else is `AgentFailed`.
 A `DuplicateRequest` run changes nothing: the requestId's item and report belong to the other run.
 """
 
@@ -33,7 +34,7 @@ OUTCOMES = frozenset(
 
 def outcome_of(event_input: dict[str, Any]) -> tuple[str, str]:
     """(outcome name, short reason)."""
-    error = event_input.get("error") if isinstance(event_input.get("error"), dict) else {}
+    error = event_input.get("failure") if isinstance(event_input.get("failure"), dict) else {}
     named = event_input.get("outcome") or error.get("Error")
     outcome = named if named in OUTCOMES else AGENT_FAILED
     reason = short_cause(error.get("Cause")) or (f"{named}" if named and named != outcome else outcome)

@@ -273,6 +273,7 @@ class AgentWorkflow(Construct):
         self._table(f["Validate"], self.requests_table, "dynamodb:GetItem", "dynamodb:PutItem")
         for name in ("Plan", "Aggregate"):
             self._objects(f[name], [*get, *put], contract.CONVERSATIONS_PREFIX)
+            self._table(f[name], self.requests_table, "dynamodb:UpdateItem")
         self._objects(f["Aggregate"], get, contract.TOOL_RESULTS_PREFIX)
         self._objects(f["Aggregate"], put, contract.DRAFTS_PREFIX)
         for name in ("CheckCircuit", "RecordToolOutcome"):
@@ -291,7 +292,7 @@ class AgentWorkflow(Construct):
             "Publishing to the KMS-encrypted approval topic needs GenerateDataKey* on its one key.",
         )
         publish = f["Publish"]
-        self._table(publish, self.requests_table, "dynamodb:UpdateItem")
+        self._table(publish, self.requests_table, "dynamodb:GetItem", "dynamodb:UpdateItem")
         self._table(publish, self.idempotency_table, *IDEMPOTENCY_ACTIONS)
         self._objects(publish, get, contract.DRAFTS_PREFIX)
         self._objects(publish, [*get, *put], contract.ANSWERS_PREFIX, contract.REPORTS_PREFIX)
@@ -310,7 +311,7 @@ class AgentWorkflow(Construct):
             )
         )
         record = f["RecordOutcome"]
-        self._table(record, self.requests_table, "dynamodb:UpdateItem")
+        self._table(record, self.requests_table, "dynamodb:GetItem", "dynamodb:UpdateItem")
         self._objects(record, put, contract.REPORTS_PREFIX)
         if "Guard" in f:
             guardrail = self.settings.guardrail

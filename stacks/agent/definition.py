@@ -2,12 +2,14 @@
 
 Run state (JSONPath, small: conversations, tool results, drafts and reports live in the runs bucket):
 `request {requestId, task, tools}`, `limits`, `usage {rounds, inputTokens, outputTokens, costUsd,
-toolCalls}`, `revision`, `plan {calls, done}`, `toolResults`, `draft {key, citations}`, `approval`.
+toolCalls}`, `revision`, `plan {calls, done}`, `results` (the ToolCalls Map's entries, which
+Aggregate consumes), `draft {key, revision, citations}`, `approval`.
 Validate, Plan, Aggregate and Revise receive the run state and return it updated (Validate returns
 `{duplicate: true, answerKey}` for a requestId already published). `plan.done` is false while the
 model asks for tools and true once Aggregate stored a draft; a Plan that is done at once (the model
 answered without tools) goes straight to Aggregate, which stores that answer as the draft. Revise is
-the Aggregate function again, seeing `approval {decision: "reject", feedback}`.
+the Aggregate function again, given the run state with `review` (the reviewer's `{decision: "reject",
+feedback}`) and `revision` + 1.
 
 Each tool call of the ToolCalls Map ends as one entry `{toolUseId, name, status, ...}` (status
 success, error or skipped): the tool's own result, the error entry RecordToolFailure returns, or a
@@ -128,7 +130,7 @@ class AgentDefinition(Construct):
             self,
             construct_id,
             self.r.steps["Guard"],
-            payload={"source": source, "requestId": sfn.JsonPath.string_at("$.request.requestId"), **payload},
+            payload={"source": source, "request": sfn.JsonPath.object_at("$.request"), **payload},
             result_path=sfn.JsonPath.DISCARD,
             retry=MODEL_RETRY,
             comment=f"ApplyGuardrail (source {source}); an intervention ends GuardrailBlocked",
@@ -137,7 +139,7 @@ class AgentDefinition(Construct):
         return task
 
     def _guard_task(self) -> tasks.LambdaInvoke:
-        return self._guard("GuardTask", "INPUT", {"text": sfn.JsonPath.string_at("$.request.task")})
+        return self._guard("GuardTask", "INPUT", {})
 
     # ---- planning and the tool calls --------------------------------------------------------
 
@@ -166,7 +168,7 @@ class AgentDefinition(Construct):
             payload={
                 "requestId": sfn.JsonPath.string_at("$.requestId"),
                 "toolUseId": sfn.JsonPath.string_at("$.toolUseId"),
-                "tool": sfn.JsonPath.string_at("$.name"),
+                "name": sfn.JsonPath.string_at("$.name"),
             },
             result_path="$.circuit",
         )
@@ -209,7 +211,7 @@ class AgentDefinition(Construct):
                 "input": sfn.JsonPath.object_at("$$.Map.Item.Value.input"),
             },
             max_concurrency=self.r.settings.max_concurrency,
-            result_path="$.toolResults",
+            result_path="$.results",
             comment="A failing tool becomes an error entry the aggregate step sees, not a failed run",
         ).item_processor(check.next(decide))
         self._record_on_failure(tool_calls)
@@ -291,7 +293,7 @@ class AgentDefinition(Construct):
         return {
             "requestId": sfn.JsonPath.string_at("$.requestId"),
             "toolUseId": sfn.JsonPath.string_at("$.toolUseId"),
-            "tool": sfn.JsonPath.string_at("$.name"),
+            "name": sfn.JsonPath.string_at("$.name"),
             "decision": sfn.JsonPath.string_at("$.circuit.decision"),
             "outcome": outcome,
             **fields,
@@ -303,10 +305,21 @@ class AgentDefinition(Construct):
         aggregate = self._model_step(
             "Aggregate", "Tool results go back as toolResult blocks, never as prompt"
         )
-        revise = self._model_step("Revise", "The reviewer's feedback becomes a user turn (revision + 1)")
+        revise = self._model_step(
+            "Revise",
+            "The reviewer's feedback becomes a user turn (revision + 1)",
+            payload={
+                "request": sfn.JsonPath.object_at("$.request"),
+                "limits": sfn.JsonPath.object_at("$.limits"),
+                "usage": sfn.JsonPath.object_at("$.usage"),
+                "draft": sfn.JsonPath.object_at("$.draft"),
+                "review": sfn.JsonPath.object_at("$.approval"),
+                "revision": sfn.JsonPath.math_add(sfn.JsonPath.number_at("$.revision"), 1),
+            },
+        )
         approval = self._request_approval()
         if self.r.settings.guardrail is not None:
-            guard = self._guard("GuardDraft", "OUTPUT", {"draftKey": sfn.JsonPath.string_at("$.draft.key")})
+            guard = self._guard("GuardDraft", "OUTPUT", {"draft": sfn.JsonPath.object_at("$.draft")})
             review: sfn.IChainable = guard.next(approval)
         else:
             review = approval
@@ -320,9 +333,11 @@ class AgentDefinition(Construct):
         approval.next(self._decision(revise))
         return aggregate
 
-    def _model_step(self, construct_id: str, comment: str) -> tasks.LambdaInvoke:
+    def _model_step(
+        self, construct_id: str, comment: str, payload: dict[str, Any] | None = None
+    ) -> tasks.LambdaInvoke:
         task = invoke_lambda(
-            self, construct_id, self.r.steps["Aggregate"], retry=MODEL_RETRY, comment=comment
+            self, construct_id, self.r.steps["Aggregate"], payload=payload, retry=MODEL_RETRY, comment=comment
         )
         self._record_on_failure(task, contract.BUDGET_EXCEEDED)
         return task
@@ -355,9 +370,8 @@ class AgentDefinition(Construct):
             payload=sfn.TaskInput.from_object(
                 {
                     "input": {
-                        "requestId": sfn.JsonPath.string_at("$.request.requestId"),
-                        "draftKey": sfn.JsonPath.string_at("$.draft.key"),
-                        "revision": sfn.JsonPath.number_at("$.revision"),
+                        "request": {"requestId": sfn.JsonPath.string_at("$.request.requestId")},
+                        "draft": sfn.JsonPath.object_at("$.draft"),
                         "taskToken": sfn.JsonPath.task_token,
                     },
                     "executionId": sfn.JsonPath.execution_id,

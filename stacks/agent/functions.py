@@ -94,7 +94,7 @@ def _run_specs(settings: AgentSettings, names: FunctionEnvironment) -> list[Func
             "Plan",
             contract.PLAN_HANDLER,
             "Agent: ask the model for tool calls and validate them against the tool schemas",
-            {**model, contract.PLAN_CORRECTIONS_ENV: str(PLAN_CORRECTIONS)},
+            {**model, **requests, contract.PLAN_CORRECTIONS_ENV: str(PLAN_CORRECTIONS)},
         ),
         ("CheckCircuit", contract.CHECK_CIRCUIT_HANDLER, "Agent: decide call, probe, wait or skip", breakers),
         (
@@ -107,7 +107,7 @@ def _run_specs(settings: AgentSettings, names: FunctionEnvironment) -> list[Func
             "Aggregate",
             contract.AGGREGATE_HANDLER,
             "Agent: answer from the tool results, with citations",
-            model,
+            {**model, **requests, contract.PLAN_CORRECTIONS_ENV: str(PLAN_CORRECTIONS)},
         ),
     ]
 

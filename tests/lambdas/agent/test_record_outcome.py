@@ -25,7 +25,7 @@ def claim(aws: Account, usage: dict[str, float] | None = None) -> None:
 def test_budget_exceeded_reports_what_the_run_spent_including_the_failed_call(aws: Account) -> None:
     claim(aws, {"rounds": 1, "inputTokens": 600, "outputTokens": 80, "costUsd": 0.0008, "toolCalls": 0})
     cause = json.dumps({"errorType": "BudgetExceeded", "errorMessage": "maxTokens: the run used 680 tokens"})
-    result = call(record_outcome.handler, {**STATE, "error": {"Error": "BudgetExceeded", "Cause": cause}})
+    result = call(record_outcome.handler, {**STATE, "failure": {"Error": "BudgetExceeded", "Cause": cause}})
     assert result == {
         "outcome": "BudgetExceeded",
         "reason": "maxTokens: the run used 680 tokens",
@@ -41,7 +41,7 @@ def test_an_outcome_named_by_the_graph_wins_over_the_caught_error(aws: Account) 
     claim(aws)
     result = call(
         record_outcome.handler,
-        {**STATE, "outcome": "ApprovalTimedOut", "error": {"Error": "States.Timeout", "Cause": ""}},
+        {**STATE, "outcome": "ApprovalTimedOut", "failure": {"Error": "States.Timeout", "Cause": ""}},
     )
     assert result["outcome"] == "ApprovalTimedOut"
     assert aws.item(REQUESTS_TABLE, "req-1")["status"]["S"] == "ApprovalTimedOut"
@@ -50,7 +50,7 @@ def test_an_outcome_named_by_the_graph_wins_over_the_caught_error(aws: Account) 
 def test_an_unexpected_error_is_agent_failed(aws: Account) -> None:
     claim(aws)
     result = call(
-        record_outcome.handler, {**STATE, "error": {"Error": "Lambda.ServiceException", "Cause": "boom"}}
+        record_outcome.handler, {**STATE, "failure": {"Error": "Lambda.ServiceException", "Cause": "boom"}}
     )
     assert result["outcome"] == "AgentFailed" and result["reason"] == "boom"
 
@@ -59,7 +59,7 @@ def test_a_duplicate_request_leaves_the_other_runs_item_and_report_alone(aws: Ac
     claim(aws)
     result = call(
         record_outcome.handler,
-        {"requestId": "req-1", "error": {"Error": "DuplicateRequest", "Cause": "held"}},
+        {"requestId": "req-1", "failure": {"Error": "DuplicateRequest", "Cause": "held"}},
         execution=OTHER_EXECUTION_ID,
     )
     assert result == {"outcome": "DuplicateRequest", "reason": "held"}
@@ -69,7 +69,7 @@ def test_a_duplicate_request_leaves_the_other_runs_item_and_report_alone(aws: Ac
 
 def test_an_invalid_request_without_an_id_records_nothing(aws: Account) -> None:
     result = call(
-        record_outcome.handler, {"error": {"Error": "InvalidRequest", "Cause": "requestId: required"}}
+        record_outcome.handler, {"failure": {"Error": "InvalidRequest", "Cause": "requestId: required"}}
     )
     assert result == {"outcome": "InvalidRequest", "reason": "requestId: required"}
     assert aws.keys(contract.REPORTS_PREFIX) == []

@@ -202,7 +202,7 @@ def test_tool_calls_map_is_bounded_and_routes_each_decision(states: dict[str, Ma
     tool_calls = states["ToolCalls"]
     assert tool_calls["MaxConcurrency"] == AgentSettings().max_concurrency
     assert tool_calls["ItemsPath"] == "$.plan.calls"
-    assert tool_calls["ResultPath"] == "$.toolResults"
+    assert tool_calls["ResultPath"] == "$.results"
     inner = states_by_name(tool_calls["ItemProcessor"])
     assert tool_calls["ItemProcessor"]["StartAt"] == "CheckCircuit"
     call, wait = inner["CircuitDecision"]["Choices"]
