@@ -560,7 +560,7 @@ class AgentHarness(Harness):
         for resource in self.runner.resources.values():
             if not resource.provisioned:
                 continue
-            if resource.type == "AWS::DynamoDB::Table":
+            if resource.type in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
                 described = dynamodb.describe_table(TableName=resource.name)["Table"]["KeySchema"]
                 names = [key["AttributeName"] for key in described]
                 for item in dynamodb.scan(TableName=resource.name)["Items"]:
@@ -631,10 +631,12 @@ class AgentHarness(Harness):
         return text
 
     def degraded(self, observation: Observation, baseline: Observation) -> str | None:
-        """A tool call recorded as an error entry the unfaulted run did not have."""
+        """The fault reached a tool call's entry: an error entry the unfaulted run did not have (or
+        had with another cause, e.g. the breaker not updated)."""
         now, before = _tool_errors(observation.result), _tool_errors(baseline.result)
-        if len(now) > len(before):
-            return f"the failed tool call is an error result ({', '.join(sorted(set(now) - set(before)))})"
+        changed = sorted(set(now) - set(before))
+        if changed:
+            return f"the tool call is an error result ({'; '.join(changed)})"
         return None
 
     def duplicate_names(self, sample: Sample) -> tuple[str | None, str | None]:
@@ -654,7 +656,7 @@ def _tool_errors(result: RunResult | None) -> list[str]:
         output = json.loads(details.get("output") or "null")
         entries = output.get("results", []) if isinstance(output, dict) else []
         errors += [
-            f"{entry.get('name')}: {entry.get('error') or entry.get('reason')}"
+            f"{entry.get('name')}: {entry.get('error') or entry.get('reason')} ({entry.get('cause', '')})"
             for entry in entries
             if isinstance(entry, dict) and entry.get("status") != "success"
         ]
