@@ -35,19 +35,20 @@ A sample file (keys other than `input` and `expect` are optional)::
     }
 
 `seed` names resources by logical id or construct path and writes them before the run (DynamoDB
-items as plain JSON). An S3 object's content is exactly one of `body` (text, or any other JSON
-value written as JSON), `base64` (binary content) or `file` (a file's bytes, the path relative to
-the sample), with an optional `contentType`. `setup` names a function `(runner, sample) -> None`
-(`module:function`), run after seeding, for state a declarative seed cannot express (e.g. an
-AWS Organization in moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
+items as plain JSON). An S3 object's content is exactly one of `body` (text, or any other JSON value
+written as JSON), `base64` (binary content) or `file` (a file's bytes, the path relative to the
+sample), with an optional `contentType`. `setup` names a function `(runner, sample) -> None`
+(`module:function`), run after seeding, for state a declarative seed cannot express (e.g. an AWS
+Organization in moto). `taskTokens` answers `.waitForTaskToken` states with `{"output": ...}` or
 `{"error": ..., "cause": ...}`, or lets the task time out with `{"timeout": true}` (its
-TimeoutSeconds pass in virtual time). `mockConfig` is a MockConfigFile path (relative to the
-sample) or an inline object. `bedrock` scripts the run's bedrock-runtime Converse and
-ApplyGuardrail calls, answered in order from these turns (`localrun.emulation.converse`, the
-expectation language in localrun/README.md); a request that breaks the script, or a turn never
-used, is a sample error. In `expect`, `states` must be entered in that relative order,
-`notStates` never, and `output` is matched as a subset. Files named `*.mocks.json` are mock
-configs, not samples.
+TimeoutSeconds pass in virtual time); a list of such answers answers the state's successive tokens
+in order (e.g. a reviewer who rejects a draft, then approves its revision). `mockConfig` is a
+MockConfigFile path (relative to the sample) or an inline object. `bedrock` scripts the run's
+bedrock-runtime Converse and ApplyGuardrail calls, answered in order from these turns
+(`localrun.emulation.converse`, the expectation language in localrun/README.md); a request that
+breaks the script, or a turn never used, is a sample error. In `expect`, `states` must be entered in
+that relative order, `notStates` never, and `output` is matched as a subset. Files named
+`*.mocks.json` are mock configs, not samples.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ class Sample:
     state_machine: str | None = None
     seed: Mapping[str, Any] = field(default_factory=dict)
     faults: tuple[Fault, ...] = ()
-    task_tokens: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    task_tokens: Mapping[str, Any] = field(default_factory=dict)
     mock_config: Any = None
     test_case: str | None = None
     setup: str | None = None
@@ -168,6 +169,13 @@ class Sample:
         seed(runner, self.seed, self.path.parent)
         if self.setup:
             _setup_function(self.path, self.setup)(runner, self)
+        answered: dict[str, int] = {}
+
+        def answer(token: TaskToken) -> Any:
+            turn = answered.get(token.state, 0)
+            answered[token.state] = turn + 1
+            return self._answer(token.state, turn)
+
         return runner.run(
             self.input,
             state_machine=self.state_machine,
@@ -175,7 +183,7 @@ class Sample:
             mock_config=self.mock_config,
             test_case=self.test_case,
             bedrock=self.bedrock,
-            on_task_token=self._answer if self.task_tokens else None,
+            on_task_token=answer if self.task_tokens else None,
             timeout=timeout,
         )
 
@@ -190,9 +198,12 @@ class Sample:
         scripted = [f"bedrock script: {problem}" for problem in result.bedrock_problems]
         return [*self.expect.mismatches(result), *unfired, *scripted]
 
-    def _answer(self, token: TaskToken) -> Any:
-        answer = self.task_tokens.get(token.state)
-        if answer is None:
+    def _answer(self, state: str, turn: int) -> Any:
+        """The answer to the `turn`-th token of `state`: its one answer, or the `turn`-th of a list
+        (None past the list's end: the token stays unanswered)."""
+        answers = self.task_tokens.get(state)
+        answer = answers[turn] if isinstance(answers, list) and turn < len(answers) else answers
+        if answer is None or isinstance(answer, list):
             return None
         if "error" in answer:
             return TaskFailure(str(answer["error"]), str(answer.get("cause", "")))

@@ -49,8 +49,7 @@ def embed(query: str) -> list[float]:
 def query(vector: list[float], top_k: int) -> list[dict[str, Any]]:
     try:
         response = clients.client("s3vectors").query_vectors(
-            vectorBucketName=environment.text(contract.VECTOR_BUCKET_ENV),
-            indexName=environment.text(contract.VECTOR_INDEX_ENV),
+            indexArn=environment.text(contract.VECTOR_INDEX_ARN_ENV),
             queryVector={"float32": vector},
             topK=top_k,
             returnMetadata=True,

@@ -53,8 +53,7 @@ ENVIRONMENT = {
         }
     ),
     "PLAN_CORRECTIONS": "1",
-    "VECTOR_BUCKET_NAME": "rag-vectors",
-    "VECTOR_INDEX_NAME": "chunks",
+    "VECTOR_INDEX_ARN": "arn:aws:s3vectors:us-east-1:123456789012:bucket/rag-vectors/index/chunks",
     "EMBEDDING_MODEL_ID": "amazon.titan-embed-text-v2:0",
     "EMBEDDING_DIMENSIONS": "4",
     "ORDERS_STATUS_TABLE": ORDERS_TABLE,

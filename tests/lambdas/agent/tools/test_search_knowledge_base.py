@@ -66,8 +66,7 @@ def test_the_query_is_embedded_and_the_nearest_chunks_returned(
             "distanceMetric": "cosine",
         },
         {
-            "vectorBucketName": "rag-vectors",
-            "indexName": "chunks",
+            "indexArn": "arn:aws:s3vectors:us-east-1:123456789012:bucket/rag-vectors/index/chunks",
             "queryVector": {"float32": [0.1, 0.2, 0.3, 0.4]},
             "topK": 2,
             "returnMetadata": True,
