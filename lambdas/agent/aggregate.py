@@ -33,11 +33,22 @@ def citations(answer: str, available: Mapping[str, str]) -> list[str]:
     return seen
 
 
+def feedback_turns(messages: Sequence[Mapping[str, Any]]) -> int:
+    """How many reviewer feedback turns the conversation holds (one per revision asked for)."""
+    prefix = FEEDBACK.split("{", 1)[0]
+    return sum(
+        1
+        for message in messages
+        if message.get("role") == "user"
+        and any(str(block.get("text", "")).startswith(prefix) for block in message.get("content", []))
+    )
+
+
 def next_turn(
     state: Mapping[str, Any], messages: list[dict[str, Any]], revision: int
 ) -> dict[str, Any] | None:
     """The user turn to send: tool results, or the reviewer's feedback; None when the last message
-    is already the model's answer (Plan answered without tools)."""
+    is already the model's answer (Plan answered without tools, or a retried Revise finds its answer)."""
     uses = tool_results.pending_uses(messages)
     if uses:
         results = state.get("results")
@@ -47,7 +58,9 @@ def next_turn(
         return tool_results.result_turn(uses, results, clients.client("s3"), bucket)
     review = state.get("review")
     drafted = (state.get("draft") or {}).get("revision")
-    if isinstance(review, dict) and review.get("decision") == "reject" and drafted != revision:
+    # A retried Revise (its response was lost) finds its feedback already answered in the conversation.
+    asked = feedback_turns(messages) >= revision
+    if isinstance(review, dict) and review.get("decision") == "reject" and drafted != revision and not asked:
         feedback = str(review.get("feedback") or "no feedback given")
         return {"role": "user", "content": [{"text": FEEDBACK.format(feedback=feedback)}]}
     return None

@@ -182,3 +182,16 @@ def test_a_plan_answered_without_tools_is_drafted_without_another_model_call(
     planned.put_json(contract.conversation_key("req-1"), {"messages": drafted})
     result = call(aggregate.handler, state(plan={"calls": [], "done": True}))
     assert planned.json_object(result["draft"]["key"])["answer"] == "42."
+
+
+def test_a_retried_revise_finds_its_feedback_answered_and_asks_nothing() -> None:
+    asked = [
+        {"role": "user", "content": [{"text": "Summarise the runbook"}]},
+        {"role": "assistant", "content": [{"text": "A long summary"}]},
+        {"role": "user", "content": [{"text": aggregate.FEEDBACK.format(feedback="shorter")}]},
+        {"role": "assistant", "content": [{"text": "A short summary"}]},
+    ]
+    review = {"review": {"decision": "reject", "feedback": "shorter"}, "draft": {"revision": 0}}
+    assert aggregate.next_turn(review, asked, 1) is None
+    first = aggregate.next_turn(review, asked[:2], 1)
+    assert first is not None and first["content"][0]["text"].startswith("A reviewer rejected the draft.")
