@@ -11,14 +11,13 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from localrun import Fault, LocalRunner, RunResult, TaskFailure, TaskTimeout
+from localrun import Fault, LocalRunner, RunResult
 from localrun.runner import RunTimeout
 from localrun.samples import Sample, discover, seed
-from localrun.tracking import TaskToken
 from tests.resilience.matrix import (
     AMBIGUOUS,
     CATCH_ALL,
@@ -227,7 +226,7 @@ class Harness:
                 mock_config=retry_tolerant(sample.mock_config),
                 test_case=sample.test_case,
                 bedrock=self.bedrock_script(sample, all_faults),
-                on_task_token=_answers(sample) if sample.task_tokens else None,
+                on_task_token=sample.token_answerer(),
                 timeout=RUN_TIMEOUT,
             )
         except RunTimeout as timeout:
@@ -527,17 +526,3 @@ def _escaped(machine: Machine, result: RunResult) -> str | None:
     if top.get("Type") != "Fail":
         return f"{result.error} escaped from {last} (no Fail state reached)"
     return None
-
-
-def _answers(sample: Sample) -> Any:
-    def answer(token: TaskToken) -> Any:
-        spec: Mapping[str, Any] | None = sample.task_tokens.get(token.state)
-        if spec is None:
-            return None
-        if "error" in spec:
-            return TaskFailure(str(spec["error"]), str(spec.get("cause", "")))
-        if spec.get("timeout"):
-            return TaskTimeout()
-        return spec.get("output", {})
-
-    return answer

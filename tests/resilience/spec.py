@@ -83,8 +83,9 @@ AGENT: Table = {
         "Revise": _AGENT_FAILED,
         "RequestApproval": _AGENT_FAILED,
         "Publish": _AGENT_FAILED,
-        # Reached on a failure path only: the outcome's Fail state is still entered, unrecorded.
-        "RecordOutcome": fails("AgentFailed", "AgentFailed", "Outcome"),
+        # Reached on a failure path only (the matrix takes the approval-timeout sample): the outcome's
+        # Fail state is still entered, the Choice reading the caught failure; the report is missing.
+        "RecordOutcome": fails("ApprovalTimedOut", "ApprovalTimedOut", "Outcome"),
     },
 }
 
