@@ -176,3 +176,20 @@ def test_agent_a_refused_request_ends_in_three_states(harnesses: Harnesses) -> N
     result = observation.result
     assert result is not None and list(result.states) == ["Validate", "Refusal", "InvalidRequest"]
     assert before == after
+
+
+def test_agent_an_aggregate_whose_next_round_was_lost_plans_it_from_the_conversation(
+    harnesses: Harnesses,
+) -> None:
+    """A retried Aggregate of a multi-round run found the model's next calls pending in the stored
+    conversation and answered them with the previous round's results: `InvalidRequest` ("answers
+    no planned call") ended the run."""
+    agent = harnesses["agent"]
+    sample = agent.samples["circuit-opens"]
+    lost = Fault(state="Aggregate", error="Lambda.ServiceException", times=1, ambiguous=True)
+    unfaulted = agent.baseline(Scenario(sample))
+    observation = agent.execute(Scenario(sample), [lost])
+    result = observation.result
+    assert result is not None and result.faults_fired[lost] == 1
+    assert observation.summary == unfaulted.summary, observation.summary
+    assert not observation.problems, observation.problems
