@@ -194,11 +194,12 @@ POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
                 "own state, and one that keeps failing is recorded on its circuit breaker."
             ),
             ambiguous=(
-                "A lost response is retried: Plan asks the model again from the task (tokens of both "
-                "calls are charged to the run), Aggregate finds its answer already in the stored "
-                "conversation and does not call the model again, tools write their result to their own "
-                "key, the breaker's updates are conditional, and Publish is idempotent per `requestId` "
-                "(one answer version, one `AnswerPublished`)."
+                "A lost response is retried: Plan asks the model again from the task (the run's usage "
+                "counts the call it used; Bedrock also bills the lost one), Aggregate and Revise find "
+                "their answer (or the model's next round of calls) already in the stored conversation "
+                "and do not call the model again, tools write their result to their own key, the "
+                "breaker's updates are conditional, and Publish is idempotent per `requestId` (one "
+                "answer version, one `AnswerPublished`)."
             ),
             permanent=(
                 "Every business outcome (`InvalidPlan`, `BudgetExceeded`, `GuardrailBlocked`, `Rejected`, "
