@@ -123,15 +123,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_template(workflow: str, env: str) -> StackTemplate:
-    """The synthesized stack of `workflow` in `env` (once per process and pair)."""
-    key = (workflow, env)
+def load_template(workflow: str, env: str, environments: Path | None = None) -> StackTemplate:
+    """The synthesized stack of `workflow` in `env`, of cdk.json or of the `environments` file
+    (once per process and combination)."""
+    key = (workflow, env, environments)
     if key not in _templates:
-        _templates[key] = synthesize(workflow_stack(workflow, env))
+        _templates[key] = synthesize(workflow_stack(workflow, env, environments))
     return _templates[key]
 
 
-_templates: dict[tuple[str, str], StackTemplate] = {}
+_templates: dict[tuple[str, str, Path | None], StackTemplate] = {}
 
 
 def _list(args: argparse.Namespace, out: TextIO) -> int:
@@ -162,9 +163,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     given = read_input(args.input, args.workflow, workflow_keys())
     faults = [_fault(spec, "--fail") for spec in args.fail]
     faults += [_fault(spec, "--lose-response", ambiguous=True) for spec in args.lose_response]
-    template = load_template(args.workflow, args.env)
-    _check_fault_targets(faults, template, args.workflow)
     sample = given.sample
+    template = load_template(args.workflow, args.env, sample.environments if sample is not None else None)
+    _check_fault_targets(faults, template, args.workflow)
     with LocalRunner(template, iam=not args.no_iam) as runner:
         for fault in faults:
             if fault.function is not None:
@@ -340,7 +341,7 @@ def _demo_row(sample: Sample, registered: set[str], env: str, *, iam: bool) -> d
     try:
         if sample.workflow not in registered:
             raise KeyError(f"workflow {sample.workflow!r} is not registered")
-        with LocalRunner(load_template(sample.workflow, env), iam=iam) as runner:
+        with LocalRunner(load_template(sample.workflow, env, sample.environments), iam=iam) as runner:
             result = sample.run(runner)
     except Exception as error:  # one sample's crash is its row, the demo goes on
         message = error.args[0] if isinstance(error, KeyError) and error.args else error

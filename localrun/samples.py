@@ -46,9 +46,12 @@ in order (e.g. a reviewer who rejects a draft, then approves its revision). `moc
 MockConfigFile path (relative to the sample) or an inline object. `bedrock` scripts the run's
 bedrock-runtime Converse and ApplyGuardrail calls, answered in order from these turns
 (`localrun.emulation.converse`, the expectation language in localrun/README.md); a request that
-breaks the script, or a turn never used, is a sample error. In `expect`, `states` must be entered in
-that relative order, `notStates` never, and `output` is matched as a subset. Files named
-`*.mocks.json` are mock configs, not samples.
+breaks the script, or a turn never used, is a sample error. `environments` names an environments
+JSON file (relative to the sample) the stack is synthesized from instead of cdk.json's, as `cdk
+synth -c environmentsFile=...` would: for a configuration only a local run should have. In `expect`,
+`states` must be entered in that relative order, `notStates` never, and `output` is matched as a
+subset. Files named `*.mocks.json` are mock configs and `*.environments.json` environments files,
+not samples.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ from localrun.tracking import TaskToken
 
 EXAMPLES_ROOT = PROJECT_ROOT / "examples"
 MOCKS_SUFFIX = ".mocks.json"
+ENVIRONMENTS_SUFFIX = ".environments.json"
 
 
 class SampleError(ValueError):
@@ -121,6 +125,7 @@ class Sample:
     test_case: str | None = None
     setup: str | None = None
     bedrock: BedrockScript | None = None
+    environments: Path | None = None
 
     @property
     def name(self) -> str:
@@ -155,6 +160,7 @@ class Sample:
             test_case=raw.get("testCase"),
             setup=raw.get("setup"),
             bedrock=_bedrock_script(path, raw.get("bedrock")),
+            environments=_environments_file(path, raw.get("environments")),
             expect=Expectation(
                 status=expect["status"],
                 error=expect.get("error"),
@@ -218,13 +224,22 @@ class Sample:
         return answer.get("output", {})
 
 
+def _environments_file(path: Path, value: Any) -> Path | None:
+    """The sample's `environments` file (relative to the sample), checked to exist."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not (path.parent / value).is_file():
+        raise SampleError(f"{path}: environments must name an environments JSON file next to the sample")
+    return path.parent / value
+
+
 def discover(root: Path = EXAMPLES_ROOT, workflow: str | None = None) -> list[Sample]:
     """Every sample under `root/<workflow>/`, sorted by workflow and file name."""
     folders = [root / workflow] if workflow else sorted(p for p in root.glob("*") if p.is_dir())
     samples = []
     for folder in folders:
         for path in sorted(folder.glob("*.json")):
-            if not path.name.endswith(MOCKS_SUFFIX):
+            if not path.name.endswith((MOCKS_SUFFIX, ENVIRONMENTS_SUFFIX)):
                 samples.append(Sample.load(path, folder.name))
     return samples
 

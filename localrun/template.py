@@ -103,15 +103,17 @@ def synthesize(stack: Stack) -> StackTemplate:
     )
 
 
-def local_app() -> App:
-    """An App like `cdk synth` builds from cdk.json, but without asset bundling."""
+def local_app(environments_file: Path | None = None) -> App:
+    """An App like `cdk synth` builds from cdk.json, but without asset bundling; with
+    `environments_file`, it reads the environments from that file (as `-c environmentsFile=...`)."""
     prepare_cdk_environment()
     from aws_cdk import App, DefaultStackSynthesizer
 
-    from stacks.application import project_context
+    from stacks.application import ENVIRONMENTS_FILE_CONTEXT, project_context
 
+    extra = {ENVIRONMENTS_FILE_CONTEXT: str(environments_file)} if environments_file else {}
     return App(
-        context={**project_context(), "aws:cdk:bundling-stacks": []},
+        context={**project_context(), **extra, "aws:cdk:bundling-stacks": []},
         default_stack_synthesizer=DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
         analytics_reporting=False,
     )
@@ -125,15 +127,16 @@ def workflow_keys() -> list[str]:
     return sorted(WORKFLOW_STACKS)
 
 
-def workflow_stack(workflow: str, env_name: str = "dev") -> Stack:
-    """Build the app for `env_name` and return the stack registered under `workflow`."""
+def workflow_stack(workflow: str, env_name: str = "dev", environments_file: Path | None = None) -> Stack:
+    """Build the app for `env_name` (of `environments_file` when given, else of cdk.json) and return
+    the stack registered under `workflow`."""
     prepare_cdk_environment()
     from stacks.application import WORKFLOW_STACKS, build
 
     if workflow not in WORKFLOW_STACKS:
         known = ", ".join(sorted(WORKFLOW_STACKS)) or "none registered yet"
         raise KeyError(f"unknown workflow {workflow!r} (known: {known})")
-    config, stacks = build(local_app(), env_name)
+    config, stacks = build(local_app(environments_file), env_name)
     if workflow not in stacks:
         raise KeyError(
             f"workflow {workflow!r} is not deployed by environment {env_name!r} "

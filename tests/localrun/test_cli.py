@@ -21,7 +21,9 @@ SEED = {"s3": [{"bucket": "Documents", "key": key, "body": text} for key, text i
 def kitchen_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
     """The CLI sees one workflow, `kitchen`: the kitchen-sink test stack."""
     monkeypatch.setattr(cli, "workflow_keys", lambda: ["kitchen"])
-    monkeypatch.setattr(cli, "load_template", lambda workflow, env: kitchen_sink_template())
+    monkeypatch.setattr(
+        cli, "load_template", lambda workflow, env, environments=None: kitchen_sink_template()
+    )
 
 
 def run_cli(*argv: str) -> tuple[int, str]:

@@ -22,7 +22,9 @@ SEED = {"s3": [{"bucket": "Documents", "key": key, "body": text} for key, text i
 @pytest.fixture(autouse=True)
 def kitchen_workflow(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "workflow_keys", lambda: ["kitchen"])
-    monkeypatch.setattr(cli, "load_template", lambda workflow, env: kitchen_sink_template())
+    monkeypatch.setattr(
+        cli, "load_template", lambda workflow, env, environments=None: kitchen_sink_template()
+    )
 
 
 def picture(tmp_path: Path, *extra: str) -> tuple[int, str, str]:

@@ -102,7 +102,7 @@ def test_the_command_line_reports_the_refusal_and_no_iam_turns_enforcement_off(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     mutated, _ = without_ledger_update(orders_template())
-    monkeypatch.setattr(cli, "load_template", lambda workflow, env: mutated)
+    monkeypatch.setattr(cli, "load_template", lambda workflow, env, environments=None: mutated)
 
     enforced, refused = io.StringIO(), io.StringIO()
     assert cli.main(["run", "orders", "--input", str(HAPPY_PATH)], out=refused) == 1
