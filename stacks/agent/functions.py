@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -9,9 +10,10 @@ from constructs import Construct
 
 from stacks.agent.models import model_spec
 from stacks.agent.settings import AgentSettings
-from stacks.common import PythonTaskFunction, TaskFunctionFactory
+from stacks.common import LAMBDA_RETRY, PythonTaskFunction, TaskFunctionFactory
 from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
+from stacks.common.tasks import TIMEOUT_MARGIN
 
 contract = handler_contract("agent")
 # How many times a plan with an unknown tool or invalid arguments goes back to the model.
@@ -68,6 +70,17 @@ def _guardrail_environment(settings: AgentSettings) -> dict[str, str]:
     }
 
 
+def _breaker_json(settings: AgentSettings) -> str:
+    """The breaker's rules, with a probe's HALF_OPEN claim expiring once its tool call has had every
+    attempt (timeout each, LAMBDA_RETRY's attempts and backoff): a lost probe cannot wedge the circuit."""
+    attempt = settings.tool_timeout_seconds + TIMEOUT_MARGIN.to_seconds()
+    retries = LAMBDA_RETRY.max_attempts
+    backoff = LAMBDA_RETRY.interval.to_seconds() * sum(LAMBDA_RETRY.backoff_rate**n for n in range(retries))
+    rules = json.loads(settings.circuit_breaker.as_json())
+    rules["probeTimeoutSeconds"] = int(attempt * (retries + 1) + backoff)
+    return json.dumps(rules, separators=(",", ":"))
+
+
 FunctionSpec = tuple[str, str, str, Mapping[str, str]]  # construct id, handler, description, environment
 
 
@@ -77,7 +90,7 @@ def _run_specs(settings: AgentSettings, names: FunctionEnvironment) -> list[Func
     requests = {contract.REQUESTS_TABLE_ENV: names.requests_table}
     breakers = {
         contract.BREAKERS_TABLE_ENV: names.breakers_table,
-        contract.BREAKER_ENV: settings.circuit_breaker.as_json(),
+        contract.BREAKER_ENV: _breaker_json(settings),
     }
     return [
         (

@@ -373,3 +373,17 @@ def test_the_construct_refuses_an_enabled_tool_without_its_resources() -> None:
             "Workflow",
             AgentWorkflowProps(platform=config.platform, settings=settings, alarm_topic=stack.alarm_topic),
         )
+
+
+def test_a_probe_claim_outlasts_every_attempt_of_its_tool_call(template: dict[str, Any]) -> None:
+    settings = AgentSettings()
+    variables = [
+        function["Properties"].get("Environment", {}).get("Variables", {})
+        for function in resources(template, "AWS::Lambda::Function").values()
+    ]
+    breakers = [json.loads(found["CIRCUIT_BREAKER"]) for found in variables if "CIRCUIT_BREAKER" in found]
+    assert len(breakers) == 2, "CheckCircuit and RecordToolOutcome"
+    for rules in breakers:
+        # LAMBDA_RETRY: 4 attempts of the tool's timeout (plus margin), with backoff between them.
+        assert rules["probeTimeoutSeconds"] > settings.tool_timeout_seconds * 4
+        assert rules["failureThreshold"] == settings.circuit_breaker.failure_threshold
