@@ -27,10 +27,11 @@ def write(folder: Path, name: str, body: dict[str, Any]) -> Path:
     return path
 
 
-def test_discover_skips_mock_configs_and_sorts(tmp_path: Path) -> None:
+def test_discover_skips_mock_configs_and_environments_files_and_sorts(tmp_path: Path) -> None:
     write(tmp_path / "kitchen", "b.json", {"input": {}, "expect": {"status": "SUCCEEDED"}})
     write(tmp_path / "kitchen", "a.json", {"input": {}, "expect": {"status": "FAILED"}})
     write(tmp_path / "kitchen", "kitchen.mocks.json", {"StateMachines": {}})
+    write(tmp_path / "kitchen", "guarded.environments.json", {"dev": {"workflows": ["kitchen"]}})
 
     samples = discover(tmp_path)
 
@@ -244,3 +245,34 @@ def test_a_malformed_bedrock_script_is_reported_when_the_sample_loads(tmp_path: 
         SampleError, match=r"bad-script\.json: bedrock\.converse\[0\]\.response is not a Converse"
     ):
         Sample.load(path)
+
+
+def test_a_list_of_token_answers_answers_the_states_successive_tokens(tmp_path: Path) -> None:
+    reject, approve = {"output": {"decision": "reject"}}, {"output": {"decision": "approve"}}
+    path = write(
+        tmp_path / "kitchen",
+        "s.json",
+        {"input": {}, "expect": {"status": "SUCCEEDED"}, "taskTokens": {"Review": [reject, approve]}},
+    )
+    sample = Sample.load(path)
+
+    answers = [sample._answer("Review", turn) for turn in range(3)]
+
+    assert answers == [{"decision": "reject"}, {"decision": "approve"}, None]
+
+
+def test_a_sample_names_an_environments_file_next_to_it(tmp_path: Path) -> None:
+    folder = tmp_path / "kitchen"
+    write(folder, "local.environments.json", {"dev": {"workflows": ["kitchen"]}})
+    found = write(
+        folder,
+        "s.json",
+        {"input": {}, "expect": {"status": "SUCCEEDED"}, "environments": "local.environments.json"},
+    )
+    missing = write(
+        folder, "t.json", {"input": {}, "expect": {"status": "SUCCEEDED"}, "environments": "none.json"}
+    )
+
+    assert Sample.load(found).environments == folder / "local.environments.json"
+    with pytest.raises(SampleError, match="environments must name an environments JSON file"):
+        Sample.load(missing)

@@ -1,12 +1,13 @@
 """Under prod's logging configuration no personal value of any shipped sample reaches CloudWatch Logs.
 
-Every sample of every workflow (`localrun.samples.discover`) runs as `make demo` runs it (on the
-dev stack: the cv samples' mocked labeling job names dev's bucket). What the run sends to CloudWatch
-Logs is rebuilt by `localrun.emulation.cloudwatch_logs`: each execution's events as the state
-machine's LoggingConfiguration in the *prod* template writes them (same logical ids in every
-environment), and every Lambda invocation's log lines (the handlers log alike in every
-environment). None may contain the sample's personal values: names, street address lines, e-mail
-addresses and payment tokens of the input, and the task tokens its `.waitForTaskToken` states were
+Every sample of every workflow (`localrun.samples.discover`) runs as `make demo` runs it (on the dev
+stack, or the one of the sample's own environments file: the cv samples' mocked labeling job names
+dev's bucket). What the run sends to CloudWatch Logs is rebuilt by
+`localrun.emulation.cloudwatch_logs`: each execution's events as the state machine's
+LoggingConfiguration in the *prod* template writes them (same logical ids in every environment), and
+every Lambda invocation's log lines (the handlers log alike in every environment). None may contain
+the sample's personal values: names, street address lines, e-mail addresses, requesters (the
+agent's) and payment tokens of the input, and the task tokens its `.waitForTaskToken` states were
 issued. The same run under dev's configuration (every event, with execution data) logs every one of
 those values, so the check demonstrably finds what it looks for.
 """
@@ -18,6 +19,7 @@ import json
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,7 +34,7 @@ from localrun.emulation.cloudwatch_logs import (
 )
 from localrun.emulation.metric_filters import MetricFilter
 from localrun.samples import Sample, discover
-from localrun.template import StackTemplate, synthesize
+from localrun.template import StackTemplate, synthesize, workflow_stack
 from stacks.application import project_context
 from stacks.config import load_environment
 from stacks.orders.definition import BUSINESS_OUTCOMES
@@ -49,12 +51,20 @@ PERSONAL_FIELDS = {
     ("shippingAddress", "line2"),
     ("payment", "token"),
 }
-KEY_PATHS = {("email",)}
+KEY_PATHS = {("email",), ("requester",)}
 
 
 @functools.cache
 def template(env_name: str, workflow: str) -> StackTemplate:
     return synthesize(app_stacks(env_name)[workflow])
+
+
+@functools.cache
+def sample_template(workflow: str, environments: Path | None) -> StackTemplate:
+    """The dev stack the sample runs on: cdk.json's, or that of the sample's own environments file."""
+    if environments is None:
+        return template("dev", workflow)
+    return synthesize(workflow_stack(workflow, "dev", environments))
 
 
 @dataclass(frozen=True)
@@ -86,9 +96,10 @@ def _observe(workflow: str, name: str) -> Observation:
     assert all(set(found) == set(configurations["dev"]) for found in configurations.values()), (
         "the state machines have the same logical ids in every environment"
     )
-    with LocalRunner(template("dev", workflow)) as runner:
+    stack = sample_template(workflow, sample.environments)
+    with LocalRunner(stack) as runner:
         result = sample.run(runner, timeout=TIMEOUT_SECONDS)
-        callbacks = callback_states(template("dev", workflow))
+        callbacks = callback_states(stack)
         observation = Observation(
             result=result,
             personal=personal_values(sample.input, [t for t in result.task_tokens if t.state in callbacks]),

@@ -165,3 +165,53 @@ def test_approval_timeout_records_the_outcome_and_publishes_nothing(
     assert world.request("demo-timeout")["status"] == "ApprovalTimedOut"
     assert world.json_object("reports/demo-timeout.json")["error"] == "ApprovalTimedOut"
     assert world.keys("answers/demo-timeout/") == []
+
+
+def test_after_the_cool_down_one_probe_runs_and_its_success_closes_the_circuit(
+    runner: LocalRunner, world: AgentWorld
+) -> None:
+    now = int(time.time())
+    world.put_breaker("calculator", state="OPEN", openUntil=now - 1, failures=0, windowStart=now - 200)
+    script = {
+        "converse": [
+            {
+                "expect": {"lastUserText": {"contains": "7*6"}},
+                "response": {
+                    "output": {
+                        "message": {
+                            "role": "assistant",
+                            "content": [
+                                {
+                                    "toolUse": {
+                                        "toolUseId": "t-1",
+                                        "name": "calculator",
+                                        "input": {"expression": "7*6"},
+                                    }
+                                }
+                            ],
+                        }
+                    },
+                    "stopReason": "tool_use",
+                    "usage": {"inputTokens": 100, "outputTokens": 10},
+                },
+            },
+            {
+                "expect": {"toolResults": {"t-1": "success"}},
+                "response": {
+                    "output": {"message": {"role": "assistant", "content": [{"text": "42 [t-1]."}]}},
+                    "stopReason": "end_turn",
+                    "usage": {"inputTokens": 150, "outputTokens": 5},
+                },
+            },
+        ]
+    }
+    result = runner.run(
+        {"requestId": "wait-probe", "task": "What is 7*6?", "requester": "x@example.com"},
+        bedrock=script,
+        on_task_token=lambda token: {"decision": "approve"},
+    )
+    assert result.status == "SUCCEEDED", "\n".join(result.trace())
+    assert result.bedrock_problems == ()
+    assert "WaitForCoolDown" not in result.states and "SkipTool" not in result.states
+    assert result.state_output("CheckCircuit")["circuit"]["decision"] == "probe"
+    assert world.breaker("calculator")["state"] == "CLOSED"
