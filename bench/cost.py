@@ -1,4 +1,5 @@
-"""Step Functions charges per execution of every workflow's happy path, and per 100,000 RAG documents.
+"""Step Functions charges per execution of every workflow's happy path, and per 100,000 RAG documents;
+for the agent also the model tokens a run used and their price next to the orchestration's.
 
 Transitions and simulated time come from running the synthesized state machines through localrun.
 Standard executions are billed per transition; the RAG parent additionally pays one transition per
@@ -45,6 +46,7 @@ UPLOAD_RECORD_BYTES = 200  # one `{"bucket", "key"}` record of the pipe's batch,
 # Assumed wall time one document adds to its Express child (not measurable locally).
 SECONDS_PER_INGESTED_DOCUMENT = 4.0  # fetch + parse + ~10 Titan V2 embeddings + S3 Vectors put/query
 SECONDS_PER_OTHER_DOCUMENT = 0.5  # unchanged (one S3 HEAD + registry read) or failed early
+AGENT_RUNS_PRICED = 1_000  # agent runs are priced per thousand (a run costs fractions of a cent)
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,81 @@ def _json_object(s3: Any, bucket: str, key: str) -> Any:
     return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
 
+@dataclass(frozen=True)
+class AgentRun:
+    """One agent run: its execution, the model tokens it used and what they and the orchestration cost."""
+
+    execution: ExecutionCost
+    model_id: str
+    input_tokens: int
+    output_tokens: int
+    reported_dollars: float  # the run's own `usage.costUsd` (its handlers price every model call)
+
+    @property
+    def model_dollars(self) -> float:
+        """The tokens at the bench's price table (the same table the handlers' cost cap reads)."""
+        return prices.model_charge(self.model_id, self.input_tokens, self.output_tokens)
+
+    @property
+    def orchestration_dollars(self) -> float:
+        """Step Functions' charge for the run (Standard: per transition)."""
+        return prices.standard_charge(self.execution.billed_transitions)
+
+
+def agent_run(execution: ExecutionCost, model_id: str, output: Any) -> AgentRun:
+    """The run's usage from its output (`{usage: {inputTokens, outputTokens, costUsd}}`)."""
+    usage = output.get("usage") if isinstance(output, dict) else None
+    if not isinstance(usage, dict) or not all(k in usage for k in ("inputTokens", "outputTokens", "costUsd")):
+        raise HappyPathFailed(f"{execution.path.label}: the output reports no usage: {output!r}")
+    return AgentRun(
+        execution,
+        model_id,
+        int(usage["inputTokens"]),
+        int(usage["outputTokens"]),
+        float(usage["costUsd"]),
+    )
+
+
+def agent_model_id(env: str) -> str:
+    """The model the environment's agent calls (cdk.json `agent.modelId`)."""
+    from stacks.application import project_context
+    from stacks.config import load_environment
+
+    return load_environment(project_context()["environments"], env).agent.model_id
+
+
+def agent_figures(run: AgentRun) -> Iterable[Figure]:
+    label = run.execution.path.label
+    per = f"{AGENT_RUNS_PRICED:,} runs"
+    yield Figure(SECTION, f"{label}: model tokens in", run.input_tokens, "tokens", note="scripted turns")
+    yield Figure(SECTION, f"{label}: model tokens out", run.output_tokens, "tokens", note="scripted turns")
+    yield Figure(
+        SECTION,
+        f"{label}: model $ per {per}",
+        round(run.model_dollars * AGENT_RUNS_PRICED, 4),
+        "$",
+        note=f"{run.model_id}; the run reported ${run.reported_dollars:.6f} per run",
+    )
+    yield Figure(
+        SECTION,
+        f"{label}: orchestration $ per {per}",
+        round(run.orchestration_dollars * AGENT_RUNS_PRICED, 4),
+        "$",
+        note=f"{run.execution.billed_transitions} Standard transitions per run",
+    )
+
+
+def _agent_details(run: AgentRun) -> dict[str, Any]:
+    return {
+        "modelId": run.model_id,
+        "inputTokens": run.input_tokens,
+        "outputTokens": run.output_tokens,
+        "reportedDollars": round(run.reported_dollars, 6),
+        "modelDollars": round(run.model_dollars, 6),
+        "orchestrationDollars": round(run.orchestration_dollars, 6),
+    }
+
+
 def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
     """Run every happy path once (RAG twice: new corpus, then unchanged) and price them."""
     figures: list[Figure] = []
@@ -242,6 +319,10 @@ def measure(env: str = "dev") -> tuple[list[Figure], dict[str, Any]]:
             )
             figures.extend(execution_figures(cost))
             details["executions"].append(_execution_details(cost))
+            if path.workflow == "agent":
+                run = agent_run(cost, agent_model_id(env), result.output)
+                figures.extend(agent_figures(run))
+                details["executions"][-1]["agent"] = _agent_details(run)
             if mapped is not None:
                 rerun = runner.run(sample.input, timeout=300)
                 if not rerun.succeeded:

@@ -32,6 +32,7 @@ class HappyPath:
 
 
 HAPPY_PATHS: tuple[HappyPath, ...] = (
+    HappyPath("agent", "parallel-tools"),
     HappyPath("cv", "labeling-completed"),
     HappyPath("cv", "preparation-new-cameras"),
     HappyPath("orders", "happy-path"),

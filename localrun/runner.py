@@ -565,12 +565,12 @@ def _machine_names(deployment: Deployment, logical_id: str) -> tuple[str, ...]:
 
 
 def _script(script: BedrockScript | Mapping[str, Any] | None, execution: str) -> BedrockScript | None:
-    """A fresh (unconsumed) copy of the run's Bedrock script, labelled with the execution when it
-    came as a plain mapping; None when the run has none."""
+    """A fresh (unconsumed) copy of the run's Bedrock script, of its own class (a subclass keeps its
+    behaviour), labelled with the execution when it came as a plain mapping; None when it has none."""
     if script is None:
         return None
     if isinstance(script, BedrockScript):
-        return BedrockScript.load(script)
+        return type(script).load(script)
     return BedrockScript.load(script, label=f"execution {execution}")
 
 

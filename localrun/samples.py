@@ -175,13 +175,6 @@ class Sample:
         seed(runner, self.seed, self.path.parent)
         if self.setup:
             _setup_function(self.path, self.setup)(runner, self)
-        answered: dict[str, int] = {}
-
-        def answer(token: TaskToken) -> Any:
-            turn = answered.get(token.state, 0)
-            answered[token.state] = turn + 1
-            return self._answer(token.state, turn)
-
         return runner.run(
             self.input,
             state_machine=self.state_machine,
@@ -189,9 +182,22 @@ class Sample:
             mock_config=self.mock_config,
             test_case=self.test_case,
             bedrock=self.bedrock,
-            on_task_token=answer if self.task_tokens else None,
+            on_task_token=self.token_answerer(),
             timeout=timeout,
         )
+
+    def token_answerer(self) -> Callable[[TaskToken], Any] | None:
+        """A fresh `on_task_token` for one run (it counts each state's tokens), None without answers."""
+        if not self.task_tokens:
+            return None
+        answered: dict[str, int] = {}
+
+        def answer(token: TaskToken) -> Any:
+            turn = answered.get(token.state, 0)
+            answered[token.state] = turn + 1
+            return self._answer(token.state, turn)
+
+        return answer
 
     def mismatches(self, result: RunResult) -> list[str]:
         """What differs from the expectation, every fault of the sample that never fired, and

@@ -68,3 +68,14 @@ def succeeded(messages: Sequence[Mapping[str, Any]]) -> dict[str, str]:
         for block in message.get("content", [])
         if "toolResult" in block and block["toolResult"].get("status") == "success"
     }
+
+
+def answered(messages: Sequence[Mapping[str, Any]]) -> set[str]:
+    """The toolUseIds the conversation already holds a toolResult for (success or error)."""
+    return {
+        block["toolResult"]["toolUseId"]
+        for message in messages
+        if message.get("role") == "user"
+        for block in message.get("content", [])
+        if "toolResult" in block
+    }

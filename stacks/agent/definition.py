@@ -15,7 +15,8 @@ Each tool call of the ToolCalls Map ends as one entry `{toolUseId, name, status,
 success, error or skipped): the tool's own result, the error entry RecordToolFailure returns, or a
 Pass. Every business outcome and every unexpected error sets `$.failure {Error, Cause}`, goes
 through RecordOutcome (the partial report) and ends in a Fail state named after the outcome
-(`AgentFailed` for the unexpected ones, which page).
+(`AgentFailed` for the unexpected ones, which page); a request Validate refuses (`InvalidRequest`,
+`DuplicateRequest`) claimed nothing and ends in its Fail state at once.
 """
 
 from __future__ import annotations
@@ -103,8 +104,17 @@ class AgentDefinition(Construct):
             parameters={"failure.$": "$"},
             comment="The input may not even be an object: the error replaces the state",
         ).next(self.record_outcome)
+        # A refusal claimed nothing, so there is nothing to record: straight to its Fail state.
+        refusal = (
+            sfn.Choice(self, "Refusal")
+            .when(
+                sfn.Condition.string_equals("$.Error", contract.DUPLICATE_REQUEST),
+                self.ends[contract.DUPLICATE_REQUEST],
+            )
+            .otherwise(self.ends[contract.INVALID_REQUEST])
+        )
         validate.add_catch(
-            refused,
+            refusal,
             errors=[contract.INVALID_REQUEST, INVALID_INPUT, contract.DUPLICATE_REQUEST],
             result_path="$",
         )
@@ -427,13 +437,15 @@ class AgentDefinition(Construct):
             comment="Partial report (rounds, tool calls, tokens, cost, error) and the request's status",
         )
         outcome = sfn.Choice(self, "Outcome")
+        self.ends: dict[str, sfn.Fail] = {}
         for name in BUSINESS_OUTCOMES:
             condition = sfn.Condition.string_equals("$.failure.Error", name)
             if name == contract.INVALID_REQUEST:
                 condition = sfn.Condition.or_(
                     condition, sfn.Condition.string_equals("$.failure.Error", INVALID_INPUT)
                 )
-            outcome.when(condition, sfn.Fail(self, name, error=name, cause=OUTCOME_CAUSES[name]))
+            self.ends[name] = sfn.Fail(self, name, error=name, cause=OUTCOME_CAUSES[name])
+            outcome.when(condition, self.ends[name])
         outcome.otherwise(
             sfn.Fail(
                 self,

@@ -125,3 +125,29 @@ def test_the_upload_path_pays_each_runs_fixed_transitions_once_per_batch_and_sta
     assert total <= cost.UPLOAD_TARGET_RATIO * bulk.total
     one_per_run = cost.RagCost("one upload", parent_transitions=8, run=run, documents=1)
     assert cost.upload_path_dollars(one_per_run)[2] > 10 * bulk.total  # why uploads are batched
+
+
+def test_an_agent_run_prices_its_tokens_and_its_transitions_apart() -> None:
+    model = cost.agent_model_id("dev")
+    execution = cost.ExecutionCost(
+        HappyPath("agent", "parallel-tools"), "STANDARD", "SUCCEEDED", transitions=32, simulated_seconds=1
+    )
+    output = {"usage": {"inputTokens": 1200, "outputTokens": 300, "costUsd": 0.0021}}
+    run = cost.agent_run(execution, model, output)
+    assert (run.input_tokens, run.output_tokens, run.reported_dollars) == (1200, 300, 0.0021)
+    assert run.model_dollars == pytest.approx(prices.model_charge(model, 1200, 300))
+    assert run.orchestration_dollars == pytest.approx(prices.standard_charge(32))
+    figures = {figure.name: figure for figure in cost.agent_figures(run)}
+    assert figures["agent/parallel-tools: model tokens in"].value == 1200
+    assert figures["agent/parallel-tools: model tokens out"].value == 300
+    per = f"{cost.AGENT_RUNS_PRICED:,} runs"
+    orchestration = figures[f"agent/parallel-tools: orchestration $ per {per}"].value
+    assert orchestration == pytest.approx(prices.standard_charge(32) * cost.AGENT_RUNS_PRICED, abs=1e-4)
+
+
+def test_an_agent_output_without_usage_is_refused_by_name() -> None:
+    execution = cost.ExecutionCost(
+        HappyPath("agent", "parallel-tools"), "STANDARD", "SUCCEEDED", transitions=1, simulated_seconds=0
+    )
+    with pytest.raises(cost.HappyPathFailed, match="reports no usage"):
+        cost.agent_run(execution, cost.agent_model_id("dev"), {"status": "PUBLISHED"})

@@ -26,13 +26,24 @@ class Harnesses:
                 raise KeyError(
                     f"no resilience harness for workflow {workflow!r}: add one to worlds.HARNESSES"
                 )
-            self._open[workflow] = HARNESSES[workflow]().open()
+            harness = HARNESSES[workflow]()
+            if any(stacks_of(harness) & stacks_of(other) for other in self._open.values()):
+                # A stack both would provision (the agent's rag and orders exporters) has explicitly
+                # named resources, which collide in one moto world: start a fresh one.
+                self.close()
+            self._open[workflow] = harness.open()
         return self._open[workflow]
 
     def close(self) -> None:
         for harness in self._open.values():
             harness.close()
         self._open.clear()
+
+
+def stacks_of(harness: Harness) -> set[str]:
+    """The stacks the harness's runner provisions: its own and those it reads outputs of."""
+    stack = harness.runner.stack
+    return {stack.stack_name, *(exporter.stack_name for exporter in stack.dependencies())}
 
 
 @pytest.fixture(scope="package")

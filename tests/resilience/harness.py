@@ -11,14 +11,13 @@ from __future__ import annotations
 import importlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from localrun import Fault, LocalRunner, RunResult, TaskFailure, TaskTimeout
+from localrun import Fault, LocalRunner, RunResult
 from localrun.runner import RunTimeout
 from localrun.samples import Sample, discover, seed
-from localrun.tracking import TaskToken
 from tests.resilience.matrix import (
     AMBIGUOUS,
     CATCH_ALL,
@@ -100,7 +99,10 @@ class Harness:
     def __init__(self) -> None:
         self.policy: WorkflowPolicy = POLICIES[self.workflow]
         self.machines: list[Machine] = machines(self.workflow)
-        self.samples: dict[str, Sample] = {sample.name: sample for sample in discover(workflow=self.workflow)}
+        # The matrix runs the dev app: a sample synthesized from its own environments file is not its.
+        self.samples: dict[str, Sample] = {
+            sample.name: sample for sample in discover(workflow=self.workflow) if sample.environments is None
+        }
         self.runner = LocalRunner.for_stack(app_stacks("dev")[self.workflow])
         self._baselines: dict[tuple[str, tuple[Fault, ...]], Observation] = {}
         self._captures: list[str] = []
@@ -176,6 +178,10 @@ class Harness:
         """Why a SUCCEEDED run under a permanent fault is the designed per-item failure, if it is."""
         return None
 
+    def bedrock_script(self, sample: Sample, faults: Sequence[Fault]) -> Any:
+        """The run's Bedrock script under `faults` (the sample's own; worlds adapt it per cell)."""
+        return sample.bedrock
+
     def business_state(self, sample: Sample) -> Any:
         """The side effects a duplicate start must not repeat (compared as a whole)."""
         return self.snapshot()
@@ -222,7 +228,8 @@ class Harness:
                 faults=all_faults,
                 mock_config=retry_tolerant(sample.mock_config),
                 test_case=sample.test_case,
-                on_task_token=_answers(sample) if sample.task_tokens else None,
+                bedrock=self.bedrock_script(sample, all_faults),
+                on_task_token=sample.token_answerer(),
                 timeout=RUN_TIMEOUT,
             )
         except RunTimeout as timeout:
@@ -522,17 +529,3 @@ def _escaped(machine: Machine, result: RunResult) -> str | None:
     if top.get("Type") != "Fail":
         return f"{result.error} escaped from {last} (no Fail state reached)"
     return None
-
-
-def _answers(sample: Sample) -> Any:
-    def answer(token: TaskToken) -> Any:
-        spec: Mapping[str, Any] | None = sample.task_tokens.get(token.state)
-        if spec is None:
-            return None
-        if "error" in spec:
-            return TaskFailure(str(spec["error"]), str(spec.get("cause", "")))
-        if spec.get("timeout"):
-            return TaskTimeout()
-        return spec.get("output", {})
-
-    return answer

@@ -177,6 +177,61 @@ class WorkflowPolicy:
 
 POLICIES: MappingProxyType[str, WorkflowPolicy] = MappingProxyType(
     {
+        "agent": WorkflowPolicy(
+            workflow="agent",
+            happy_paths=MappingProxyType({None: "parallel-tools"}),
+            validation_errors=frozenset({"InvalidRequest"}),
+            duplicate_ends=frozenset({"SUCCEEDED in AlreadyPublished"}),
+            reraises_after_compensation=False,
+            degraded_success=(
+                "a tool call that fails (or whose circuit could not be read or updated) becomes an error "
+                "entry the answer step sees as an `error` toolResult; the run still drafts, is approved "
+                "and publishes, with the failure in the tool results and on the breaker"
+            ),
+            transient=(
+                "Lambda service errors and `ModelUnavailable` (Bedrock throttling, timeouts, 5xx after "
+                "the SDK's own retries) are retried with backoff; a tool's throttling is retried by its "
+                "own state, and one that keeps failing is recorded on its circuit breaker."
+            ),
+            ambiguous=(
+                "A lost response is retried: Plan asks the model again from the task (the run's usage "
+                "counts the call it used; Bedrock also bills the lost one), Aggregate and Revise find "
+                "their answer (or the model's next round of calls) already in the stored conversation "
+                "and do not call the model again, tools write their result to their own key, the "
+                "breaker's updates are conditional, and Publish is idempotent per `requestId` (one "
+                "answer version, one `AnswerPublished`)."
+            ),
+            permanent=(
+                "Every business outcome (`InvalidPlan`, `BudgetExceeded`, `GuardrailBlocked`, `Rejected`, "
+                "`ApprovalTimedOut`) and every unexpected step error goes through `RecordOutcome` (the "
+                "partial report with rounds, tool calls, tokens and cost; the request's final status) and "
+                "ends in a Fail state of its name, `AgentFailed` for an unexpected error (paged by the "
+                "failure alarm). A failing tool does not fail the run: it is an `error` result the answer "
+                "step sees."
+            ),
+            compensation_failure=(
+                "`RecordOutcome` failing still ends in the outcome's Fail state (the Choice reads the "
+                "caught error); the request's item keeps its last status and the failed execution is the "
+                "record. The breaker failing to record a tool's outcome leaves the tool's entry as it was."
+            ),
+            bad_input=(
+                "`Validate` refuses anything but `{requestId, task, requester, tools?, budget?}` within "
+                "the configured limits (an unknown or disabled tool, a budget above a limit, wrong types, "
+                "unknown fields, oversized strings) with `InvalidRequest` naming the field, before the "
+                "requestId is claimed: nothing is written."
+            ),
+            duplicate=(
+                "A requestId is claimed once (conditional put): a second start of a published request "
+                "ends `AlreadyPublished` (succeeded, nothing published twice); one still running under "
+                "another execution ends `DuplicateRequest` and changes nothing."
+            ),
+            invariants=(
+                "every request the run claimed ends `PUBLISHED` with exactly one answer version, or with "
+                "the outcome's name and its report (unless recording the outcome failed)",
+                "no answer is published for a request that is not `PUBLISHED`",
+                "no Bedrock request broke the run's script",
+            ),
+        ),
         "cv": WorkflowPolicy(
             workflow="cv",
             happy_paths=MappingProxyType(
@@ -455,6 +510,12 @@ DOUBLE_FAULT_GAPS: MappingProxyType[str, str] = MappingProxyType(
 # Stale entries (no such Task state) fail the suite.
 TOLERATED: MappingProxyType[str, str] = MappingProxyType(
     {
+        "agent/ToolCalls/RecordToolSuccess": (
+            "the breaker's record of a successful call: if it cannot be written the tool's result is "
+            "still used (SuccessUnrecorded) and the run publishes; the circuit keeps its earlier "
+            "failure count until the next recorded outcome (at worst it opens early and a probe closes it), "
+            "and the function's errors show on the workflow dashboard"
+        ),
         "rag/Sweep": (
             "the sweep is clean-up before the documents run: if it fails they are still ingested and "
             "the next run sweeps again, and `SweepFailedAlarm` pages on the Sweep function's errors; "

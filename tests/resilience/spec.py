@@ -61,6 +61,35 @@ Retried = Mapping[str, Mapping[str, tuple[str, ...]]]
 
 # ---- permanent failure at each Task state -----------------------------------------------------------
 
+# agent (docs/agent.md, "Failure behaviour"). Every business outcome and every unexpected error
+# goes through RecordOutcome (the partial report, the request's final status) into a Fail state of the
+# outcome's name; an unexpected step error is `AgentFailed`. A tool call failing becomes an error entry
+# (RecordToolFailure counts it on the breaker) and the run carries on to an answer; the breaker not
+# being read or updated is recorded in the item the same way.
+_AGENT_FAILED = fails("AgentFailed", "AgentFailed", "RecordOutcome")
+_TOOL_FAILED = succeeds("Published", "RecordToolFailure", "Aggregate")
+AGENT: Table = {
+    "Workflow": {
+        "Validate": fails("AgentFailed", "AgentFailed", "NoteRefusal", "RecordOutcome"),
+        "Plan": _AGENT_FAILED,
+        "ToolCalls/CheckCircuit": succeeds("Published", "CircuitUnavailable", "Aggregate"),
+        "ToolCalls/CallSearchKnowledgeBase": _TOOL_FAILED,
+        "ToolCalls/CallLookupOrder": _TOOL_FAILED,
+        "ToolCalls/CallFetchUrl": _TOOL_FAILED,
+        "ToolCalls/CallCalculator": _TOOL_FAILED,
+        "ToolCalls/RecordToolSuccess": succeeds("Published", "SuccessUnrecorded", "Aggregate"),
+        "ToolCalls/RecordToolFailure": succeeds("Published", "FailureUnrecorded", "Aggregate"),
+        "Aggregate": _AGENT_FAILED,
+        "Revise": _AGENT_FAILED,
+        "RequestApproval": _AGENT_FAILED,
+        "Publish": _AGENT_FAILED,
+        # Reached on a failure path only (the matrix takes the approval-timeout sample): the outcome's
+        # Fail state is still entered, the Choice reading the caught failure; the report is missing.
+        "RecordOutcome": fails("ApprovalTimedOut", "ApprovalTimedOut", "Outcome"),
+    },
+}
+
+
 # cv (docs/cv.md). Labeling: any step failing returns the run's frames to AWAITING_LABELS, announces
 # LabelingJobFailed and fails with it; a lost completion event ends in NotificationFailed (labels
 # kept); returning the frames failing ends in FramesNotReturned. Preparation: a camera's failure is
@@ -228,7 +257,7 @@ TENANTS: Table = {
 }
 
 DESIGNED: MappingProxyType[str, Table] = MappingProxyType(
-    {"cv": CV, "orders": ORDERS, "rag": RAG, "tenants": TENANTS}
+    {"agent": AGENT, "cv": CV, "orders": ORDERS, "rag": RAG, "tenants": TENANTS}
 )
 
 
@@ -244,6 +273,13 @@ def designed(workflow: str, machine: str, state: str) -> Designed | None:
 
 RETRIED: MappingProxyType[str, Retried] = MappingProxyType(
     {
+        "agent": {
+            "Workflow": {
+                "Plan": ("ModelUnavailable",),
+                "Aggregate": ("ModelUnavailable",),
+                "Revise": ("ModelUnavailable",),
+            },
+        },
         "cv": {},
         "orders": {
             "Workflow": {

@@ -153,3 +153,44 @@ def test_orders_compensations_meet_the_effect_they_undo(harnesses: Harnesses) ->
         ledger = orders.shop.ledger()[order_id]
         assert "CHARGE" in ledger and "REFUND" not in ledger, state
         assert not observation.problems, observation.problems
+
+
+def test_agent_a_revise_whose_answer_was_lost_does_not_ask_the_model_again(harnesses: Harnesses) -> None:
+    """Revise appended the reviewer's feedback again when retried after a lost response, so the model
+    got a conversation repeating the feedback after its own answer (a call the script, like a
+    budget, never planned for) and the run ended AgentFailed."""
+    agent = harnesses["agent"]
+    sample = agent.samples["approval-rejected-then-approved"]
+    lost = Fault(state="Revise", error="Lambda.ServiceException", times=1, ambiguous=True)
+    observation = agent.execute(Scenario(sample), [lost])
+    result = observation.result
+    assert result is not None and result.faults_fired[lost] == 1
+    assert observation.summary == "SUCCEEDED in Published", observation.summary
+    assert not observation.problems, observation.problems
+
+
+def test_agent_a_refused_request_ends_in_three_states(harnesses: Harnesses) -> None:
+    """A refused request went through NoteRefusal, RecordOutcome (nothing to record: no requestId
+    was claimed) and the Outcome Choice before its Fail state."""
+    agent = harnesses["agent"]
+    observation, before, after = agent.refuse(agent.samples["parallel-tools"], {"task": "no id"})
+    result = observation.result
+    assert result is not None and list(result.states) == ["Validate", "Refusal", "InvalidRequest"]
+    assert before == after
+
+
+def test_agent_an_aggregate_whose_next_round_was_lost_plans_it_from_the_conversation(
+    harnesses: Harnesses,
+) -> None:
+    """A retried Aggregate of a multi-round run found the model's next calls pending in the stored
+    conversation and answered them with the previous round's results: `InvalidRequest` ("answers
+    no planned call") ended the run."""
+    agent = harnesses["agent"]
+    sample = agent.samples["circuit-opens"]
+    lost = Fault(state="Aggregate", error="Lambda.ServiceException", times=1, ambiguous=True)
+    unfaulted = agent.baseline(Scenario(sample))
+    observation = agent.execute(Scenario(sample), [lost])
+    result = observation.result
+    assert result is not None and result.faults_fired[lost] == 1
+    assert observation.summary == unfaulted.summary, observation.summary
+    assert not observation.problems, observation.problems

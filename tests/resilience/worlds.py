@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
 from localrun import Fault, RunResult
+from localrun.emulation.converse import BedrockScript, Turn
 from localrun.samples import Sample
 from scripts.orders.submit import execution_name
 from scripts.tenants.local import Organization, ensure_organization
@@ -491,7 +493,178 @@ def _output_int(result: RunResult | None, key: str) -> int | None:
     return int(result.output[key])
 
 
+# ---- agent -------------------------------------------------------------------------------------------
+
+REQUEST_FINAL = frozenset(
+    {
+        "PUBLISHED",
+        "InvalidRequest",
+        "InvalidPlan",
+        "BudgetExceeded",
+        "GuardrailBlocked",
+        "Rejected",
+        "ApprovalTimedOut",
+        "AgentFailed",
+    }
+)
+UNUSED_TURN = "was never used"
+
+
+class ReplayingScript(BedrockScript):
+    """A Bedrock script that answers a request identical to one it already answered with that turn
+    again (test-side emulation choice, like `harness.retry_tolerant`): a task retried after its
+    response was lost sends the model the very same request, and a model that is scripted answers
+    it as it did. Error turns are never replayed (botocore's own retries take the next turn)."""
+
+    def __init__(self, turns: Mapping[str, list[Turn]], label: str) -> None:
+        super().__init__(turns, label)
+        self._answered: dict[tuple[str, str], Turn] = {}
+        self._replay_lock = threading.Lock()
+
+    def take(self, api: str, request: Mapping[str, Any]) -> Turn:
+        key = (api, json.dumps(request, sort_keys=True, default=str))
+        with self._replay_lock:
+            if key in self._answered:
+                return self._answered[key]
+            turn = super().take(api, request)
+            if turn.error is None:
+                self._answered[key] = turn
+            return turn
+
+
+def scripted_turns(sample: Sample) -> dict[str, Any]:
+    """The sample's `bedrock` key as written in its file (turns not yet loaded)."""
+    return dict(json.loads(sample.path.read_text()).get("bedrock") or {})
+
+
+def without_tool_statuses(script: Mapping[str, Any]) -> dict[str, Any]:
+    """The script with no expectation on toolResult statuses: a tool failing on every attempt turns
+    its result into an error entry, which the model receives (the rest of each turn is kept)."""
+    turns = []
+    for turn in script.get("converse", []):
+        expect = {key: value for key, value in turn.get("expect", {}).items() if key != "toolResults"}
+        turns.append({**turn, "expect": expect})
+    return {**script, "converse": turns}
+
+
+class AgentHarness(Harness):
+    workflow = "agent"
+
+    def open_world(self) -> None:
+        self.requests = self.runner.resource("Workflow/Requests").name
+        self.runs = self.runner.resource("Workflow/Runs").name
+
+    def reset(self) -> None:
+        """Empty every table (requests, breakers, idempotency) and bucket of the stack."""
+        dynamodb, s3 = self.runner.client("dynamodb"), self.runner.client("s3")
+        for resource in self.runner.resources.values():
+            if not resource.provisioned:
+                continue
+            if resource.type in ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable"):
+                described = dynamodb.describe_table(TableName=resource.name)["Table"]["KeySchema"]
+                names = [key["AttributeName"] for key in described]
+                for item in dynamodb.scan(TableName=resource.name)["Items"]:
+                    dynamodb.delete_item(TableName=resource.name, Key={name: item[name] for name in names})
+            elif resource.type == "AWS::S3::Bucket":
+                listing = s3.list_object_versions(Bucket=resource.name)
+                for entry in listing.get("Versions", []) + listing.get("DeleteMarkers", []):
+                    s3.delete_object(Bucket=resource.name, Key=entry["Key"], VersionId=entry["VersionId"])
+
+    def bedrock_script(self, sample: Sample, faults: Sequence[Fault]) -> Any:
+        """Per cell, from its faults: a lost response is answered again on the retry (the same
+        request), and under a permanent fault the model is not held to the tool statuses of the
+        unfaulted run."""
+        if sample.bedrock is None:
+            return None
+        added = [fault for fault in faults if fault not in sample.faults]
+        script = scripted_turns(sample)
+        if any(fault.times is None for fault in added):
+            script = without_tool_statuses(script)
+        label = f"{sample.path.name} (resilience cell)"
+        if any(fault.ambiguous for fault in added):
+            return ReplayingScript.load(script, label=label)
+        return BedrockScript.load(script, label=label)
+
+    def request(self, sample: Sample) -> dict[str, Any] | None:
+        request_id = sample.input.get("requestId") if isinstance(sample.input, dict) else None
+        if not isinstance(request_id, str) or not request_id:
+            return None
+        item = (
+            self.runner.client("dynamodb")
+            .get_item(TableName=self.requests, Key={"requestId": {"S": request_id}}, ConsistentRead=True)
+            .get("Item")
+        )
+        return plain(item) if item else None
+
+    def objects(self, prefix: str) -> list[str]:
+        listing = self.runner.client("s3").list_objects_v2(Bucket=self.runs, Prefix=prefix)
+        return [entry["Key"] for entry in listing.get("Contents", [])]
+
+    def invariants(self, observation: Observation) -> list[str]:
+        result, sample = observation.result, observation.scenario.sample
+        problems = [
+            f"bedrock script broken: {problem}"
+            for problem in (result.bedrock_problems if result is not None else ())
+            if UNUSED_TURN not in problem
+        ]
+        record = self.request(sample)
+        if result is None or record is None:
+            return problems
+        request_id, status = record["requestId"], record.get("status")
+        answers = self.objects(f"answers/{request_id}/")
+        if status == "PUBLISHED":
+            if len(answers) != 1:
+                problems.append(f"PUBLISHED with {len(answers)} answer versions")
+        elif answers:
+            problems.append(f"{len(answers)} answer(s) published for a request left {status}")
+        unrecorded = "RecordOutcome" in failed_states(result)
+        if status not in REQUEST_FINAL and not unrecorded and result.error != "DuplicateRequest":
+            problems.append(f"request left {status} after the run ended {result.status} {result.error}")
+        elif status in REQUEST_FINAL - {"PUBLISHED"} and not self.objects(f"reports/{request_id}.json"):
+            problems.append(f"request ended {status} without its report")
+        return problems
+
+    def summarize(self, result: RunResult) -> str:
+        text = super().summarize(result)
+        if result.status == "SUCCEEDED" and result.states:
+            text += f" in {result.states[-1]}"
+        return text
+
+    def degraded(self, observation: Observation, baseline: Observation) -> str | None:
+        """The fault reached a tool call's entry: an error entry the unfaulted run did not have (or
+        had with another cause, e.g. the breaker not updated)."""
+        now, before = _tool_errors(observation.result), _tool_errors(baseline.result)
+        changed = sorted(set(now) - set(before))
+        if changed:
+            return f"the tool call is an error result ({'; '.join(changed)})"
+        return None
+
+    def duplicate_names(self, sample: Sample) -> tuple[str | None, str | None]:
+        """Fresh names both times: the requestId claim, not the execution name, must dedupe."""
+        return None, None
+
+
+def _tool_errors(result: RunResult | None) -> list[str]:
+    """`name: error` of every ToolCalls entry that is not a success, over all rounds."""
+    if result is None:
+        return []
+    errors = []
+    for event in result.history:
+        details = event.get("stateExitedEventDetails")
+        if not details or details.get("name") != "ToolCalls":
+            continue
+        output = json.loads(details.get("output") or "null")
+        entries = output.get("results", []) if isinstance(output, dict) else []
+        errors += [
+            f"{entry.get('name')}: {entry.get('error') or entry.get('reason')} ({entry.get('cause', '')})"
+            for entry in entries
+            if isinstance(entry, dict) and entry.get("status") != "success"
+        ]
+    return errors
+
+
 HARNESSES: dict[str, type[Harness]] = {
+    "agent": AgentHarness,
     "cv": CvHarness,
     "orders": OrdersHarness,
     "rag": RagHarness,

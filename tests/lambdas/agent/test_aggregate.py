@@ -182,3 +182,29 @@ def test_a_plan_answered_without_tools_is_drafted_without_another_model_call(
     planned.put_json(contract.conversation_key("req-1"), {"messages": drafted})
     result = call(aggregate.handler, state(plan={"calls": [], "done": True}))
     assert planned.json_object(result["draft"]["key"])["answer"] == "42."
+
+
+def test_a_retried_revise_finds_its_feedback_answered_and_asks_nothing() -> None:
+    asked = [
+        {"role": "user", "content": [{"text": "Summarise the runbook"}]},
+        {"role": "assistant", "content": [{"text": "A long summary"}]},
+        {"role": "user", "content": [{"text": aggregate.FEEDBACK.format(feedback="shorter")}]},
+        {"role": "assistant", "content": [{"text": "A short summary"}]},
+    ]
+    review = {"review": {"decision": "reject", "feedback": "shorter"}, "draft": {"revision": 0}}
+    assert aggregate.next_turn(review, asked, 1) is None
+    first = aggregate.next_turn(review, asked[:2], 1)
+    assert first is not None and first["content"][0]["text"].startswith("A reviewer rejected the draft.")
+
+
+def test_a_retried_aggregate_finds_its_next_round_planned_after_the_results_it_was_given() -> None:
+    results = [{"toolUseId": "t1", "name": "calculator", "status": "success", "resultKey": "k"}]
+    answered = [
+        *PLANNED[:1],
+        {"role": "assistant", "content": [tool_use("t1", "calculator", {"expression": "6*7"})]},
+        {"role": "user", "content": [{"toolResult": {"toolUseId": "t1", "content": [{"text": "42"}]}}]},
+        {"role": "assistant", "content": [tool_use("t4", "calculator", {"expression": "42+1"})]},
+    ]
+    assert aggregate.planned_already(results, answered)
+    assert not aggregate.planned_already(results, answered[:2])  # the first attempt: results pending
+    assert not aggregate.planned_already(results, answered[:3])  # answered, nothing planned after

@@ -165,9 +165,9 @@ def test_every_business_outcome_is_recorded_then_fails_by_name(states: dict[str,
         (
             "Validate",
             {
-                "InvalidRequest": "NoteRefusal",
-                "InvalidInput": "NoteRefusal",
-                "DuplicateRequest": "NoteRefusal",
+                "InvalidRequest": "Refusal",
+                "InvalidInput": "Refusal",
+                "DuplicateRequest": "Refusal",
                 "States.ALL": "NoteRefusal",
             },
         ),
@@ -190,6 +190,16 @@ def test_failures_route_to_record_outcome(
 ) -> None:
     assert catches(states[state]) == routes
     assert states["NoteRefusal"]["Next"] == "RecordOutcome"
+
+
+def test_a_refused_request_ends_in_its_fail_state_at_once(states: dict[str, Mapping[str, Any]]) -> None:
+    """Validate claimed nothing for a refused request: no report to write, no step in between."""
+    refusal = states["Refusal"]
+    assert [(rule["StringEquals"], rule["Next"]) for rule in refusal["Choices"]] == [
+        ("DuplicateRequest", "DuplicateRequest")
+    ]
+    assert refusal["Default"] == "InvalidRequest"
+    assert states["InvalidRequest"]["Type"] == states["DuplicateRequest"]["Type"] == "Fail"
 
 
 def test_model_steps_retry_model_unavailable(states: dict[str, Mapping[str, Any]]) -> None:
