@@ -79,6 +79,6 @@ def test_a_pinned_non_sandbox_environment_with_placeholders_stops_synth(tmp_path
     )
     assert result.returncode == 1
     headline, *lines = result.stderr.strip().splitlines()
-    assert headline.startswith("stepwise config error: environment 'prod' is not a sandbox and 12 of its")
+    assert headline.startswith("stepwise config error: environment 'prod' is not a sandbox and 13 of its")
     assert [line.split(":", 1)[0].strip() for line in lines] == SHIPPED_PROD_PROBLEMS[1:]
     assert not (tmp_path / "manifest.json").exists()

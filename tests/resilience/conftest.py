@@ -56,7 +56,19 @@ def harnesses() -> Iterator[Harnesses]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The matrix tries scenarios until the cell's fault fires, and judges that itself."""
+    """The matrix tries scenarios until the cell's fault fires, and judges that itself.
+
+    The agent's harness provisions copies of the rag and orders stacks, so opening it closes every
+    other harness and starts a fresh moto world (and opening theirs closes it again). Its tests are
+    run last, so each worker switches worlds once instead of at every interleaved cell: each switch
+    re-provisions, and many of them exhausted the worker (`can't start new thread`).
+    """
     for item in items:
         if "tests/resilience/" in str(item.fspath):
             item.add_marker(pytest.mark.faults_may_not_fire)
+    items[:] = sorted(items, key=runs_in_the_agents_world)
+
+
+def runs_in_the_agents_world(item: pytest.Item) -> bool:
+    """A resilience test that opens the agent's harness (sorted after every other test)."""
+    return "harnesses" in getattr(item, "fixturenames", ()) and "agent" in item.name
