@@ -18,7 +18,7 @@ import json
 import sys
 from typing import Any
 
-from scripts.approvals import ApprovalError, Clients, Pending, decide
+from scripts.approvals import APPROVED, REJECTED, ApprovalError, Clients, Pending, decide
 from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
 
@@ -34,14 +34,15 @@ def decide_request(
     if len(feedback) > MAX_FEEDBACK_CHARS:
         raise ApprovalError(f"--feedback is longer than {MAX_FEEDBACK_CHARS} characters")
     pending = Pending(table_name, "requestId", request_id, "request")
-    return decide(pending, approve, feedback, clients or Clients.default(), deliver)
+    outcome = APPROVED if approve else REJECTED
+    return decide(pending, outcome, feedback, clients or Clients.default(), deliver)
 
 
 def deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, feedback: str) -> None:
     """Resume RequestApproval with `{decision, feedback?}`: the graph publishes, revises or ends
     `Rejected`. Who decided stays on the request's item, out of the execution's state."""
     output: dict[str, str] = {
-        "decision": "approve" if outcome == "APPROVED" else "reject",
+        "decision": "approve" if outcome == APPROVED else "reject",
         "decidedAt": decided_at,
     }
     if feedback:

@@ -19,7 +19,7 @@ import json
 import sys
 from typing import Any, Literal
 
-from scripts.approvals import ApprovalError, Clients, Pending
+from scripts.approvals import APPROVED, REJECTED, ApprovalError, Clients, Pending
 from scripts.approvals import decide as decide_pending
 from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
@@ -34,13 +34,14 @@ def decide(
 ) -> dict[str, str]:
     """Deliver `decision` for `order_id` to its waiting execution; return what was recorded."""
     pending = Pending(table_name, "orderId", order_id, "order")
-    return decide_pending(pending, decision == "approve", comment, clients or Clients.default(), _deliver)
+    outcome = APPROVED if decision == "approve" else REJECTED
+    return decide_pending(pending, outcome, comment, clients or Clients.default(), _deliver)
 
 
 def _deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, comment: str) -> None:
     """Resume the waiting task: success carries the decision, failure is `OrderRejected`. Who decided
     and why stay on the status item, out of the execution's state and logs."""
-    if outcome == "APPROVED":
+    if outcome == APPROVED:
         stepfunctions.send_task_success(
             taskToken=token, output=json.dumps({"decision": outcome, "decidedAt": decided_at})
         )
