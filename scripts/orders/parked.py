@@ -30,7 +30,8 @@ from scripts.orders.stack_outputs import OutputMissing, stack_output
 
 Answer = Literal["retry", "give-up"]
 NEEDS_ATTENTION = "NEEDS_ATTENTION"
-# The operator's answer to AwaitOperator: attributes as lambdas/orders/await_operator.py names them.
+# The operator's answer to AwaitOperator: attributes as lambdas/orders/task_tokens.py OPERATOR and
+# the orders contract (OPERATOR_ATTRIBUTES, what the operator role may write) name them.
 OPERATOR_WAIT = Wait(
     status=NEEDS_ATTENTION,
     state="parked",
