@@ -12,55 +12,26 @@ give up (the order stays NEEDS_ATTENTION). Nobody answering within `parkedTimeou
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orders import contract
-from orders.task_tokens import encrypt_token
-from shared import clients, environment
-from shared.errors import InvalidInput
-from shared.task import execution_id, logger, task_handler
+from orders import task_tokens
+from shared.task import logger, task_handler
 
 FIELDS = ("orderId", "step", "error", "taskToken")
-# What an operator's answer records on the status item; cleared when the order is parked again.
-DECISION_FIELDS = ("parkedDecision", "parkedOperator", "parkedOperatorId", "parkedComment", "parkedDecidedAt")
 
 
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Store the encrypted task token on the parked order's status item."""
-    missing = [name for name in FIELDS if not isinstance(event_input.get(name), str)]
-    if missing:
-        raise InvalidInput(f"{missing[0]}: required string")
-    order_id = event_input["orderId"]
-    logger.append_keys(order_id=order_id)
-    ciphertext = encrypt_token(
-        contract.OPERATOR_TOKEN_KEY_ENV, event_input["taskToken"], order_id, execution_id()
-    )
-    now = datetime.now(UTC)
-    expires = now + timedelta(seconds=environment.integer(contract.PARKED_TIMEOUT_ENV))
-    clients.client("dynamodb").update_item(
-        TableName=environment.text(contract.STATUS_TABLE_ENV),
-        Key={"orderId": {"S": order_id}},
-        UpdateExpression=(
-            "SET #status = :status, step = :step, attentionError = :error, "
-            "parkedTokenCiphertext = :token, parkedAt = :now, parkedExpiresAt = :expires, updatedAt = :now "
-            f"REMOVE {', '.join(DECISION_FIELDS)}"
-        ),
-        ConditionExpression="attribute_exists(orderId) AND executionId = :executionId",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={
-            ":status": {"S": "NEEDS_ATTENTION"},
-            ":step": {"S": event_input["step"]},
-            ":error": {"S": event_input["error"]},
-            ":token": {"B": ciphertext},
-            ":now": {"S": now.isoformat(timespec="seconds")},
-            ":expires": {"S": expires.isoformat(timespec="seconds")},
-            ":executionId": {"S": execution_id()},
-        },
+    order_id = task_tokens.order_id(event_input, FIELDS)
+    expires_at = task_tokens.store_token(
+        task_tokens.OPERATOR,
+        order_id,
+        event_input["taskToken"],
+        event_input["step"],
+        {"attentionError": event_input["error"]},
     )
     logger.info("order parked for an operator", extra={"step": event_input["step"]})
-    expires_at = expires.isoformat(timespec="seconds")
-    return {"orderId": order_id, "status": "NEEDS_ATTENTION", "expiresAt": expires_at}
+    return {"orderId": order_id, "status": task_tokens.OPERATOR.status, "expiresAt": expires_at}

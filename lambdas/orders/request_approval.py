@@ -9,16 +9,13 @@ notification names the order, the amounts and why it needs review, never the tok
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orders import contract
-from orders.task_tokens import token_context
-from shared import approval, clients, environment
-from shared.errors import InvalidInput
-from shared.task import execution_id, logger, task_handler
+from orders import task_tokens
+from shared import approval
+from shared.task import logger, task_handler
 
 FIELDS = ("orderId", "customerId", "total", "currency", "approvalReason", "spendInWindow", "taskToken")
 
@@ -26,35 +23,13 @@ FIELDS = ("orderId", "customerId", "total", "currency", "approvalReason", "spend
 @task_handler
 def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Store the encrypted task token on the status item, then publish the approval request."""
-    missing = [name for name in FIELDS if not isinstance(event_input.get(name), str)]
-    if missing:
-        raise InvalidInput(f"{missing[0]}: required string")
-    order_id = event_input["orderId"]
-    logger.append_keys(order_id=order_id)
-    ciphertext = approval.encrypt_token(
-        event_input["taskToken"], token_context(order_id, execution_id()), contract.APPROVAL_TOKEN_KEY_ENV
-    )
-    now = datetime.now(UTC)
-    expires = now + timedelta(seconds=environment.integer(contract.APPROVAL_TIMEOUT_ENV))
-    clients.client("dynamodb").update_item(
-        TableName=environment.text(contract.STATUS_TABLE_ENV),
-        Key={"orderId": {"S": order_id}},
-        UpdateExpression=(
-            "SET #status = :status, step = :step, approvalTokenCiphertext = :token, "
-            "approvalReason = :reason, approvalRequestedAt = :now, approvalExpiresAt = :expires, "
-            "updatedAt = :now"
-        ),
-        ConditionExpression="attribute_exists(orderId) AND executionId = :executionId",
-        ExpressionAttributeNames={"#status": "status"},
-        ExpressionAttributeValues={
-            ":status": {"S": "AWAITING_APPROVAL"},
-            ":step": {"S": "APPROVAL"},
-            ":token": {"B": ciphertext},
-            ":reason": {"S": event_input["approvalReason"]},
-            ":now": {"S": now.isoformat(timespec="seconds")},
-            ":expires": {"S": expires.isoformat(timespec="seconds")},
-            ":executionId": {"S": execution_id()},
-        },
+    order_id = task_tokens.order_id(event_input, FIELDS)
+    expires_at = task_tokens.store_token(
+        task_tokens.APPROVAL,
+        order_id,
+        event_input["taskToken"],
+        "APPROVAL",
+        {"approvalReason": event_input["approvalReason"]},
     )
     message = {
         "orderId": order_id,
@@ -63,11 +38,11 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
         "currency": event_input["currency"],
         "reason": event_input["approvalReason"],
         "customerSpendInWindow": event_input["spendInWindow"],
-        "expiresAt": expires.isoformat(timespec="seconds"),
+        "expiresAt": expires_at,
         **approval.commands("scripts.orders.approval", order_id),
     }
     approval.notify(
         f"Order {order_id} needs approval", message, {"orderId": order_id}, event_input["taskToken"]
     )
     logger.info("approval requested", extra={"expiresAt": message["expiresAt"]})
-    return {"orderId": order_id, "status": "AWAITING_APPROVAL", "expiresAt": message["expiresAt"]}
+    return {"orderId": order_id, "status": task_tokens.APPROVAL.status, "expiresAt": expires_at}

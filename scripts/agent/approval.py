@@ -13,14 +13,13 @@ another request or execution is refused.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any
 
-from scripts.approvals import ApprovalError, Clients, Pending, decide
-from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_USAGE
-from scripts.orders.stack_outputs import OutputMissing, stack_output
+from scripts.approval_cli import ApprovalCommand
+from scripts.approvals import APPROVED, REJECTED, ApprovalError, Clients, Pending, decide
+from scripts.orders.stack_outputs import stack_output
 
 STACK_TEMPLATE = "Stepwise-{env}-Agent"
 TABLE_OUTPUT = "RequestsTableName"
@@ -34,14 +33,15 @@ def decide_request(
     if len(feedback) > MAX_FEEDBACK_CHARS:
         raise ApprovalError(f"--feedback is longer than {MAX_FEEDBACK_CHARS} characters")
     pending = Pending(table_name, "requestId", request_id, "request")
-    return decide(pending, approve, feedback, clients or Clients.default(), deliver)
+    outcome = APPROVED if approve else REJECTED
+    return decide(pending, outcome, feedback, clients or Clients.default(), deliver)
 
 
 def deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, feedback: str) -> None:
     """Resume RequestApproval with `{decision, feedback?}`: the graph publishes, revises or ends
     `Rejected`. Who decided stays on the request's item, out of the execution's state."""
     output: dict[str, str] = {
-        "decision": "approve" if outcome == "APPROVED" else "reject",
+        "decision": "approve" if outcome == APPROVED else "reject",
         "decidedAt": decided_at,
     }
     if feedback:
@@ -49,29 +49,24 @@ def deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, feedb
     stepfunctions.send_task_success(taskToken=token, output=json.dumps(output))
 
 
+COMMAND = ApprovalCommand(
+    prog="python -m scripts.agent.approval",
+    description=__doc__.split("\n\n")[0],
+    subject="the draft answer",
+    item="request_id",
+    item_help="the request waiting for approval (its requestId)",
+    note="--feedback",
+    note_help="what the model should change (sent back on reject)",
+    table_help="requests table name (default: from the stack outputs)",
+    table=lambda env: stack_output(env, TABLE_OUTPUT, template=STACK_TEMPLATE),
+    decide=lambda request_id, approve, feedback, table: decide_request(
+        request_id, approve, feedback=feedback, table_name=table
+    ),
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.agent.approval", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES
-    )
-    parser.add_argument("decision", choices=["approve", "reject"], help="approve or reject the draft answer")
-    parser.add_argument("request_id", help="the request waiting for approval (its requestId)")
-    parser.add_argument("--feedback", default="", help="what the model should change (sent back on reject)")
-    parser.add_argument("--env", default="dev", help="environment whose stack to use")
-    parser.add_argument("--table", help="requests table name (default: from the stack outputs)")
-    args = parser.parse_args(argv)
-    try:
-        table = args.table or stack_output(args.env, TABLE_OUTPUT, template=STACK_TEMPLATE)
-        result = decide_request(
-            args.request_id, args.decision == "approve", feedback=args.feedback, table_name=table
-        )
-    except OutputMissing as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except ApprovalError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    print(json.dumps(result))
-    return 0
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":

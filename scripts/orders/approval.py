@@ -14,15 +14,14 @@ order's or an earlier execution's) is refused.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from typing import Any, Literal
 
-from scripts.approvals import ApprovalError, Clients, Pending
+from scripts.approval_cli import ApprovalCommand
+from scripts.approvals import APPROVED, REJECTED, ApprovalError, Clients, Pending
 from scripts.approvals import decide as decide_pending
-from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_USAGE
-from scripts.orders.stack_outputs import OutputMissing, stack_output
+from scripts.orders.stack_outputs import stack_output
 
 __all__ = ["ApprovalError", "Clients", "decide", "main"]
 
@@ -34,13 +33,14 @@ def decide(
 ) -> dict[str, str]:
     """Deliver `decision` for `order_id` to its waiting execution; return what was recorded."""
     pending = Pending(table_name, "orderId", order_id, "order")
-    return decide_pending(pending, decision == "approve", comment, clients or Clients.default(), _deliver)
+    outcome = APPROVED if decision == "approve" else REJECTED
+    return decide_pending(pending, outcome, comment, clients or Clients.default(), _deliver)
 
 
 def _deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, comment: str) -> None:
     """Resume the waiting task: success carries the decision, failure is `OrderRejected`. Who decided
     and why stay on the status item, out of the execution's state and logs."""
-    if outcome == "APPROVED":
+    if outcome == APPROVED:
         stepfunctions.send_task_success(
             taskToken=token, output=json.dumps({"decision": outcome, "decidedAt": decided_at})
         )
@@ -52,27 +52,24 @@ def _deliver(stepfunctions: Any, token: str, outcome: str, decided_at: str, comm
         )
 
 
+COMMAND = ApprovalCommand(
+    prog="python -m scripts.orders.approval",
+    description=__doc__.split("\n\n")[0],
+    subject="the order",
+    item="order_id",
+    item_help="the order waiting for approval (its orderId)",
+    note="--comment",
+    note_help="a note recorded with the decision",
+    table_help="status table name (default: from the stack outputs)",
+    table=lambda env: stack_output(env, "StatusTableName"),
+    decide=lambda order_id, approve, comment, table: decide(
+        order_id, "approve" if approve else "reject", comment=comment, table_name=table
+    ),
+)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m scripts.orders.approval", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES
-    )
-    parser.add_argument("decision", choices=["approve", "reject"], help="approve or reject the order")
-    parser.add_argument("order_id", help="the order waiting for approval (its orderId)")
-    parser.add_argument("--comment", default="", help="a note recorded with the decision")
-    parser.add_argument("--env", default="dev", help="environment whose stack to use")
-    parser.add_argument("--table", help="status table name (default: from the stack outputs)")
-    args = parser.parse_args(argv)
-    try:
-        table = args.table or stack_output(args.env, "StatusTableName")
-        result = decide(args.order_id, args.decision, comment=args.comment, table_name=table)
-    except OutputMissing as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except ApprovalError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_FAILED
-    print(json.dumps(result))
-    return 0
+    return COMMAND.main(argv)
 
 
 if __name__ == "__main__":

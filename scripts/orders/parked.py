@@ -20,43 +20,43 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Literal
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scripts.approvals import ApprovalError, Clients, Pending, Wait, decide
 from scripts.exit_codes import EXIT_CODES, EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from scripts.orders.stack_outputs import OutputMissing, stack_output
 
 Answer = Literal["retry", "give-up"]
 NEEDS_ATTENTION = "NEEDS_ATTENTION"
-EXPIRED_ERRORS = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
-FORGED_ERRORS = {"InvalidCiphertextException", "IncorrectKeyException"}
-DECISION_FIELDS = "parkedDecision, parkedOperator, parkedOperatorId, parkedComment, parkedDecidedAt"
+# The operator's answer to AwaitOperator: attributes as lambdas/orders/task_tokens.py OPERATOR and
+# the orders contract (OPERATOR_ATTRIBUTES, what the operator role may write) name them.
+OPERATOR_WAIT = Wait(
+    status=NEEDS_ATTENTION,
+    state="parked",
+    token="parkedTokenCiphertext",
+    decision="parkedDecision",
+    decider="parkedOperator",
+    decider_id="parkedOperatorId",
+    comment="parkedComment",
+    decided_at="parkedDecidedAt",
+    decided="answered",
+    request="its wait for an operator",
+    whom="an operator",
+    reported=("step",),
+)
 LISTED = (
     "orderId, executionId, step, attentionError, parkedAt, parkedExpiresAt, parkedTokenCiphertext, "
     "parkedDecision, parkedOutcome, #status"
 )
 
 
-class ParkedOrderError(RuntimeError):
+__all__ = ["Clients", "ParkedOrder", "ParkedOrderError", "ParkedOrders", "main"]
+
+
+class ParkedOrderError(ApprovalError):
     """The answer could not be delivered; the message says why."""
-
-
-@dataclass(frozen=True)
-class Clients:
-    """The AWS clients the tool uses, all with the operator's credentials."""
-
-    dynamodb: Any
-    stepfunctions: Any
-    kms: Any
-    sts: Any
-
-    @classmethod
-    def default(cls, session: Any | None = None) -> Clients:
-        session = session or boto3.Session()
-        return cls(*(session.client(name) for name in ("dynamodb", "stepfunctions", "kms", "sts")))
 
 
 @dataclass(frozen=True)
@@ -131,34 +131,15 @@ class ParkedOrders:
         return _parked(self._item(order_id), order_id)
 
     def answer(self, order_id: str, answer: Answer, *, comment: str = "") -> dict[str, str]:
-        """Deliver `answer` to the order's waiting execution; return what was recorded."""
-        aws = self.clients
-        caller = aws.sts.get_caller_identity()
-        item = self._item(order_id)
-        parked = _parked(item, order_id)
-        if parked.decision:
-            raise ParkedOrderError(f"order {order_id} was already answered ({parked.decision})")
-        ciphertext = item.get("parkedTokenCiphertext", {}).get("B")
-        if ciphertext is None:
-            raise ParkedOrderError(f"order {order_id} is not waiting for an operator ({parked.line()})")
-        token = self._decrypt(ciphertext, order_id, parked.execution_id)
-        decided_at = datetime.now(UTC).isoformat(timespec="seconds")
+        """Deliver `answer` to the order's waiting execution (as the operator's clients' caller);
+        return what was recorded."""
+        pending = Pending(self.table_name, "orderId", order_id, "order", OPERATOR_WAIT)
         decision = "RETRY" if answer == "retry" else "GIVE_UP"
-        self._record(
-            order_id, ciphertext, decision, str(caller["Arn"]), str(caller["UserId"]), comment, decided_at
-        )
         try:
-            payload = json.dumps({"decision": decision, "decidedAt": decided_at})
-            aws.stepfunctions.send_task_success(taskToken=token, output=payload)
-        except ClientError as error:
-            self._unrecord(order_id)
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in EXPIRED_ERRORS:
-                raise ParkedOrderError(
-                    f"order {order_id}: its wait for an operator expired or was already answered ({code})"
-                ) from None
-            raise
-        return {"orderId": order_id, "decision": decision, "step": parked.step, "decidedAt": decided_at}
+            recorded = decide(pending, decision, comment, self.clients, _deliver)
+        except ApprovalError as error:
+            raise ParkedOrderError(str(error)) from None
+        return {name: recorded[name] for name in ("orderId", "decision", "step", "decidedAt")}
 
     def _item(self, order_id: str) -> dict[str, Any]:
         key = {"orderId": {"S": order_id}}
@@ -169,63 +150,11 @@ class ParkedOrders:
             raise ParkedOrderError(f"order {order_id} is unknown")
         return dict(item)
 
-    def _decrypt(self, ciphertext: bytes, order_id: str, execution_id: str) -> str:
-        """The task token, provided the ciphertext was made for this order's current execution."""
-        try:
-            plaintext = self.clients.kms.decrypt(
-                CiphertextBlob=ciphertext,
-                EncryptionContext={"orderId": order_id, "executionId": execution_id},
-            )["Plaintext"]
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in FORGED_ERRORS:
-                raise ParkedOrderError(
-                    f"order {order_id}: its stored token was not issued for this order's execution "
-                    f"({code}); refusing"
-                ) from None
-            raise
-        return bytes(plaintext).decode()
 
-    def _record(
-        self,
-        order_id: str,
-        ciphertext: bytes,
-        decision: str,
-        operator: str,
-        operator_id: str,
-        comment: str,
-        at: str,
-    ) -> None:
-        """Record who answered, only if the token is still the one decrypted and nobody answered."""
-        try:
-            self.clients.dynamodb.update_item(
-                TableName=self.table_name,
-                Key={"orderId": {"S": order_id}},
-                UpdateExpression=(
-                    "SET parkedDecision = :decision, parkedOperator = :operator, "
-                    "parkedOperatorId = :operatorId, parkedComment = :comment, parkedDecidedAt = :at"
-                ),
-                ConditionExpression="parkedTokenCiphertext = :token AND attribute_not_exists(parkedDecision)",
-                ExpressionAttributeValues={
-                    ":decision": {"S": decision},
-                    ":operator": {"S": operator},
-                    ":operatorId": {"S": operator_id},
-                    ":comment": {"S": comment},
-                    ":at": {"S": at},
-                    ":token": {"B": ciphertext},
-                },
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise ParkedOrderError(f"order {order_id} was answered concurrently") from None
-            raise
-
-    def _unrecord(self, order_id: str) -> None:
-        self.clients.dynamodb.update_item(
-            TableName=self.table_name,
-            Key={"orderId": {"S": order_id}},
-            UpdateExpression=f"REMOVE {DECISION_FIELDS}",
-        )
+def _deliver(stepfunctions: Any, token: str, decision: str, decided_at: str, comment: str) -> None:
+    """Resume AwaitOperator with `{decision, decidedAt}`; who answered and why stay on the item."""
+    payload = json.dumps({"decision": decision, "decidedAt": decided_at})
+    stepfunctions.send_task_success(taskToken=token, output=payload)
 
 
 def _parked(item: dict[str, Any], order_id: str) -> ParkedOrder:
