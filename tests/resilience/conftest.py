@@ -59,16 +59,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The matrix tries scenarios until the cell's fault fires, and judges that itself.
 
     The agent's harness provisions copies of the rag and orders stacks, so opening it closes every
-    other harness and starts a fresh moto world (and opening theirs closes it again). Its tests are
-    run last, so each worker switches worlds once instead of at every interleaved cell: each switch
-    re-provisions, and many of them exhausted the worker (`can't start new thread`).
+    other harness and starts a fresh moto world. Switching worlds inside one long worker exhausted
+    it (`can't start new thread`, then a hang), so its tests carry the `agent_world` marker and
+    `make test` runs them in a pytest process of their own (`-m agent_world`).
     """
     for item in items:
         if "tests/resilience/" in str(item.fspath):
             item.add_marker(pytest.mark.faults_may_not_fire)
-    items[:] = sorted(items, key=runs_in_the_agents_world)
+            if runs_in_the_agents_world(item):
+                item.add_marker(pytest.mark.agent_world)
 
 
 def runs_in_the_agents_world(item: pytest.Item) -> bool:
-    """A resilience test that opens the agent's harness (sorted after every other test)."""
+    """A resilience test that opens the agent's harness."""
     return "harnesses" in getattr(item, "fixturenames", ()) and "agent" in item.name
