@@ -84,9 +84,7 @@ demo: setup
 
 # make test ARGS="-k orders": any pytest arguments narrow the run.
 test: setup $(CHECKOV_STAMP) lint
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -m "not agent_world" $(ARGS)
-	@# The agent's resilience harness needs a moto world of its own: a second process (exit 5: none selected).
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -m agent_world $(ARGS) || test $$? -eq 5
+	$(PY) -m pytest -n $(PYTEST_WORKERS) -q $(ARGS)
 
 lint: $(PY_STAMP)
 	$(PY) -m ruff check .

@@ -40,11 +40,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "faults_may_not_fire: the test tries faults that may not fire on purpose"
     )
-    config.addinivalue_line(
-        "markers",
-        "agent_world: opens the agent's resilience harness (its own moto world); `make test` runs these "
-        "in a pytest process of their own",
-    )
     if os.environ.get("STEPWISE_CDK_JSON"):
         from tests.support.environments import use_cdk_json_from_environment
 

@@ -42,7 +42,6 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
-from moto.stepfunctions.parser.utils import TMP_THREADS
 
 from localrun.clock import Clock
 from localrun.engine.history_details import is_repeated_evaluation_failure
@@ -210,7 +209,6 @@ def _build_program_eval(original: Callable[[Program, Environment], None]) -> Cal
             timeline.deadline_seconds = float(self.timeout_seconds.timeout_seconds)
         env.next_state_name = self.start_at.start_at_name
         worker = threading.Thread(target=EvalComponent.eval, args=(self, env), daemon=True)
-        TMP_THREADS.append(worker)
         worker.start()
         while worker.is_alive() and not timeline.timed_out:
             worker.join(_TIMEOUT_POLL_SECONDS)

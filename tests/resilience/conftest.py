@@ -56,20 +56,7 @@ def harnesses() -> Iterator[Harnesses]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The matrix tries scenarios until the cell's fault fires, and judges that itself.
-
-    The agent's harness provisions copies of the rag and orders stacks, so opening it closes every
-    other harness and starts a fresh moto world. Switching worlds inside one long worker exhausted
-    it (`can't start new thread`, then a hang), so its tests carry the `agent_world` marker and
-    `make test` runs them in a pytest process of their own (`-m agent_world`).
-    """
+    """The matrix tries scenarios until the cell's fault fires, and judges that itself."""
     for item in items:
         if "tests/resilience/" in str(item.fspath):
             item.add_marker(pytest.mark.faults_may_not_fire)
-            if runs_in_the_agents_world(item):
-                item.add_marker(pytest.mark.agent_world)
-
-
-def runs_in_the_agents_world(item: pytest.Item) -> bool:
-    """A resilience test that opens the agent's harness."""
-    return "harnesses" in getattr(item, "fixturenames", ()) and "agent" in item.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from localrun.engine.fixes import (
     dynamodb_named_failures,
+    finished_threads,
     list_objects_pages,
     send_task_failure_cause,
     stack_instance_parameters,
@@ -15,6 +16,7 @@ from localrun.engine.fixes import (
 
 
 def install() -> None:
+    finished_threads.install()
     states_error_names.install()
     list_objects_pages.install()
     terminal_states.install()
