@@ -15,6 +15,7 @@ from typing import Any
 
 from bench import machine, report
 from bench.figures import Figure
+from scripts.exit_codes import EXIT_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
 Measure = Callable[[], tuple[list[Figure], dict[str, Any]]]
@@ -44,9 +45,11 @@ def quiet_libraries() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__, epilog=EXIT_CODES)
     parser.add_argument("--env", default="dev", help="environment whose app is measured (default dev)")
-    parser.add_argument("--only", nargs="+", metavar="SECTION", help="measure only these sections")
+    parser.add_argument(
+        "--only", nargs="+", metavar="SECTION", help="measure only these sections (default: every one)"
+    )
     parser.add_argument(
         "--cdk-out",
         type=Path,

@@ -23,9 +23,13 @@ CLI_CONTEXT = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--env", default="dev")
-    parser.add_argument("--outdir", required=True)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.synth_phases",
+        description=__doc__.splitlines()[0],
+        epilog="exit codes: 0 measured, 2 a usage error",
+    )
+    parser.add_argument("--env", default="dev", help="environment whose app is synthesized (default dev)")
+    parser.add_argument("--outdir", required=True, help="directory the cloud assembly is written to")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     phases: dict[str, float] = {}

@@ -8,7 +8,6 @@ Cause}}` (`error` present after the tool's Catch). A failure becomes `{toolUseId
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -16,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from agent import contract
 from agent.check_circuit import breaker_for, entered_at
 from agent.errors import InvalidRequest
+from shared.errors import cause_message
 from shared.task import logger, task_handler
 
 MAX_CAUSE_CHARS = 300
@@ -23,14 +23,7 @@ MAX_CAUSE_CHARS = 300
 
 def short_cause(cause: Any) -> str:
     """The message of a Lambda error's Cause (its JSON `errorMessage`), first line, truncated."""
-    text = str(cause or "")
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and "errorMessage" in parsed:
-        text = str(parsed["errorMessage"])
-    lines = text.strip().splitlines()
+    lines = cause_message(cause or "").strip().splitlines()
     return (lines[0] if lines else "")[:MAX_CAUSE_CHARS]
 
 

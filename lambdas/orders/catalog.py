@@ -11,12 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from orders import contract
 from orders.errors import CatalogUnavailable
 from shared import clients, environment
-from shared.dynamodb import transient_or_original
+from shared.dynamodb import transient_failures
 
 TABLE_VARIABLE = contract.CATALOG_TABLE_ENV
 BATCH_ATTEMPTS = 4
@@ -51,14 +49,8 @@ class Catalog:
             if not keys:
                 return found
             request = {self.table_name: {"Keys": keys, "ConsistentRead": True}}
-            try:
+            with transient_failures(CatalogUnavailable, "catalog"):
                 response = self.client.batch_get_item(RequestItems=request)
-            except ClientError as error:
-                raise transient_or_original(
-                    error, lambda code: CatalogUnavailable(f"catalog busy: {code}")
-                ) from None
-            except BotoCoreError as error:
-                raise CatalogUnavailable(f"catalog unreachable: {error}") from None
             for item in response.get("Responses", {}).get(self.table_name, []):
                 product = _product(item)
                 found[product.sku] = product

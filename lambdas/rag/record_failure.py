@@ -7,7 +7,6 @@ vectors and registry fields are left as they were, so search keeps serving the l
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from rag import artifacts, documents, registry, sources, vector_index
 from rag.errors import PERMANENT_ERRORS, InvalidInput
 from shared import clients
+from shared.errors import cause_message
 from shared.task import logger, metrics, task_handler
 
 MESSAGE_LIMIT = 1000
@@ -85,15 +85,8 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
 
 
 def error_message(cause: Any) -> str:
-    """The human part of a Catch `Cause` (Lambda errors carry a JSON object with errorMessage)."""
-    text = "" if cause is None else str(cause)
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, dict) and "errorMessage" in parsed:
-        text = str(parsed["errorMessage"])
-    return text[:MESSAGE_LIMIT]
+    """The human part of a Catch `Cause`, as long as a report line keeps."""
+    return cause_message(cause)[:MESSAGE_LIMIT]
 
 
 def _source_of(item: dict[str, Any]) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -34,11 +35,19 @@ def consistent_get(
 ) -> dict[str, Any] | None:
     """GetItem with a consistent read; throttling, server faults and connection failures become
     `transient("<what> busy: <code>")` / `transient("<what> unreachable: ...")`, safe to retry."""
-    try:
+    with transient_failures(transient, what):
         response = client.get_item(TableName=table_name, Key=key, ConsistentRead=True)
+    item: dict[str, Any] | None = response.get("Item")
+    return item
+
+
+@contextmanager
+def transient_failures(transient: type[Exception], what: str) -> Iterator[None]:
+    """Within the block, throttling and server faults become `transient("<what> busy: <code>")` and
+    connection failures `transient("<what> unreachable: ...")`; any other ClientError is raised as is."""
+    try:
+        yield
     except ClientError as error:
         raise transient_or_original(error, lambda code: transient(f"{what} busy: {code}")) from None
     except BotoCoreError as error:
         raise transient(f"{what} unreachable: {error}") from None
-    item: dict[str, Any] | None = response.get("Item")
-    return item

@@ -21,7 +21,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -42,6 +41,7 @@ from stacks.common import (
     TaskFunctionFactory,
     acknowledge,
     encrypted_topic,
+    rotating_key,
     secure_bucket,
     secure_table,
 )
@@ -182,20 +182,14 @@ class AgentWorkflow(Construct):
         self.event_bus = self.props.event_bus or events.EventBus.from_event_bus_name(
             self, "DefaultBus", "default"
         )
-        self.topic_key = kms.Key(
-            self,
-            "TopicKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the agent's approval topic ({platform.name})",
-            removal_policy=platform.removal_policy,
-        )
+        self.topic_key = rotating_key(self, "TopicKey", platform, "Encrypts the agent's approval topic")
         self.approval_topic = encrypted_topic(
-            self, "ApprovalRequests", self.topic_key, f"Stepwise agent approvals ({platform.name})"
+            self,
+            "ApprovalRequests",
+            self.topic_key,
+            f"Stepwise agent approvals ({platform.name})",
+            subscriber_email=self.settings.approver_email,
         )
-        if self.settings.approver_email:
-            self.approval_topic.add_subscription(
-                subscriptions.EmailSubscription(self.settings.approver_email)
-            )
 
     def _create_approvers(self) -> None:
         """The approver role (the only one that can decrypt a task token and decide a draft) and its key;

@@ -32,7 +32,7 @@ from constructs import Construct
 from stacks.agent.settings import AgentSettings
 from stacks.common import LAMBDA_RETRY, PythonTaskFunction, invoke_lambda
 from stacks.common.contracts import handler_contract
-from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, outlasting_retry
+from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, await_task_token, outlasting_retry
 
 contract = handler_contract("agent")
 # Ends that are the request, the model's plan, the budget, the guardrail or the reviewer saying no:
@@ -374,28 +374,18 @@ class AgentDefinition(Construct):
 
     def _request_approval(self) -> tasks.LambdaInvoke:
         timeout = self.r.settings.approval_timeout_seconds
-        task = tasks.LambdaInvoke(
+        task = await_task_token(
             self,
             "RequestApproval",
-            lambda_function=self.r.steps["RequestApproval"].function,
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "input": {
-                        "request": {"requestId": sfn.JsonPath.string_at("$.request.requestId")},
-                        "draft": sfn.JsonPath.object_at("$.draft"),
-                        "taskToken": sfn.JsonPath.task_token,
-                    },
-                    "executionId": sfn.JsonPath.execution_id,
-                    "stateName": sfn.JsonPath.string_at("$$.State.Name"),
-                }
-            ),
-            retry_on_service_exceptions=False,
+            self.r.steps["RequestApproval"],
+            payload={
+                "request": {"requestId": sfn.JsonPath.string_at("$.request.requestId")},
+                "draft": sfn.JsonPath.object_at("$.draft"),
+            },
+            timeout=Duration.seconds(timeout),
             result_path="$.approval",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(timeout)),
             comment="Waits for {decision: approve|reject, feedback?} or the timeout",
         )
-        LAMBDA_RETRY.applied_to(task)
         timed_out = _failure(
             self,
             "NoteApprovalTimedOut",

@@ -6,7 +6,7 @@ from stacks.common.nag import acknowledge, enable_nag
 from stacks.common.platform import Platform
 from stacks.common.queues import AlarmedQueue, QueueAlarm, dead_letter_queue, encrypted_queue
 from stacks.common.state_machine import ObservableStateMachine, ObservableStateMachineProps
-from stacks.common.storage import encrypted_topic, secure_bucket, secure_table
+from stacks.common.storage import encrypted_topic, rotating_key, secure_bucket, secure_table
 from stacks.common.task_function import PythonTaskFunction, TaskFunctionProps
 from stacks.common.tasks import (
     CLOUDFORMATION_RETRY,
@@ -54,6 +54,7 @@ __all__ = [
     "encrypted_topic",
     "invoke_lambda",
     "page_on",
+    "rotating_key",
     "sdk_throttling_retry",
     "secure_bucket",
     "secure_table",

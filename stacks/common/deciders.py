@@ -16,6 +16,7 @@ from constructs import Construct
 
 from stacks.common.nag import acknowledge
 from stacks.common.platform import Platform
+from stacks.common.storage import rotating_key
 
 
 @dataclass(frozen=True)
@@ -49,13 +50,7 @@ def token_decider(
         description=f"{spec.role_description} ({platform.name})",
         max_session_duration=Duration.hours(1),
     )
-    key = kms.Key(
-        scope,
-        spec.key_id,
-        enable_key_rotation=True,
-        description=f"{spec.key_description} ({platform.name})",
-        removal_policy=platform.removal_policy,
-    )
+    key = rotating_key(scope, spec.key_id, platform, spec.key_description)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid=spec.sid,

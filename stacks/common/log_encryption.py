@@ -15,6 +15,7 @@ from __future__ import annotations
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from stacks.common.platform import Platform
@@ -93,4 +94,15 @@ def _key_policy(stack: Stack) -> iam.PolicyDocument:
                 conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": stack_log_groups_arn(stack)}},
             ),
         ]
+    )
+
+
+def encrypted_log_group(scope: Construct, platform: Platform) -> logs.LogGroup:
+    """The construct's log group `Logs`: the environment's retention and removal policy, the stack's key."""
+    return logs.LogGroup(
+        scope,
+        "Logs",
+        retention=platform.log_retention,
+        removal_policy=platform.removal_policy,
+        encryption_key=logs_key(scope, platform),
     )

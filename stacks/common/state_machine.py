@@ -18,7 +18,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from stacks.common.log_encryption import logs_key
+from stacks.common.log_encryption import encrypted_log_group
 from stacks.common.nag import acknowledge, arn_token
 from stacks.common.platform import Platform
 from stacks.common.task_function import PythonTaskFunction
@@ -75,13 +75,7 @@ class ObservableStateMachine(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: ObservableStateMachineProps) -> None:
         super().__init__(scope, construct_id)
         level = props.platform.execution_log_level
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=props.platform.log_retention,
-            removal_policy=props.platform.removal_policy,
-            encryption_key=logs_key(self, props.platform),
-        )
+        self.log_group = encrypted_log_group(self, props.platform)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",

@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.common.platform import Platform
@@ -74,6 +75,27 @@ def secure_table(
     )
 
 
-def encrypted_topic(scope: Construct, construct_id: str, key: kms.IKey, display_name: str) -> sns.Topic:
-    """A TLS-only topic encrypted with the given customer-managed key."""
-    return sns.Topic(scope, construct_id, master_key=key, enforce_ssl=True, display_name=display_name)
+def rotating_key(scope: Construct, construct_id: str, platform: Platform, purpose: str) -> kms.Key:
+    """A customer-managed key with yearly rotation, described by `purpose` and the environment."""
+    return kms.Key(
+        scope,
+        construct_id,
+        enable_key_rotation=True,
+        description=f"{purpose} ({platform.name})",
+        removal_policy=platform.removal_policy,
+    )
+
+
+def encrypted_topic(
+    scope: Construct,
+    construct_id: str,
+    key: kms.IKey,
+    display_name: str,
+    *,
+    subscriber_email: str | None = None,
+) -> sns.Topic:
+    """A TLS-only topic encrypted with the given customer-managed key, e-mailed to `subscriber_email`."""
+    topic = sns.Topic(scope, construct_id, master_key=key, enforce_ssl=True, display_name=display_name)
+    if subscriber_email:
+        topic.add_subscription(subscriptions.EmailSubscription(subscriber_email))
+    return topic

@@ -15,7 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from stacks.common.bundling import LOCK_NAME, dependency_layer
-from stacks.common.log_encryption import logs_key
+from stacks.common.log_encryption import encrypted_log_group
 from stacks.common.nag import acknowledge, arn_token
 from stacks.common.platform import Platform
 
@@ -73,13 +73,7 @@ class PythonTaskFunction(Construct):
             raise FileNotFoundError(f"handler module for {props.handler!r} not found in {package_dir}")
         self.timeout = props.timeout
         self.props = props
-        self.log_group = logs.LogGroup(
-            self,
-            "Logs",
-            retention=props.platform.log_retention,
-            removal_policy=props.platform.removal_policy,
-            encryption_key=logs_key(self, props.platform),
-        )
+        self.log_group = encrypted_log_group(self, props.platform)
         self.role = iam.Role(
             self,
             "Role",

@@ -165,13 +165,7 @@ def invoke_lambda(
         scope,
         construct_id,
         lambda_function=task_function.function,
-        payload=sfn.TaskInput.from_object(
-            {
-                "input": dict(payload) if payload is not None else sfn.JsonPath.object_at("$"),
-                "executionId": sfn.JsonPath.execution_id,
-                "stateName": sfn.JsonPath.string_at("$$.State.Name"),
-            }
-        ),
+        payload=task_payload(dict(payload) if payload is not None else sfn.JsonPath.object_at("$")),
         payload_response_only=True,
         retry_on_service_exceptions=False,
         result_path=result_path,
@@ -183,3 +177,44 @@ def invoke_lambda(
     if retry is not None:
         retry.applied_to(task)
     return task
+
+
+def await_task_token(
+    scope: Construct,
+    construct_id: str,
+    task_function: PythonTaskFunction,
+    *,
+    payload: Mapping[str, Any],
+    timeout: Duration,
+    result_path: str,
+    comment: str,
+) -> tasks.LambdaInvoke:
+    """Invoke a task function with a task token (`input.taskToken`) and wait for its answer.
+
+    The execution waits until someone calls SendTaskSuccess/Failure with the token or `timeout`
+    passes (`States.Timeout`); the invocation itself gets the standard retry.
+    """
+    task = tasks.LambdaInvoke(
+        scope,
+        construct_id,
+        lambda_function=task_function.function,
+        integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload=task_payload({**payload, "taskToken": sfn.JsonPath.task_token}),
+        retry_on_service_exceptions=False,
+        result_path=result_path,
+        task_timeout=sfn.Timeout.duration(timeout),
+        comment=comment,
+    )
+    LAMBDA_RETRY.applied_to(task)
+    return task
+
+
+def task_payload(task_input: Any) -> sfn.TaskInput:
+    """What every task function receives: `{"input": ..., "executionId": ..., "stateName": ...}`."""
+    return sfn.TaskInput.from_object(
+        {
+            "input": task_input,
+            "executionId": sfn.JsonPath.execution_id,
+            "stateName": sfn.JsonPath.string_at("$$.State.Name"),
+        }
+    )

@@ -8,11 +8,10 @@ from aws_cdk import Environment, Stack, Tags
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from stacks.common.platform import Platform
-from stacks.common.storage import encrypted_topic
+from stacks.common.storage import encrypted_topic, rotating_key
 
 PROJECT_NAME = "Stepwise"
 
@@ -43,16 +42,12 @@ class WorkflowStack(Stack):
         Tags.of(self).add("project", PROJECT_NAME)
         Tags.of(self).add("environment", platform.name)
         Tags.of(self).add("workflow", workflow)
-        self.alarm_key = kms.Key(
-            self,
-            "AlarmTopicKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the {workflow} alarm topic ({platform.name})",
-            removal_policy=platform.removal_policy,
-        )
+        self.alarm_key = rotating_key(self, "AlarmTopicKey", platform, f"Encrypts the {workflow} alarm topic")
         self.alarm_topic = encrypted_topic(
-            self, "AlarmTopic", self.alarm_key, f"{PROJECT_NAME} {workflow} alarms ({platform.name})"
+            self,
+            "AlarmTopic",
+            self.alarm_key,
+            f"{PROJECT_NAME} {workflow} alarms ({platform.name})",
+            subscriber_email=platform.alarm_email,
         )
         self.alarm_key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
-        if platform.alarm_email:
-            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(platform.alarm_email))

@@ -29,7 +29,6 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -42,6 +41,7 @@ from stacks.common import (
     acknowledge,
     encrypted_queue,
     encrypted_topic,
+    rotating_key,
     secure_table,
 )
 from stacks.common.contracts import handler_contract
@@ -197,20 +197,16 @@ class OrderSaga(Construct):
 
     def _create_messaging(self) -> None:
         platform = self.props.platform
-        self.topic_key = kms.Key(
-            self,
-            "TopicKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the order saga's approval and customer topics ({platform.name})",
-            removal_policy=platform.removal_policy,
+        self.topic_key = rotating_key(
+            self, "TopicKey", platform, "Encrypts the order saga's approval and customer topics"
         )
         self.approval_topic = encrypted_topic(
-            self, "ApprovalRequests", self.topic_key, f"Stepwise order approvals ({platform.name})"
+            self,
+            "ApprovalRequests",
+            self.topic_key,
+            f"Stepwise order approvals ({platform.name})",
+            subscriber_email=self.settings.approver_email,
         )
-        if self.settings.approver_email:
-            self.approval_topic.add_subscription(
-                subscriptions.EmailSubscription(self.settings.approver_email)
-            )
         self.customer_topic = encrypted_topic(
             self,
             "CustomerNotifications",

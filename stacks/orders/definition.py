@@ -48,7 +48,13 @@ from stacks.common import (
 )
 from stacks.common.contracts import handler_contract
 from stacks.common.platform import Platform
-from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, never_retried, outlasting_retry
+from stacks.common.tasks import (
+    IN_PROGRESS_ERROR,
+    TIMEOUT_MARGIN,
+    await_task_token,
+    never_retried,
+    outlasting_retry,
+)
 from stacks.orders.settings import OrdersSettings
 
 contract = handler_contract("orders")
@@ -290,32 +296,22 @@ class SagaDefinition(Construct):
     def _request_approval(self) -> tasks.LambdaInvoke:
         r = self.r
         timeout = r.settings.approval_timeout_seconds
-        task = tasks.LambdaInvoke(
+        task = await_task_token(
             self,
             "RequestApproval",
-            lambda_function=r.request_approval.function,
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "input": {
-                        "orderId": sfn.JsonPath.string_at("$.order.orderId"),
-                        "customerId": sfn.JsonPath.string_at("$.order.customerId"),
-                        "total": sfn.JsonPath.string_at("$.order.total"),
-                        "currency": sfn.JsonPath.string_at("$.order.currency"),
-                        "approvalReason": sfn.JsonPath.string_at("$.order.approvalReason"),
-                        "spendInWindow": sfn.JsonPath.string_at("$.order.spendInWindow"),
-                        "taskToken": sfn.JsonPath.task_token,
-                    },
-                    "executionId": sfn.JsonPath.execution_id,
-                    "stateName": sfn.JsonPath.string_at("$$.State.Name"),
-                }
-            ),
-            retry_on_service_exceptions=False,
+            r.request_approval,
+            payload={
+                "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                "customerId": sfn.JsonPath.string_at("$.order.customerId"),
+                "total": sfn.JsonPath.string_at("$.order.total"),
+                "currency": sfn.JsonPath.string_at("$.order.currency"),
+                "approvalReason": sfn.JsonPath.string_at("$.order.approvalReason"),
+                "spendInWindow": sfn.JsonPath.string_at("$.order.spendInWindow"),
+            },
+            timeout=Duration.seconds(timeout),
             result_path="$.approval",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(timeout)),
             comment="Waits for approve/reject (scripts.orders.approval) or the timeout",
         )
-        LAMBDA_RETRY.applied_to(task)
         timed_out = self._fail_and_release(
             "ApprovalTimedOut",
             {
@@ -727,29 +723,19 @@ class SagaDefinition(Construct):
         give-up, the timeout, a SendTaskFailure or a failure to park the token leaves the order
         NEEDS_ATTENTION; any other answer is asked again (a new token)."""
         r = self.r
-        task = tasks.LambdaInvoke(
+        task = await_task_token(
             self,
             "AwaitOperator",
-            lambda_function=r.await_operator.function,
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "input": {
-                        "orderId": sfn.JsonPath.string_at("$.order.orderId"),
-                        "step": sfn.JsonPath.string_at("$.progress.step"),
-                        "error": sfn.JsonPath.string_at("$.compensationFailure.Error"),
-                        "taskToken": sfn.JsonPath.task_token,
-                    },
-                    "executionId": sfn.JsonPath.execution_id,
-                    "stateName": sfn.JsonPath.string_at("$$.State.Name"),
-                }
-            ),
-            retry_on_service_exceptions=False,
+            r.await_operator,
+            payload={
+                "orderId": sfn.JsonPath.string_at("$.order.orderId"),
+                "step": sfn.JsonPath.string_at("$.progress.step"),
+                "error": sfn.JsonPath.string_at("$.compensationFailure.Error"),
+            },
+            timeout=Duration.seconds(r.settings.parked_timeout_seconds),
             result_path="$.operator",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(r.settings.parked_timeout_seconds)),
             comment="Waits for retry/give-up (scripts.orders.parked) or the timeout",
         )
-        LAMBDA_RETRY.applied_to(task)
         left = self._record(
             "RecordLeftParked",
             "NEEDS_ATTENTION",

@@ -26,6 +26,7 @@ from stacks.common import (
     PythonTaskFunction,
     acknowledge,
     encrypted_topic,
+    rotating_key,
     secure_table,
 )
 from stacks.common.contracts import handler_contract
@@ -82,12 +83,8 @@ class TenantProvisioning(Construct):
         if not self.baseline:
             raise ValueError("TenantProvisioning needs at least one baseline template")
         self.registry = self._registry()
-        self.notification_key = kms.Key(
-            self,
-            "NotificationKey",
-            enable_key_rotation=True,
-            description="Encrypts tenant provisioning notifications",
-            removal_policy=props.platform.removal_policy,
+        self.notification_key = rotating_key(
+            self, "NotificationKey", props.platform, "Encrypts tenant provisioning notifications"
         )
         self.notifications = encrypted_topic(
             self, "Notifications", self.notification_key, "Stepwise tenant provisioning"

@@ -12,6 +12,7 @@ import pytest
 
 from tests.quality.alarms import Subject, handler_emissions, is_failure_metric, subjects, unalarmed
 from tests.quality.allowlists import UNALARMED_FAILURE_METRICS
+from tests.quality.handler_modules import PROJECT_ROOT
 from tests.quality.shapes_stack import shapes_template
 from tests.quality.targets import Target, targets
 from tests.support.probe_stack import FIXTURE_LAMBDAS
@@ -144,12 +145,13 @@ def test_a_failure_metric_of_a_handler_without_an_alarm_fails_the_rule():
     # RecordFailure counts failed documents; Report counts the unrecorded ones (and imports
     # record_failure, so the rule also attributes that call to it).
     report, record_failure = problems
+    counted = 'add_metric(name="DocumentsFailed"'
+    in_record_failure = f"lambdas/rag/record_failure.py:{_line_of('lambdas/rag/record_failure.py', counted)}"
+    in_report = f"lambdas/rag/report.py:{_line_of('lambdas/rag/report.py', counted)}"
     assert report.startswith("handler metric WorkflowFunctionsReportFunction")
-    assert report.endswith(
-        "(lambdas/rag/record_failure.py:73, lambdas/rag/report.py:56): no alarm watches it"
-    )
+    assert report.endswith(f"({in_record_failure}, {in_report}): no alarm watches it")
     assert record_failure.startswith("handler metric WorkflowDocumentFunctionsRecordFailureFunction")
-    assert record_failure.endswith("(lambdas/rag/record_failure.py:73): no alarm watches it")
+    assert record_failure.endswith(f"({in_record_failure}): no alarm watches it")
     for problem in problems:
         assert " Stepwise/DocumentsFailed [environment=prod, service=rag] (" in problem
 
@@ -258,3 +260,13 @@ def test_a_handler_failure_metric_is_satisfied_by_an_alarm_on_exactly_its_metric
         }
     }
     assert unalarmed(subjects(template, {}), UNALARMED_FAILURE_METRICS) == []
+
+
+def _line_of(path: str, text: str) -> int:
+    """The line number of the one line of the project file `path` that contains `text`."""
+    (number,) = (
+        index
+        for index, line in enumerate((PROJECT_ROOT / path).read_text().splitlines(), start=1)
+        if text in line
+    )
+    return number

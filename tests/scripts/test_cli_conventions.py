@@ -19,7 +19,10 @@ from scripts.tenants.deployment import DeploymentNotFound
 
 PROJECT = Path(__file__).resolve().parents[2]
 COMMANDS = (
+    "bench.__main__",
     "bench.localrun_throughput",
+    "bench.minimal_app",
+    "bench.synth_phases",
     "bench.tenants",
     "localrun.cli",
     "localrun.engine.override_table",
@@ -73,7 +76,7 @@ def actions(parser: argparse.ArgumentParser, prefix: str = "") -> Iterator[tuple
 def test_every_command_line_entry_point_is_listed_here() -> None:
     found = {
         ".".join(path.relative_to(PROJECT).with_suffix("").parts)
-        for folder in ("scripts", "localrun")
+        for folder in ("scripts", "localrun", "bench")
         for path in (PROJECT / folder).rglob("*.py")
         if re.search(r"^if __name__ == .__main__.:", path.read_text(), re.MULTILINE)
     }

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from agent import contract
 from agent.tools.invocation import tool_handler
 from shared import clients, environment
-from shared.dynamodb import transient_or_original
+from shared.dynamodb import transient_failures
 from shared.errors import TransientError
 
 PROJECTION = ("status", "step", "updatedAt")
@@ -24,19 +22,13 @@ class OrdersTableBusy(TransientError):
 
 def read_status(order_id: str) -> dict[str, Any] | None:
     names = {f"#p{index}": name for index, name in enumerate(PROJECTION)}
-    try:
+    with transient_failures(OrdersTableBusy, "orders table"):
         response = clients.client("dynamodb").get_item(
             TableName=environment.text(contract.ORDERS_TABLE_ENV),
             Key={"orderId": {"S": order_id}},
             ProjectionExpression=", ".join(names),
             ExpressionAttributeNames=names,
         )
-    except ClientError as error:
-        raise transient_or_original(
-            error, lambda code: OrdersTableBusy(f"orders table busy: {code}")
-        ) from None
-    except BotoCoreError as error:
-        raise OrdersTableBusy(f"orders table unreachable: {error}") from None
     item: dict[str, Any] | None = response.get("Item")
     return item
 

@@ -1,5 +1,11 @@
-import pytest
+import json
 
+import pytest
+from aws_cdk import Duration
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk.assertions import Template
+
+from stacks.application import project_context
 from stacks.common.tasks import (
     CLOUDFORMATION_RETRY,
     CLOUDWATCH_RETRY,
@@ -12,9 +18,12 @@ from stacks.common.tasks import (
     SQS_RETRY,
     RetryPolicy,
     UnknownRetryError,
+    await_task_token,
 )
+from stacks.config import load_environment
 from tests.support.probe import probe_template
-from tests.support.synth import definitions_of
+from tests.support.probe_stack import ProbeStack
+from tests.support.synth import definitions_of, fresh_app
 
 
 def _definition() -> dict:
@@ -81,3 +90,28 @@ def test_every_service_table_retries_its_own_throttling_with_jitter(table: Retry
     assert f"{service}.ThrottlingException" in table.errors
     assert all(error.startswith(f"{service}.") for error in table.errors)
     assert table.jitter and table.max_attempts > 1
+
+
+def test_a_task_token_wait_sends_the_token_inside_the_input_and_times_out() -> None:
+    stack = ProbeStack(fresh_app(), load_environment(project_context()["environments"], "dev"))
+    wait = await_task_token(
+        stack,
+        "AwaitEcho",
+        stack.echo,
+        payload={"orderId": sfn.JsonPath.string_at("$.orderId")},
+        timeout=Duration.hours(2),
+        result_path="$.answer",
+        comment="Waits for an answer",
+    )
+    sfn.StateMachine(stack, "Waiting", definition_body=sfn.DefinitionBody.from_chainable(wait))
+    definitions = definitions_of(Template.from_stack(stack).to_json())
+    (definition,) = (d for d in definitions.values() if "AwaitEcho" in json.dumps(d))
+    state = definition["States"]["AwaitEcho"]
+    assert state["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert state["Parameters"]["Payload"] == {
+        "input": {"orderId.$": "$.orderId", "taskToken.$": "$$.Task.Token"},
+        "executionId.$": "$$.Execution.Id",
+        "stateName.$": "$$.State.Name",
+    }
+    assert (state["TimeoutSeconds"], state["ResultPath"]) == (7200, "$.answer")
+    assert state["Retry"][0]["ErrorEquals"][0] == "Lambda.ServiceException"
