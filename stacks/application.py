@@ -140,7 +140,7 @@ def _agent_stack(app: App, config: EnvironmentConfig, stacks: Mapping[str, Stack
     # the stacks whose outputs the agent reads are deployed first by an explicit dependency.
     for source, used in ((rag, knowledge_base), (saga, orders)):
         if source is not None and used is not None:
-            agent.add_dependency(source)
+            agent.add_stack_dependency(source)
     return agent
 
 

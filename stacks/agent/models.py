@@ -3,9 +3,11 @@
 Read by the agent settings (a model the table does not know is refused), by the construct (the
 configured model's prices go to the handlers as MODEL_PRICES, its ARNs into the IAM policies) and
 by bench/prices.py (the cost of a run). Prices are Amazon Bedrock's on-demand list prices in US East
-(N. Virginia), in USD per 1,000 tokens (https://aws.amazon.com/bedrock/pricing/, read 2026-12-07);
-a cross-region inference profile (`us.`, `eu.`, `apac.`, `global.` before the model id) is billed
-as its model.
+(N. Virginia), in USD per 1,000 tokens (https://aws.amazon.com/bedrock/pricing/; last checked
+2026-12-07). Prices change and some models move to extended-access rates: check the page before
+relying on `maxCostUsd` with a model. A cross-region inference profile (`us.`, `eu.`, `apac.`,
+`global.` before the model id) is billed here as its model; a profile with its own rate is not
+modelled.
 """
 
 from __future__ import annotations
