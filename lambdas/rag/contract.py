@@ -34,6 +34,7 @@ MAX_DOCUMENT_BYTES_ENV = "MAX_DOCUMENT_BYTES"
 URL_TIMEOUT_ENV = "URL_TIMEOUT_SECONDS"
 ALLOWED_DOMAINS_ENV = "ALLOWED_DOMAINS"  # comma-separated
 ALLOWED_CONTENT_TYPES_ENV = "ALLOWED_CONTENT_TYPES"  # comma-separated
+PRIVATE_HOSTS_ALLOWED_ENV = "PRIVATE_HOSTS_ALLOWED"  # "true": hosts may resolve to non-public addresses
 # Chunking (Fetch folds them into the version, Chunk applies them)
 TOKENIZER_ENV = "TOKENIZER"
 CHUNK_TOKENS_ENV = "CHUNK_TOKENS"

@@ -74,6 +74,8 @@ def read(s3: Any, source: Source) -> Fetched:
             max_bytes=max_bytes,
             timeout_seconds=environment.number(contract.URL_TIMEOUT_ENV),
             pool=http_fetch.pool_manager(),
+            public_only=environment.choice(contract.PRIVATE_HOSTS_ALLOWED_ENV, ("true", "false"), "false")
+            == "false",
         )
         return Fetched(download.body, download.content_type)
     try:

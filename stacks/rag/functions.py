@@ -148,6 +148,7 @@ def _fetch(factory: RagFunctionFactory, inputs: FunctionInputs) -> PythonTaskFun
             CONTRACT.URL_TIMEOUT_ENV: str(settings.url_timeout_seconds),
             CONTRACT.ALLOWED_DOMAINS_ENV: ",".join(settings.allowed_domains),
             CONTRACT.ALLOWED_CONTENT_TYPES_ENV: ",".join(settings.allowed_content_types),
+            CONTRACT.PRIVATE_HOSTS_ALLOWED_ENV: "true" if settings.private_hosts_allowed else "false",
         },
     )
 

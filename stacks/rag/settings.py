@@ -42,6 +42,8 @@ class RagSettings(Settings):
     max_urls_per_run: int = Field(default=1000, ge=1, le=10_000)
     url_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     allowed_domains: tuple[str, ...] = ()
+    # False: a URL whose host resolves to a private, loopback or link-local address is refused.
+    private_hosts_allowed: bool = False
     allowed_content_types: tuple[str, ...] = CONTENT_TYPES
     tokenizer: Literal["gpt-4", "gpt-4o", "gpt-3.5-turbo"] = "gpt-4"
     chunk_tokens: int = Field(default=512, ge=32, le=8000)

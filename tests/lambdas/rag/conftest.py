@@ -15,6 +15,9 @@ from moto import mock_aws
 
 from tests.lambdas.rag.ragaws import ENVIRONMENT, REGION, DataPlane, FakePool, data_plane
 
+# A public address every test host resolves to (the private-address rule: test_fetch.py).
+PUBLIC_ADDRESS = "93.184.215.14"
+
 
 @pytest.fixture(scope="module")
 def _module_plane():
@@ -62,4 +65,5 @@ def http(monkeypatch: pytest.MonkeyPatch) -> FakePool:
 
     pool = FakePool(responses={})
     monkeypatch.setattr(http_fetch, "pool_manager", lambda: pool)
+    monkeypatch.setattr(http_fetch, "resolve_host", lambda host: [PUBLIC_ADDRESS])
     return pool

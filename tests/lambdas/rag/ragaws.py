@@ -54,6 +54,7 @@ ENVIRONMENT = {
     contract.URL_TIMEOUT_ENV: "5",
     contract.ALLOWED_DOMAINS_ENV: "docs.example.com,*.wiki.example.org",
     contract.ALLOWED_CONTENT_TYPES_ENV: "text/html,application/pdf,text/markdown,text/plain",
+    contract.PRIVATE_HOSTS_ALLOWED_ENV: "false",
     contract.EXCERPT_CHARS_ENV: "40",
     contract.VALIDATION_SAMPLES_ENV: "3",
 }

@@ -194,3 +194,39 @@ def test_url_failures_map_to_named_errors(aws, http, monkeypatch):
     http.responses[url] = _page(body=b"x" * 5000)  # no Content-Length: the stream is capped
     with pytest.raises(DocumentTooLarge):
         invoke(fetch.handler, item)
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5", "127.0.0.1", "169.254.169.254", "::1", "fd00::1"])
+def test_a_host_resolving_to_a_private_address_is_refused_without_a_request(aws, http, monkeypatch, address):
+    from shared import http_fetch
+
+    url = "https://docs.example.com/internal"
+    http.responses[url] = _page()
+    monkeypatch.setattr(http_fetch, "resolve_host", lambda host: ["93.184.215.14", address])
+    with pytest.raises(DomainNotAllowed, match="non-public address"):
+        invoke(fetch.handler, _url_item(aws, url))
+    assert http.requested == []
+
+
+def test_a_redirect_to_a_host_resolving_to_a_private_address_is_refused(aws, http, monkeypatch):
+    from shared import http_fetch
+
+    start, target = "https://docs.example.com/a", "https://intranet.wiki.example.org/b"
+    http.responses[start] = FakeResponse(302, {"Location": target})
+    http.responses[target] = _page()
+    addresses = {"docs.example.com": ["93.184.215.14"], "intranet.wiki.example.org": ["10.1.2.3"]}
+    monkeypatch.setattr(http_fetch, "resolve_host", lambda host: addresses[host])
+    with pytest.raises(DomainNotAllowed):
+        invoke(fetch.handler, _url_item(aws, start))
+    assert http.requested == [start]
+
+
+def test_private_hosts_are_fetched_when_the_environment_allows_them(aws, http, monkeypatch):
+    from shared import http_fetch
+
+    url = "https://docs.example.com/internal"
+    http.responses[url] = _page()
+    monkeypatch.setattr(http_fetch, "resolve_host", lambda host: ["10.0.0.5"])
+    monkeypatch.setenv(contract.PRIVATE_HOSTS_ALLOWED_ENV, "true")
+    assert invoke(fetch.handler, _url_item(aws, url))["status"] == "changed"
+    assert http.requested == [url]
