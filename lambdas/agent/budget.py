@@ -15,15 +15,30 @@ def empty_usage() -> dict[str, Any]:
     return {"rounds": 0, "inputTokens": 0, "outputTokens": 0, "costUsd": 0, "toolCalls": 0}
 
 
-def charge(usage: Mapping[str, Any], model_usage: Mapping[str, Any], prices: Prices) -> dict[str, Any]:
-    """`usage` plus one Converse call's `usage` block (inputTokens, outputTokens), priced."""
+def priced(model_usage: Mapping[str, Any], prices: Prices) -> dict[str, Any]:
+    """One Converse call's `usage` block (inputTokens, outputTokens) with its cost."""
     spent_in = int(model_usage.get("inputTokens", 0))
     spent_out = int(model_usage.get("outputTokens", 0))
+    return {"inputTokens": spent_in, "outputTokens": spent_out, "costUsd": prices.cost(spent_in, spent_out)}
+
+
+def charge(usage: Mapping[str, Any], model_usage: Mapping[str, Any], prices: Prices) -> dict[str, Any]:
+    """`usage` plus one Converse call's `usage` block (inputTokens, outputTokens), priced."""
+    call = priced(model_usage, prices)
     updated = dict(usage)
-    updated["inputTokens"] = int(usage.get("inputTokens", 0)) + spent_in
-    updated["outputTokens"] = int(usage.get("outputTokens", 0)) + spent_out
-    updated["costUsd"] = round(float(usage.get("costUsd", 0)) + prices.cost(spent_in, spent_out), 6)
+    updated["inputTokens"] = int(usage.get("inputTokens", 0)) + call["inputTokens"]
+    updated["outputTokens"] = int(usage.get("outputTokens", 0)) + call["outputTokens"]
+    updated["costUsd"] = round(float(usage.get("costUsd", 0)) + call["costUsd"], 6)
     return updated
+
+
+def at_least(usage: Mapping[str, Any], floor: Mapping[str, Any]) -> dict[str, Any]:
+    """`usage` with each number raised to `floor`'s where that is larger."""
+    merged = dict(usage)
+    for name, value in floor.items():
+        if isinstance(value, int | float) and value > merged.get(name, 0):
+            merged[name] = value
+    return merged
 
 
 def enforce(usage: Mapping[str, Any], limits: Mapping[str, Any]) -> None:

@@ -90,8 +90,8 @@ def step(
         turn = converse.converse(messages, specs)
         messages.append(turn.message)
         spent = budget.charge(spent, turn.usage, prices)
-        request_store.save_usage(request_id, spent)
-        budget.enforce(spent, limits)
+        billed = request_store.save_call(request_id, spent, budget.priced(turn.usage, prices))
+        budget.enforce(budget.at_least(spent, billed), limits)
         refuse_cut_off(turn.stop_reason)
         if not turn.tool_uses:
             conversation.save(request_id, messages)

@@ -38,8 +38,15 @@ def publish(request: dict[str, Any]) -> dict[str, Any]:
         "revision": draft.get("revision", 0),
     }
     answer_key = answers.publish(s3, bucket, request_id, answer)
-    usage = report.merged_usage(request["usage"], request_store.stored_usage(request_store.get(request_id)))
-    run_report = report.build(request_id, request_store.PUBLISHED, usage, answerKey=answer_key)
+    item = request_store.get(request_id)
+    usage = report.merged_usage(request["usage"], request_store.stored_usage(item))
+    run_report = report.build(
+        request_id,
+        request_store.PUBLISHED,
+        usage,
+        answerKey=answer_key,
+        billed=request_store.billed_usage(item),
+    )
     detail = {key: run_report[key] for key in ("requestId", "answerKey", "rounds", "toolCalls", "usage")}
     response = clients.client("events").put_events(
         Entries=[

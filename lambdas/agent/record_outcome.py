@@ -58,8 +58,8 @@ def handler(event_input: dict[str, Any], context: LambdaContext) -> dict[str, An
     logger.append_keys(request_id=request_id)
     if not request_store.finish(request_id, execution_id(), outcome, {"reason": reason}):
         return {"outcome": outcome, "reason": reason}
-    usage = report.merged_usage(
-        event_input.get("usage"), request_store.stored_usage(request_store.get(request_id))
-    )
-    key = report.write(report.build(request_id, outcome, usage, error=outcome, reason=reason))
+    item = request_store.get(request_id)
+    usage = report.merged_usage(event_input.get("usage"), request_store.stored_usage(item))
+    billed = request_store.billed_usage(item)
+    key = report.write(report.build(request_id, outcome, usage, error=outcome, reason=reason, billed=billed))
     return {"outcome": outcome, "reason": reason, "reportKey": key}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from agent import contract
+from agent import budget, contract
 from shared import clients, environment, s3io
 
 
@@ -34,8 +34,4 @@ def write(report: Mapping[str, Any]) -> str:
 def merged_usage(state_usage: Mapping[str, Any] | None, stored: Mapping[str, Any]) -> dict[str, Any]:
     """The larger of each figure in the state and on the Requests item (which a failed model call
     updated after the state last saw it)."""
-    merged = dict(state_usage or {})
-    for name, value in stored.items():
-        if isinstance(value, int | float) and value > merged.get(name, 0):
-            merged[name] = value
-    return merged
+    return budget.at_least(state_usage or {}, stored)

@@ -23,6 +23,12 @@ AWAITING_APPROVAL = "AWAITING_APPROVAL"
 PUBLISHED = "PUBLISHED"
 # A new execution may take a requestId over only when no run holds it and none published it.
 ACTIVE = (RUNNING, AWAITING_APPROVAL, PUBLISHED)
+# Request item attributes adding up every model call of the run (`save_call`).
+BILLED = {
+    "inputTokens": "billedInputTokens",
+    "outputTokens": "billedOutputTokens",
+    "costUsd": "billedCostUsd",
+}
 
 
 class Taken(Exception):
@@ -97,6 +103,41 @@ def save_usage(request_id: str, usage: Mapping[str, Any]) -> None:
         ExpressionAttributeNames={"#usage": "usage"},
         ExpressionAttributeValues={":usage": {"S": json.dumps(dict(usage))}, ":now": {"S": now()}},
     )
+
+
+def save_call(request_id: str, usage: Mapping[str, Any], call: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep the run's usage after a model call and add the call to what the run is billed for;
+    return the billed totals. A call made again after its response was lost is billed twice while
+    the run's usage (carried in the execution's state) counts it once."""
+    response = clients.client("dynamodb").update_item(
+        TableName=table(),
+        Key=key(request_id),
+        UpdateExpression=(
+            "SET #usage = :usage, updatedAt = :now "
+            f"ADD {BILLED['inputTokens']} :in, {BILLED['outputTokens']} :out, {BILLED['costUsd']} :cost"
+        ),
+        ExpressionAttributeNames={"#usage": "usage"},
+        ExpressionAttributeValues={
+            ":usage": {"S": json.dumps(dict(usage))},
+            ":now": {"S": now()},
+            ":in": {"N": str(int(call["inputTokens"]))},
+            ":out": {"N": str(int(call["outputTokens"]))},
+            ":cost": {"N": f"{float(call['costUsd']):.6f}"},
+        },
+        ReturnValues="UPDATED_NEW",
+    )
+    return billed_usage(response.get("Attributes"))
+
+
+def billed_usage(item: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Tokens and cost of every model call the run made, repeated calls included."""
+    found = item or {}
+    numbers = {name: found.get(attribute, {}).get("N", "0") for name, attribute in BILLED.items()}
+    return {
+        "inputTokens": int(numbers["inputTokens"]),
+        "outputTokens": int(numbers["outputTokens"]),
+        "costUsd": round(float(numbers["costUsd"]), 6),
+    }
 
 
 def stored_usage(item: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -54,6 +54,7 @@ def test_a_request_runs_from_validate_to_publish(aws: Account, bedrock: Stubber)
         "rounds": 1,
         "toolCalls": 1,
         "usage": {"inputTokens": 200, "outputTokens": 40, "costUsd": 0.00032},
+        "billed": {"inputTokens": 200, "outputTokens": 40, "costUsd": 0.00032},
     }
     assert aws.json_object(report["answerKey"])["answer"] == "6*7 = 42 [t1]"
     assert aws.item(REQUESTS_TABLE, "req-chain")["approvalDecision"]["S"] == "APPROVED"

@@ -174,3 +174,29 @@ def test_a_turn_the_model_did_not_finish_is_never_used(
     bedrock.add_response("converse", response({"text": "The answer is"}, stop=stop))
     with pytest.raises(error, match=stop if error is GuardrailBlocked else "cut off"):
         call(plan.handler, run_state())
+
+
+def test_a_plan_made_again_after_its_response_was_lost_is_billed_twice_and_counted_once(
+    claimed: Account, bedrock: Stubber
+) -> None:
+    for _ in range(2):
+        bedrock.add_response("converse", response(tool_use("t1", "calculator", {"expression": "6*7"})))
+    first = call(plan.handler, run_state())
+    again = call(plan.handler, run_state())  # the same task retried: its first answer never arrived
+
+    assert first["usage"] == again["usage"]
+    item = claimed.item(REQUESTS_TABLE, "req-1")
+    planned = first["usage"]
+    assert int(item["billedInputTokens"]["N"]) == 2 * planned["inputTokens"]
+    assert int(item["billedOutputTokens"]["N"]) == 2 * planned["outputTokens"]
+    assert float(item["billedCostUsd"]["N"]) == pytest.approx(2 * planned["costUsd"])
+
+
+def test_the_budget_counts_what_was_billed_including_calls_made_again(
+    claimed: Account, bedrock: Stubber
+) -> None:
+    for _ in range(2):
+        bedrock.add_response("converse", answer("done", tokens=(300, 20)))
+    call(plan.handler, run_state(maxTokens=500))  # 320 tokens: within the budget
+    with pytest.raises(BudgetExceeded, match="640 tokens"):
+        call(plan.handler, run_state(maxTokens=500))  # the same call again: 640 billed

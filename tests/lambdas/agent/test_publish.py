@@ -27,6 +27,8 @@ REPORT = {
     "rounds": 1,
     "toolCalls": 2,
     "usage": {"inputTokens": 300, "outputTokens": 60, "costUsd": 0.00048},
+    # A model call made twice (its first response lost): billed twice, counted once in the usage.
+    "billed": {"inputTokens": 500, "outputTokens": 100, "costUsd": 0.0008},
 }
 
 
@@ -39,6 +41,9 @@ def drafted(aws: Account) -> Account:
             "status": {"S": "AWAITING_APPROVAL"},
             "executionId": {"S": EXECUTION_ID},
             "approvalTokenCiphertext": {"B": b"sealed"},
+            "billedInputTokens": {"N": "500"},
+            "billedOutputTokens": {"N": "100"},
+            "billedCostUsd": {"N": "0.000800"},
         },
     )
     aws.put_json(

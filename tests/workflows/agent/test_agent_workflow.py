@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from localrun import LocalRunner
+from localrun import Fault, LocalRunner
 from localrun.emulation.converse import BedrockScript
 from localrun.result import RunResult
 from localrun.samples import Sample
+from tests.resilience.worlds import ReplayingScript
 from tests.support.worlds.agent import ORDER_ID, AgentWorld
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "agent"
@@ -66,6 +67,7 @@ def test_parallel_tools_publish_a_cited_answer(
     report = world.json_object(f"reports/{request_id}.json")
     assert report["status"] == "PUBLISHED" and report["rounds"] == 1 and report["toolCalls"] == 3
     assert report["usage"]["inputTokens"] == 2300 and report["usage"]["outputTokens"] == 200
+    assert report["billed"] == report["usage"], "no model call was made twice"
     (event,) = answer_events(world, events)
     assert event["source"] == "stepwise.agent"
     assert event["detail"]["requestId"] == request_id
@@ -236,3 +238,20 @@ def calculator_script() -> dict[str, Any]:
             },
         ]
     }
+
+
+def test_a_plan_whose_response_was_lost_is_billed_twice_and_counted_once(
+    runner: LocalRunner, world: AgentWorld
+) -> None:
+    result = runner.run(
+        {"requestId": "lost-plan", "task": "What is 7*6?", "requester": "x@example.com"},
+        bedrock=ReplayingScript.load(calculator_script(), label="lost plan response"),
+        faults=[Fault(state="Plan", error="Lambda.ServiceException", times=1, ambiguous=True)],
+        on_task_token=lambda token: {"decision": "approve"},
+    )
+    assert result.status == "SUCCEEDED", "\n".join(result.trace())
+    assert result.unfired_faults == ()
+    report = world.json_object("reports/lost-plan.json")
+    assert (report["usage"]["inputTokens"], report["usage"]["outputTokens"]) == (250, 15)
+    assert (report["billed"]["inputTokens"], report["billed"]["outputTokens"]) == (350, 25)
+    assert world.keys("answers/lost-plan/") == ["answers/lost-plan/v1.json"]
