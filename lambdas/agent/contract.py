@@ -116,3 +116,16 @@ TOOL_FAILED = "ToolFailed"
 # Run outcomes a reviewer or requester caused (Fail states that are business outcomes, not pages).
 REJECTED = "Rejected"
 APPROVAL_TIMED_OUT = "ApprovalTimedOut"
+# Ends that are the request, the model's plan, the budget, the guardrail or the reviewer saying no:
+# recorded and counted, but they page nobody (the graph's named Fail states, RecordOutcome's outcomes).
+BUSINESS_OUTCOMES = (
+    INVALID_REQUEST,
+    DUPLICATE_REQUEST,
+    INVALID_PLAN,
+    BUDGET_EXCEEDED,
+    GUARDRAIL_BLOCKED,
+    REJECTED,
+    APPROVAL_TIMED_OUT,
+)
+# Any other end: recorded, and it pages.
+AGENT_FAILED = "AgentFailed"

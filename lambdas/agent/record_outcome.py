@@ -18,25 +18,14 @@ from agent import contract, report, request_store
 from agent.record_tool_outcome import short_cause
 from shared.task import execution_id, logger, task_handler
 
-AGENT_FAILED = "AgentFailed"
-OUTCOMES = frozenset(
-    {
-        contract.INVALID_REQUEST,
-        contract.DUPLICATE_REQUEST,
-        contract.INVALID_PLAN,
-        contract.BUDGET_EXCEEDED,
-        contract.GUARDRAIL_BLOCKED,
-        contract.REJECTED,
-        contract.APPROVAL_TIMED_OUT,
-    }
-)
+OUTCOMES = frozenset(contract.BUSINESS_OUTCOMES)
 
 
 def outcome_of(event_input: dict[str, Any]) -> tuple[str, str]:
     """(outcome name, short reason)."""
     error = event_input.get("failure") if isinstance(event_input.get("failure"), dict) else {}
     named = event_input.get("outcome") or error.get("Error")
-    outcome = named if named in OUTCOMES else AGENT_FAILED
+    outcome = named if named in OUTCOMES else contract.AGENT_FAILED
     reason = short_cause(error.get("Cause")) or (f"{named}" if named and named != outcome else outcome)
     return outcome, reason
 

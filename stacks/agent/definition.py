@@ -35,18 +35,8 @@ from stacks.common.contracts import handler_contract
 from stacks.common.tasks import IN_PROGRESS_ERROR, TIMEOUT_MARGIN, await_task_token, outlasting_retry
 
 contract = handler_contract("agent")
-# Ends that are the request, the model's plan, the budget, the guardrail or the reviewer saying no:
-# recorded and counted, but they page nobody.
-BUSINESS_OUTCOMES = (
-    contract.INVALID_REQUEST,
-    contract.DUPLICATE_REQUEST,
-    contract.INVALID_PLAN,
-    contract.BUDGET_EXCEEDED,
-    contract.GUARDRAIL_BLOCKED,
-    contract.REJECTED,
-    contract.APPROVAL_TIMED_OUT,
-)
-AGENT_FAILED = "AgentFailed"
+BUSINESS_OUTCOMES: tuple[str, ...] = contract.BUSINESS_OUTCOMES
+AGENT_FAILED: str = contract.AGENT_FAILED
 # The shared task wrapper's refusal of an input that is not a JSON object: an invalid request too.
 INVALID_INPUT = "InvalidInput"
 OUTCOME_CAUSES = {

@@ -9,7 +9,6 @@ import json
 import time
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from orders.ledger import LedgerAdapter
@@ -19,6 +18,7 @@ from localrun import Fault, LocalRunner, RunResult, TaskTimeout
 from scripts.orders.approval import ApprovalError, Clients, decide
 from scripts.orders.submit import execution_name
 from stacks.orders.settings import OrdersSettings
+from tests.support.roles import assumed_session
 from tests.support.worlds.orders import OrdersWorld, order
 from tests.workflows.orders.conftest import OPENING_STOCK
 
@@ -295,17 +295,7 @@ def await_approval_request(shop: OrdersWorld, execution: Any, order_id: str) -> 
 def approver(runner: LocalRunner, session_name: str = "rita") -> Clients:
     """The approval tool's clients with the credentials of the stack's approver role, assumed as
     `session_name` (moto maps the session's access key back to the assumed role)."""
-    role_arn = runner.resource("Workflow/Approver").arn
-    credentials = runner.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
-        "Credentials"
-    ]
-    session = boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=runner.region,
-    )
-    return Clients.default(session)
+    return Clients.default(assumed_session(runner, "Workflow/Approver", session_name))
 
 
 def reviewer_arn(runner: LocalRunner, session_name: str = "rita") -> str:

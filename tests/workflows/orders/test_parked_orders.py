@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -18,6 +17,7 @@ from scripts.orders.submit import execution_name
 from scripts.redrive.__main__ import main as redrive_tool
 from scripts.redrive.target import Target
 from stacks.orders.settings import OrdersSettings
+from tests.support.roles import assumed_session
 from tests.support.worlds.orders import OrdersWorld, order
 
 SETTINGS = OrdersSettings()
@@ -30,17 +30,7 @@ OPENING_SKU_2 = 5
 
 def operator(runner: LocalRunner, session_name: str = "olga") -> Clients:
     """The parked-order tool's clients with the credentials of the stack's operator role."""
-    role_arn = runner.resource("Workflow/ParkedOrderOperator").arn
-    credentials = runner.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
-        "Credentials"
-    ]
-    session = boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=runner.region,
-    )
-    return Clients.default(session)
+    return Clients.default(assumed_session(runner, "Workflow/ParkedOrderOperator", session_name))
 
 
 def parked_orders(shop: OrdersWorld) -> ParkedOrders:
